@@ -1,0 +1,1 @@
+"""Understanding and answering: the offline intent engine (and later the LLM agent)."""

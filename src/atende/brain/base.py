@@ -1,0 +1,54 @@
+"""The brain interface: one burst in, one reply out, with the dialogue state carried along."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True, slots=True)
+class OrgProfile:
+    id: int
+    name: str
+    timezone: str
+    locale: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BurstMessage:
+    kind: str
+    text: str
+
+
+@dataclass(slots=True)
+class Turn:
+    """Everything a brain needs to answer one burst of a conversation."""
+
+    org: OrgProfile
+    conversation_id: int
+    contact_id: int
+    contact_phone: str
+    contact_name: str | None
+    burst: list[BurstMessage]
+    state: dict[str, Any]
+    now: datetime
+
+
+@dataclass(slots=True)
+class Reply:
+    texts: list[str]
+    state: dict[str, Any]
+    intent: str = ""
+    handoff: bool = False
+
+
+class Brain(Protocol):
+    name: str
+
+    def respond(self, session: Session, turn: Turn) -> Reply:
+        """Answer the burst. Writes (bookings, pets) go through ``session``, which the
+        caller commits together with the reply, so a crash leaves neither or both."""

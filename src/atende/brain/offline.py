@@ -1,0 +1,139 @@
+"""The offline brain: keyword intents, a Portuguese date extractor and slot filling.
+
+It needs no model and no network, answers in milliseconds, and never writes without
+the customer's explicit confirmation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atende.brain import booking_flow, manage_flow
+from atende.brain import replies as say
+from atende.brain.base import Reply, Turn
+from atende.brain.context import DialogueContext
+from atende.brain.intents import find_service, intents_of, main_intent
+from atende.brain.ptdates import extract_when
+from atende.storage import bookings as booking_repo
+
+ASK_TO_WRITE = (
+    "Recebi seu áudio 🎧 mas por aqui ainda não consigo ouvir. "
+    "Pode me escrever em texto, por favor? 🙏"
+)
+ASK_FOR_TEXT = "Recebi sua mensagem! Por aqui eu entendo melhor texto 🙂 Como posso ajudar?"
+HANDOFF = (
+    "Claro! Vou chamar uma pessoa da nossa equipe para falar com você. "
+    "Em instantes alguém responde por aqui 🙂"
+)
+THANKS = "Por nada! Qualquer coisa é só chamar 🐾"
+INFO_INTENTS = ("hours", "prices", "services")
+FLOWS_BOOKING = ("booking", "reschedule")
+
+
+class OfflineBrain:
+    name = "offline"
+
+    def respond(self, session: Session, turn: Turn) -> Reply:
+        texts = [m.text.strip() for m in turn.burst if m.text.strip()]
+        state: dict[str, Any] = dict(turn.state)
+        if not texts:
+            audio = any(m.kind == "audio" for m in turn.burst)
+            return Reply([ASK_TO_WRITE if audio else ASK_FOR_TEXT], state, "media")
+        ctx = DialogueContext(session, turn)
+        intent = main_intent(texts)
+        if intent == "handoff":
+            return Reply([HANDOFF], {}, "handoff", handoff=True)
+        text = " ".join(texts)
+        flow = state.get("flow")
+        if flow and not _leaves_flow(ctx, intent, text):
+            return Reply(_continue(ctx, state, text, intent), state, f"{flow}:continue")
+        texts_out = _route(ctx, state, intent, text)
+        greeting = _greeting_prefix(turn, texts, intent)
+        if greeting and texts_out:
+            texts_out[0] = greeting + texts_out[0]
+        return Reply(texts_out, state, intent or "fallback")
+
+
+def _leaves_flow(ctx: DialogueContext, intent: str | None, text: str) -> bool:
+    """A new cancel/reschedule request, or a pure question, interrupts the current flow."""
+    flow = ctx.turn.state.get("flow")
+    if intent in ("cancel", "reschedule") and intent != _intent_of_flow(flow):
+        return True
+    if intent == "book" and flow not in FLOWS_BOOKING:
+        return True
+    return False
+
+
+def _intent_of_flow(flow: str | None) -> str | None:
+    return {"cancel": "cancel", "reschedule": "reschedule", "booking": "book"}.get(flow or "")
+
+
+def _continue(ctx: DialogueContext, st: dict[str, Any], text: str, intent: str | None) -> list[str]:
+    flow = st.get("flow")
+    if intent in INFO_INTENTS and not _answers_something(ctx, text):
+        info = _info(ctx, intent or "", text)
+        if flow in FLOWS_BOOKING:
+            reminder = booking_flow.next_question(_with_old_booking(ctx, st), st)
+            return [info, "Voltando ao agendamento: " + reminder[0]]
+        return [info]
+    if flow == "reschedule" and st.get("awaiting") != "choose_booking":
+        return booking_flow.step(_with_old_booking(ctx, st), st, text)
+    if flow in ("cancel", "reschedule"):
+        return manage_flow.step(ctx, st, text)
+    return booking_flow.step(ctx, st, text)
+
+
+def _with_old_booking(ctx: DialogueContext, st: dict[str, Any]) -> DialogueContext:
+    if st.get("flow") == "reschedule" and st.get("booking_id"):
+        upcoming = booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
+        ctx.ignore_booking = next((b for b in upcoming if b.id == st["booking_id"]), None)
+    return ctx
+
+
+def _answers_something(ctx: DialogueContext, text: str) -> bool:
+    when = extract_when(text, ctx.today)
+    return when.day is not None or when.at is not None
+
+
+def _route(ctx: DialogueContext, st: dict[str, Any], intent: str | None, text: str) -> list[str]:
+    if intent in ("book", "slots"):
+        st.clear()
+        return booking_flow.step(ctx, st, text)
+    if intent in ("cancel", "reschedule"):
+        return manage_flow.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", text)
+    if intent in INFO_INTENTS:
+        return [_info(ctx, intent or "", text)]
+    if intent == "greeting":
+        return [say.menu(ctx.turn.org.name) + "\nComo posso te ajudar?"]
+    if intent == "thanks":
+        return [THANKS]
+    if find_service(text, ctx.services) and not extract_when(text, ctx.today).empty:
+        st.clear()
+        return booking_flow.step(ctx, st, text)
+    return [
+        "Desculpe, não entendi bem 😅 Posso te ajudar com agendamentos, preços e horários, "
+        "ou chamar uma pessoa da equipe. O que você prefere?"
+    ]
+
+
+def _info(ctx: DialogueContext, intent: str, text: str) -> str:
+    if intent == "hours":
+        return f"Nosso horário: {say.opening_hours_text(ctx.hours)} 🕗"
+    service = find_service(text, ctx.services)
+    if intent == "prices" and service is not None:
+        return (
+            f"{service.name}: {say.money(service.price)} "
+            f"(dura cerca de {say.duration(service.duration_minutes)}). Quer agendar? 🙂"
+        )
+    return f"Nossos serviços:\n{say.service_lines(ctx.services)}\nQuer agendar algum? 🙂"
+
+
+def _greeting_prefix(turn: Turn, texts: list[str], intent: str | None) -> str:
+    greeted = any("greeting" in intents_of(t) for t in texts)
+    if not greeted:
+        return ""
+    name = (turn.contact_name or "").split(" ")[0]
+    hello = f"Olá, {name}! 😊 " if name else "Olá! 😊 "
+    return hello if intent != "greeting" else hello

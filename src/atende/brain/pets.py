@@ -1,0 +1,52 @@
+"""Reading a pet's name, species and breed from what a customer writes."""
+
+from __future__ import annotations
+
+import re
+
+from atende.domain.text import fold
+
+SPECIES = {
+    "cachorro": ("cachorr", "cao", "caes", "cadel", "dog", "cachorrinh", "filhote de cachorro"),
+    "gato": ("gat", "felin"),
+    "coelho": ("coelh",),
+    "pássaro": ("passar", "calops", "periquit", "papagai"),
+    "hamster": ("hamster",),
+}
+_NAME_LEADS = re.compile(
+    r"^(?:o nome (?:dele|dela|do meu pet)?\s*e|ele se chama|ela se chama|se chama|chama|"
+    r"nome:?|e o|e a|o|a|meu pet e o|minha pet e a)\s+",
+)
+_NO_BREED = ("vira lata", "vira-lata", "viralata", "srd", "sem raca", "nao sei", "mestic")
+
+
+def species_in(text: str) -> str | None:
+    words = re.findall(r"\w+", fold(text))
+    for species, stems in SPECIES.items():
+        if any(w.startswith(stem) for w in words for stem in stems):
+            return species
+    return None
+
+
+def name_in(text: str) -> str | None:
+    """'O nome dele é Rex' -> 'Rex'; 'rex, cachorro' -> 'Rex'."""
+    first = re.split(r"[,.;!\n]| e (?:um|uma|cachorr|gat)", text.strip(), maxsplit=1)[0].strip()
+    folded = fold(first)
+    lead = _NAME_LEADS.match(folded)
+    if lead:
+        first = first[lead.end() :]
+    words = [w for w in re.findall(r"[^\W\d_][\w'-]*", first) if species_in(w) is None]
+    if not words or len(words) > 3:
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
+def breed_in(text: str, species: str | None = None) -> str | None:
+    folded = fold(text).strip()
+    if any(marker in folded for marker in _NO_BREED):
+        return "SRD"
+    cleaned = re.sub(r"^(?:ele e|ela e|e|raca:?|da raca|a raca e)\s+", "", text.strip(), flags=re.I)
+    words = [w for w in re.findall(r"[^\W\d_][\w'-]*", cleaned) if species_in(w) is None]
+    if not words or len(words) > 4:
+        return None
+    return " ".join(words).strip().title()

@@ -1,0 +1,79 @@
+"""How the assistant writes in Brazilian Portuguese: warm, short, WhatsApp-style."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from atende.domain.entities import OpeningInterval, ServiceInfo
+
+WEEKDAY_NAMES = ["segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo"]
+
+
+def money(value: Decimal) -> str:
+    whole, cents = f"{value:.2f}".split(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return f"R$ {grouped},{cents}"
+
+
+def duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}h{rest:02d}"
+    return f"{hours}h" if hours else f"{rest} min"
+
+
+def hhmm(value: time | datetime) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def day_label(day: date, today: date) -> str:
+    if day == today:
+        prefix = "hoje"
+    elif (day - today).days == 1:
+        prefix = "amanhã"
+    else:
+        prefix = WEEKDAY_NAMES[day.weekday()]
+    return f"{prefix}, {day.day:02d}/{day.month:02d}"
+
+
+def service_lines(services: Sequence[ServiceInfo]) -> str:
+    return "\n".join(
+        f"• {s.name}: {money(s.price)} ({duration(s.duration_minutes)})" for s in services
+    )
+
+
+def opening_hours_text(hours: Sequence[OpeningInterval]) -> str:
+    """'segunda a sexta, das 08:00 às 18:00; sábado, das 08:00 às 12:00'."""
+    by_day: dict[int, str] = {}
+    for h in hours:
+        span = f"das {hhmm(h.opens)} às {hhmm(h.closes)}"
+        by_day[h.weekday] = f"{by_day[h.weekday]} e {span}" if h.weekday in by_day else span
+    groups: list[tuple[int, int, str]] = []
+    for day in sorted(by_day):
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == by_day[day]:
+            groups[-1] = (groups[-1][0], day, by_day[day])
+        else:
+            groups.append((day, day, by_day[day]))
+    parts = []
+    for first, last, span in groups:
+        days = WEEKDAY_NAMES[first] if first == last else f"{WEEKDAY_NAMES[first]} a {WEEKDAY_NAMES[last]}"
+        parts.append(f"{days}, {span}")
+    return "; ".join(parts) if parts else "horário ainda não cadastrado"
+
+
+def slot_list(slots: Sequence[datetime], limit: int = 12) -> str:
+    shown = [hhmm(s) for s in slots[:limit]]
+    more = f" (e mais {len(slots) - limit})" if len(slots) > limit else ""
+    return ", ".join(shown) + more
+
+
+def menu(org_name: str) -> str:
+    return (
+        f"Aqui é o assistente da {org_name}. Posso te ajudar a:\n"
+        "• agendar banho, tosa, consulta ou vacina\n"
+        "• ver preços e horários livres\n"
+        "• cancelar ou remarcar um horário\n"
+        "• falar com uma pessoa da equipe"
+    )

@@ -1,0 +1,1 @@
+"""One adapter per provider behind one interface: verify, parse, send."""

@@ -1,0 +1,116 @@
+"""The channel interface and the normalized events every adapter produces."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from atende.channels.errors import SendError
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelConfig:
+    """What an adapter needs from a stored channel (credentials never logged)."""
+
+    id: str
+    organization_id: int
+    provider: str
+    address: str
+    credentials: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    provider_id: str
+    sender: str  # E.164
+    sender_name: str | None
+    kind: str  # text | audio | image | ...
+    body: str
+    media_url: str | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryStatus:
+    provider_id: str
+    status: str  # our MessageStatus values
+    error_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionUpdate:
+    state: str
+    reason: str | None = None
+
+
+Event = InboundMessage | DeliveryStatus | ConnectionUpdate
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """A webhook as the web layer received it: raw bytes, headers, the public URL."""
+
+    raw_body: bytes
+    headers: Mapping[str, str]
+    public_url: str
+    query: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """What to answer the provider once the events are stored."""
+
+    body: str
+    media_type: str = "text/plain"
+    status: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    provider_id: str
+
+
+class Channel(Protocol):
+    """An adapter for one provider account. Only ``send_text`` is required to reply."""
+
+    config: ChannelConfig
+
+    def verify(self, request: WebhookRequest) -> None:
+        """Raise SignatureMissing / SignatureInvalid unless the request is authentic."""
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        """Turn a verified webhook into normalized events (BadPayload if it cannot)."""
+
+    def ack(self) -> Ack:
+        """The body a provider expects when a webhook was accepted."""
+
+    def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
+        """Send a text message; raise SendError with ``is_transient`` set."""
+
+
+def raise_for_send(response: httpx.Response) -> None:
+    """Map a provider's HTTP answer onto SendError's transient/permanent split."""
+    if response.is_success:
+        return
+    code = str(response.status_code)
+    transient = response.status_code >= 500 or response.status_code in (408, 409, 425, 429)
+    raise SendError(
+        f"provider answered {response.status_code}: {response.text[:300]}",
+        code=code,
+        is_transient=transient,
+    )
+
+
+def post_or_raise(client: httpx.Client, url: str, **kwargs: Any) -> httpx.Response:
+    """POST and turn transport failures (timeouts, refused connections) into transient errors."""
+    try:
+        response = client.post(url, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise SendError(f"timeout: {exc.__class__.__name__}", code="timeout", is_transient=True) from exc
+    except httpx.TransportError as exc:
+        raise SendError(f"transport: {exc.__class__.__name__}", code="transport", is_transient=True) from exc
+    raise_for_send(response)
+    return response

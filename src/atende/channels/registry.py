@@ -1,0 +1,46 @@
+"""Builds the adapter for a stored channel. The only place that knows every provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from atende.channels.base import Channel, ChannelConfig
+from atende.channels.simulator import SimulatorChannel
+from atende.channels.twilio import TwilioChannel
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelEnv:
+    """Process-wide things adapters share: the pooled HTTP client and API bases."""
+
+    http: httpx.Client
+    twilio_api_base: str
+    meta_graph_base: str
+
+
+Factory = Callable[[ChannelConfig, ChannelEnv], Channel]
+
+FACTORIES: dict[str, Factory] = {
+    "twilio": lambda cfg, env: TwilioChannel(cfg, env.http, env.twilio_api_base),
+    "simulator": lambda cfg, env: SimulatorChannel(cfg),
+}
+
+REQUIRED_CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "twilio": ("account_sid", "auth_token"),
+    "simulator": (),
+}
+
+
+class UnknownProvider(ValueError):
+    pass
+
+
+def build_channel(config: ChannelConfig, env: ChannelEnv) -> Channel:
+    try:
+        factory = FACTORIES[config.provider]
+    except KeyError as exc:
+        raise UnknownProvider(config.provider) from exc
+    return factory(config, env)

@@ -1,0 +1,30 @@
+"""A channel that talks to no provider: `atende chat` and the demo shop use it.
+
+Replies are "sent" by marking them sent; the terminal reads them from the database.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from atende.channels.base import Ack, ChannelConfig, Event, SendResult, WebhookRequest
+from atende.channels.errors import SignatureInvalid
+
+
+class SimulatorChannel:
+    provider = "simulator"
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self.config = config
+
+    def verify(self, request: WebhookRequest) -> None:
+        raise SignatureInvalid("the simulator channel takes no webhooks; use `atende chat`")
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        return []
+
+    def ack(self) -> Ack:
+        return Ack("")
+
+    def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
+        return SendResult("sim-" + secrets.token_hex(8))

@@ -1,0 +1,117 @@
+"""Twilio WhatsApp (Programmable Messaging): form webhooks signed with HMAC-SHA1."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+from atende.channels.base import (
+    Ack,
+    ChannelConfig,
+    DeliveryStatus,
+    Event,
+    InboundMessage,
+    SendResult,
+    WebhookRequest,
+    post_or_raise,
+)
+from atende.channels.errors import BadPayload, SendError, SignatureInvalid, SignatureMissing
+from atende.domain.phones import InvalidPhone, normalize_phone
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+STATUS_MAP = {
+    "queued": "queued",
+    "accepted": "queued",
+    "scheduled": "queued",
+    "sending": "sending",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "undelivered": "failed",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+
+def _form(raw: bytes) -> dict[str, str]:
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError as exc:
+        raise BadPayload("body is not UTF-8 form data") from exc
+    return dict(pairs)
+
+
+class TwilioChannel:
+    provider = "twilio"
+
+    def __init__(self, config: ChannelConfig, client: httpx.Client, api_base: str) -> None:
+        self.config = config
+        self._client = client
+        self._api_base = api_base.rstrip("/")
+
+    def verify(self, request: WebhookRequest) -> None:
+        signature = request.headers.get("x-twilio-signature")
+        if not signature:
+            raise SignatureMissing("X-Twilio-Signature header is missing")
+        validator = RequestValidator(self.config.credentials["auth_token"])
+        if not validator.validate(request.public_url, _form(request.raw_body), signature):
+            raise SignatureInvalid("X-Twilio-Signature does not match")
+
+    def parse(self, request: WebhookRequest) -> list[Event]:
+        form = _form(request.raw_body)
+        sid = form.get("MessageSid") or form.get("SmsSid")
+        if not sid:
+            raise BadPayload("MessageSid is missing")
+        if "MessageStatus" in form and "Body" not in form:
+            status = STATUS_MAP.get(form["MessageStatus"].lower())
+            if status is None:
+                return []
+            return [DeliveryStatus(sid, status, form.get("ErrorCode") or None)]
+        try:
+            sender = normalize_phone(form.get("From", ""))
+        except InvalidPhone as exc:
+            raise BadPayload(str(exc)) from exc
+        return [self._inbound(sid, sender, form)]
+
+    def _inbound(self, sid: str, sender: str, form: dict[str, str]) -> InboundMessage:
+        media_url = form.get("MediaUrl0") or None
+        media_type = form.get("MediaContentType0") or None
+        kind = form.get("MessageType") or "text"
+        if media_type and kind == "text":
+            kind = media_type.split("/", 1)[0]
+        body = form.get("Body", "")
+        if kind == "button" and not body:
+            body = form.get("ButtonText", "")
+        return InboundMessage(
+            provider_id=sid,
+            sender=sender,
+            sender_name=form.get("ProfileName") or None,
+            kind=kind,
+            body=body,
+            media_url=media_url,
+            media_type=media_type,
+        )
+
+    def ack(self) -> Ack:
+        return Ack(EMPTY_TWIML, "text/xml")
+
+    def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
+        creds = self.config.credentials
+        account = creds["account_sid"]
+        data = {"To": f"whatsapp:{to}", "From": self.config.address, "Body": text}
+        if status_callback:
+            data["StatusCallback"] = status_callback
+        response = post_or_raise(
+            self._client,
+            f"{self._api_base}/2010-04-01/Accounts/{account}/Messages.json",
+            data=data,
+            auth=(account, creds["auth_token"]),
+        )
+        try:
+            sid = response.json()["sid"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SendError("Twilio answered without a message sid", code="bad_response", is_transient=True) from exc
+        return SendResult(str(sid))

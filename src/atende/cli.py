@@ -1,0 +1,240 @@
+"""The `atende` command. Prints `id:` / `api key:` / `webhook:` lines scripts can read."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from atende import __version__
+from atende.config import Settings
+from atende.domain.phones import InvalidPhone, normalize_phone
+
+
+class CliError(Exception):
+    """A user mistake: printed as `error: …` with exit code 2, no traceback."""
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise CliError(f"invalid configuration: {exc}") from exc
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    from atende.storage import orgs
+    from atende.storage.db import make_engine, make_sessionmaker, transaction
+    from atende.storage.demo import DEMO_SLUG, create_demo
+    from atende.storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    print(f"schema ready: {settings.database_url}")
+    if not args.demo:
+        return
+    engine = make_engine(settings.database_url)
+    with transaction(make_sessionmaker(engine)) as session:
+        org = orgs.org_by_slug(session, DEMO_SLUG)
+        if org is None:
+            org = create_demo(session)
+            print(f"created demo organization {DEMO_SLUG!r}: {org.name}")
+        else:
+            print(f"demo organization {DEMO_SLUG!r} already exists; issuing a new API key")
+        key = orgs.issue_api_key(session, org.id)
+        print(f"id: {org.id}")
+        print(f"api key: {key}")
+    engine.dispose()
+
+
+def cmd_org_create(args: argparse.Namespace) -> None:
+    from atende.storage import orgs
+    from atende.storage.db import make_engine, make_sessionmaker, transaction
+    from atende.storage.migrate import upgrade
+
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise CliError(f"unknown timezone {args.timezone!r}") from exc
+    if not args.slug.replace("-", "").replace("_", "").isalnum():
+        raise CliError("slug may only contain letters, digits, '-' and '_'")
+    try:
+        phones = [normalize_phone(p) for p in args.owner_phone or []]
+    except InvalidPhone as exc:
+        raise CliError(str(exc)) from exc
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            org = orgs.create_org(session, args.slug, args.name, args.timezone, phones)
+            key = orgs.issue_api_key(session, org.id)
+            print(f"id: {org.id}")
+            print(f"api key: {key}")
+    except orgs.SlugTaken as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        engine.dispose()
+
+
+def cmd_channel_add(args: argparse.Namespace) -> None:
+    from atende.storage import orgs
+    from atende.storage.db import make_engine, make_sessionmaker, transaction
+    from atende.storage.migrate import upgrade
+
+    if not args.account_sid.startswith("AC") or not args.auth_token:
+        raise CliError("--account-sid must start with AC and --auth-token must not be empty")
+    try:
+        number = "whatsapp:" + normalize_phone(args.number)
+    except InvalidPhone as exc:
+        raise CliError(str(exc)) from exc
+    settings = _settings()
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            org = orgs.org_by_slug(session, args.slug)
+            if org is None:
+                raise CliError(f"no organization {args.slug!r}")
+            creds = {"account_sid": args.account_sid, "auth_token": args.auth_token}
+            channel = orgs.add_channel(session, org.id, "twilio", number, creds)
+            path = f"/webhooks/twilio/{channel.id}"
+            print(f"id: {channel.id}")
+            print(f"webhook: {settings.public_url}{path}")
+            print(f"status webhook: {settings.public_url}{path}/status")
+    finally:
+        engine.dispose()
+
+
+def _serve(args: argparse.Namespace, embedded_worker: bool) -> None:
+    import uvicorn
+
+    from atende.runtime import build_runtime
+    from atende.storage.migrate import upgrade
+    from atende.web.app import create_app
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    app = create_app(runtime, embedded_worker=embedded_worker)
+    print(f"atende {__version__} on http://{args.host}:{args.port} (public URL {settings.public_url})")
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
+                    access_log=False)
+    finally:
+        runtime.close()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _serve(args, embedded_worker=True)
+
+
+def cmd_web(args: argparse.Namespace) -> None:
+    _serve(args, embedded_worker=False)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from atende.runtime import build_runtime
+
+    settings = _settings()
+    runtime = build_runtime(settings)
+    print(f"atende worker {__version__}: queue {settings.effective_queue_url.split('@')[-1]}")
+    consumer = runtime.start_worker(embedded=False)
+    try:
+        consumer.run()
+    finally:
+        runtime.close()
+
+
+def cmd_chat(args: argparse.Namespace) -> None:
+    from atende.chat import run_chat
+    from atende.runtime import build_runtime
+    from atende.storage.migrate import upgrade
+
+    try:
+        phone = normalize_phone(args.phone)
+    except InvalidPhone as exc:
+        raise CliError(str(exc)) from exc
+    overrides: dict[str, object] = {}
+    if args.buffer_seconds is not None:
+        overrides["buffer_seconds"] = args.buffer_seconds
+    settings = _settings(**overrides)
+    upgrade(settings.database_url)
+    runtime = build_runtime(settings)
+    try:
+        run_chat(runtime, args.org, phone)
+    finally:
+        runtime.close()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="atende", description="WhatsApp assistant for appointment businesses")
+    parser.add_argument("--version", action="version", version=f"atende {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create or upgrade the schema")
+    p.add_argument("--demo", action="store_true", help="add the demo pet shop")
+    p.set_defaults(func=cmd_init)
+
+    for name, func, help_ in (
+        ("serve", cmd_serve, "web + embedded worker in one process"),
+        ("web", cmd_web, "web only (scale-out; run `atende worker` too)"),
+    ):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("worker", help="run jobs only (scale-out)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("chat", help="talk to the assistant as a WhatsApp customer")
+    p.add_argument("--org", default="demo")
+    p.add_argument("--phone", default="+5511988887777")
+    p.add_argument("--buffer-seconds", type=float, default=None,
+                   help="burst window for this chat (default ATENDE_BUFFER_SECONDS)")
+    p.set_defaults(func=cmd_chat)
+
+    org = sub.add_parser("org", help="organizations").add_subparsers(dest="org_command", required=True)
+    p = org.add_parser("create", help="create an organization and print its API key")
+    p.add_argument("slug")
+    p.add_argument("--name", required=True)
+    p.add_argument("--timezone", default="America/Sao_Paulo")
+    p.add_argument("--owner-phone", action="append", help="repeatable")
+    p.set_defaults(func=cmd_org_create)
+
+    channel = sub.add_parser("channel", help="channels").add_subparsers(dest="channel_command", required=True)
+    add = channel.add_parser("add", help="connect a WhatsApp provider").add_subparsers(dest="provider", required=True)
+    p = add.add_parser("twilio", help="Twilio WhatsApp")
+    p.add_argument("--account-sid", required=True)
+    p.add_argument("--auth-token", required=True)
+    p.add_argument("--number", required=True, help="whatsapp:+E164 of the business")
+    p.add_argument("--slug", required=True, help="the organization (given as `channel add SLUG twilio`)")
+    p.set_defaults(func=cmd_channel_add)
+    return parser
+
+
+def _reorder_channel_add(argv: list[str]) -> list[str]:
+    """Accept `channel add SLUG twilio …` (the contract) by moving SLUG after the provider."""
+    if len(argv) >= 4 and argv[0] == "channel" and argv[1] == "add" and not argv[2].startswith("-"):
+        slug, provider = argv[2], argv[3]
+        return ["channel", "add", provider, "--slug", slug, *argv[4:]]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = _reorder_channel_add(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(args_list)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        args.func(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

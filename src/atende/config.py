@@ -1,0 +1,54 @@
+"""Settings: environment variables prefixed ``ATENDE_`` (a ``.env`` file works too).
+
+One settings object for the whole process; every room receives the values it needs
+as arguments instead of reading the environment itself.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATENDE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./atende.db"
+    queue_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    buffer_seconds: float = Field(8.0, ge=0)
+    buffer_max_messages: int = Field(20, ge=1)
+    brain: Literal["offline", "openai"] = "offline"
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_model: str = ""
+    llm_fast_path: Literal["on", "off"] = "on"
+    twilio_api_base: str = "https://api.twilio.com"
+    meta_graph_base: str = "https://graph.facebook.com/v21.0"
+    send_max_attempts: int = Field(4, ge=1)
+    send_retry_base_seconds: float = Field(60.0, ge=0)
+    send_timeout_seconds: float = Field(15.0, gt=0)
+    claim_lease_seconds: float = Field(60.0, gt=0)
+    sweep_interval_seconds: float = Field(10.0, gt=0)
+    worker_threads: int = Field(4, ge=1)
+    max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @cached_property
+    def effective_queue_url(self) -> str:
+        """The queue URL, or by default a SQLite file beside the SQLite database."""
+        if self.queue_url:
+            return self.queue_url
+        if self.database_url.startswith("sqlite:///") and ":memory:" not in self.database_url:
+            db_path = Path(self.database_url.removeprefix("sqlite:///"))
+            return f"sqlite:///{db_path.with_name(db_path.stem + '-queue.db')}"
+        return "sqlite:///./atende-queue.db"

@@ -1,0 +1,1 @@
+"""Entities and rules of an appointment business. Pure Python: no I/O, no atende imports."""

@@ -1,0 +1,55 @@
+"""The two pipeline jobs on huey, and the Scheduler the pipeline enqueues through.
+
+Task bodies only call the pipeline: all correctness (claims, idempotency) lives in the
+database, so running a job twice, or losing one with its worker, is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from huey.api import Huey
+
+from atende.pipeline.core import Pipeline
+
+log = logging.getLogger(__name__)
+
+
+class JobQueue:
+    """Implements ``pipeline.ports.Scheduler`` on a huey instance."""
+
+    def __init__(self, huey: Huey, pipeline: Pipeline) -> None:
+        self.huey = huey
+        self._pipeline = pipeline
+
+        @huey.task(name="atende.flush", retries=3, retry_delay=2)  # type: ignore[untyped-decorator]
+        def flush(conversation_id: int, version: int) -> None:
+            pipeline.flush(conversation_id, version)
+
+        @huey.task(name="atende.send", retries=3, retry_delay=2)  # type: ignore[untyped-decorator]
+        def send(message_id: int) -> None:
+            pipeline.send(message_id)
+
+        self._flush: Any = flush
+        self._send: Any = send
+        pipeline.bind(self)
+
+    def schedule_flush(self, conversation_id: int, version: int, delay: float) -> None:
+        self._enqueue(self._flush, (conversation_id, version), delay)
+
+    def schedule_send(self, message_id: int, delay: float) -> None:
+        self._enqueue(self._send, (message_id,), delay)
+
+    @staticmethod
+    def _enqueue(task: Any, args: tuple[int, ...], delay: float) -> None:
+        if delay > 0:
+            task.schedule(args=args, delay=delay)
+        else:
+            task(*args)
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "pending": int(self.huey.pending_count()),
+            "scheduled": int(self.huey.scheduled_count()),
+        }

@@ -1,0 +1,173 @@
+"""Answering a burst exactly once: claim, think, store the reply, release — atomically.
+
+``flush`` may run any number of times, in any number of workers, for the same burst:
+only the holder of the claim answers, the answer and the new ``answered_version`` are
+committed in one transaction that checks the claim is still ours, and reply rows carry
+an idempotency key derived from (conversation, version). A worker killed mid-flush
+leaves a claim that expires; the sweeper then schedules the flush again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
+from atende.pipeline import metrics
+from atende.pipeline.ports import PipelineSettings, Scheduler
+from atende.pipeline.router import Route, route_for
+from atende.storage import conversations, messages, orgs
+from atende.storage.db import transaction
+from atende.storage.models import Alert, BrainLog, Contact, Conversation, Organization
+from atende.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Desculpe, tive um probleminha aqui 😕 Já avisei nossa equipe, "
+    "e uma pessoa vai continuar o atendimento com você."
+)
+
+
+class LostClaim(Exception):
+    """Our lease expired and another worker took the conversation: discard our answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlushResult:
+    answered_version: int
+    reply_ids: list[int]
+
+
+class Flusher:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: PipelineSettings,
+        brain: Brain,
+        scheduler: Scheduler,
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._brain = brain
+        self._scheduler = scheduler
+
+    def flush(self, conversation_id: int, version: int = 0) -> FlushResult | None:
+        """Answer the conversation's pending burst if it is due and nobody else is on it."""
+        with transaction(self._sessions) as session:
+            token = conversations.try_claim(
+                session,
+                conversation_id,
+                self._settings.claim_lease_seconds,
+                self._settings.buffer_max_messages,
+            )
+        if token is None:
+            self._reschedule_if_early(conversation_id)
+            return None
+        started = time.monotonic()
+        try:
+            result = self._answer(conversation_id, token)
+        except LostClaim:
+            log.warning("lost the claim on conversation %s; another worker answers", conversation_id)
+            return None
+        except Exception:
+            with transaction(self._sessions) as session:
+                conversations.release_claim(session, conversation_id, token)
+            raise
+        metrics.FLUSH_SECONDS.observe(time.monotonic() - started)
+        for message_id in result.reply_ids:
+            self._scheduler.schedule_send(message_id, 0.0)
+        self._reschedule_if_early(conversation_id)
+        return result
+
+    def _reschedule_if_early(self, conversation_id: int) -> None:
+        """More messages came (deadline moved) or arrived mid-flush: flush again at the deadline."""
+        with self._sessions() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None or conv.buffer_version <= conv.answered_version:
+                return
+            if conv.claim_token is not None and conv.claimed_until and conv.claimed_until > utcnow():
+                return  # the holder re-checks when it finishes
+            deadline = conv.buffer_deadline or utcnow()
+            pending = conv.buffer_version - conv.answered_version
+            delay = max(0.0, (deadline - utcnow()).total_seconds())
+            if pending >= self._settings.buffer_max_messages:
+                delay = 0.0
+            version = conv.buffer_version
+        self._scheduler.schedule_flush(conversation_id, version, delay)
+
+    def _answer(self, conversation_id: int, token: str) -> FlushResult:
+        with transaction(self._sessions) as session:
+            conv = session.get(Conversation, conversation_id, populate_existing=True)
+            assert conv is not None
+            upto, after = conv.buffer_version, conv.answered_version
+            org = orgs.org_by_id(session, conv.organization_id)
+            contact = session.get(Contact, conv.contact_id)
+            assert org is not None and contact is not None
+            burst = messages.burst(session, conversation_id, after, upto)
+            route = route_for(org, contact, conv)
+            metrics.FLUSHES.labels(route.value).inc()
+            reply = None if route is Route.SILENT else self._think(session, org, contact, conv, burst)
+            reply_ids: list[int] = []
+            for index, text in enumerate(reply.texts if reply else []):
+                key = f"reply:{conversation_id}:{upto}:{index}"
+                msg_id = messages.add_outbound(
+                    session, org.id, conversation_id, conv.channel_id, text, key
+                )
+                if msg_id is not None:
+                    reply_ids.append(msg_id)
+            if reply_ids:
+                conv.last_message_at = utcnow()
+            new_state = "human" if reply and reply.handoff else None
+            state = reply.state if reply else None
+            if not conversations.finish_claim(session, conversation_id, token, upto, state, new_state):
+                raise LostClaim
+        return FlushResult(upto, reply_ids)
+
+    def _think(
+        self,
+        session: Session,
+        org: Organization,
+        contact: Contact,
+        conv: Conversation,
+        burst: list,  # type: ignore[type-arg]
+    ) -> Reply:
+        turn = Turn(
+            org=OrgProfile(org.id, org.name, org.timezone, org.locale, dict(org.settings)),
+            conversation_id=conv.id,
+            contact_id=contact.id,
+            contact_phone=contact.phone,
+            contact_name=contact.name,
+            burst=[BurstMessage(m.kind, m.body) for m in burst],
+            state=dict(conv.dialogue_state or {}),
+            now=utcnow(),
+        )
+        started = time.monotonic()
+        try:
+            with session.begin_nested():
+                reply = self._brain.respond(session, turn)
+        except Exception as exc:
+            log.exception("brain failed on conversation %s", conv.id)
+            session.add(
+                Alert(
+                    organization_id=org.id,
+                    kind="brain_error",
+                    message=f"conversation {conv.id}: {exc.__class__.__name__}",
+                )
+            )
+            reply = Reply([SORRY], {}, "error", handoff=True)
+        session.add(
+            BrainLog(
+                organization_id=org.id,
+                conversation_id=conv.id,
+                brain=self._brain.name,
+                intent=reply.intent,
+                input_text="\n".join(m.text for m in turn.burst)[:4000],
+                output_text="\n".join(reply.texts)[:4000],
+                latency_ms=int((time.monotonic() - started) * 1000),
+            )
+        )
+        return reply

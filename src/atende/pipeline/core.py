@@ -1,0 +1,63 @@
+"""The pipeline as one object: what the web app, the jobs and the CLI call."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.brain.base import Brain
+from atende.channels.registry import ChannelEnv
+from atende.pipeline.buffer import Flusher, FlushResult
+from atende.pipeline.channels import ChannelDirectory
+from atende.pipeline.dispatcher import Dispatcher
+from atende.pipeline.ingest import Ingestor
+from atende.pipeline.operations import Operations
+from atende.pipeline.ports import PipelineSettings, Scheduler
+from atende.pipeline.sweeper import SweepResult, sweep
+
+
+class _LateScheduler:
+    """The queue needs the pipeline and the pipeline needs the queue: bind after both exist."""
+
+    def __init__(self) -> None:
+        self.target: Scheduler | None = None
+
+    def _get(self) -> Scheduler:
+        if self.target is None:
+            raise RuntimeError("pipeline used before a scheduler was bound")
+        return self.target
+
+    def schedule_flush(self, conversation_id: int, version: int, delay: float) -> None:
+        self._get().schedule_flush(conversation_id, version, delay)
+
+    def schedule_send(self, message_id: int, delay: float) -> None:
+        self._get().schedule_send(message_id, delay)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: PipelineSettings,
+        channel_env: ChannelEnv,
+        brain: Brain,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.scheduler = _LateScheduler()
+        self.directory = ChannelDirectory(sessions, channel_env)
+        self.ingestor = Ingestor(sessions, self.directory, settings, self.scheduler)
+        self.flusher = Flusher(sessions, settings, brain, self.scheduler)
+        self.dispatcher = Dispatcher(sessions, self.directory, settings, self.scheduler)
+        self.operations = Operations(sessions, self.scheduler)
+
+    def bind(self, scheduler: Scheduler) -> None:
+        self.scheduler.target = scheduler
+
+    def flush(self, conversation_id: int, version: int = 0) -> FlushResult | None:
+        return self.flusher.flush(conversation_id, version)
+
+    def send(self, message_id: int) -> str:
+        return self.dispatcher.send(message_id)
+
+    def sweep(self, grace_seconds: float) -> SweepResult:
+        return sweep(self.sessions, self.scheduler, grace_seconds)

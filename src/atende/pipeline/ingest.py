@@ -1,0 +1,135 @@
+"""Webhook in, one database transaction, acknowledgement out.
+
+Framework-free: takes the raw body and headers, returns what to answer. A replayed
+provider message id is a no-op (unique constraint), a forged signature stores nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.channels.base import ChannelConfig, DeliveryStatus, InboundMessage, WebhookRequest
+from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
+from atende.pipeline import metrics
+from atende.pipeline.channels import ChannelDirectory
+from atende.pipeline.ports import PipelineSettings, Scheduler
+from atende.storage import conversations, messages
+from atende.storage.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookOutcome:
+    status: int
+    body: str
+    media_type: str = "application/json"
+
+
+class _Replay(Exception):
+    """Raised inside the ingest transaction to roll it back for an already-stored message."""
+
+
+def _error(status: int, detail: str) -> WebhookOutcome:
+    return WebhookOutcome(status, json.dumps({"detail": detail}))
+
+
+class Ingestor:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        directory: ChannelDirectory,
+        settings: PipelineSettings,
+        scheduler: Scheduler,
+    ) -> None:
+        self._sessions = sessions
+        self._directory = directory
+        self._settings = settings
+        self._scheduler = scheduler
+
+    def handle_webhook(self, provider: str, channel_id: str, request: WebhookRequest) -> WebhookOutcome:
+        adapter = self._directory.adapter(channel_id)
+        if adapter is None or adapter.config.provider != provider:
+            metrics.WEBHOOKS.labels(provider, "unknown_channel").inc()
+            return _error(404, "unknown channel")
+        try:
+            adapter.verify(request)
+            events = adapter.parse(request)
+        except SignatureMissing as exc:
+            metrics.WEBHOOKS.labels(provider, "unsigned").inc()
+            return _error(401, str(exc))
+        except SignatureInvalid as exc:
+            metrics.WEBHOOKS.labels(provider, "forged").inc()
+            return _error(403, str(exc))
+        except BadPayload as exc:
+            metrics.WEBHOOKS.labels(provider, "bad_payload").inc()
+            return _error(400, str(exc))
+        for event in events:
+            if isinstance(event, InboundMessage):
+                self.ingest(adapter.config, event)
+            elif isinstance(event, DeliveryStatus):
+                self.apply_status(adapter.config, event)
+        metrics.WEBHOOKS.labels(provider, "accepted").inc()
+        ack = adapter.ack()
+        return WebhookOutcome(ack.status, ack.body, ack.media_type)
+
+    def ingest(self, channel: ChannelConfig, msg: InboundMessage) -> int | None:
+        """Store one inbound message and schedule its burst; None for a replay."""
+        try:
+            with transaction(self._sessions) as session:
+                contact_id = conversations.ensure_contact(
+                    session, channel.organization_id, msg.sender, msg.sender_name
+                )
+                conv_id = conversations.ensure_conversation(
+                    session, channel.organization_id, channel.id, contact_id
+                )
+                bump = conversations.bump_buffer(session, conv_id, self._settings.buffer_seconds)
+                message_id = messages.insert_inbound(
+                    session,
+                    {
+                        "organization_id": channel.organization_id,
+                        "conversation_id": conv_id,
+                        "channel_id": channel.id,
+                        "kind": msg.kind,
+                        "body": msg.body,
+                        "media_url": msg.media_url,
+                        "media_type": msg.media_type,
+                        "provider_id": msg.provider_id,
+                        "buffer_version": bump.version,
+                    },
+                )
+                if message_id is None:
+                    raise _Replay
+        except _Replay:
+            metrics.REPLAYS.inc()
+            return None
+        metrics.INGESTED.inc()
+        self._schedule(bump.conversation_id, bump.version, bump.pending)
+        return message_id
+
+    def _schedule(self, conversation_id: int, version: int, pending: int) -> None:
+        """First message of a burst: flush after the window; a full burst: flush now.
+
+        Later messages only move the deadline; the flush job re-schedules itself to it.
+        A failed enqueue is not fatal: the message is committed and the sweeper finds it.
+        """
+        if pending >= self._settings.buffer_max_messages:
+            delay = 0.0
+        elif pending == 1:
+            delay = self._settings.buffer_seconds
+        else:
+            return
+        try:
+            self._scheduler.schedule_flush(conversation_id, version, delay)
+        except Exception:
+            log.exception("could not enqueue flush for conversation %s", conversation_id)
+
+    def apply_status(self, channel: ChannelConfig, status: DeliveryStatus) -> None:
+        with transaction(self._sessions) as session:
+            messages.apply_status(
+                session, channel.id, status.provider_id, status.status, status.error_code
+            )

@@ -1,0 +1,12 @@
+"""Prometheus counters the pipeline updates (exposed by the web app at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+WEBHOOKS = Counter("atende_webhooks_total", "Webhooks received", ["provider", "outcome"])
+INGESTED = Counter("atende_messages_ingested_total", "Inbound messages stored")
+REPLAYS = Counter("atende_webhook_replays_total", "Inbound messages already stored (replays)")
+FLUSHES = Counter("atende_flushes_total", "Bursts answered", ["route"])
+SENDS = Counter("atende_sends_total", "Outbound send attempts", ["outcome"])
+FLUSH_SECONDS = Histogram("atende_flush_seconds", "Time to answer one burst")

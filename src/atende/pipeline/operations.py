@@ -1,0 +1,68 @@
+"""What people do to conversations: take over, give back, reply by hand, re-send failures."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.domain.states import ConversationState
+from atende.pipeline.ports import Scheduler
+from atende.storage import conversations, messages
+from atende.storage.db import transaction
+from atende.storage.models import Conversation
+from atende.storage.types import utcnow
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Operations:
+    def __init__(self, sessions: sessionmaker[Session], scheduler: Scheduler) -> None:
+        self._sessions = sessions
+        self._scheduler = scheduler
+
+    def handoff(self, org_id: int, conversation_id: int) -> None:
+        self._set_state(org_id, conversation_id, ConversationState.HUMAN)
+
+    def release(self, org_id: int, conversation_id: int) -> None:
+        """Give the conversation back to the bot; what the person already handled stays handled."""
+        with transaction(self._sessions) as session:
+            conv = conversations.get(session, org_id, conversation_id)
+            if conv is None:
+                raise NotFound(conversation_id)
+            conv.state = ConversationState.BOT
+            conv.dialogue_state = {}
+
+    def _set_state(self, org_id: int, conversation_id: int, state: str) -> None:
+        with transaction(self._sessions) as session:
+            if not conversations.set_state(session, org_id, conversation_id, state):
+                raise NotFound(conversation_id)
+
+    def operator_reply(self, org_id: int, conversation_id: int, body: str) -> int:
+        with transaction(self._sessions) as session:
+            conv: Conversation | None = conversations.get(session, org_id, conversation_id)
+            if conv is None:
+                raise NotFound(conversation_id)
+            message_id = messages.add_outbound(
+                session,
+                org_id,
+                conversation_id,
+                conv.channel_id,
+                body,
+                "operator:" + secrets.token_hex(12),
+                author="operator",
+            )
+            conv.last_message_at = utcnow()
+        assert message_id is not None
+        self._scheduler.schedule_send(message_id, 0.0)
+        return message_id
+
+    def retry_failed(self, org_id: int, hours: float) -> list[int]:
+        with transaction(self._sessions) as session:
+            failed = [m.id for m in messages.failed_since(session, org_id, hours)]
+            requeued = messages.requeue(session, org_id, failed)
+        for message_id in requeued:
+            self._scheduler.schedule_send(message_id, 0.0)
+        return requeued

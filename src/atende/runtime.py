@@ -1,0 +1,106 @@
+"""The composition root: settings in, a wired pipeline and queue out.
+
+The web app, the worker and the CLI all build their objects here, so the same
+configuration always means the same wiring.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import httpx
+from huey.consumer import Consumer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende import __version__
+from atende.brain.base import Brain
+from atende.brain.offline import OfflineBrain
+from atende.channels.registry import ChannelEnv
+from atende.config import Settings
+from atende.jobs.backends import huey_from_url
+from atende.jobs.consumer import Ticker, make_consumer, worker_id
+from atende.jobs.queue import JobQueue
+from atende.pipeline.core import Pipeline
+from atende.pipeline.ports import PipelineSettings
+from atende.storage import heartbeats
+from atende.storage.db import make_engine, make_sessionmaker, transaction
+
+log = logging.getLogger(__name__)
+
+
+def choose_brain(settings: Settings) -> Brain:
+    if settings.brain != "offline":
+        log.warning(
+            "ATENDE_BRAIN=%s is not available in this version; the offline brain answers",
+            settings.brain,
+        )
+    return OfflineBrain()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    http: httpx.Client
+    pipeline: Pipeline
+    queue: JobQueue
+    _consumer: Consumer | None = field(default=None, repr=False)
+    _ticker: Ticker | None = field(default=None, repr=False)
+
+    def start_worker(self, embedded: bool) -> Consumer:
+        """Start consuming jobs plus the sweeper/heartbeat ticker in this process."""
+        consumer = make_consumer(self.queue.huey, self.settings.worker_threads, embedded)
+        self._consumer = consumer
+        self._ticker = Ticker(self.settings.sweep_interval_seconds, self._tick)
+        self._ticker.start()
+        if embedded:
+            consumer.start()
+        return consumer
+
+    def _tick(self) -> None:
+        grace = max(2.0, self.settings.sweep_interval_seconds / 2)
+        self.pipeline.sweep(grace)
+        with transaction(self.sessions) as session:
+            heartbeats.beat(session, worker_id(), __version__)
+
+    def stop_worker(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+        if self._consumer is not None:
+            self._consumer.stop(graceful=True)
+            self._consumer = None
+        try:
+            with transaction(self.sessions) as session:
+                heartbeats.forget(session, worker_id())
+        except Exception:
+            log.exception("could not remove heartbeat")
+
+    def close(self) -> None:
+        self.stop_worker()
+        self.http.close()
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings | None = None) -> Runtime:
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    http = httpx.Client(
+        timeout=httpx.Timeout(settings.send_timeout_seconds, connect=5.0),
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+    )
+    env = ChannelEnv(http, settings.twilio_api_base, settings.meta_graph_base)
+    pipeline_settings = PipelineSettings(
+        buffer_seconds=settings.buffer_seconds,
+        buffer_max_messages=settings.buffer_max_messages,
+        claim_lease_seconds=settings.claim_lease_seconds,
+        send_max_attempts=settings.send_max_attempts,
+        send_retry_base_seconds=settings.send_retry_base_seconds,
+        public_url=settings.public_url,
+    )
+    pipeline = Pipeline(sessions, pipeline_settings, env, choose_brain(settings))
+    queue = JobQueue(huey_from_url(settings.effective_queue_url), pipeline)
+    return Runtime(settings, engine, sessions, http, pipeline, queue)

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories scoped by organization, Alembic migrations."""

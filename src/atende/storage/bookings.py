@@ -1,0 +1,112 @@
+"""Bookings. Overlaps are refused inside the writing transaction, not only checked before.
+
+``book`` first bumps ``services.booking_seq``: on PostgreSQL that row lock serializes
+bookings of one service; on SQLite the transaction already holds the write lock. Only
+then does it look for overlaps and insert, so two customers racing for one slot cannot
+both win. A partial unique index on (service, start) is the last line of defence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from atende.domain.entities import Busy
+from atende.domain.states import BookingStatus
+from atende.storage.models import Booking, Contact, Pet, Service
+from atende.storage.types import utcnow
+
+
+class SlotTaken(Exception):
+    """Another booking holds an overlapping time for the same service."""
+
+
+def busy_for_service(
+    session: Session, org_id: int, service_id: int, start: datetime, end: datetime
+) -> list[Busy]:
+    stmt = select(Booking.starts_at, Booking.ends_at).where(
+        Booking.organization_id == org_id,
+        Booking.service_id == service_id,
+        Booking.status == BookingStatus.BOOKED,
+        Booking.starts_at < end,
+        Booking.ends_at > start,
+    )
+    return [Busy(s, e) for s, e in session.execute(stmt).tuples()]
+
+
+def book(
+    session: Session,
+    org_id: int,
+    contact_id: int,
+    service_id: int,
+    pet_id: int | None,
+    starts_at: datetime,
+) -> Booking:
+    service = session.scalar(
+        select(Service).where(Service.organization_id == org_id, Service.id == service_id)
+    )
+    if service is None:
+        raise LookupError(f"service {service_id} not found")
+    session.execute(
+        update(Service)
+        .where(Service.id == service_id, Service.organization_id == org_id)
+        .values(booking_seq=Service.booking_seq + 1)
+    )
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    if busy_for_service(session, org_id, service_id, starts_at, ends_at):
+        raise SlotTaken(starts_at.isoformat())
+    booking = Booking(
+        organization_id=org_id,
+        contact_id=contact_id,
+        pet_id=pet_id,
+        service_id=service_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    session.add(booking)
+    session.flush()
+    return booking
+
+
+def upcoming_for_contact(session: Session, org_id: int, contact_id: int) -> list[Booking]:
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.organization_id == org_id,
+            Booking.contact_id == contact_id,
+            Booking.status == BookingStatus.BOOKED,
+            Booking.starts_at > utcnow(),
+        )
+        .order_by(Booking.starts_at)
+    )
+    return list(session.scalars(stmt))
+
+
+def cancel(session: Session, org_id: int, booking_id: int) -> bool:
+    result = session.execute(
+        update(Booking)
+        .where(
+            Booking.organization_id == org_id,
+            Booking.id == booking_id,
+            Booking.status == BookingStatus.BOOKED,
+        )
+        .values(status=BookingStatus.CANCELLED, updated_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def list_bookings(
+    session: Session, org_id: int
+) -> list[tuple[Booking, str, str | None, str]]:
+    """Bookings with the contact phone, pet name and service name, newest start first."""
+    stmt = (
+        select(Booking, Contact.phone, Pet.name, Service.name)
+        .join(Contact, Contact.id == Booking.contact_id)
+        .join(Service, Service.id == Booking.service_id)
+        .outerjoin(Pet, Pet.id == Booking.pet_id)
+        .where(Booking.organization_id == org_id)
+        .order_by(Booking.starts_at.desc())
+    )
+    return [tuple(row) for row in session.execute(stmt).tuples()]  # type: ignore[misc]

@@ -1,0 +1,67 @@
+"""What a business sells and when it is open, plus its customers' pets."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atende.domain.entities import OpeningInterval, ServiceInfo
+from atende.storage.models import Contact, OpeningHours, Pet, Service
+
+
+def services(session: Session, org_id: int) -> list[ServiceInfo]:
+    stmt = (
+        select(Service)
+        .where(Service.organization_id == org_id, Service.active.is_(True))
+        .order_by(Service.id)
+    )
+    return [
+        ServiceInfo(id=s.id, name=s.name, price=s.price, duration_minutes=s.duration_minutes)
+        for s in session.scalars(stmt)
+    ]
+
+
+def opening_hours(session: Session, org_id: int) -> list[OpeningInterval]:
+    stmt = (
+        select(OpeningHours)
+        .where(OpeningHours.organization_id == org_id)
+        .order_by(OpeningHours.weekday, OpeningHours.opens)
+    )
+    return [
+        OpeningInterval(weekday=h.weekday, opens=h.opens, closes=h.closes)
+        for h in session.scalars(stmt)
+    ]
+
+
+def pets_of(session: Session, org_id: int, contact_id: int) -> list[Pet]:
+    stmt = (
+        select(Pet)
+        .where(Pet.organization_id == org_id, Pet.contact_id == contact_id)
+        .order_by(Pet.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def pet_by_id(session: Session, org_id: int, pet_id: int) -> Pet | None:
+    return session.scalar(select(Pet).where(Pet.organization_id == org_id, Pet.id == pet_id))
+
+
+def register_pet(
+    session: Session, org_id: int, contact_id: int, name: str, species: str, breed: str
+) -> Pet:
+    pet = Pet(
+        organization_id=org_id, contact_id=contact_id, name=name, species=species, breed=breed
+    )
+    session.add(pet)
+    session.flush()
+    return pet
+
+
+def all_pets(session: Session, org_id: int) -> list[tuple[Pet, str]]:
+    stmt = (
+        select(Pet, Contact.phone)
+        .join(Contact, Contact.id == Pet.contact_id)
+        .where(Pet.organization_id == org_id)
+        .order_by(Pet.id)
+    )
+    return [(pet, phone) for pet, phone in session.execute(stmt).tuples()]

@@ -1,0 +1,222 @@
+"""Contacts, conversations, the burst buffer and the per-conversation claim.
+
+A conversation's buffer is two counters: ``buffer_version`` grows by one per inbound
+message, ``answered_version`` says up to which version the bot has answered. A flush
+claims the conversation with a compare-and-set on ``claim_token`` + ``claimed_until``
+(a lease), so any number of workers in any number of processes answer a burst once,
+and a crashed worker's claim simply expires.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from atende.storage.models import Contact, Conversation
+from atende.storage.portable import insert_ignore
+from atende.storage.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class BufferBump:
+    """The buffer after one inbound message was added to it."""
+
+    conversation_id: int
+    version: int
+    pending: int
+    deadline: datetime
+
+
+def ensure_contact(session: Session, org_id: int, phone: str, name: str | None) -> int:
+    table = Contact.__table__
+    new_id = insert_ignore(
+        session,
+        table,  # type: ignore[arg-type]
+        {"organization_id": org_id, "phone": phone, "name": name, "created_at": utcnow()},
+        ["organization_id", "phone"],
+    )
+    if new_id is not None:
+        return new_id
+    contact_id = session.scalar(
+        select(Contact.id).where(Contact.organization_id == org_id, Contact.phone == phone)
+    )
+    assert contact_id is not None
+    if name:
+        session.execute(
+            update(Contact)
+            .where(Contact.id == contact_id, Contact.name.is_(None))
+            .values(name=name)
+        )
+    return contact_id
+
+
+def ensure_conversation(session: Session, org_id: int, channel_id: str, contact_id: int) -> int:
+    table = Conversation.__table__
+    new_id = insert_ignore(
+        session,
+        table,  # type: ignore[arg-type]
+        {
+            "organization_id": org_id,
+            "channel_id": channel_id,
+            "contact_id": contact_id,
+            "state": "bot",
+            "buffer_version": 0,
+            "answered_version": 0,
+            "dialogue_state": {},
+            "created_at": utcnow(),
+        },
+        ["channel_id", "contact_id"],
+    )
+    if new_id is not None:
+        return new_id
+    conv_id = session.scalar(
+        select(Conversation.id).where(
+            Conversation.channel_id == channel_id, Conversation.contact_id == contact_id
+        )
+    )
+    assert conv_id is not None
+    return conv_id
+
+
+def bump_buffer(session: Session, conversation_id: int, window_seconds: float) -> BufferBump:
+    """Add one message to the burst and push its deadline back by the buffer window."""
+    now = utcnow()
+    deadline = now + timedelta(seconds=window_seconds)
+    row = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(
+            buffer_version=Conversation.buffer_version + 1,
+            buffer_deadline=deadline,
+            last_message_at=now,
+            last_inbound_at=now,
+        )
+        .returning(Conversation.buffer_version, Conversation.answered_version)
+    ).one()
+    version, answered = int(row[0]), int(row[1])
+    return BufferBump(conversation_id, version, version - answered, deadline)
+
+
+def try_claim(
+    session: Session, conversation_id: int, lease_seconds: float, max_messages: int
+) -> str | None:
+    """Claim a conversation whose burst is due; the claim token, or None if not ours."""
+    now = utcnow()
+    token = secrets.token_hex(16)
+    due = or_(
+        Conversation.buffer_deadline <= now,
+        Conversation.buffer_version - Conversation.answered_version >= max_messages,
+    )
+    free = or_(Conversation.claim_token.is_(None), Conversation.claimed_until < now)
+    result = session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.buffer_version > Conversation.answered_version,
+            due,
+            free,
+        )
+        .values(claim_token=token, claimed_until=now + timedelta(seconds=lease_seconds))
+    )
+    return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def finish_claim(
+    session: Session,
+    conversation_id: int,
+    token: str,
+    answered_version: int,
+    dialogue_state: dict[str, Any] | None,
+    state: str | None = None,
+) -> bool:
+    """Record the answered version and release the claim, only if we still hold it."""
+    values: dict[str, Any] = {
+        "answered_version": answered_version,
+        "claim_token": None,
+        "claimed_until": None,
+    }
+    if dialogue_state is not None:
+        values["dialogue_state"] = dialogue_state
+    if state is not None:
+        values["state"] = state
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.claim_token == token)
+        .values(**values)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def release_claim(session: Session, conversation_id: int, token: str) -> None:
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.claim_token == token)
+        .values(claim_token=None, claimed_until=None)
+    )
+
+
+def overdue_buffers(session: Session, grace_seconds: float, limit: int = 500) -> list[int]:
+    """Conversations with an unanswered burst past its deadline and no live claim."""
+    now = utcnow()
+    stmt = (
+        select(Conversation.id)
+        .where(
+            Conversation.buffer_version > Conversation.answered_version,
+            Conversation.buffer_deadline <= now - timedelta(seconds=grace_seconds),
+            or_(Conversation.claim_token.is_(None), Conversation.claimed_until < now),
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def set_state(session: Session, org_id: int, conversation_id: int, state: str) -> bool:
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.organization_id == org_id, Conversation.id == conversation_id)
+        .values(state=state)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def get(session: Session, org_id: int, conversation_id: int) -> Conversation | None:
+    return session.scalar(
+        select(Conversation).where(
+            Conversation.organization_id == org_id, Conversation.id == conversation_id
+        )
+    )
+
+
+def list_for_org(
+    session: Session, org_id: int, phone: str | None = None, limit: int = 200
+) -> list[tuple[Conversation, str]]:
+    stmt = (
+        select(Conversation, Contact.phone)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(Conversation.organization_id == org_id)
+    )
+    if phone:
+        stmt = stmt.where(Contact.phone == phone)
+    stmt = stmt.order_by(Conversation.last_message_at.desc().nulls_last()).limit(limit)
+    return [(c, p) for c, p in session.execute(stmt).tuples()]
+
+
+def pending_count(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                and_(Conversation.buffer_version > Conversation.answered_version)
+            )
+        )
+        or 0
+    )
+
+
+def contacts_of(session: Session, org_id: int) -> list[Contact]:
+    stmt = select(Contact).where(Contact.organization_id == org_id).order_by(Contact.id)
+    return list(session.scalars(stmt))

@@ -1,0 +1,248 @@
+"""Messages in and out. Outbound sends are claimed like conversations are.
+
+An outbound message is ``queued`` until a send job claims it (``sending`` with a
+lease); the claim is a compare-and-set, so a send job that runs twice sends once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from atende.domain.states import MessageStatus, may_advance
+from atende.storage.models import Message
+from atende.storage.portable import insert_ignore
+from atende.storage.types import utcnow
+
+
+def insert_inbound(session: Session, values: dict[str, Any]) -> int | None:
+    """Store an inbound message; None when this provider id was already stored (a replay)."""
+    now = utcnow()
+    row = {
+        "direction": "in",
+        "author": "contact",
+        "status": MessageStatus.RECEIVED.value,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+        **values,
+    }
+    return insert_ignore(
+        session,
+        Message.__table__,  # type: ignore[arg-type]
+        row,
+        ["channel_id", "provider_id"],
+    )
+
+
+def add_outbound(
+    session: Session,
+    org_id: int,
+    conversation_id: int,
+    channel_id: str,
+    body: str,
+    idempotency_key: str,
+    author: str = "bot",
+) -> int | None:
+    """Queue a reply; None when a reply with this idempotency key already exists."""
+    now = utcnow()
+    return insert_ignore(
+        session,
+        Message.__table__,  # type: ignore[arg-type]
+        {
+            "organization_id": org_id,
+            "conversation_id": conversation_id,
+            "channel_id": channel_id,
+            "direction": "out",
+            "kind": "text",
+            "author": author,
+            "body": body,
+            "status": MessageStatus.QUEUED.value,
+            "attempts": 0,
+            "idempotency_key": idempotency_key,
+            "created_at": now,
+            "updated_at": now,
+        },
+        ["idempotency_key"],
+    )
+
+
+def burst(session: Session, conversation_id: int, after: int, upto: int) -> list[Message]:
+    """The inbound messages of versions (after, upto]: what one flush answers."""
+    stmt = (
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "in",
+            Message.buffer_version > after,
+            Message.buffer_version <= upto,
+        )
+        .order_by(Message.buffer_version)
+    )
+    return list(session.scalars(stmt))
+
+
+def recent(session: Session, conversation_id: int, limit: int = 10) -> list[Message]:
+    stmt = (
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(session.scalars(stmt))))
+
+
+def claim_send(session: Session, message_id: int, lease_seconds: float) -> Message | None:
+    """Take a due outbound message for sending; None if another job has it or it is done."""
+    now = utcnow()
+    due_queued = (Message.status == MessageStatus.QUEUED) & or_(
+        Message.next_attempt_at.is_(None), Message.next_attempt_at <= now
+    )
+    stale_sending = (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now)
+    result = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.direction == "out", due_queued | stale_sending)
+        .values(
+            status=MessageStatus.SENDING.value,
+            claimed_until=now + timedelta(seconds=lease_seconds),
+            attempts=Message.attempts + 1,
+            updated_at=now,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Message, message_id, populate_existing=True)
+
+
+def mark_sent(session: Session, message_id: int, provider_id: str) -> None:
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.SENDING)
+        .values(
+            status=MessageStatus.SENT.value,
+            provider_id=provider_id,
+            claimed_until=None,
+            error_code=None,
+            error_detail=None,
+            updated_at=utcnow(),
+        )
+    )
+
+
+def mark_retry(session: Session, message_id: int, delay_seconds: float, code: str, detail: str) -> None:
+    now = utcnow()
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(
+            status=MessageStatus.QUEUED.value,
+            next_attempt_at=now + timedelta(seconds=delay_seconds),
+            claimed_until=None,
+            error_code=code,
+            error_detail=detail[:2000],
+            updated_at=now,
+        )
+    )
+
+
+def mark_failed(session: Session, message_id: int, code: str, detail: str) -> None:
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(
+            status=MessageStatus.FAILED.value,
+            claimed_until=None,
+            error_code=code,
+            error_detail=detail[:2000],
+            updated_at=utcnow(),
+        )
+    )
+
+
+def apply_status(
+    session: Session, channel_id: str, provider_id: str, status: str, error_code: str | None
+) -> bool:
+    """Move an outbound message forward on a provider callback; never backwards."""
+    msg = session.scalar(
+        select(Message).where(Message.channel_id == channel_id, Message.provider_id == provider_id)
+    )
+    if msg is None or not may_advance(msg.status, status):
+        return False
+    msg.status = status
+    if error_code:
+        msg.error_code = error_code
+    msg.updated_at = utcnow()
+    return True
+
+
+def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[int]:
+    """Queued messages whose time has come (plus stale claims) that no job may hold."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=grace_seconds)
+    stmt = (
+        select(Message.id)
+        .where(
+            Message.direction == "out",
+            or_(
+                (Message.status == MessageStatus.QUEUED)
+                & or_(
+                    (Message.next_attempt_at.is_(None)) & (Message.created_at <= cutoff),
+                    Message.next_attempt_at <= cutoff,
+                ),
+                (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now),
+            ),
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def failed_since(session: Session, org_id: int, hours: float) -> list[Message]:
+    since = utcnow() - timedelta(hours=hours)
+    stmt = (
+        select(Message)
+        .where(
+            Message.organization_id == org_id,
+            Message.direction == "out",
+            Message.status == MessageStatus.FAILED,
+            Message.updated_at >= since,
+        )
+        .order_by(Message.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def requeue(session: Session, org_id: int, message_ids: list[int]) -> list[int]:
+    """Put failed messages back in the queue with a fresh attempt budget."""
+    if not message_ids:
+        return []
+    rows = session.execute(
+        update(Message)
+        .where(
+            Message.organization_id == org_id,
+            Message.id.in_(message_ids),
+            Message.status == MessageStatus.FAILED,
+        )
+        .values(status=MessageStatus.QUEUED.value, attempts=0, next_attempt_at=None, updated_at=utcnow())
+        .returning(Message.id)
+    )
+    return [int(r[0]) for r in rows]
+
+
+def for_conversation(session: Session, org_id: int, conversation_id: int) -> list[Message]:
+    stmt = (
+        select(Message)
+        .where(Message.organization_id == org_id, Message.conversation_id == conversation_id)
+        .order_by(Message.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def count_by_status(session: Session, org_id: int | None = None) -> dict[str, int]:
+    stmt = select(Message.status, func.count()).where(Message.direction == "out")
+    if org_id is not None:
+        stmt = stmt.where(Message.organization_id == org_id)
+    return {s: int(n) for s, n in session.execute(stmt.group_by(Message.status)).tuples()}

@@ -1,0 +1,114 @@
+"""Organizations, their API keys and their channels."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import time
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from atende.storage.models import ApiKey, Channel, OpeningHours, Organization, Service
+
+
+class SlugTaken(ValueError):
+    """An organization with this slug already exists."""
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_org(
+    session: Session,
+    slug: str,
+    name: str,
+    timezone: str = "America/Sao_Paulo",
+    owner_phones: list[str] | None = None,
+    locale: str = "pt-BR",
+) -> Organization:
+    if session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
+        raise SlugTaken(f"organization {slug!r} already exists")
+    org = Organization(
+        slug=slug, name=name, timezone=timezone, locale=locale, owner_phones=owner_phones or []
+    )
+    session.add(org)
+    session.flush()
+    return org
+
+
+def issue_api_key(session: Session, org_id: int) -> str:
+    """Create an API key; only its hash is stored, so the caller shows it once."""
+    key = "atd_" + secrets.token_urlsafe(30)
+    session.add(ApiKey(organization_id=org_id, key_hash=hash_key(key), prefix=key[:10]))
+    session.flush()
+    return key
+
+
+def org_for_key(session: Session, key: str) -> Organization | None:
+    stmt = (
+        select(Organization)
+        .join(ApiKey, ApiKey.organization_id == Organization.id)
+        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+    )
+    return session.scalar(stmt)
+
+
+def org_by_slug(session: Session, slug: str) -> Organization | None:
+    return session.scalar(select(Organization).where(Organization.slug == slug))
+
+
+def org_by_id(session: Session, org_id: int) -> Organization | None:
+    return session.get(Organization, org_id)
+
+
+def add_channel(
+    session: Session, org_id: int, provider: str, address: str, credentials: dict[str, str]
+) -> Channel:
+    channel = Channel(
+        id="ch_" + secrets.token_hex(12),
+        organization_id=org_id,
+        provider=provider,
+        address=address,
+        credentials=credentials,
+    )
+    session.add(channel)
+    session.flush()
+    return channel
+
+
+def channel_by_id(session: Session, channel_id: str) -> Channel | None:
+    """Webhooks arrive before we know the tenant: the unguessable channel id resolves it."""
+    return session.get(Channel, channel_id)
+
+
+def channels_of(session: Session, org_id: int, provider: str | None = None) -> list[Channel]:
+    stmt = select(Channel).where(Channel.organization_id == org_id)
+    if provider:
+        stmt = stmt.where(Channel.provider == provider)
+    return list(session.scalars(stmt.order_by(Channel.created_at)))
+
+
+def add_service(
+    session: Session, org_id: int, name: str, price: Decimal, duration_minutes: int
+) -> Service:
+    service = Service(
+        organization_id=org_id, name=name, price=price, duration_minutes=duration_minutes
+    )
+    session.add(service)
+    session.flush()
+    return service
+
+
+def set_opening_hours(
+    session: Session, org_id: int, hours: list[tuple[int, time, time]]
+) -> None:
+    for row in session.scalars(select(OpeningHours).where(OpeningHours.organization_id == org_id)):
+        session.delete(row)
+    for weekday, opens, closes in hours:
+        session.add(
+            OpeningHours(organization_id=org_id, weekday=weekday, opens=opens, closes=closes)
+        )
+    session.flush()

@@ -1,0 +1,25 @@
+"""The few statements whose SQL differs between SQLite and PostgreSQL, behind one call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_ignore(
+    session: Session, table: Table, values: dict[str, Any], conflict: list[str]
+) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None when it existed."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(table.c.id)
+    )
+    row = session.execute(stmt).first()
+    return None if row is None else int(row[0])

@@ -1,0 +1,1 @@
+"""FastAPI app: webhooks, admin API, monitoring. Thin: the pipeline does the work."""

@@ -1,0 +1,54 @@
+"""The FastAPI application. ``create_app`` takes a built runtime (tests pass their own)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from atende import __version__
+from atende.runtime import Runtime
+from atende.web import api, health, webhooks
+from atende.web.limits import BodyLimitMiddleware
+
+LANDING = """<!doctype html><meta charset="utf-8"><title>atende</title>
+<body style="font-family:sans-serif;max-width:40em;margin:3em auto">
+<h1>atende is running</h1>
+<p>Webhooks: <code>/webhooks/twilio/{channel_id}</code>. Admin API: <a href="/docs">/docs</a>
+(Authorization: Bearer &lt;org API key&gt;). Health: <a href="/health">/health</a>.
+Try the assistant in a terminal: <code>atende chat</code>.</p></body>"""
+
+
+def create_app(runtime: Runtime, embedded_worker: bool) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if embedded_worker:
+            runtime.start_worker(embedded=True)
+        try:
+            yield
+        finally:
+            if embedded_worker:
+                runtime.stop_worker()
+
+    app = FastAPI(title="atende", version=__version__, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.include_router(webhooks.router)
+    app.include_router(api.router)
+    app.include_router(health.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def landing() -> str:
+        return LANDING
+
+    return app

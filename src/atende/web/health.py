@@ -1,0 +1,70 @@
+"""/health (db, queue, worker versions) and /metrics (Prometheus text)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+from sqlalchemy import text
+
+from atende import __version__
+from atende.storage import conversations, heartbeats, messages
+from atende.web.deps import RuntimeDep
+
+router = APIRouter(tags=["monitoring"])
+
+QUEUE_DEPTH = Gauge("atende_queue_jobs", "Jobs in the queue", ["kind"])
+WAITING = Gauge("atende_conversations_waiting", "Conversations with an unanswered burst")
+OUTBOUND = Gauge("atende_outbound_messages", "Outbound messages by status", ["status"])
+
+
+def _checks(runtime: RuntimeDep) -> tuple[str, dict[str, Any]]:
+    checks: dict[str, Any] = {}
+    status = "ok"
+    try:
+        with runtime.sessions() as s:
+            s.execute(text("SELECT 1"))
+            alive = heartbeats.alive(s, max(30.0, runtime.settings.sweep_interval_seconds * 3))
+        checks["database"] = "ok"
+    except Exception as exc:
+        return "down", {"database": f"error: {exc.__class__.__name__}"}
+    try:
+        checks["queue"] = {"status": "ok", **runtime.queue.stats()}
+    except Exception as exc:
+        checks["queue"] = {"status": f"error: {exc.__class__.__name__}"}
+        status = "degraded"
+    versions = sorted({w.version for w in alive})
+    checks["workers"] = {"alive": len(alive), "versions": versions}
+    if not alive:
+        checks["workers"]["status"] = "no worker seen recently"
+        status = "degraded"
+    elif versions != [__version__]:
+        checks["workers"]["status"] = f"version skew: web {__version__}, workers {versions}"
+        status = "degraded"
+    else:
+        checks["workers"]["status"] = "ok"
+    return status, checks
+
+
+@router.get("/health")
+def health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+    status, checks = _checks(runtime)
+    if status == "down":
+        response.status_code = 503
+    return {"status": status, "version": __version__, "checks": checks}
+
+
+@router.get("/metrics")
+def metrics(runtime: RuntimeDep) -> Response:
+    try:
+        stats = runtime.queue.stats()
+        for kind, value in stats.items():
+            QUEUE_DEPTH.labels(kind).set(value)
+        with runtime.sessions() as s:
+            WAITING.set(conversations.pending_count(s))
+            for status, count in messages.count_by_status(s).items():
+                OUTBOUND.labels(status).set(count)
+    except Exception:
+        pass  # /metrics must answer even when a backend is down; /health says why
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

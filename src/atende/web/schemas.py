@@ -1,0 +1,95 @@
+"""Shapes of the admin API (lists are {"items": [...]}, times ISO 8601 with offset)."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+
+class Items(BaseModel, Generic[T]):
+    items: list[T]
+
+
+class ServiceOut(BaseModel):
+    id: int
+    name: str
+    price: str
+    duration_minutes: int
+
+
+class ConversationOut(BaseModel):
+    id: int
+    contact_phone: str
+    state: str
+    last_message_at: str | None
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: str
+    kind: str
+    author: str
+    body: str
+    status: str
+    attempts: int
+    error_code: str | None
+    created_at: str
+
+
+class ContactOut(BaseModel):
+    id: int
+    phone: str
+    name: str | None
+
+
+class PetOut(BaseModel):
+    id: int
+    name: str
+    species: str
+    breed: str
+    owner_phone: str
+
+
+class BookingOut(BaseModel):
+    id: int
+    contact_phone: str
+    pet_name: str | None
+    service: str
+    starts_at: str
+    ends_at: str
+    status: str
+
+
+class OperatorReply(BaseModel):
+    body: str = Field(min_length=1, max_length=4096)
+
+
+class RetryFailed(BaseModel):
+    hours: float = Field(24, gt=0, le=24 * 30)
+
+
+class AlertOut(BaseModel):
+    id: int
+    kind: str
+    message: str
+    created_at: str
+
+
+class FailedOut(BaseModel):
+    id: int
+    conversation_id: int
+    body: str
+    attempts: int
+    error_code: str | None
+    error_detail: str | None
+    updated_at: str
+
+
+class QueueStats(BaseModel):
+    queue_pending: int
+    queue_scheduled: int
+    conversations_waiting: int
+    messages: dict[str, int]
