@@ -177,13 +177,13 @@ def _offer_times(ctx: DialogueContext, st: State, service: ServiceInfo, day: dat
     label = say.day_label(day, ctx.today)
     if slots:
         st["awaiting"] = "time"
-        return [f"Horários livres para {service.name} em {label}: {say.slot_list(slots)}. Qual prefere?"]
+        return [f"Horários livres para {service.name} {label}: {say.slot_list(slots)}. Qual prefere?"]
     st.pop("date", None)
     st.pop("period", None)
     st["awaiting"] = "date"
     if not [h for h in ctx.hours if h.weekday == day.weekday()]:
-        return [f"Em {label} não abrimos. Funcionamos {say.opening_hours_text(ctx.hours)}. Qual outro dia fica bom?"]
-    return [f"Não tenho horário livre para {service.name} em {label}. {_ask_day(ctx, service)}"]
+        return [f"{label[0].upper()}{label[1:]} não abrimos. Funcionamos {say.opening_hours_text(ctx.hours)}. Qual outro dia fica bom?"]
+    return [f"Não tenho horário livre para {service.name} {label}. {_ask_day(ctx, service)}"]
 
 
 def _pet_label(ctx: DialogueContext, st: State) -> str:
@@ -198,7 +198,7 @@ def _confirmation(ctx: DialogueContext, st: State, service: ServiceInfo, start: 
     lines = [
         "Posso confirmar?",
         f"• {service.name} para {_pet_label(ctx, st)}",
-        f"• {say.day_label(start.date(), ctx.today)} às {say.hhmm(start)}",
+        f"• {say.day_label(start.date(), ctx.today).capitalize()} às {say.hhmm(start)}",
         f"• {say.money(service.price)}",
     ]
     new = st.get("new_pet")
@@ -235,4 +235,4 @@ def _commit(ctx: DialogueContext, st: State) -> list[str]:
     pet_name = _pet_label(ctx, st)
     verb = "remarcado" if st.get("flow") == "reschedule" else "agendado"
     st.clear()
-    return [f"Prontinho! ✅ {service.name} do {pet_name} {verb} para {label}. Até lá! 🐾"]
+    return [f"Prontinho! ✅ {service.name} do {pet_name} {verb}: {label}. Até lá! 🐾"]

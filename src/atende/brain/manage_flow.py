@@ -22,7 +22,7 @@ def describe(ctx: DialogueContext, booking: Booking) -> str:
     local = booking.starts_at.astimezone(ZoneInfo(ctx.turn.org.timezone))
     who = f" do {pet.name}" if pet else ""
     name = service.name if service else "Atendimento"
-    return f"{name}{who} em {say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
+    return f"{name}{who} {say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
 
 
 def start(ctx: DialogueContext, st: State, flow: str, text: str) -> list[str]:

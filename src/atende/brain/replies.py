@@ -29,13 +29,14 @@ def hhmm(value: time | datetime) -> str:
 
 
 def day_label(day: date, today: date) -> str:
+    """'hoje (22/11)', 'amanhã (23/11)', 'na terça (25/11)', 'no sábado (28/11)'."""
+    stamp = f"{day.day:02d}/{day.month:02d}"
     if day == today:
-        prefix = "hoje"
-    elif (day - today).days == 1:
-        prefix = "amanhã"
-    else:
-        prefix = WEEKDAY_NAMES[day.weekday()]
-    return f"{prefix}, {day.day:02d}/{day.month:02d}"
+        return f"hoje ({stamp})"
+    if (day - today).days == 1:
+        return f"amanhã ({stamp})"
+    article = "no" if day.weekday() >= 5 else "na"
+    return f"{article} {WEEKDAY_NAMES[day.weekday()]} ({stamp})"
 
 
 def service_lines(services: Sequence[ServiceInfo]) -> str:

@@ -1,0 +1,244 @@
+"""Shared fixtures: real SQLite files, a real PostgreSQL database per test, a fake Twilio,
+and the app on a real uvicorn with its embedded worker."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from atende.config import Settings
+from atende.runtime import Runtime, build_runtime
+from atende.storage import orgs
+from atende.storage.db import make_engine, make_sessionmaker, transaction
+from atende.storage.demo import create_demo
+from atende.storage.migrate import upgrade
+from atende.storage.models import Contact, Conversation, Message
+from atende.web.app import create_app
+from tests.support.fake_twilio import FakeTwilio, start_fake_twilio
+from tests.support.live import LiveServer, free_port
+from tests.support.providers import signed_twilio, twilio_form
+
+PG_ADMIN_URL = os.environ.get("ATENDE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("ATENDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PG_HELP = (
+    "PostgreSQL not reachable at {url} ({error}); start it "
+    "(pg_ctlcluster <version> main start) or set ATENDE_TEST_PG_URL to enable these tests"
+)
+TOKEN = "fake_auth_token_0123456789abcdef"
+ACCOUNT = "AC55b47e1bd7721b5f779ed06721903800"
+BUSINESS = "whatsapp:+551130040001"
+
+
+def _pg(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated template database; each test clones it (fast) into its own database."""
+    admin = create_engine(_pg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        pytest.skip(PG_HELP.format(url=PG_ADMIN_URL, error=exc.__class__.__name__))
+    name = f"atende_tmpl_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    upgrade(f"{base}/{name}")
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    admin = create_engine(_pg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    name = f"atende_t_{secrets.token_hex(5)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'atende.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Storage and pipeline tests run on both databases: nothing SQLite-only."""
+    if request.param == "sqlite":
+        url: str = request.getfixturevalue("sqlite_url")
+        return url
+    pg: str = request.getfixturevalue("pg_url")
+    return pg
+
+
+@pytest.fixture
+def redis_url() -> str:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError as exc:
+        pytest.skip(
+            f"Redis not reachable at {REDIS_URL} ({exc.__class__.__name__}); start redis-server "
+            "or set ATENDE_TEST_REDIS_URL to enable these tests"
+        )
+    return REDIS_URL
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    fake = start_fake_twilio()
+    yield fake
+    fake.stop()
+
+
+def settings_for(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": db_url,
+        "queue_url": f"sqlite:///{tmp_path / 'queue.db'}",
+        "buffer_seconds": 0.4,
+        "send_retry_base_seconds": 0.2,
+        "sweep_interval_seconds": 0.5,
+        "claim_lease_seconds": 5,
+        "send_timeout_seconds": 1.0,
+        "worker_threads": 4,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class Shop:
+    """The demo shop with a Twilio channel, served by a real uvicorn + embedded worker."""
+
+    runtime: Runtime
+    server: LiveServer
+    twilio: FakeTwilio
+    channel_id: str
+    api_key: str
+    org_id: int
+
+    @property
+    def webhook_url(self) -> str:
+        return f"{self.server.url}/webhooks/twilio/{self.channel_id}"
+
+    def post_inbound(self, body: str, phone: str = "+5511999990001", sid: str | None = None,
+                     **extra: str) -> httpx.Response:
+        pairs = twilio_form(
+            "inbound_text.form",
+            Body=body,
+            From=f"whatsapp:{phone}",
+            WaId=phone.lstrip("+"),
+            MessageSid=sid or "SM" + secrets.token_hex(16),
+            **extra,
+        )
+        raw, headers = signed_twilio(self.webhook_url, pairs, TOKEN)
+        return httpx.post(self.webhook_url, content=raw, headers=headers, timeout=10)
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        return httpx.request(method, f"{self.server.url}{path}", headers=headers, timeout=10, **kwargs)
+
+    def replies_to(self, phone: str) -> list[str]:
+        return self.twilio.bodies(f"whatsapp:{phone}")
+
+    def wait_replies(self, phone: str, count: int, timeout: float = 20) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.replies_to(phone)
+            if len(got) >= count:
+                return got
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} replies to {phone}, got {self.replies_to(phone)}")
+
+    def settle(self, timeout: float = 20) -> None:
+        """Wait until every burst is answered and no reply is waiting to be sent."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.runtime.sessions() as s:
+                waiting = s.scalar(
+                    select(Conversation.id).where(Conversation.buffer_version > Conversation.answered_version)
+                )
+                queued = s.scalar(
+                    select(Message.id).where(Message.direction == "out", Message.status.in_(("queued", "sending")))
+                )
+            if waiting is None and queued is None:
+                return
+            time.sleep(0.05)
+        raise AssertionError("pipeline did not settle")
+
+    def messages_of(self, phone: str) -> list[Message]:
+        with self.runtime.sessions() as s:
+            stmt = (
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Contact.phone == phone)
+                .order_by(Message.id)
+            )
+            return list(s.scalars(stmt))
+
+
+def seed_shop(db_url: str) -> tuple[int, str, str]:
+    """The demo organization plus a Twilio channel; returns (org id, channel id, api key)."""
+    engine = make_engine(db_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        org = create_demo(s)
+        channel = orgs.add_channel(
+            s, org.id, "twilio", BUSINESS, {"account_sid": ACCOUNT, "auth_token": TOKEN}
+        )
+        key = orgs.issue_api_key(s, org.id)
+        result = (org.id, channel.id, key)
+    engine.dispose()
+    return result
+
+
+@pytest.fixture
+def shop_factory(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[Callable[..., Shop]]:
+    started: list[tuple[LiveServer, Runtime]] = []
+
+    def make(db_url: str, **overrides: Any) -> Shop:
+        org_id, channel_id, key = seed_shop(db_url)
+        port = free_port()
+        settings = settings_for(
+            db_url,
+            tmp_path,
+            public_url=f"http://127.0.0.1:{port}",
+            twilio_api_base=fake_twilio.url,
+            **overrides,
+        )
+        runtime = build_runtime(settings)
+        server = LiveServer(create_app(runtime, embedded_worker=True), port=port).__enter__()
+        started.append((server, runtime))
+        return Shop(runtime, server, fake_twilio, channel_id, key, org_id)
+
+    yield make
+    for server, runtime in started:
+        server.__exit__(None, None, None)
+        runtime.close()
+
+
+@pytest.fixture
+def shop(shop_factory: Callable[..., Shop], sqlite_url: str) -> Shop:
+    return shop_factory(sqlite_url)

@@ -1,0 +1,118 @@
+"""A local fake of Twilio's Messages REST API: records sends, fails on demand."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+MESSAGES_PATH = re.compile(r"/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json")
+
+
+@dataclass
+class Sent:
+    account: str
+    auth: tuple[str, str]
+    form: dict[str, str]
+
+
+@dataclass
+class FakeTwilio:
+    """Each send pops the next planned behaviour: 'ok', an HTTP status, 'timeout', 'badjson'."""
+
+    server: ThreadingHTTPServer
+    sent: list[Sent] = field(default_factory=list)
+    attempts: int = 0
+    plan: deque[Any] = field(default_factory=deque)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stall_seconds: float = 3.0
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def fail_next(self, *behaviours: Any) -> None:
+        with self.lock:
+            self.plan.extend(behaviours)
+
+    def bodies(self, to: str | None = None) -> list[str]:
+        with self.lock:
+            return [s.form.get("Body", "") for s in self.sent if to is None or s.form.get("To") == to]
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> list[Sent]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.sent) >= count:
+                    return list(self.sent)
+            time.sleep(0.05)
+        with self.lock:
+            raise AssertionError(f"expected {count} sends, got {len(self.sent)}: {[s.form.get('Body') for s in self.sent]}")
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_fake_twilio() -> FakeTwilio:
+    holder: dict[str, FakeTwilio] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return None
+
+        def do_POST(self) -> None:
+            fake = holder["fake"]
+            length = int(self.headers.get("Content-Length", "0"))
+            raw = self.rfile.read(length).decode()
+            form = dict(parse_qsl(raw, keep_blank_values=True))
+            match = MESSAGES_PATH.fullmatch(self.path)
+            if match is None:
+                self._answer(404, b'{"code": 20404, "message": "not found"}')
+                return
+            account = match.group(1)
+            user, _, password = base64.b64decode(
+                self.headers.get("Authorization", "Basic ").split(" ", 1)[1] or b""
+            ).decode().partition(":")
+            with fake.lock:
+                fake.attempts += 1
+                behaviour = fake.plan.popleft() if fake.plan else "ok"
+            if behaviour == "timeout":
+                time.sleep(fake.stall_seconds)
+                behaviour = 503
+            if behaviour == "badjson":
+                self._answer(201, b"{not json")
+                return
+            if behaviour != "ok":
+                body = json.dumps({"code": 20500, "message": "planned failure", "status": behaviour})
+                self._answer(int(behaviour), body.encode())
+                return
+            with fake.lock:
+                sid = f"SM{len(fake.sent):032x}"
+                fake.sent.append(Sent(account, (user, password), form))
+            self._answer(201, json.dumps({"sid": sid, "status": "queued"}).encode())
+
+        def _answer(self, status: int, body: bytes) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    fake = FakeTwilio(server)
+    holder["fake"] = fake
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return fake
