@@ -70,7 +70,9 @@ class Ack:
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    provider_id: str
+    """``provider_id`` is None when the provider accepted the message but gave no id."""
+
+    provider_id: str | None
 
 
 class Channel(Protocol):

@@ -17,7 +17,7 @@ from atende.channels.base import (
     WebhookRequest,
     post_or_raise,
 )
-from atende.channels.errors import BadPayload, SendError, SignatureInvalid, SignatureMissing
+from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
@@ -112,6 +112,7 @@ class TwilioChannel:
         )
         try:
             sid = response.json()["sid"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise SendError("Twilio answered without a message sid", code="bad_response", is_transient=True) from exc
+        except (ValueError, KeyError, TypeError):
+            # A 2xx means Twilio accepted the message: retrying could deliver it twice.
+            return SendResult(None)
         return SendResult(str(sid))

@@ -33,7 +33,7 @@ def busy_for_service(
         Booking.starts_at < end,
         Booking.ends_at > start,
     )
-    return [Busy(s, e) for s, e in session.execute(stmt).tuples()]
+    return [Busy(s, e) for s, e in session.execute(stmt)]
 
 
 def book(
@@ -109,4 +109,4 @@ def list_bookings(
         .where(Booking.organization_id == org_id)
         .order_by(Booking.starts_at.desc())
     )
-    return [tuple(row) for row in session.execute(stmt).tuples()]  # type: ignore[misc]
+    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]

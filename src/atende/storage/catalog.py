@@ -64,4 +64,4 @@ def all_pets(session: Session, org_id: int) -> list[tuple[Pet, str]]:
         .where(Pet.organization_id == org_id)
         .order_by(Pet.id)
     )
-    return [(pet, phone) for pet, phone in session.execute(stmt).tuples()]
+    return [(pet, phone) for pet, phone in session.execute(stmt)]

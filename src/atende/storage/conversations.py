@@ -203,7 +203,7 @@ def list_for_org(
     if phone:
         stmt = stmt.where(Contact.phone == phone)
     stmt = stmt.order_by(Conversation.last_message_at.desc().nulls_last()).limit(limit)
-    return [(c, p) for c, p in session.execute(stmt).tuples()]
+    return [(c, p) for c, p in session.execute(stmt)]
 
 
 def pending_count(session: Session) -> int:

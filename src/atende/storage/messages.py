@@ -117,7 +117,7 @@ def claim_send(session: Session, message_id: int, lease_seconds: float) -> Messa
     return session.get(Message, message_id, populate_existing=True)
 
 
-def mark_sent(session: Session, message_id: int, provider_id: str) -> None:
+def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
     session.execute(
         update(Message)
         .where(Message.id == message_id, Message.status == MessageStatus.SENDING)
