@@ -1,0 +1,47 @@
+"""Dates and times as customers write them, read against a fixed 'today'."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from atende.brain.ptdates import When, extract_when
+
+TODAY = date(2026, 11, 22)  # a Sunday
+
+CASES = [
+    ("amanhã às 10h", When(date(2026, 11, 23), time(10, 0))),
+    ("Amanhã 10:30", When(date(2026, 11, 23), time(10, 30))),
+    ("dia 25/11 às 10h", When(date(2026, 11, 25), time(10, 0))),
+    ("25/11", When(date(2026, 11, 25))),
+    ("25/11/2026 15h", When(date(2026, 11, 25), time(15, 0))),
+    ("25 de novembro", When(date(2026, 11, 25))),
+    ("3 de dezembro às 9h", When(date(2026, 12, 3), time(9, 0))),
+    ("dia 3", When(date(2026, 12, 3))),
+    ("dia 28", When(date(2026, 11, 28))),
+    ("15h30", When(None, time(15, 30))),
+    ("às 16", When(None, time(16, 0))),
+    ("às 3 da tarde", When(None, time(15, 0), "tarde")),
+    ("9 da manhã", When(None, time(9, 0), "manha")),
+    ("meio-dia", When(None, time(12, 0))),
+    ("10 horas", When(None, time(10, 0))),
+    ("de manhã", When(None, None, "manha")),
+    ("amanhã de manhã", When(date(2026, 11, 23), None, "manha")),
+    ("hoje à tarde", When(date(2026, 11, 22), None, "tarde")),
+    ("depois de amanhã", When(date(2026, 11, 24))),
+    ("próxima terça", When(date(2026, 11, 24))),
+    ("terça-feira às 14:00", When(date(2026, 11, 24), time(14, 0))),
+    ("sábado 8h30", When(date(2026, 11, 28), time(8, 30))),
+    ("domingo que vem", When(date(2026, 11, 29))),
+    ("próximo domingo", When(date(2026, 11, 29))),
+    ("01/01", When(date(2027, 1, 1))),  # already past this year: next year
+    ("pedido 4521", When()),
+    ("quero banho pro rex", When()),
+    ("31/02", When()),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_extract_when(text: str, expected: When) -> None:
+    assert extract_when(text, TODAY) == expected
