@@ -143,8 +143,9 @@ class Shop:
     def webhook_url(self) -> str:
         return f"{self.server.url}/webhooks/twilio/{self.channel_id}"
 
-    def post_inbound(self, body: str, phone: str = "+5511999990001", sid: str | None = None,
-                     **extra: str) -> httpx.Response:
+    def post_inbound(
+        self, body: str, phone: str = "+5511999990001", sid: str | None = None, **extra: str
+    ) -> httpx.Response:
         pairs = twilio_form(
             "inbound_text.form",
             Body=body,
@@ -158,7 +159,9 @@ class Shop:
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.api_key}"}
-        return httpx.request(method, f"{self.server.url}{path}", headers=headers, timeout=10, **kwargs)
+        return httpx.request(
+            method, f"{self.server.url}{path}", headers=headers, timeout=10, **kwargs
+        )
 
     def replies_to(self, phone: str) -> list[str]:
         return self.twilio.bodies(f"whatsapp:{phone}")
@@ -178,10 +181,14 @@ class Shop:
         while time.monotonic() < deadline:
             with self.runtime.sessions() as s:
                 waiting = s.scalar(
-                    select(Conversation.id).where(Conversation.buffer_version > Conversation.answered_version)
+                    select(Conversation.id).where(
+                        Conversation.buffer_version > Conversation.answered_version
+                    )
                 )
                 queued = s.scalar(
-                    select(Message.id).where(Message.direction == "out", Message.status.in_(("queued", "sending")))
+                    select(Message.id).where(
+                        Message.direction == "out", Message.status.in_(("queued", "sending"))
+                    )
                 )
             if waiting is None and queued is None:
                 return

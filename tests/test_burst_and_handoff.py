@@ -9,7 +9,9 @@ from tests.conftest import Shop
 PHONE = "+5511999990001"
 
 
-def test_burst_is_answered_once_addressing_its_last_question(shop_factory: Callable[..., Shop], db_url: str) -> None:
+def test_burst_is_answered_once_addressing_its_last_question(
+    shop_factory: Callable[..., Shop], db_url: str
+) -> None:
     shop = shop_factory(db_url, buffer_seconds=1.0)
     for text in ("oi", "tudo bem?", "quanto custa a tosa?"):
         assert shop.post_inbound(text, phone=PHONE).status_code == 200
@@ -20,7 +22,9 @@ def test_burst_is_answered_once_addressing_its_last_question(shop_factory: Calla
     assert [m.direction for m in shop.messages_of(PHONE)] == ["in", "in", "in", "out"]
 
 
-def test_full_burst_is_flushed_without_waiting_for_the_window(shop_factory: Callable[..., Shop], sqlite_url: str) -> None:
+def test_full_burst_is_flushed_without_waiting_for_the_window(
+    shop_factory: Callable[..., Shop], sqlite_url: str
+) -> None:
     shop = shop_factory(sqlite_url, buffer_seconds=60, buffer_max_messages=3)
     for text in ("oi", "bom dia", "qual o horário de funcionamento?"):
         shop.post_inbound(text, phone=PHONE)
@@ -28,7 +32,9 @@ def test_full_burst_is_flushed_without_waiting_for_the_window(shop_factory: Call
     assert "segunda a sexta, das 08:00 às 18:00" in reply
 
 
-def test_handoff_silences_the_bot_until_released(shop_factory: Callable[..., Shop], db_url: str) -> None:
+def test_handoff_silences_the_bot_until_released(
+    shop_factory: Callable[..., Shop], db_url: str
+) -> None:
     shop = shop_factory(db_url)
     shop.post_inbound("quero falar com um atendente", phone=PHONE)
     [ack] = shop.wait_replies(PHONE, 1)
@@ -41,7 +47,9 @@ def test_handoff_silences_the_bot_until_released(shop_factory: Callable[..., Sho
     assert len(shop.replies_to(PHONE)) == 1  # stored, not answered by the bot
     assert shop.messages_of(PHONE)[-1].body == "alô? alguém aí?"
 
-    response = shop.api("POST", f"/api/conversations/{conv['id']}/messages", json={"body": "Oi! Aqui é a Ana 😊"})
+    response = shop.api(
+        "POST", f"/api/conversations/{conv['id']}/messages", json={"body": "Oi! Aqui é a Ana 😊"}
+    )
     assert response.status_code == 202
     assert shop.wait_replies(PHONE, 2)[-1] == "Oi! Aqui é a Ana 😊"
     messages = shop.api("GET", f"/api/conversations/{conv['id']}/messages").json()["items"]

@@ -33,7 +33,9 @@ def bookings(runtime: Runtime) -> list[Booking]:
         return list(s.scalars(select(Booking).order_by(Booking.id)))
 
 
-def test_full_booking_conversation_registers_the_pet_and_books_the_asked_time(runtime: Runtime) -> None:
+def test_full_booking_conversation_registers_the_pet_and_books_the_asked_time(
+    runtime: Runtime,
+) -> None:
     tuesday = next_weekday(1)
     maria = Customer(runtime, "demo", "+5511999990001", "Maria Souza")
     greeting = maria.say("Oi, boa tarde!")
@@ -55,7 +57,11 @@ def test_full_booking_conversation_registers_the_pet_and_books_the_asked_time(ru
     assert booking.status == "booked"
     with runtime.sessions() as s:
         pet = s.get(Pet, booking.pet_id)
-        assert pet is not None and (pet.name, pet.species, pet.breed) == ("Thor", "cachorro", "Golden Retriever")
+        assert pet is not None and (pet.name, pet.species, pet.breed) == (
+            "Thor",
+            "cachorro",
+            "Golden Retriever",
+        )
 
 
 def test_a_burst_keeps_service_day_and_time_while_the_pet_is_registered(runtime: Runtime) -> None:
@@ -118,7 +124,14 @@ def test_no_means_no_booking(runtime: Runtime) -> None:
 def test_cancel_and_reschedule_own_booking(runtime: Runtime) -> None:
     tuesday, friday = next_weekday(1), next_weekday(4)
     c = Customer(runtime, "demo", "+5511999990006")
-    for text in ("quero agendar vacina", "Pipoca", "cachorro", "SRD", f"{tuesday:%d/%m} às 9h", "sim"):
+    for text in (
+        "quero agendar vacina",
+        "Pipoca",
+        "cachorro",
+        "SRD",
+        f"{tuesday:%d/%m} às 9h",
+        "sim",
+    ):
         c.say(text)
     [booking] = bookings(runtime)
     answer = c.say(f"preciso remarcar para {friday:%d/%m} às 16h")
@@ -155,7 +168,9 @@ def test_a_question_mid_booking_is_answered_and_the_booking_resumes(runtime: Run
     assert "cachorro, gato" in c.say("Toby")
 
 
-def test_state_survives_a_restart_mid_booking(runtime: Runtime, db_url: str, tmp_path: Path) -> None:
+def test_state_survives_a_restart_mid_booking(
+    runtime: Runtime, db_url: str, tmp_path: Path
+) -> None:
     c = Customer(runtime, "demo", "+5511999990009")
     c.say("quero agendar banho")
     c.say("Nina")

@@ -83,8 +83,15 @@ def test_replayed_provider_id_is_ignored(db_url: str) -> None:
     sessions, org_id, channel_id, _, contact_id = _setup(db_url)
     with transaction(sessions) as s:  # type: ignore[arg-type]
         conv = conversations.ensure_conversation(s, org_id, channel_id, contact_id)
-        values = {"organization_id": org_id, "conversation_id": conv, "channel_id": channel_id,
-                  "kind": "text", "body": "oi", "provider_id": "SM1", "buffer_version": 1}
+        values = {
+            "organization_id": org_id,
+            "conversation_id": conv,
+            "channel_id": channel_id,
+            "kind": "text",
+            "body": "oi",
+            "provider_id": "SM1",
+            "buffer_version": 1,
+        }
         assert messages.insert_inbound(s, values) is not None
         assert messages.insert_inbound(s, values) is None
 
@@ -99,7 +106,14 @@ def test_concurrent_bookings_of_one_slot_let_exactly_one_win(db_url: str) -> Non
         barrier.wait()
         try:
             with transaction(sessions) as s:  # type: ignore[arg-type]
-                bookings.book(s, org_id, contact_id, service_id, None, start + timedelta(minutes=offset_minutes))
+                bookings.book(
+                    s,
+                    org_id,
+                    contact_id,
+                    service_id,
+                    None,
+                    start + timedelta(minutes=offset_minutes),
+                )
             outcomes.append("booked")
         except bookings.SlotTaken:
             outcomes.append("taken")

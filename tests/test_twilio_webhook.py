@@ -76,7 +76,9 @@ def test_unknown_channel_is_404(shop: Shop) -> None:
 
 def test_replayed_message_sid_is_stored_and_answered_once(shop: Shop) -> None:
     for _ in range(3):
-        assert shop.post_inbound("Qual o horário de vocês?", sid="SM" + "ab" * 16).status_code == 200
+        assert (
+            shop.post_inbound("Qual o horário de vocês?", sid="SM" + "ab" * 16).status_code == 200
+        )
     shop.settle()
     stored = shop.messages_of("+5511999990001")
     assert [m.direction for m in stored] == ["in", "out"]
@@ -117,7 +119,7 @@ def test_status_callback_moves_message_forward_never_back(shop: Shop) -> None:
     shop.post_inbound("oi")
     shop.wait_replies("+5511999990001", 1)
     shop.settle()
-    reply = [m for m in shop.messages_of("+5511999990001") if m.direction == "out"][0]
+    reply = next(m for m in shop.messages_of("+5511999990001") if m.direction == "out")
     assert reply.status == "sent"
     status_url = shop.webhook_url + "/status"
     # what we passed as StatusCallback is exactly this URL
@@ -125,14 +127,17 @@ def test_status_callback_moves_message_forward_never_back(shop: Shop) -> None:
 
     def post_status(status: str) -> int:
         pairs = twilio_form(
-            "status_delivered.form", MessageSid=reply.provider_id or "", MessageStatus=status, SmsStatus=status
+            "status_delivered.form",
+            MessageSid=reply.provider_id or "",
+            MessageStatus=status,
+            SmsStatus=status,
         )
         raw, headers = signed_twilio(status_url, pairs, TOKEN)
         return httpx.post(status_url, content=raw, headers=headers).status_code
 
     assert post_status("read") == 200
     assert post_status("delivered") == 200  # late, out of order
-    reply = [m for m in shop.messages_of("+5511999990001") if m.direction == "out"][0]
+    reply = next(m for m in shop.messages_of("+5511999990001") if m.direction == "out")
     assert reply.status == "read"
 
 

@@ -28,7 +28,11 @@ def simulator_channel(runtime: Runtime, slug: str) -> tuple[ChannelConfig, str]:
         if org is None:
             raise SystemExit(f"error: no organization {slug!r} (run `atende init --demo`)")
         channels = orgs.channels_of(session, org.id, "simulator")
-        row = channels[0] if channels else orgs.add_channel(session, org.id, "simulator", "simulator", {})
+        row = (
+            channels[0]
+            if channels
+            else orgs.add_channel(session, org.id, "simulator", "simulator", {})
+        )
         config = ChannelConfig(row.id, org.id, row.provider, row.address, {})
         return config, org.name
 
@@ -85,7 +89,9 @@ class ChatSession:
             )
         with self.lock:
             for m in rows:
-                self.out.write(f"\n🐾 {m.body}\n" if m.status != "failed" else f"\n[não enviada] {m.body}\n")
+                self.out.write(
+                    f"\n🐾 {m.body}\n" if m.status != "failed" else f"\n[não enviada] {m.body}\n"
+                )
                 self.last_seen = max(self.last_seen, m.id)
             self.out.flush()
         return len(rows)
@@ -114,7 +120,9 @@ class ChatSession:
         self.print_new_replies()
 
 
-def run_chat(runtime: Runtime, slug: str, phone: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+def run_chat(
+    runtime: Runtime, slug: str, phone: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> None:
     channel, org_name = simulator_channel(runtime, slug)
     chat = ChatSession(runtime, channel, phone, out)
     interactive = stdin.isatty()

@@ -119,10 +119,17 @@ def _serve(args: argparse.Namespace, embedded_worker: bool) -> None:
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
     app = create_app(runtime, embedded_worker=embedded_worker)
-    print(f"atende {__version__} on http://{args.host}:{args.port} (public URL {settings.public_url})")
+    print(
+        f"atende {__version__} on http://{args.host}:{args.port} (public URL {settings.public_url})"
+    )
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                    access_log=False)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
     finally:
         runtime.close()
 
@@ -170,7 +177,9 @@ def cmd_chat(args: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="atende", description="WhatsApp assistant for appointment businesses")
+    parser = argparse.ArgumentParser(
+        prog="atende", description="WhatsApp assistant for appointment businesses"
+    )
     parser.add_argument("--version", action="version", version=f"atende {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -193,11 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="talk to the assistant as a WhatsApp customer")
     p.add_argument("--org", default="demo")
     p.add_argument("--phone", default="+5511988887777")
-    p.add_argument("--buffer-seconds", type=float, default=None,
-                   help="burst window for this chat (default ATENDE_BUFFER_SECONDS)")
+    p.add_argument(
+        "--buffer-seconds",
+        type=float,
+        default=None,
+        help="burst window for this chat (default ATENDE_BUFFER_SECONDS)",
+    )
     p.set_defaults(func=cmd_chat)
 
-    org = sub.add_parser("org", help="organizations").add_subparsers(dest="org_command", required=True)
+    org = sub.add_parser("org", help="organizations").add_subparsers(
+        dest="org_command", required=True
+    )
     p = org.add_parser("create", help="create an organization and print its API key")
     p.add_argument("slug")
     p.add_argument("--name", required=True)
@@ -205,13 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--owner-phone", action="append", help="repeatable")
     p.set_defaults(func=cmd_org_create)
 
-    channel = sub.add_parser("channel", help="channels").add_subparsers(dest="channel_command", required=True)
-    add = channel.add_parser("add", help="connect a WhatsApp provider").add_subparsers(dest="provider", required=True)
+    channel = sub.add_parser("channel", help="channels").add_subparsers(
+        dest="channel_command", required=True
+    )
+    add = channel.add_parser("add", help="connect a WhatsApp provider").add_subparsers(
+        dest="provider", required=True
+    )
     p = add.add_parser("twilio", help="Twilio WhatsApp")
     p.add_argument("--account-sid", required=True)
     p.add_argument("--auth-token", required=True)
     p.add_argument("--number", required=True, help="whatsapp:+E164 of the business")
-    p.add_argument("--slug", required=True, help="the organization (given as `channel add SLUG twilio`)")
+    p.add_argument(
+        "--slug", required=True, help="the organization (given as `channel add SLUG twilio`)"
+    )
     p.set_defaults(func=cmd_channel_add)
     return parser
 
@@ -227,7 +248,9 @@ def _reorder_channel_add(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = _reorder_channel_add(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(args_list)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         args.func(args)
     except CliError as exc:

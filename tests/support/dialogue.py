@@ -27,7 +27,9 @@ def next_weekday(weekday: int, min_days: int = 2) -> date:
 
 
 class Customer:
-    def __init__(self, runtime: Runtime, org_slug: str, phone: str, name: str | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, org_slug: str, phone: str, name: str | None = None
+    ) -> None:
         self.runtime = runtime
         self.phone = phone
         self.name = name
@@ -46,7 +48,9 @@ class Customer:
         result = self.runtime.pipeline.flush(conv_id)
         assert result is not None, "burst was not answered"
         with self.runtime.sessions() as s:
-            rows = s.scalars(select(Message.body).where(Message.id.in_(result.reply_ids)).order_by(Message.id))
+            rows = s.scalars(
+                select(Message.body).where(Message.id.in_(result.reply_ids)).order_by(Message.id)
+            )
             return list(rows)
 
     def say(self, *texts: str) -> str:

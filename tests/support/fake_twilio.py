@@ -45,7 +45,9 @@ class FakeTwilio:
 
     def bodies(self, to: str | None = None) -> list[str]:
         with self.lock:
-            return [s.form.get("Body", "") for s in self.sent if to is None or s.form.get("To") == to]
+            return [
+                s.form.get("Body", "") for s in self.sent if to is None or s.form.get("To") == to
+            ]
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Sent]:
         deadline = time.monotonic() + timeout
@@ -55,7 +57,9 @@ class FakeTwilio:
                     return list(self.sent)
             time.sleep(0.05)
         with self.lock:
-            raise AssertionError(f"expected {count} sends, got {len(self.sent)}: {[s.form.get('Body') for s in self.sent]}")
+            raise AssertionError(
+                f"expected {count} sends, got {[s.form.get('Body') for s in self.sent]}"
+            )
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -79,9 +83,13 @@ def start_fake_twilio() -> FakeTwilio:
                 self._answer(404, b'{"code": 20404, "message": "not found"}')
                 return
             account = match.group(1)
-            user, _, password = base64.b64decode(
-                self.headers.get("Authorization", "Basic ").split(" ", 1)[1] or b""
-            ).decode().partition(":")
+            user, _, password = (
+                base64.b64decode(
+                    self.headers.get("Authorization", "Basic ").split(" ", 1)[1] or b""
+                )
+                .decode()
+                .partition(":")
+            )
             with fake.lock:
                 fake.attempts += 1
                 behaviour = fake.plan.popleft() if fake.plan else "ok"
@@ -92,7 +100,9 @@ def start_fake_twilio() -> FakeTwilio:
                 self._answer(201, b"{not json")
                 return
             if behaviour != "ok":
-                body = json.dumps({"code": 20500, "message": "planned failure", "status": behaviour})
+                body = json.dumps(
+                    {"code": 20500, "message": "planned failure", "status": behaviour}
+                )
                 self._answer(int(behaviour), body.encode())
                 return
             with fake.lock:

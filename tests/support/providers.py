@@ -28,7 +28,9 @@ def twilio_form(name: str, **overrides: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def signed_twilio(url: str, pairs: list[tuple[str, str]], token: str) -> tuple[bytes, dict[str, str]]:
+def signed_twilio(
+    url: str, pairs: list[tuple[str, str]], token: str
+) -> tuple[bytes, dict[str, str]]:
     body = sign.form_body(pairs).encode()
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",

@@ -167,7 +167,8 @@ def _ask_day(ctx: DialogueContext, service: ServiceInfo) -> str:
     first = ctx.next_free(service)
     hint = ""
     if first is not None:
-        hint = f" O próximo horário livre é {say.day_label(first.date(), ctx.today)} às {say.hhmm(first)}."
+        when = f"{say.day_label(first.date(), ctx.today)} às {say.hhmm(first)}"
+        hint = f" O próximo horário livre é {when}."
     return f"Para qual dia você quer o {service.name}?{hint}"
 
 
@@ -177,12 +178,17 @@ def _offer_times(ctx: DialogueContext, st: State, service: ServiceInfo, day: dat
     label = say.day_label(day, ctx.today)
     if slots:
         st["awaiting"] = "time"
-        return [f"Horários livres para {service.name} {label}: {say.slot_list(slots)}. Qual prefere?"]
+        return [
+            f"Horários livres para {service.name} {label}: {say.slot_list(slots)}. Qual prefere?"
+        ]
     st.pop("date", None)
     st.pop("period", None)
     st["awaiting"] = "date"
     if not [h for h in ctx.hours if h.weekday == day.weekday()]:
-        return [f"{label[0].upper()}{label[1:]} não abrimos. Funcionamos {say.opening_hours_text(ctx.hours)}. Qual outro dia fica bom?"]
+        return [
+            f"{label[0].upper()}{label[1:]} não abrimos. "
+            f"Funcionamos {say.opening_hours_text(ctx.hours)}. Qual outro dia fica bom?"
+        ]
     return [f"Não tenho horário livre para {service.name} {label}. {_ask_day(ctx, service)}"]
 
 
@@ -230,7 +236,10 @@ def _commit(ctx: DialogueContext, st: State) -> list[str]:
             booking_repo.book(ctx.session, org_id, contact_id, service.id, pet_id, start)
     except (booking_repo.SlotTaken, IntegrityError):
         st.pop("time", None)
-        return ["Poxa, esse horário acabou de ser reservado 😕 " + _offer_times(ctx, st, service, day)[0]]
+        return [
+            "Poxa, esse horário acabou de ser reservado 😕 "
+            + _offer_times(ctx, st, service, day)[0]
+        ]
     label = f"{say.day_label(day, ctx.today)} às {say.hhmm(start)}"
     pet_name = _pet_label(ctx, st)
     verb = "remarcado" if st.get("flow") == "reschedule" else "agendado"

@@ -10,13 +10,31 @@ from atende.domain.text import fold
 
 # Most specific first: the first intent whose pattern matches wins for one message.
 INTENT_PATTERNS: list[tuple[str, str]] = [
-    ("handoff", r"\b(atendente|humano|uma pessoa|pessoa de verdade|falar com (alguem|o dono|a dona|voce|um|uma)|gerente|operador|atendimento humano|falar com gente)\b"),
+    (
+        "handoff",
+        r"\b(atendente|humano|uma pessoa|pessoa de verdade|gerente|operador|atendimento humano"
+        r"|falar com (alguem|o dono|a dona|voce|um|uma|gente))\b",
+    ),
     ("cancel", r"\b(cancel\w*|desmarc\w*)\b"),
-    ("reschedule", r"\b(remarc\w*|reagend\w*|mudar (o|meu) horario|trocar (o|meu) horario|adiar|mudar (o|meu) agendamento|outro dia em vez)\b"),
-    ("book", r"\b(agend\w*|marca\w*|reserv\w*|quero (um |uma |o |a )?(banho|tosa|consulta|vacina)\w*)\b"),
-    ("slots", r"\b(horarios? (livres?|disponive\w*|vagos?)|tem (vaga|horario)|disponibilidade|vagas?)\b"),
+    (
+        "reschedule",
+        r"\b(remarc\w*|reagend\w*|(mudar|trocar) (o|meu) (horario|agendamento)|adiar"
+        r"|outro dia em vez)\b",
+    ),
+    (
+        "book",
+        r"\b(agend\w*|marca\w*|reserv\w*|quero (um |uma |o |a )?(banho|tosa|consulta|vacina)\w*)\b",
+    ),
+    (
+        "slots",
+        r"\b(horarios? (livres?|disponive\w*|vagos?)|tem (vaga|horario)|disponibilidade|vagas?)\b",
+    ),
     ("prices", r"\b(preco\w*|quanto (custa|e|fica|sai|cobra)\w*|valor\w*|tabela)\b"),
-    ("hours", r"\b(que horas (abre|fecha|voces abrem|voces fecham)|horario de (funcionamento|atendimento)|abre\w*|fecha\w*|funciona\w*|aberto\w*|expediente)\b"),
+    (
+        "hours",
+        r"\b(que horas (abre|fecha|voces abrem|voces fecham)|horario de (funcionamento|atendimento)"
+        r"|abre\w*|fecha\w*|funciona\w*|aberto\w*|expediente)\b",
+    ),
     ("services", r"\b(servicos?|o que voces (fazem|oferecem)|o que (tem|faz))\b"),
     ("thanks", r"\b(obrigad\w*|brigad\w*|valeu|agradec\w*|tchau|ate mais|ate logo|falou)\b"),
     ("greeting", r"^\s*(oi+|ola|bom dia|boa tarde|boa noite|e ai|opa|hello|hi|oie)\b"),

@@ -31,7 +31,9 @@ def start(ctx: DialogueContext, st: State, flow: str, text: str) -> list[str]:
     upcoming = booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
     if not upcoming:
         st.clear()
-        return ["Não encontrei nenhum agendamento futuro no seu número. Quer agendar um horário? 🙂"]
+        return [
+            "Não encontrei nenhum agendamento futuro no seu número. Quer agendar um horário? 🙂"
+        ]
     chosen = _match(ctx, upcoming, text) if len(upcoming) > 1 else upcoming[0]
     if chosen is None:
         st["awaiting"] = "choose_booking"

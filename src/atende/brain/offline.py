@@ -50,7 +50,7 @@ class OfflineBrain:
         if flow and not _leaves_flow(ctx, intent, text):
             return Reply(_continue(ctx, state, text, intent), state, f"{flow}:continue")
         texts_out = _route(ctx, state, intent, text)
-        greeting = _greeting_prefix(turn, texts, intent)
+        greeting = _greeting_prefix(turn, texts)
         if greeting and texts_out:
             texts_out[0] = greeting + texts_out[0]
         return Reply(texts_out, state, intent or "fallback")
@@ -61,9 +61,7 @@ def _leaves_flow(ctx: DialogueContext, intent: str | None, text: str) -> bool:
     flow = ctx.turn.state.get("flow")
     if intent in ("cancel", "reschedule") and intent != _intent_of_flow(flow):
         return True
-    if intent == "book" and flow not in FLOWS_BOOKING:
-        return True
-    return False
+    return intent == "book" and flow not in FLOWS_BOOKING
 
 
 def _intent_of_flow(flow: str | None) -> str | None:
@@ -87,7 +85,9 @@ def _continue(ctx: DialogueContext, st: dict[str, Any], text: str, intent: str |
 
 def _with_old_booking(ctx: DialogueContext, st: dict[str, Any]) -> DialogueContext:
     if st.get("flow") == "reschedule" and st.get("booking_id"):
-        upcoming = booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
+        upcoming = booking_repo.upcoming_for_contact(
+            ctx.session, ctx.turn.org.id, ctx.turn.contact_id
+        )
         ctx.ignore_booking = next((b for b in upcoming if b.id == st["booking_id"]), None)
     return ctx
 
@@ -130,10 +130,9 @@ def _info(ctx: DialogueContext, intent: str, text: str) -> str:
     return f"Nossos serviços:\n{say.service_lines(ctx.services)}\nQuer agendar algum? 🙂"
 
 
-def _greeting_prefix(turn: Turn, texts: list[str], intent: str | None) -> str:
-    greeted = any("greeting" in intents_of(t) for t in texts)
-    if not greeted:
+def _greeting_prefix(turn: Turn, texts: list[str]) -> str:
+    """Greet back, by first name when WhatsApp told us, when the customer greeted."""
+    if not any("greeting" in intents_of(t) for t in texts):
         return ""
     name = (turn.contact_name or "").split(" ")[0]
-    hello = f"Olá, {name}! 😊 " if name else "Olá! 😊 "
-    return hello if intent != "greeting" else hello
+    return f"Olá, {name}! 😊 " if name else "Olá! 😊 "

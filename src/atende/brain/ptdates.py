@@ -38,9 +38,7 @@ MONTHS = {
 }
 
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,4}))?\b")
-_WRITTEN_DATE = re.compile(
-    r"\b(\d{1,2})\s+de\s+(" + "|".join(MONTHS) + r")(?:\s+de\s+(\d{4}))?\b"
-)
+_WRITTEN_DATE = re.compile(r"\b(\d{1,2})\s+de\s+(" + "|".join(MONTHS) + r")(?:\s+de\s+(\d{4}))?\b")
 _DAY_ONLY = re.compile(r"\bdia\s+(\d{1,2})\b")
 _WEEKDAY = re.compile(
     r"\b(?:(proxim[ao]|nest[ae]|ness[ae]|est[ae])\s+)?("
@@ -125,7 +123,7 @@ def _weekday(text: str, today: date) -> Found:
         return None
     target = WEEKDAYS[m.group(2)]
     ahead = (target - today.weekday()) % 7
-    if m.group(1) and m.group(1).startswith("proxim") or m.group(3):
+    if (m.group(1) and m.group(1).startswith("proxim")) or m.group(3):
         ahead = ahead or 7
     return today + timedelta(days=ahead), m.span()
 

@@ -59,7 +59,11 @@ def opening_hours_text(hours: Sequence[OpeningInterval]) -> str:
             groups.append((day, day, by_day[day]))
     parts = []
     for first, last, span in groups:
-        days = WEEKDAY_NAMES[first] if first == last else f"{WEEKDAY_NAMES[first]} a {WEEKDAY_NAMES[last]}"
+        days = (
+            WEEKDAY_NAMES[first]
+            if first == last
+            else f"{WEEKDAY_NAMES[first]} a {WEEKDAY_NAMES[last]}"
+        )
         parts.append(f"{days}, {span}")
     return "; ".join(parts) if parts else "horário ainda não cadastrado"
 

@@ -111,8 +111,12 @@ def post_or_raise(client: httpx.Client, url: str, **kwargs: Any) -> httpx.Respon
     try:
         response = client.post(url, **kwargs)
     except httpx.TimeoutException as exc:
-        raise SendError(f"timeout: {exc.__class__.__name__}", code="timeout", is_transient=True) from exc
+        raise SendError(
+            f"timeout: {exc.__class__.__name__}", code="timeout", is_transient=True
+        ) from exc
     except httpx.TransportError as exc:
-        raise SendError(f"transport: {exc.__class__.__name__}", code="transport", is_transient=True) from exc
+        raise SendError(
+            f"transport: {exc.__class__.__name__}", code="transport", is_transient=True
+        ) from exc
     raise_for_send(response)
     return response

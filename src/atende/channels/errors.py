@@ -1,12 +1,12 @@
 """Channel errors, drawn as a tree so callers can decide what to do with each:
 
-    ChannelError                 anything a provider did wrong or refused
-    ├── SignatureMissing         webhook without its signature header      → 401
-    ├── SignatureInvalid         webhook whose signature does not match    → 403
-    ├── BadPayload               verified webhook we cannot parse          → 400
-    └── SendError                a send attempt failed
-          is_transient = True    5xx, 429, timeouts, connection errors → retry with backoff
-          is_transient = False   any other 4xx                          → failed at once
+ChannelError                 anything a provider did wrong or refused
+├── SignatureMissing         webhook without its signature header      → 401
+├── SignatureInvalid         webhook whose signature does not match    → 403
+├── BadPayload               verified webhook we cannot parse          → 400
+└── SendError                a send attempt failed
+      is_transient = True    5xx, 429, timeouts, connection errors → retry with backoff
+      is_transient = False   any other 4xx                          → failed at once
 """
 
 from __future__ import annotations

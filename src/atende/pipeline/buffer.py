@@ -71,7 +71,9 @@ class Flusher:
         try:
             result = self._answer(conversation_id, token)
         except LostClaim:
-            log.warning("lost the claim on conversation %s; another worker answers", conversation_id)
+            log.warning(
+                "lost the claim on conversation %s; another worker answers", conversation_id
+            )
             return None
         except Exception:
             with transaction(self._sessions) as session:
@@ -89,7 +91,11 @@ class Flusher:
             conv = session.get(Conversation, conversation_id)
             if conv is None or conv.buffer_version <= conv.answered_version:
                 return
-            if conv.claim_token is not None and conv.claimed_until and conv.claimed_until > utcnow():
+            if (
+                conv.claim_token is not None
+                and conv.claimed_until
+                and conv.claimed_until > utcnow()
+            ):
                 return  # the holder re-checks when it finishes
             deadline = conv.buffer_deadline or utcnow()
             pending = conv.buffer_version - conv.answered_version
@@ -110,7 +116,9 @@ class Flusher:
             burst = messages.burst(session, conversation_id, after, upto)
             route = route_for(org, contact, conv)
             metrics.FLUSHES.labels(route.value).inc()
-            reply = None if route is Route.SILENT else self._think(session, org, contact, conv, burst)
+            reply = (
+                None if route is Route.SILENT else self._think(session, org, contact, conv, burst)
+            )
             reply_ids: list[int] = []
             for index, text in enumerate(reply.texts if reply else []):
                 key = f"reply:{conversation_id}:{upto}:{index}"
@@ -123,7 +131,9 @@ class Flusher:
                 conv.last_message_at = utcnow()
             new_state = "human" if reply and reply.handoff else None
             state = reply.state if reply else None
-            if not conversations.finish_claim(session, conversation_id, token, upto, state, new_state):
+            if not conversations.finish_claim(
+                session, conversation_id, token, upto, state, new_state
+            ):
                 raise LostClaim
         return FlushResult(upto, reply_ids)
 

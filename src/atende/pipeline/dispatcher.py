@@ -48,15 +48,24 @@ class Dispatcher:
                 .join(Conversation, Conversation.contact_id == Contact.id)
                 .where(Conversation.id == msg.conversation_id)
             )
-            channel_id, body, attempts, org_id = msg.channel_id, msg.body, msg.attempts, msg.organization_id
+            channel_id, body, attempts, org_id = (
+                msg.channel_id,
+                msg.body,
+                msg.attempts,
+                msg.organization_id,
+            )
         adapter = self._directory.adapter(channel_id)
         if adapter is None or phone is None:
             return self._fail(message_id, org_id, "no_channel", "channel or contact is gone")
-        callback = f"{self._settings.public_url}/webhooks/{adapter.config.provider}/{channel_id}/status"
+        callback = (
+            f"{self._settings.public_url}/webhooks/{adapter.config.provider}/{channel_id}/status"
+        )
         try:
             result = adapter.send_text(phone, body, status_callback=callback)
         except SendError as exc:
-            return self._after_error(message_id, org_id, attempts, exc.code, str(exc), exc.is_transient)
+            return self._after_error(
+                message_id, org_id, attempts, exc.code, str(exc), exc.is_transient
+            )
         except Exception as exc:  # an adapter bug must not lose the message
             log.exception("unexpected error sending message %s", message_id)
             return self._after_error(message_id, org_id, attempts, "error", repr(exc), True)

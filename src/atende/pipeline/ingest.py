@@ -51,7 +51,9 @@ class Ingestor:
         self._settings = settings
         self._scheduler = scheduler
 
-    def handle_webhook(self, provider: str, channel_id: str, request: WebhookRequest) -> WebhookOutcome:
+    def handle_webhook(
+        self, provider: str, channel_id: str, request: WebhookRequest
+    ) -> WebhookOutcome:
         adapter = self._directory.adapter(channel_id)
         if adapter is None or adapter.config.provider != provider:
             metrics.WEBHOOKS.labels(provider, "unknown_channel").inc()

@@ -20,7 +20,9 @@ class SweepResult:
     sends: int
 
 
-def sweep(sessions: sessionmaker[Session], scheduler: Scheduler, grace_seconds: float) -> SweepResult:
+def sweep(
+    sessions: sessionmaker[Session], scheduler: Scheduler, grace_seconds: float
+) -> SweepResult:
     with sessions() as session:
         overdue = conversations.overdue_buffers(session, grace_seconds)
         due = messages.due_sends(session, grace_seconds)

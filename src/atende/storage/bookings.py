@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from atende.domain.entities import Busy
 from atende.domain.states import BookingStatus
 from atende.storage.models import Booking, Contact, Pet, Service
+from atende.storage.portable import rowcount
 from atende.storage.types import utcnow
 
 
@@ -94,12 +95,10 @@ def cancel(session: Session, org_id: int, booking_id: int) -> bool:
         )
         .values(status=BookingStatus.CANCELLED, updated_at=utcnow())
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
-def list_bookings(
-    session: Session, org_id: int
-) -> list[tuple[Booking, str, str | None, str]]:
+def list_bookings(session: Session, org_id: int) -> list[tuple[Booking, str, str | None, str]]:
     """Bookings with the contact phone, pet name and service name, newest start first."""
     stmt = (
         select(Booking, Contact.phone, Pet.name, Service.name)

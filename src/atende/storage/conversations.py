@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from atende.storage.models import Contact, Conversation
-from atende.storage.portable import insert_ignore
+from atende.storage.portable import insert_ignore, rowcount
 from atende.storage.types import utcnow
 
 
@@ -123,7 +123,7 @@ def try_claim(
         )
         .values(claim_token=token, claimed_until=now + timedelta(seconds=lease_seconds))
     )
-    return token if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    return token if rowcount(result) == 1 else None
 
 
 def finish_claim(
@@ -149,7 +149,7 @@ def finish_claim(
         .where(Conversation.id == conversation_id, Conversation.claim_token == token)
         .values(**values)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def release_claim(session: Session, conversation_id: int, token: str) -> None:
@@ -181,7 +181,7 @@ def set_state(session: Session, org_id: int, conversation_id: int, state: str) -
         .where(Conversation.organization_id == org_id, Conversation.id == conversation_id)
         .values(state=state)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(result) == 1
 
 
 def get(session: Session, org_id: int, conversation_id: int) -> Conversation | None:

@@ -1,8 +1,9 @@
 """Engine and sessions. SQLite gets WAL, a busy timeout and write-ahead locking.
 
-On SQLite every transaction starts with ``BEGIN IMMEDIATE``: a read-then-write
-transaction could otherwise fail with SQLITE_BUSY when another process commits
-between its read and its write. PostgreSQL uses row locks and needs nothing special.
+On SQLite a write transaction (``transaction()``) starts with ``BEGIN IMMEDIATE``: a
+read-then-write transaction could otherwise fail with SQLITE_BUSY when another process
+commits between its read and its write. Plain sessions stay ``BEGIN DEFERRED`` so that
+reads never wait for a writer (WAL). PostgreSQL uses row locks and needs neither.
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+BEGIN_OPTION = "atende_sqlite_begin"
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -54,6 +59,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any exception."""
-    with factory() as session, session.begin():
+    """One unit of work that writes: commit on success, roll back on any exception."""
+    writer = factory.kw["bind"].execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+    with factory(bind=writer) as session, session.begin():
         yield session

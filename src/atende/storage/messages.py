@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from atende.domain.states import MessageStatus, may_advance
 from atende.storage.models import Message
-from atende.storage.portable import insert_ignore
+from atende.storage.portable import insert_ignore, rowcount
 from atende.storage.types import utcnow
 
 
@@ -112,7 +112,7 @@ def claim_send(session: Session, message_id: int, lease_seconds: float) -> Messa
             updated_at=now,
         )
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(result) != 1:
         return None
     return session.get(Message, message_id, populate_existing=True)
 
@@ -132,7 +132,9 @@ def mark_sent(session: Session, message_id: int, provider_id: str | None) -> Non
     )
 
 
-def mark_retry(session: Session, message_id: int, delay_seconds: float, code: str, detail: str) -> None:
+def mark_retry(
+    session: Session, message_id: int, delay_seconds: float, code: str, detail: str
+) -> None:
     now = utcnow()
     session.execute(
         update(Message)
@@ -226,7 +228,9 @@ def requeue(session: Session, org_id: int, message_ids: list[int]) -> list[int]:
             Message.id.in_(message_ids),
             Message.status == MessageStatus.FAILED,
         )
-        .values(status=MessageStatus.QUEUED.value, attempts=0, next_attempt_at=None, updated_at=utcnow())
+        .values(
+            status=MessageStatus.QUEUED.value, attempts=0, next_attempt_at=None, updated_at=utcnow()
+        )
         .returning(Message.id)
     )
     return [int(r[0]) for r in rows]

@@ -102,9 +102,7 @@ def add_service(
     return service
 
 
-def set_opening_hours(
-    session: Session, org_id: int, hours: list[tuple[int, time, time]]
-) -> None:
+def set_opening_hours(session: Session, org_id: int, hours: list[tuple[int, time, time]]) -> None:
     for row in session.scalars(select(OpeningHours).where(OpeningHours.organization_id == org_id)):
         session.delete(row)
     for weekday, opens, closes in hours:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import CursorResult, Result, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,3 +23,9 @@ def insert_ignore(
     )
     row = session.execute(stmt).first()
     return None if row is None else int(row[0])
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE/DELETE touched (the compare-and-set checks rely on it)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

@@ -45,7 +45,12 @@ def list_services(org: OrgDep, runtime: RuntimeDep) -> Items[ServiceOut]:
     with runtime.sessions() as s:
         rows = catalog.services(s, org.id)
     return Items(
-        items=[ServiceOut(id=r.id, name=r.name, price=f"{r.price:.2f}", duration_minutes=r.duration_minutes) for r in rows]
+        items=[
+            ServiceOut(
+                id=r.id, name=r.name, price=f"{r.price:.2f}", duration_minutes=r.duration_minutes
+            )
+            for r in rows
+        ]
     )
 
 
@@ -93,7 +98,9 @@ def list_messages(conversation_id: int, org: OrgDep, runtime: RuntimeDep) -> Ite
     )
 
 
-def _conversation_action(action: str, conversation_id: int, org: Organization, runtime: RuntimeDep) -> dict[str, str]:
+def _conversation_action(
+    action: str, conversation_id: int, org: Organization, runtime: RuntimeDep
+) -> dict[str, str]:
     ops = runtime.pipeline.operations
     try:
         if action == "handoff":
@@ -190,12 +197,17 @@ def alerts(org: OrgDep, runtime: RuntimeDep) -> Items[AlertOut]:
             .order_by(Alert.id.desc())
             .limit(200)
         )
-        items = [AlertOut(id=a.id, kind=a.kind, message=a.message, created_at=_iso(a.created_at, org)) for a in rows]
+        items = [
+            AlertOut(id=a.id, kind=a.kind, message=a.message, created_at=_iso(a.created_at, org))
+            for a in rows
+        ]
     return Items(items=items)
 
 
 @router.get("/monitoring/failed")
-def failed(org: OrgDep, runtime: RuntimeDep, hours: Annotated[float, Query(gt=0)] = 24 * 7) -> Items[FailedOut]:
+def failed(
+    org: OrgDep, runtime: RuntimeDep, hours: Annotated[float, Query(gt=0)] = 24 * 7
+) -> Items[FailedOut]:
     with runtime.sessions() as s:
         rows = messages.failed_since(s, org.id, hours)
     return Items(
@@ -215,7 +227,9 @@ def failed(org: OrgDep, runtime: RuntimeDep, hours: Annotated[float, Query(gt=0)
 
 
 @router.post("/monitoring/retry-failed")
-def retry_failed(org: OrgDep, runtime: RuntimeDep, body: RetryFailed | None = None) -> dict[str, list[int]]:
+def retry_failed(
+    org: OrgDep, runtime: RuntimeDep, body: RetryFailed | None = None
+) -> dict[str, list[int]]:
     """Re-queue messages that failed in the last ``hours`` with a fresh attempt budget."""
     hours = body.hours if body else 24
     return {"requeued": runtime.pipeline.operations.retry_failed(org.id, hours)}

@@ -11,7 +11,9 @@ from atende.web.deps import RuntimeDep
 router = APIRouter(tags=["webhooks"])
 
 
-async def _handle(request: Request, runtime: RuntimeDep, provider: str, channel_id: str) -> Response:
+async def _handle(
+    request: Request, runtime: RuntimeDep, provider: str, channel_id: str
+) -> Response:
     body = await request.body()
     public_url = runtime.settings.public_url + request.url.path
     if request.url.query:
