@@ -18,12 +18,14 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("cancel", r"\b(cancel\w*|desmarc\w*)\b"),
     (
         "reschedule",
-        r"\b(remarc\w*|reagend\w*|(mudar|trocar) (o|meu) (horario|agendamento)|adiar"
-        r"|outro dia em vez)\b",
+        r"\b(remarc\w*|reagend\w*|(mudar|trocar) (o|meu|de) (horario|agendamento|dia)|adiar"
+        r"|(mudar|trocar|passar) (para|pra) outr[oa] (dia|horario|data)|outro dia em vez)\b",
     ),
     (
         "book",
-        r"\b(agend\w*|marca\w*|reserv\w*|quero (um |uma |o |a )?(banho|tosa|consulta|vacina)\w*)\b",
+        r"\b(agend\w*|marca\w*|reserv\w*|quero (um |uma |o |a )?(banho|tosa|consulta|vacina)\w*"
+        r"|vacinar|tosar|dar (um )?banho"
+        r"|levar (\w+ )?(\w+ )?(no|na|pra|para) (banho|tosa|veterinari\w*|consulta|vacina))\b",
     ),
     (
         "slots",
@@ -33,6 +35,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     (
         "hours",
         r"\b(que horas (abre|fecha|voces abrem|voces fecham)|horario de (funcionamento|atendimento)"
+        r"|(qual|quais) (e |sao )?(o |os )?horarios?|horarios? de voces"
         r"|abre\w*|fecha\w*|funciona\w*|aberto\w*|expediente)\b",
     ),
     ("services", r"\b(servicos?|o que voces (fazem|oferecem)|o que (tem|faz))\b"),
@@ -42,7 +45,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
 _COMPILED = [(name, re.compile(p)) for name, p in INTENT_PATTERNS]
 
 _YES = re.compile(
-    r"^\s*(sim|s|pode( ser)?|confirm\w*|isso( mesmo)?|ok|okay|beleza|blz|fechado|claro|certo|"
+    r"^\s*(?:👍|👌|✅|☑️)"
+    r"|^\s*(sim|s|pode( ser)?|confirm\w*|isso( mesmo)?|ok|okay|beleza|blz|fechado|claro|certo|"
     r"perfeito|positivo|bora|com certeza|quero|yes|uhum|aham|pode sim|sim,? pode)\b"
 )
 _NO = re.compile(r"^\s*(nao|n|negativo|melhor nao|nope|errado|nada disso)\b")

@@ -17,8 +17,9 @@ from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissin
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.ports import PipelineSettings, Scheduler
-from atende.storage import conversations, messages
-from atende.storage.db import transaction
+from atende.storage import messages
+from atende.storage.db import transaction, write_connection
+from atende.storage.inbound import record_inbound
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Ingestor:
         scheduler: Scheduler,
     ) -> None:
         self._sessions = sessions
+        self._engine = sessions.kw["bind"]
         self._directory = directory
         self._settings = settings
         self._scheduler = scheduler
@@ -81,37 +83,32 @@ class Ingestor:
 
     def ingest(self, channel: ChannelConfig, msg: InboundMessage) -> int | None:
         """Store one inbound message and schedule its burst; None for a replay."""
+        fields = {
+            "kind": msg.kind,
+            "body": msg.body,
+            "media_url": msg.media_url,
+            "media_type": msg.media_type,
+            "provider_id": msg.provider_id,
+        }
         try:
-            with transaction(self._sessions) as session:
-                contact_id = conversations.ensure_contact(
-                    session, channel.organization_id, msg.sender, msg.sender_name
+            with write_connection(self._engine) as conn:
+                recorded = record_inbound(
+                    conn,
+                    channel.organization_id,
+                    channel.id,
+                    msg.sender,
+                    msg.sender_name,
+                    fields,
+                    self._settings.buffer_seconds,
                 )
-                conv_id = conversations.ensure_conversation(
-                    session, channel.organization_id, channel.id, contact_id
-                )
-                bump = conversations.bump_buffer(session, conv_id, self._settings.buffer_seconds)
-                message_id = messages.insert_inbound(
-                    session,
-                    {
-                        "organization_id": channel.organization_id,
-                        "conversation_id": conv_id,
-                        "channel_id": channel.id,
-                        "kind": msg.kind,
-                        "body": msg.body,
-                        "media_url": msg.media_url,
-                        "media_type": msg.media_type,
-                        "provider_id": msg.provider_id,
-                        "buffer_version": bump.version,
-                    },
-                )
-                if message_id is None:
-                    raise _Replay
+                if recorded.message_id is None:
+                    raise _Replay  # roll back the buffer bump too
         except _Replay:
             metrics.REPLAYS.inc()
             return None
         metrics.INGESTED.inc()
-        self._schedule(bump.conversation_id, bump.version, bump.pending)
-        return message_id
+        self._schedule(recorded.conversation_id, recorded.version, recorded.pending)
+        return recorded.message_id
 
     def _schedule(self, conversation_id: int, version: int, pending: int) -> None:
         """First message of a burst: flush after the window; a full burst: flush now.

@@ -8,11 +8,13 @@ reads never wait for a writer (WAL). PostgreSQL uses row locks and needs neither
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -51,6 +53,18 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 BEGIN_OPTION = "atende_sqlite_begin"
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
+def _write_lock(engine: Engine) -> threading.RLock | nullcontext[None]:
+    """SQLite has one writer at a time: let this process's threads queue on a mutex
+    instead of SQLite's busy handler, which sleeps in steps of up to 100 ms."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    lock = _WRITE_LOCKS.get(engine)
+    if lock is None:
+        lock = _WRITE_LOCKS.setdefault(engine, threading.RLock())
+    return lock
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -60,6 +74,15 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work that writes: commit on success, roll back on any exception."""
-    writer = factory.kw["bind"].execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-    with factory(bind=writer) as session, session.begin():
+    engine: Engine = factory.kw["bind"]
+    writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+    with _write_lock(engine), factory(bind=writer) as session, session.begin():
         yield session
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A Core connection in a write transaction, for hot paths that skip the ORM."""
+    writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+    with _write_lock(engine), writer.begin() as conn:
+        yield conn

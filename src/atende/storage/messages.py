@@ -249,4 +249,4 @@ def count_by_status(session: Session, org_id: int | None = None) -> dict[str, in
     stmt = select(Message.status, func.count()).where(Message.direction == "out")
     if org_id is not None:
         stmt = stmt.where(Message.organization_id == org_id)
-    return {s: int(n) for s, n in session.execute(stmt.group_by(Message.status)).tuples()}
+    return {s: int(n) for s, n in session.execute(stmt.group_by(Message.status))}

@@ -1,19 +1,24 @@
-"""Provider webhooks: read the raw body, hand it to the pipeline, answer what it says."""
+"""Provider webhooks: read the raw body, hand it to the pipeline, answer what it says.
+
+Plain Starlette routes, not FastAPI ones: they run for every message a business
+receives, and need no dependency injection or schema (providers, not people, call them).
+"""
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from atende.channels.base import WebhookRequest
-from atende.web.deps import RuntimeDep
+from atende.runtime import Runtime
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter()
 
 
-async def _handle(
-    request: Request, runtime: RuntimeDep, provider: str, channel_id: str
-) -> Response:
+async def _handle(request: Request, provider: str) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    channel_id = request.path_params["channel_id"]
     body = await request.body()
     public_url = runtime.settings.public_url + request.url.path
     if request.url.query:
@@ -24,17 +29,20 @@ async def _handle(
         public_url=public_url,
         query=dict(request.query_params),
     )
-    outcome = await run_in_threadpool(
-        runtime.pipeline.ingestor.handle_webhook, provider, channel_id, webhook
+    outcome = await asyncio.get_running_loop().run_in_executor(
+        runtime.ingest_executor,
+        runtime.pipeline.ingestor.handle_webhook,
+        provider,
+        channel_id,
+        webhook,
     )
     return Response(outcome.body, status_code=outcome.status, media_type=outcome.media_type)
 
 
-@router.post("/webhooks/twilio/{channel_id}", summary="Twilio inbound message (signed form)")
-async def twilio_inbound(channel_id: str, request: Request, runtime: RuntimeDep) -> Response:
-    return await _handle(request, runtime, "twilio", channel_id)
+async def twilio_webhook(request: Request) -> Response:
+    """Inbound messages (``/{channel_id}``) and status callbacks (``/{channel_id}/status``)."""
+    return await _handle(request, "twilio")
 
 
-@router.post("/webhooks/twilio/{channel_id}/status", summary="Twilio status callback")
-async def twilio_status(channel_id: str, request: Request, runtime: RuntimeDep) -> Response:
-    return await _handle(request, runtime, "twilio", channel_id)
+router.add_route("/webhooks/twilio/{channel_id}", twilio_webhook, methods=["POST"])
+router.add_route("/webhooks/twilio/{channel_id}/status", twilio_webhook, methods=["POST"])

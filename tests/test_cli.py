@@ -1,0 +1,197 @@
+"""The `atende` command as a newcomer runs it, in real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.live import free_port
+from tests.support.providers import signed_twilio, twilio_form
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATENDE_")}
+    env["ATENDE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'atende.db'}"
+    env.update(extra)
+    return env
+
+
+def atende(
+    tmp_path: Path, *args: str, stdin: str | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "atende.cli", *args],
+        env=env_for(tmp_path, **extra),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+
+
+def field(output: str, name: str) -> str:
+    match = re.search(rf"^{name}: (\S+)$", output, re.M)
+    assert match, f"no '{name}:' line in {output!r}"
+    return match.group(1)
+
+
+def test_init_demo_prints_an_api_key_each_time(tmp_path: Path) -> None:
+    first = atende(tmp_path, "init", "--demo")
+    assert first.returncode == 0, first.stderr
+    assert field(first.stdout, "api key").startswith("atd_")
+    again = atende(tmp_path, "init", "--demo")
+    assert again.returncode == 0
+    assert field(again.stdout, "api key") != field(first.stdout, "api key")
+
+
+def test_org_create_and_its_errors(tmp_path: Path) -> None:
+    done = atende(
+        tmp_path,
+        "org",
+        "create",
+        "banho-bom",
+        "--name",
+        "Banho Bom",
+        "--owner-phone",
+        "+5511999990009",
+    )
+    assert done.returncode == 0, done.stderr
+    assert field(done.stdout, "id").isdigit() and field(done.stdout, "api key")
+    dup = atende(tmp_path, "org", "create", "banho-bom", "--name", "Outro")
+    assert dup.returncode == 2 and "already exists" in dup.stderr
+    tz = atende(tmp_path, "org", "create", "x", "--name", "X", "--timezone", "Mars/Olympus")
+    assert tz.returncode == 2 and "unknown timezone" in tz.stderr
+    phone = atende(tmp_path, "org", "create", "y", "--name", "Y", "--owner-phone", "abc")
+    assert phone.returncode == 2 and "not a phone number" in phone.stderr
+
+
+def test_channel_add_twilio_prints_id_and_webhook(tmp_path: Path) -> None:
+    atende(tmp_path, "init", "--demo")
+    args = (
+        "--account-sid",
+        "AC" + "1" * 32,
+        "--auth-token",
+        "tok",
+        "--number",
+        "whatsapp:+551130040001",
+    )
+    done = atende(
+        tmp_path,
+        "channel",
+        "add",
+        "demo",
+        "twilio",
+        *args,
+        ATENDE_PUBLIC_URL="https://bot.example.com",
+    )
+    assert done.returncode == 0, done.stderr
+    channel_id = field(done.stdout, "id")
+    assert field(done.stdout, "webhook") == f"https://bot.example.com/webhooks/twilio/{channel_id}"
+    assert "tok" not in done.stdout + done.stderr  # secrets never printed back
+    missing = atende(tmp_path, "channel", "add", "nope", "twilio", *args)
+    assert missing.returncode == 2 and "no organization" in missing.stderr
+    bad = atende(
+        tmp_path,
+        "channel",
+        "add",
+        "demo",
+        "twilio",
+        "--account-sid",
+        "XX",
+        "--auth-token",
+        "t",
+        "--number",
+        "1",
+    )
+    assert bad.returncode == 2
+
+
+def test_chat_books_through_the_whole_pipeline(tmp_path: Path) -> None:
+    atende(tmp_path, "init", "--demo")
+    script = "oi\nquanto custa o banho?\nquero falar com um atendente\n"
+    done = atende(tmp_path, "chat", "--buffer-seconds", "0.2", stdin=script)
+    assert done.returncode == 0, done.stderr
+    assert "Pet Shop Amigo Fiel" in done.stdout
+    assert "Banho: R$ 60,00" in done.stdout
+    assert "pessoa da nossa equipe" in done.stdout
+
+
+def test_chat_without_init_says_what_to_do(tmp_path: Path) -> None:
+    done = atende(tmp_path, "chat", stdin="oi\n")
+    assert done.returncode != 0 and "atende init --demo" in (done.stdout + done.stderr)
+
+
+def test_serve_answers_a_signed_twilio_webhook_and_stops_on_ctrl_c(
+    tmp_path: Path, fake_twilio: FakeTwilio
+) -> None:
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    extra = {
+        "ATENDE_PUBLIC_URL": public,
+        "ATENDE_TWILIO_API_BASE": fake_twilio.url,
+        "ATENDE_BUFFER_SECONDS": "0.3",
+    }
+    atende(tmp_path, "init", "--demo", **extra)
+    token = "0123456789abcdef0123456789abcdef"
+    account = "AC55b47e1bd7721b5f779ed06721903800"
+    added = atende(
+        tmp_path,
+        "channel",
+        "add",
+        "demo",
+        "twilio",
+        "--account-sid",
+        account,
+        "--auth-token",
+        token,
+        "--number",
+        "+551130040001",
+        **extra,
+    )
+    webhook = field(added.stdout, "webhook")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "atende.cli", "serve", "--port", str(port)],
+        env=env_for(tmp_path, **extra),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = httpx.get(f"{public}/health", timeout=1).json()
+                if health["status"] == "ok":
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "serve did not become healthy"
+            time.sleep(0.2)
+        raw, headers = signed_twilio(
+            webhook, twilio_form("inbound_text.form", Body="Qual o horário de vocês?"), token
+        )
+        response = httpx.post(webhook, content=raw, headers=headers)
+        assert response.status_code == 200 and "<Response/>" in response.text
+        [sent] = fake_twilio.wait_for(1)
+        assert sent.form["To"] == "whatsapp:+5511999990001" and "08:00" in sent.form["Body"]
+    finally:
+        started = time.monotonic()
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            pytest.fail("atende serve ignored Ctrl+C")
+    assert time.monotonic() - started < 15
+    output = server.stdout.read().decode() if server.stdout else ""
+    assert token not in output
