@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     buffer_max_messages: int = Field(20, ge=1)
     brain: Literal["offline", "openai"] = "offline"
     llm_base_url: str = ""
-    llm_api_key: str = ""
+    llm_api_key: SecretStr = SecretStr("")
     llm_model: str = ""
     llm_fast_path: Literal["on", "off"] = "on"
     twilio_api_base: str = "https://api.twilio.com"
