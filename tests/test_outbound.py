@@ -78,3 +78,18 @@ def test_accepted_send_with_unreadable_answer_is_not_sent_again(shop: Shop) -> N
     reply = _reply(shop)
     assert reply["status"] == "sent" and reply["attempts"] == 1
     assert shop.twilio.attempts == 1
+
+
+def test_a_two_part_reply_arrives_in_order_even_when_the_first_part_is_retried(
+    shop: Shop,
+) -> None:
+    shop.post_inbound("quero agendar um banho", phone=PHONE)
+    shop.wait_replies(PHONE, 1)
+    shop.settle()
+    shop.twilio.fail_next(500)  # the first part of the next reply fails once
+    shop.post_inbound("que horas vocês fecham?", phone=PHONE)
+    replies = shop.wait_replies(PHONE, 3)
+    shop.settle()
+    assert "18:00" in replies[1]
+    assert replies[2].startswith("Voltando ao agendamento")
+    assert len(shop.replies_to(PHONE)) == 3

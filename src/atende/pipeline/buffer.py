@@ -80,8 +80,8 @@ class Flusher:
                 conversations.release_claim(session, conversation_id, token)
             raise
         metrics.FLUSH_SECONDS.observe(time.monotonic() - started)
-        for message_id in result.reply_ids:
-            self._scheduler.schedule_send(message_id, 0.0)
+        if result.reply_ids:  # the rest follow in order, each after the one before
+            self._scheduler.schedule_send(result.reply_ids[0], 0.0)
         self._reschedule_if_early(conversation_id)
         return result
 

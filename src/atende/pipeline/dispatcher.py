@@ -8,6 +8,7 @@ runs twice send once.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,19 @@ from atende.storage.models import Alert, Contact, Conversation
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    """What a send needs from the claimed row, read inside the claiming transaction."""
+
+    id: int
+    conversation_id: int
+    organization_id: int
+    channel_id: str
+    body: str
+    attempts: int
+    phone: str | None
 
 
 class Dispatcher:
@@ -39,65 +53,77 @@ class Dispatcher:
 
     def send(self, message_id: int) -> str:
         """Try to send one message; returns what happened (for logs and tests)."""
+        claimed = self._claim(message_id)
+        if claimed is None:
+            return "skipped"
+        adapter = self._directory.adapter(claimed.channel_id)
+        if adapter is None or claimed.phone is None:
+            return self._fail(claimed, "no_channel", "channel or contact is gone")
+        provider = adapter.config.provider
+        callback = f"{self._settings.public_url}/webhooks/{provider}/{claimed.channel_id}/status"
+        try:
+            result = adapter.send_text(claimed.phone, claimed.body, status_callback=callback)
+        except SendError as exc:
+            return self._after_error(claimed, exc.code, str(exc), exc.is_transient)
+        except Exception as exc:  # an adapter bug must not lose the message
+            log.exception("unexpected error sending message %s", message_id)
+            return self._after_error(claimed, "error", repr(exc), True)
+        with transaction(self._sessions) as session:
+            messages.mark_sent(session, message_id, result.provider_id)
+        metrics.SENDS.labels("sent").inc()
+        self._send_next(claimed)
+        return "sent"
+
+    def _claim(self, message_id: int) -> _Claimed | None:
         with transaction(self._sessions) as session:
             msg = messages.claim_send(session, message_id, self._settings.claim_lease_seconds)
             if msg is None:
-                return "skipped"
+                return None
             phone = session.scalar(
                 select(Contact.phone)
                 .join(Conversation, Conversation.contact_id == Contact.id)
                 .where(Conversation.id == msg.conversation_id)
             )
-            channel_id, body, attempts, org_id = (
+            return _Claimed(
+                msg.id,
+                msg.conversation_id,
+                msg.organization_id,
                 msg.channel_id,
                 msg.body,
                 msg.attempts,
-                msg.organization_id,
+                phone,
             )
-        adapter = self._directory.adapter(channel_id)
-        if adapter is None or phone is None:
-            return self._fail(message_id, org_id, "no_channel", "channel or contact is gone")
-        callback = (
-            f"{self._settings.public_url}/webhooks/{adapter.config.provider}/{channel_id}/status"
-        )
-        try:
-            result = adapter.send_text(phone, body, status_callback=callback)
-        except SendError as exc:
-            return self._after_error(
-                message_id, org_id, attempts, exc.code, str(exc), exc.is_transient
-            )
-        except Exception as exc:  # an adapter bug must not lose the message
-            log.exception("unexpected error sending message %s", message_id)
-            return self._after_error(message_id, org_id, attempts, "error", repr(exc), True)
-        with transaction(self._sessions) as session:
-            messages.mark_sent(session, message_id, result.provider_id)
-        metrics.SENDS.labels("sent").inc()
-        return "sent"
 
-    def _after_error(
-        self, message_id: int, org_id: int, attempts: int, code: str, detail: str, transient: bool
-    ) -> str:
-        if not transient or attempts >= self._settings.send_max_attempts:
-            return self._fail(message_id, org_id, code, detail)
-        delay = self._settings.send_retry_base_seconds * (2 ** (attempts - 1))
+    def _send_next(self, claimed: _Claimed) -> None:
+        """Replies go out one after another: the next one waits for this one to finish."""
+        with self._sessions() as session:
+            following = messages.next_in_line(session, claimed.conversation_id, claimed.id)
+        if following is not None:
+            self._scheduler.schedule_send(following, 0.0)
+
+    def _after_error(self, claimed: _Claimed, code: str, detail: str, transient: bool) -> str:
+        if not transient or claimed.attempts >= self._settings.send_max_attempts:
+            return self._fail(claimed, code, detail)
+        delay = self._settings.send_retry_base_seconds * (2 ** (claimed.attempts - 1))
         with transaction(self._sessions) as session:
-            messages.mark_retry(session, message_id, delay, code, detail)
+            messages.mark_retry(session, claimed.id, delay, code, detail)
         metrics.SENDS.labels("retry").inc()
-        log.warning("send of message %s failed (%s), retry in %.0fs", message_id, code, delay)
-        self._scheduler.schedule_send(message_id, delay)
+        log.warning("send of message %s failed (%s), retry in %.0fs", claimed.id, code, delay)
+        self._scheduler.schedule_send(claimed.id, delay)
         return "retry"
 
-    def _fail(self, message_id: int, org_id: int, code: str, detail: str) -> str:
+    def _fail(self, claimed: _Claimed, code: str, detail: str) -> str:
         with transaction(self._sessions) as session:
-            messages.mark_failed(session, message_id, code, detail)
+            messages.mark_failed(session, claimed.id, code, detail)
             session.add(
                 Alert(
-                    organization_id=org_id,
+                    organization_id=claimed.organization_id,
                     kind="send_failed",
-                    message=f"message {message_id} failed ({code})",
+                    message=f"message {claimed.id} failed ({code})",
                     created_at=utcnow(),
                 )
             )
         metrics.SENDS.labels("failed").inc()
-        log.error("message %s failed for good (%s)", message_id, code)
+        log.error("message %s failed for good (%s)", claimed.id, code)
+        self._send_next(claimed)
         return "failed"

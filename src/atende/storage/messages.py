@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from atende.domain.states import MessageStatus, may_advance
 from atende.storage.models import Message
@@ -96,15 +96,32 @@ def recent(session: Session, conversation_id: int, limit: int = 10) -> list[Mess
 
 
 def claim_send(session: Session, message_id: int, lease_seconds: float) -> Message | None:
-    """Take a due outbound message for sending; None if another job has it or it is done."""
+    """Take a due outbound message for sending; None if another job has it, it is done,
+    or an earlier reply of its conversation is still on its way (replies keep their order)."""
     now = utcnow()
+    earlier = aliased(Message)
+    waiting_for_earlier = (
+        select(earlier.id)
+        .where(
+            earlier.conversation_id == Message.conversation_id,
+            earlier.direction == "out",
+            earlier.id < Message.id,
+            earlier.status.in_((MessageStatus.QUEUED.value, MessageStatus.SENDING.value)),
+        )
+        .exists()
+    )
     due_queued = (Message.status == MessageStatus.QUEUED) & or_(
         Message.next_attempt_at.is_(None), Message.next_attempt_at <= now
     )
     stale_sending = (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now)
     result = session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.direction == "out", due_queued | stale_sending)
+        .where(
+            Message.id == message_id,
+            Message.direction == "out",
+            due_queued | stale_sending,
+            ~waiting_for_earlier,
+        )
         .values(
             status=MessageStatus.SENDING.value,
             claimed_until=now + timedelta(seconds=lease_seconds),
@@ -115,6 +132,21 @@ def claim_send(session: Session, message_id: int, lease_seconds: float) -> Messa
     if rowcount(result) != 1:
         return None
     return session.get(Message, message_id, populate_existing=True)
+
+
+def next_in_line(session: Session, conversation_id: int, after_id: int) -> int | None:
+    """The next queued reply of a conversation, to send once the one before it is done."""
+    return session.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "out",
+            Message.id > after_id,
+            Message.status == MessageStatus.QUEUED,
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
 
 
 def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
