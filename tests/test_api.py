@@ -180,6 +180,7 @@ def test_metrics_are_prometheus_text(shop: Shop) -> None:
 
 
 def test_landing_and_openapi(shop: Shop) -> None:
-    assert "atende" in httpx.get(shop.server.url + "/").text
+    page = httpx.get(shop.server.url + "/").text
+    assert "<title>atende" in page and "/api/conversations" in page
     spec = httpx.get(shop.server.url + "/openapi.json").json()
     assert "/api/bookings" in spec["paths"]

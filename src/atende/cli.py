@@ -116,6 +116,8 @@ def _serve(args: argparse.Namespace, embedded_worker: bool) -> None:
     from atende.web.app import create_app
 
     settings = _settings()
+    if "public_url" not in settings.model_fields_set:  # not configured: where we listen
+        settings = settings.model_copy(update={"public_url": f"http://{args.host}:{args.port}"})
     upgrade(settings.database_url)
     runtime = build_runtime(settings)
     app = create_app(runtime, embedded_worker=embedded_worker)
@@ -248,6 +250,8 @@ def _reorder_channel_add(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = _reorder_channel_add(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(args_list)
+    for chatty in ("huey", "alembic"):  # one line per job / migration step is noise
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

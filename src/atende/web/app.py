@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,12 +15,7 @@ from atende.runtime import Runtime
 from atende.web import api, health, webhooks
 from atende.web.limits import BodyLimitMiddleware
 
-LANDING = """<!doctype html><meta charset="utf-8"><title>atende</title>
-<body style="font-family:sans-serif;max-width:40em;margin:3em auto">
-<h1>atende is running</h1>
-<p>Webhooks: <code>/webhooks/twilio/{channel_id}</code>. Admin API: <a href="/docs">/docs</a>
-(Authorization: Bearer &lt;org API key&gt;). Health: <a href="/health">/health</a>.
-Try the assistant in a terminal: <code>atende chat</code>.</p></body>"""
+DASHBOARD = (Path(__file__).parent / "static" / "dashboard.html").read_text(encoding="utf-8")
 
 
 def create_app(runtime: Runtime, embedded_worker: bool) -> FastAPI:
@@ -46,7 +42,8 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> FastAPI:
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def landing() -> str:
-        return LANDING
+    def dashboard() -> str:
+        """Conversations, takeover and operator replies, agenda, pets, failed messages."""
+        return DASHBOARD
 
     return app
