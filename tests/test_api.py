@@ -40,10 +40,10 @@ def test_conversation_messages_pets_and_bookings_shapes(shop: Shop) -> None:
     phone = "+5511999990001"
     for text in (
         "quero agendar banho",
+        f"{tuesday:%d/%m} às 10h",
         "Rex",
         "cachorro",
         "poodle",
-        f"{tuesday:%d/%m} às 10h",
         "sim",
     ):
         shop.post_inbound(text, phone=phone)

@@ -40,14 +40,13 @@ def test_full_booking_conversation_registers_the_pet_and_books_the_asked_time(
     maria = Customer(runtime, "demo", "+5511999990001", "Maria Souza")
     greeting = maria.say("Oi, boa tarde!")
     assert "Olá, Maria" in greeting and "Pet Shop Amigo Fiel" in greeting
-    assert "nome" in maria.say("Quero agendar um banho")
-    assert "cachorro, gato" in maria.say("O nome dele é Thor")
-    assert "raça" in maria.say("é um cachorro")
-    answer = maria.say("golden retriever")
-    assert "Para qual dia" in answer
+    assert "Para qual dia" in maria.say("Quero agendar um banho")
     answer = maria.say(f"dia {tuesday:%d/%m}")
     assert "Horários livres" in answer and "10:00" in answer
-    confirm = maria.say("às 10h")
+    assert "nome" in maria.say("às 10h")
+    assert "cachorro, gato" in maria.say("O nome dele é Thor")
+    assert "raça" in maria.say("é um cachorro")
+    confirm = maria.say("golden retriever")
     assert "Posso confirmar?" in confirm and "Banho para Thor" in confirm and "R$ 60,00" in confirm
     assert bookings(runtime) == []  # nothing written before "sim"
     done = maria.say("sim")
@@ -86,16 +85,12 @@ def test_a_burst_keeps_service_day_and_time_while_the_pet_is_registered(runtime:
 def test_overlapping_and_past_requests_are_refused(runtime: Runtime) -> None:
     tuesday = next_weekday(1)
     ana = Customer(runtime, "demo", "+5511999990003")
-    ana.say("quero agendar banho")
-    ana.say("Luna, gata, siamês")
-    ana.say("gato")
-    ana.say("siamês")
-    ana.say(f"{tuesday:%d/%m} às 10h")
+    for text in ("quero agendar banho", f"{tuesday:%d/%m} às 10h", "Luna", "gata", "siamês"):
+        ana.say(text)
     assert "Prontinho" in ana.say("sim")
 
     bia = Customer(runtime, "demo", "+5511999990004")
-    for text in ("quero agendar banho", "Rex", "cachorro", "poodle"):
-        bia.say(text)
+    bia.say("quero agendar banho")
     taken = bia.say(f"{tuesday:%d/%m} às 10:30")
     assert "ocupado" in taken
     offered = taken.split("livres", 1)[1]
@@ -106,7 +101,10 @@ def test_overlapping_and_past_requests_are_refused(runtime: Runtime) -> None:
     assert "já passou" in past
     closed = bia.say(f"{tuesday:%d/%m} às 20h")
     assert "não estamos atendendo" in closed
-    assert "Posso confirmar?" in bia.say("às 11h")
+    assert "nome" in bia.say("às 11h")
+    for text in ("Rex", "cachorro"):
+        bia.say(text)
+    assert "Posso confirmar?" in bia.say("poodle")
     assert "Prontinho" in bia.say("sim")
     assert sorted(b.starts_at.astimezone(TZ).hour for b in bookings(runtime)) == [10, 11]
 
@@ -114,9 +112,9 @@ def test_overlapping_and_past_requests_are_refused(runtime: Runtime) -> None:
 def test_no_means_no_booking(runtime: Runtime) -> None:
     wednesday = next_weekday(2)
     c = Customer(runtime, "demo", "+5511999990005")
-    for text in ("quero agendar uma consulta", "Mel", "gato", "persa"):
+    for text in ("quero agendar uma consulta", f"{wednesday:%d/%m} 9h", "Mel", "gato"):
         c.say(text)
-    assert "Posso confirmar?" in c.say(f"{wednesday:%d/%m} 9h")
+    assert "Posso confirmar?" in c.say("persa")
     assert "Para qual dia" in c.say("não")
     assert bookings(runtime) == []
 
@@ -126,10 +124,10 @@ def test_cancel_and_reschedule_own_booking(runtime: Runtime) -> None:
     c = Customer(runtime, "demo", "+5511999990006")
     for text in (
         "quero agendar vacina",
+        f"{tuesday:%d/%m} às 9h",
         "Pipoca",
         "cachorro",
         "SRD",
-        f"{tuesday:%d/%m} às 9h",
         "sim",
     ):
         c.say(text)
@@ -164,16 +162,16 @@ def test_a_question_mid_booking_is_answered_and_the_booking_resumes(runtime: Run
     c = Customer(runtime, "demo", "+5511999990008")
     c.say("quero agendar banho")
     answer = c.say("que horas vocês fecham?")
-    assert "18:00" in answer and "Voltando ao agendamento" in answer
-    assert "cachorro, gato" in c.say("Toby")
+    assert "18:00" in answer and "Voltando ao agendamento: Para qual dia" in answer
+    assert "nome" in c.say(f"{next_weekday(2):%d/%m} às 15h")
 
 
 def test_state_survives_a_restart_mid_booking(
     runtime: Runtime, db_url: str, tmp_path: Path
 ) -> None:
     c = Customer(runtime, "demo", "+5511999990009")
-    c.say("quero agendar banho")
-    c.say("Nina")
+    for text in ("quero agendar banho", f"{next_weekday(1):%d/%m} às 10h", "Nina"):
+        c.say(text)
     runtime.close()
     fresh = build_runtime(settings_for(db_url, tmp_path, buffer_seconds=0))
     try:
@@ -197,3 +195,31 @@ def test_audio_without_transcriber_asks_kindly_to_write(runtime: Runtime) -> Non
 
         body = s.get(Message, result.reply_ids[0]).body  # type: ignore[union-attr]
     assert "áudio" in body and "escrever" in body
+
+
+def test_an_availability_question_gets_the_free_slots_first(runtime: Runtime) -> None:
+    c = Customer(runtime, "demo", "+5511999990011")
+    answer = c.say("bom dia, tem horário pra banho na próxima terça de manhã?")
+    assert "Horários livres para Banho" in answer
+    offered = answer.split(":", 1)[1]
+    assert "08:00" in offered and "11:00" in offered and "14:00" not in offered
+
+
+def test_what_the_customer_already_said_about_the_pet_is_kept(runtime: Runtime) -> None:
+    friday = next_weekday(4)
+    c = Customer(runtime, "demo", "+5511999990012")
+    assert "Qual o nome do seu gato?" in c.say(
+        f"quero marcar consulta pro meu gato {friday:%d/%m} às 15h"
+    )
+    assert "raça" in c.say("Frajola")
+    assert "Consulta veterinária para Frajola" in c.say("vira-lata")
+
+    d = Customer(runtime, "demo", "+5511999990013")
+    asked = d.say(f"Boa tarde! Gostaria de agendar uma tosa para a Mel dia {friday:%d/%m} às 14h")
+    assert "A Mel é" in asked or "O Mel é" in asked
+
+
+def test_a_service_question_with_abbreviations(runtime: Runtime) -> None:
+    c = Customer(runtime, "demo", "+5511999990014")
+    assert "Fazemos sim! Vacinação: R$ 90,00" in c.say("vcs fazem vacina de gato?")
+    assert "08:00" in c.say("vc abre sab?")

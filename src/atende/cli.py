@@ -46,6 +46,7 @@ def cmd_init(args: argparse.Namespace) -> None:
         key = orgs.issue_api_key(session, org.id)
         print(f"id: {org.id}")
         print(f"api key: {key}")
+        print(f"dashboard: {settings.public_url}/#key={key}")
     engine.dispose()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from atende.brain import replies as say
 from atende.brain.context import DialogueContext
 from atende.brain.intents import find_service, is_no, is_yes, pick_number
-from atende.brain.pets import breed_in, name_in, species_in
+from atende.brain.pets import breed_in, name_in, named_pet_in, species_in
 from atende.brain.ptdates import extract_when
 from atende.domain.entities import ServiceInfo
 from atende.domain.slots import slot_problem
@@ -68,6 +68,26 @@ def _take_entities(ctx: DialogueContext, st: State, text: str) -> None:
         if fold(pet.name) in words:
             st["pet_id"] = pet.id
             st.pop("new_pet", None)
+            return
+    if st.get("pet_id") or st.get("flow") == "reschedule":
+        return
+    _take_new_pet_hints(ctx, st, text)
+
+
+def _take_new_pet_hints(ctx: DialogueContext, st: State, text: str) -> None:
+    """'para a Mel', 'meu gato': what the customer already told about the pet."""
+    name = named_pet_in(text)
+    if name and not any(fold(p.name) == fold(name) for p in ctx.pets):
+        st.setdefault("new_pet", {})["name"] = name
+    species = species_in(text)
+    if species and not st.get("new_pet", {}).get("name"):
+        same = [p for p in ctx.pets if fold(p.species) == fold(species)]
+        if len(same) == 1:
+            st["pet_id"] = same[0].id
+            st.pop("new_pet", None)
+            return
+    if species and (not ctx.pets or "new_pet" in st):
+        st.setdefault("new_pet", {}).setdefault("species", species)
 
 
 def _take_pet_answer(ctx: DialogueContext, st: State, text: str, awaiting: str) -> None:
@@ -107,9 +127,6 @@ def next_question(ctx: DialogueContext, st: State) -> list[str]:
     if service is None:
         st["awaiting"] = "service"
         return [f"Qual serviço você gostaria de agendar?\n{say.service_lines(ctx.services)}"]
-    pet_question = _pet_question(ctx, st)
-    if pet_question:
-        return [pet_question]
     if not st.get("date"):
         st["awaiting"] = "date"
         return [_ask_day(ctx, service)]
@@ -132,6 +149,9 @@ def next_question(ctx: DialogueContext, st: State) -> list[str]:
             "taken": "Esse horário já está ocupado.",
         }[problem]
         return [intro + " " + _offer_times(ctx, st, service, day)[0]]
+    pet_question = _pet_question(ctx, st)
+    if pet_question:
+        return [pet_question]
     st["awaiting"] = "confirm"
     return [_confirmation(ctx, st, service, start)]
 
@@ -143,7 +163,7 @@ def _pet_question(ctx: DialogueContext, st: State) -> str | None:
     if new:
         if "name" not in new:
             st["awaiting"] = "pet_name"
-            return "Qual o nome do seu pet? 🐾"
+            return f"Qual o nome do seu {new.get('species', 'pet')}? 🐾"
         if "species" not in new:
             st["awaiting"] = "pet_species"
             return f"O {new['name']} é cachorro, gato ou outro bichinho?"
@@ -154,7 +174,7 @@ def _pet_question(ctx: DialogueContext, st: State) -> str | None:
     if not ctx.pets:
         st["new_pet"] = {}
         st["awaiting"] = "pet_name"
-        return "Para agendar, vou cadastrar seu pet 🐾 Qual o nome dele?"
+        return "Ótimo! Para agendar, vou cadastrar seu pet 🐾 Qual o nome dele?"
     if len(ctx.pets) == 1:
         st["pet_id"] = ctx.pets[0].id
         return None

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from atende.domain.entities import ServiceInfo
-from atende.domain.text import fold
+from atende.domain.text import fold, fold_chat
 
 # Most specific first: the first intent whose pattern matches wins for one message.
 INTENT_PATTERNS: list[tuple[str, str]] = [
@@ -38,7 +38,10 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"|(qual|quais) (e |sao )?(o |os )?horarios?|horarios? de voces"
         r"|abre\w*|fecha\w*|funciona\w*|aberto\w*|expediente)\b",
     ),
-    ("services", r"\b(servicos?|o que voces (fazem|oferecem)|o que (tem|faz))\b"),
+    (
+        "services",
+        r"\b(servicos?|o que voces (fazem|oferecem)|o que (tem|faz)|voces (fazem|tem|atendem))\b",
+    ),
     ("thanks", r"\b(obrigad\w*|brigad\w*|valeu|agradec\w*|tchau|ate mais|ate logo|falou)\b"),
     ("greeting", r"^\s*(oi+|ola|bom dia|boa tarde|boa noite|e ai|opa|hello|hi|oie)\b"),
 ]
@@ -55,7 +58,7 @@ _STOPWORDS = {"e", "de", "da", "do", "com", "para"}
 
 def intents_of(text: str) -> list[str]:
     """Every intent one message shows, most specific first."""
-    folded = fold(text)
+    folded = fold_chat(text)
     return [name for name, pattern in _COMPILED if pattern.search(folded)]
 
 

@@ -109,9 +109,11 @@ def _route(ctx: DialogueContext, st: dict[str, Any], intent: str | None, text: s
         return [say.menu(ctx.turn.org.name) + "\nComo posso te ajudar?"]
     if intent == "thanks":
         return [THANKS]
-    if find_service(text, ctx.services) and not extract_when(text, ctx.today).empty:
-        st.clear()
-        return booking_flow.step(ctx, st, text)
+    if find_service(text, ctx.services):
+        if not extract_when(text, ctx.today).empty:
+            st.clear()
+            return booking_flow.step(ctx, st, text)
+        return [_info(ctx, "prices", text)]
     return [
         "Desculpe, não entendi bem 😅 Posso te ajudar com agendamentos, preços e horários, "
         "ou chamar uma pessoa da equipe. O que você prefere?"
@@ -122,9 +124,10 @@ def _info(ctx: DialogueContext, intent: str, text: str) -> str:
     if intent == "hours":
         return f"Nosso horário: {say.opening_hours_text(ctx.hours)} 🕗"
     service = find_service(text, ctx.services)
-    if intent == "prices" and service is not None:
+    if intent in ("prices", "services") and service is not None:
+        yes = "Fazemos sim! " if intent == "services" else ""
         return (
-            f"{service.name}: {say.money(service.price)} "
+            f"{yes}{service.name}: {say.money(service.price)} "
             f"(dura cerca de {say.duration(service.duration_minutes)}). Quer agendar? 🙂"
         )
     return f"Nossos serviços:\n{say.service_lines(ctx.services)}\nQuer agendar algum? 🙂"

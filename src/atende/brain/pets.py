@@ -50,3 +50,48 @@ def breed_in(text: str, species: str | None = None) -> str | None:
     if not words or len(words) > 4:
         return None
     return " ".join(words).strip().title()
+
+
+_NAMED = re.compile(
+    r"\b(?:para|pra|pro|p/|do|da|dele|dela)\s+(?:o\s+|a\s+|meu\s+|minha\s+)?"
+    r"([A-ZÀ-Ý][a-zà-ÿ]+(?:\s[A-ZÀ-Ý][a-zà-ÿ]+)?)"
+)
+_NOT_NAMES = {
+    "segunda",
+    "terca",
+    "quarta",
+    "quinta",
+    "sexta",
+    "sabado",
+    "domingo",
+    "janeiro",
+    "fevereiro",
+    "marco",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+    "hoje",
+    "amanha",
+    "banho",
+    "tosa",
+    "consulta",
+    "vacina",
+    "vacinacao",
+    "dia",
+    "semana",
+}
+
+
+def named_pet_in(text: str) -> str | None:
+    """'uma tosa para a Mel dia 26' -> 'Mel': a capitalized name after para/pro/do."""
+    for match in _NAMED.finditer(text):
+        name = match.group(1)
+        if fold(name.split()[0]) not in _NOT_NAMES and species_in(name) is None:
+            return name
+    return None

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from atende.domain.text import fold
+from atende.domain.text import fold_chat
 
 WEEKDAYS = {
     "segunda": 0,
@@ -65,7 +65,7 @@ class When:
 
 def extract_when(text: str, today: date) -> When:
     """Find a day, a time of day and a period in free text; each may be missing."""
-    folded = fold(text)
+    folded = fold_chat(text)
     day, rest = _extract_day(folded, today)
     at = _extract_time(rest)
     period_match = _PERIOD.search(rest.replace("amanha", ""))
