@@ -26,6 +26,7 @@ from atende.web.app import create_app
 from tests.support.fake_twilio import FakeTwilio, start_fake_twilio
 from tests.support.live import LiveServer, free_port
 from tests.support.providers import signed_twilio, twilio_form
+from tests.support.settle import wait_settled
 
 PG_ADMIN_URL = os.environ.get("ATENDE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ATENDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -177,23 +178,8 @@ class Shop:
 
     def settle(self, timeout: float = 20) -> None:
         """Wait until every burst is answered and no reply is waiting to be sent."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.runtime.sessions() as s:
-                waiting = s.scalar(
-                    select(Conversation.id).where(
-                        Conversation.buffer_version > Conversation.answered_version
-                    )
-                )
-                queued = s.scalar(
-                    select(Message.id).where(
-                        Message.direction == "out", Message.status.in_(("queued", "sending"))
-                    )
-                )
-            if waiting is None and queued is None:
-                return
-            time.sleep(0.05)
-        raise AssertionError("pipeline did not settle")
+        if not wait_settled(self.runtime.sessions, timeout):
+            raise AssertionError("pipeline did not settle")
 
     def messages_of(self, phone: str) -> list[Message]:
         with self.runtime.sessions() as s:

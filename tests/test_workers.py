@@ -25,6 +25,7 @@ from atende.runtime import Runtime, build_runtime
 from atende.storage.models import Conversation, Message
 from tests.conftest import BUSINESS, TOKEN, seed_shop, settings_for
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.settle import wait_settled
 
 
 @pytest.fixture(params=["embedded", "scale-out"])
@@ -89,22 +90,8 @@ class Cluster:
         self.runtime.pipeline.ingestor.ingest(self.channel, msg)
 
     def settle(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.runtime.sessions() as s:
-                waiting = s.scalar(
-                    select(Conversation.id).where(
-                        Conversation.buffer_version > Conversation.answered_version
-                    )
-                )
-                queued = s.scalar(
-                    select(Message.id).where(
-                        Message.direction == "out", Message.status.in_(("queued", "sending"))
-                    )
-                )
-            if waiting is None and queued is None:
-                return
-            time.sleep(0.1)
+        if wait_settled(self.runtime.sessions, timeout, poll=0.1):
+            return
         logs = "\n".join(p.read_text()[-2000:] for p in self.tmp_path.glob("worker-*.log"))
         raise AssertionError(f"not settled; worker logs:\n{logs}")
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
 
 from atende import __version__
 from atende.config import Settings
@@ -24,19 +27,30 @@ def _settings(**overrides: object) -> Settings:
         raise CliError(f"invalid configuration: {exc}") from exc
 
 
-def cmd_init(args: argparse.Namespace) -> None:
-    from atende.storage import orgs
+@contextmanager
+def _database(settings: Settings) -> Iterator[Session]:
+    """The schema brought up to date, then one write transaction on it."""
     from atende.storage.db import make_engine, make_sessionmaker, transaction
-    from atende.storage.demo import DEMO_SLUG, create_demo
     from atende.storage.migrate import upgrade
 
-    settings = _settings()
     upgrade(settings.database_url)
-    print(f"schema ready: {settings.database_url}")
-    if not args.demo:
-        return
     engine = make_engine(settings.database_url)
-    with transaction(make_sessionmaker(engine)) as session:
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    from atende.storage import orgs
+    from atende.storage.demo import DEMO_SLUG, create_demo
+
+    settings = _settings()
+    with _database(settings) as session:
+        print(f"schema ready: {settings.database_url}")
+        if not args.demo:
+            return
         org = orgs.org_by_slug(session, DEMO_SLUG)
         if org is None:
             org = create_demo(session)
@@ -47,13 +61,10 @@ def cmd_init(args: argparse.Namespace) -> None:
         print(f"id: {org.id}")
         print(f"api key: {key}")
         print(f"dashboard: {settings.public_url}/#key={key}")
-    engine.dispose()
 
 
 def cmd_org_create(args: argparse.Namespace) -> None:
     from atende.storage import orgs
-    from atende.storage.db import make_engine, make_sessionmaker, transaction
-    from atende.storage.migrate import upgrade
 
     try:
         ZoneInfo(args.timezone)
@@ -65,25 +76,18 @@ def cmd_org_create(args: argparse.Namespace) -> None:
         phones = [normalize_phone(p) for p in args.owner_phone or []]
     except InvalidPhone as exc:
         raise CliError(str(exc)) from exc
-    settings = _settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
     try:
-        with transaction(make_sessionmaker(engine)) as session:
+        with _database(_settings()) as session:
             org = orgs.create_org(session, args.slug, args.name, args.timezone, phones)
             key = orgs.issue_api_key(session, org.id)
             print(f"id: {org.id}")
             print(f"api key: {key}")
     except orgs.SlugTaken as exc:
         raise CliError(str(exc)) from exc
-    finally:
-        engine.dispose()
 
 
 def cmd_channel_add(args: argparse.Namespace) -> None:
     from atende.storage import orgs
-    from atende.storage.db import make_engine, make_sessionmaker, transaction
-    from atende.storage.migrate import upgrade
 
     if not args.account_sid.startswith("AC") or not args.auth_token:
         raise CliError("--account-sid must start with AC and --auth-token must not be empty")
@@ -92,21 +96,16 @@ def cmd_channel_add(args: argparse.Namespace) -> None:
     except InvalidPhone as exc:
         raise CliError(str(exc)) from exc
     settings = _settings()
-    upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with transaction(make_sessionmaker(engine)) as session:
-            org = orgs.org_by_slug(session, args.slug)
-            if org is None:
-                raise CliError(f"no organization {args.slug!r}")
-            creds = {"account_sid": args.account_sid, "auth_token": args.auth_token}
-            channel = orgs.add_channel(session, org.id, "twilio", number, creds)
-            path = f"/webhooks/twilio/{channel.id}"
-            print(f"id: {channel.id}")
-            print(f"webhook: {settings.public_url}{path}")
-            print(f"status webhook: {settings.public_url}{path}/status")
-    finally:
-        engine.dispose()
+    with _database(settings) as session:
+        org = orgs.org_by_slug(session, args.slug)
+        if org is None:
+            raise CliError(f"no organization {args.slug!r}")
+        creds = {"account_sid": args.account_sid, "auth_token": args.auth_token}
+        channel = orgs.add_channel(session, org.id, "twilio", number, creds)
+    path = f"/webhooks/twilio/{channel.id}"
+    print(f"id: {channel.id}")
+    print(f"webhook: {settings.public_url}{path}")
+    print(f"status webhook: {settings.public_url}{path}/status")
 
 
 def _serve(args: argparse.Namespace, embedded_worker: bool) -> None:

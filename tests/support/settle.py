@@ -1,0 +1,35 @@
+"""Waiting until the pipeline has nothing left to do."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.storage.models import Conversation, Message
+
+
+def is_settled(sessions: sessionmaker[Session]) -> bool:
+    """Every burst answered and no reply waiting to be sent."""
+    with sessions() as s:
+        waiting = s.scalar(
+            select(Conversation.id).where(
+                Conversation.buffer_version > Conversation.answered_version
+            )
+        )
+        queued = s.scalar(
+            select(Message.id).where(
+                Message.direction == "out", Message.status.in_(("queued", "sending"))
+            )
+        )
+    return waiting is None and queued is None
+
+
+def wait_settled(sessions: sessionmaker[Session], timeout: float, poll: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if is_settled(sessions):
+            return True
+        time.sleep(poll)
+    return False
