@@ -18,8 +18,8 @@ from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.storage import messages
-from atende.storage.db import transaction, write_connection
-from atende.storage.inbound import record_inbound
+from atende.storage.db import transaction
+from atende.storage.inbound import InboundWriter
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,6 @@ class WebhookOutcome:
     status: int
     body: str
     media_type: str = "application/json"
-
-
-class _Replay(Exception):
-    """Raised inside the ingest transaction to roll it back for an already-stored message."""
 
 
 def _error(status: int, detail: str) -> WebhookOutcome:
@@ -48,7 +44,7 @@ class Ingestor:
         scheduler: Scheduler,
     ) -> None:
         self._sessions = sessions
-        self._engine = sessions.kw["bind"]
+        self._writer = InboundWriter(sessions.kw["bind"])
         self._directory = directory
         self._settings = settings
         self._scheduler = scheduler
@@ -90,20 +86,15 @@ class Ingestor:
             "media_type": msg.media_type,
             "provider_id": msg.provider_id,
         }
-        try:
-            with write_connection(self._engine) as conn:
-                recorded = record_inbound(
-                    conn,
-                    channel.organization_id,
-                    channel.id,
-                    msg.sender,
-                    msg.sender_name,
-                    fields,
-                    self._settings.buffer_seconds,
-                )
-                if recorded.message_id is None:
-                    raise _Replay  # roll back the buffer bump too
-        except _Replay:
+        recorded = self._writer.record(
+            channel.organization_id,
+            channel.id,
+            msg.sender,
+            msg.sender_name,
+            fields,
+            self._settings.buffer_seconds,
+        )
+        if recorded.message_id is None:  # a replay: nothing was changed
             metrics.REPLAYS.inc()
             return None
         metrics.INGESTED.inc()

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -56,7 +56,7 @@ BEGIN_OPTION = "atende_sqlite_begin"
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
 
 
-def _write_lock(engine: Engine) -> threading.RLock | nullcontext[None]:
+def write_lock(engine: Engine) -> threading.RLock | nullcontext[None]:
     """SQLite has one writer at a time: let this process's threads queue on a mutex
     instead of SQLite's busy handler, which sleeps in steps of up to 100 ms."""
     if engine.dialect.name != "sqlite":
@@ -76,13 +76,5 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work that writes: commit on success, roll back on any exception."""
     engine: Engine = factory.kw["bind"]
     writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-    with _write_lock(engine), factory(bind=writer) as session, session.begin():
+    with write_lock(engine), factory(bind=writer) as session, session.begin():
         yield session
-
-
-@contextmanager
-def write_connection(engine: Engine) -> Iterator[Connection]:
-    """A Core connection in a write transaction, for hot paths that skip the ORM."""
-    writer = engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-    with _write_lock(engine), writer.begin() as conn:
-        yield conn

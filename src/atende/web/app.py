@@ -9,16 +9,18 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp
 
 from atende import __version__
 from atende.runtime import Runtime
-from atende.web import api, health, webhooks
+from atende.web import api, health
 from atende.web.limits import BodyLimitMiddleware
+from atende.web.webhooks import WebhookApp
 
 DASHBOARD = (Path(__file__).parent / "static" / "dashboard.html").read_text(encoding="utf-8")
 
 
-def create_app(runtime: Runtime, embedded_worker: bool) -> FastAPI:
+def create_app(runtime: Runtime, embedded_worker: bool) -> ASGIApp:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if embedded_worker:
@@ -32,7 +34,6 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> FastAPI:
     app = FastAPI(title="atende", version=__version__, lifespan=lifespan)
     app.state.runtime = runtime
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
-    app.include_router(webhooks.router)
     app.include_router(api.router)
     app.include_router(health.router)
 
@@ -46,4 +47,4 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> FastAPI:
         """Conversations, takeover and operator replies, agenda, pets, failed messages."""
         return DASHBOARD
 
-    return app
+    return WebhookApp(app, runtime)

@@ -1,48 +1,91 @@
-"""Provider webhooks: read the raw body, hand it to the pipeline, answer what it says.
+"""Provider webhooks, served in front of FastAPI by a small ASGI handler.
 
-Plain Starlette routes, not FastAPI ones: they run for every message a business
-receives, and need no dependency injection or schema (providers, not people, call them).
+They run for every message a business receives and need nothing FastAPI offers
+(no dependency injection, no schema: providers call them, not people), so they skip
+its middleware stack: read the raw body (refusing oversize ones), hand it to the
+pipeline on the ingest pool, answer what the pipeline says.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
+from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from atende.channels.base import WebhookRequest
 from atende.runtime import Runtime
 
-router = APIRouter()
+WEBHOOK_PATH = re.compile(
+    r"/webhooks/(?P<provider>[a-z]+)/(?P<channel>[A-Za-z0-9_-]{1,64})(?:/status)?"
+)
 
 
-async def _handle(request: Request, provider: str) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    channel_id = request.path_params["channel_id"]
-    body = await request.body()
-    public_url = runtime.settings.public_url + request.url.path
-    if request.url.query:
-        public_url += "?" + request.url.query
-    webhook = WebhookRequest(
-        raw_body=body,
-        headers={k.lower(): v for k, v in request.headers.items()},
-        public_url=public_url,
-        query=dict(request.query_params),
-    )
-    outcome = await asyncio.get_running_loop().run_in_executor(
-        runtime.ingest_executor,
-        runtime.pipeline.ingestor.handle_webhook,
-        provider,
-        channel_id,
-        webhook,
-    )
-    return Response(outcome.body, status_code=outcome.status, media_type=outcome.media_type)
+class WebhookApp:
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.runtime = runtime
+        self.max_bytes = runtime.settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            match = WEBHOOK_PATH.fullmatch(scope["path"])
+            if match is not None:
+                await self._handle(scope, receive, send, match["provider"], match["channel"])
+                return
+        await self.app(scope, receive, send)
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, provider: str, channel: str
+    ) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        body = await self._read_body(receive, headers)
+        if body is None:
+            await _answer(
+                send,
+                413,
+                json.dumps({"detail": f"request body larger than {self.max_bytes} bytes"}),
+                "application/json",
+            )
+            return
+        url = self.runtime.settings.public_url + scope["path"]
+        query = scope.get("query_string", b"").decode("latin-1")
+        if query:
+            url += "?" + query
+        request = WebhookRequest(raw_body=body, headers=headers, public_url=url)
+        outcome = await asyncio.get_running_loop().run_in_executor(
+            self.runtime.ingest_executor,
+            self.runtime.pipeline.ingestor.handle_webhook,
+            provider,
+            channel,
+            request,
+        )
+        await _answer(send, outcome.status, outcome.body, outcome.media_type)
+
+    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes | None:
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
 
-async def twilio_webhook(request: Request) -> Response:
-    """Inbound messages (``/{channel_id}``) and status callbacks (``/{channel_id}/status``)."""
-    return await _handle(request, "twilio")
-
-
-router.add_route("/webhooks/twilio/{channel_id}", twilio_webhook, methods=["POST"])
-router.add_route("/webhooks/twilio/{channel_id}/status", twilio_webhook, methods=["POST"])
+async def _answer(send: Send, status: int, body: str, media_type: str) -> None:
+    payload = body.encode("utf-8")
+    headers: list[Any] = [
+        (b"content-type", f"{media_type}; charset=utf-8".encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
