@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import secrets
 import sys
 from collections.abc import Iterator, Sequence
+from typing import Any
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -86,26 +88,172 @@ def cmd_org_create(args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from exc
 
 
-def cmd_channel_add(args: argparse.Namespace) -> None:
-    from atende.storage import orgs
-
+def _twilio_credentials(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
     if not args.account_sid.startswith("AC") or not args.auth_token:
         raise CliError("--account-sid must start with AC and --auth-token must not be empty")
     try:
         number = "whatsapp:" + normalize_phone(args.number)
     except InvalidPhone as exc:
         raise CliError(str(exc)) from exc
+    return number, {"account_sid": args.account_sid, "auth_token": args.auth_token}
+
+
+def _meta_credentials(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
+    values = (args.phone_number_id, args.access_token, args.app_secret, args.verify_token)
+    if not all(v.strip() for v in values):
+        raise CliError(
+            "--phone-number-id, --access-token, --app-secret and --verify-token are required"
+        )
+    if not args.phone_number_id.isdigit():
+        raise CliError("--phone-number-id is the numeric id Meta shows for the number")
+    return args.phone_number_id, {
+        "phone_number_id": args.phone_number_id,
+        "access_token": args.access_token,
+        "app_secret": args.app_secret,
+        "verify_token": args.verify_token,
+    }
+
+
+def _evolution_credentials(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
+    if not args.base_url.startswith(("http://", "https://")):
+        raise CliError("--base-url must be the http(s) URL of your Evolution API")
+    if not args.instance or not args.api_key:
+        raise CliError("--instance and --api-key are required")
+    creds = {
+        "base_url": args.base_url.rstrip("/"),
+        "instance": args.instance,
+        "api_key": args.api_key,
+        "webhook_secret": secrets.token_urlsafe(32),
+    }
+    if args.jwt_key:
+        creds["jwt_key"] = args.jwt_key
+    return args.instance, creds
+
+
+CREDENTIALS = {
+    "twilio": _twilio_credentials,
+    "meta": _meta_credentials,
+    "evolution": _evolution_credentials,
+}
+
+
+def cmd_channel_add(args: argparse.Namespace) -> None:
+    from atende.storage import orgs
+
+    address, creds = CREDENTIALS[args.provider](args)
     settings = _settings()
     with _database(settings) as session:
         org = orgs.org_by_slug(session, args.slug)
         if org is None:
             raise CliError(f"no organization {args.slug!r}")
-        creds = {"account_sid": args.account_sid, "auth_token": args.auth_token}
-        channel = orgs.add_channel(session, org.id, "twilio", number, creds)
-    path = f"/webhooks/twilio/{channel.id}"
+        channel = orgs.add_channel(session, org.id, args.provider, address, creds)
+        webhook = f"{settings.public_url}/webhooks/{args.provider}/{channel.id}"
+        if args.provider == "evolution":
+            _register_evolution_webhook(settings, channel.id, org.id, address, creds, webhook)
     print(f"id: {channel.id}")
-    print(f"webhook: {settings.public_url}{path}")
-    print(f"status webhook: {settings.public_url}{path}/status")
+    print(f"webhook: {webhook}")
+    if args.provider == "twilio":
+        print(f"status webhook: {webhook}/status")
+    if args.provider == "evolution":
+        print("webhook registered on the Evolution instance (with a secret header)")
+
+
+def _register_evolution_webhook(
+    settings: Settings, channel_id: str, org_id: int, address: str, creds: dict[str, str], url: str
+) -> None:
+    """Done inside the transaction: if Evolution refuses, no channel is created."""
+    import httpx
+
+    from atende.channels.base import ChannelConfig
+    from atende.channels.errors import ChannelError
+    from atende.channels.evolution import EvolutionChannel
+
+    with httpx.Client(timeout=15) as client:
+        adapter = EvolutionChannel(
+            ChannelConfig(channel_id, org_id, "evolution", address, creds), client
+        )
+        try:
+            adapter.register_webhook(url)
+        except ChannelError as exc:
+            raise CliError(f"Evolution API refused the webhook registration: {exc}") from exc
+
+
+def cmd_channel_status(args: argparse.Namespace) -> None:
+    from sqlalchemy import select
+
+    from atende.storage.models import Channel, Organization
+
+    with _database(_settings()) as session:
+        rows = session.execute(
+            select(Channel, Organization.slug)
+            .join(Organization, Organization.id == Channel.organization_id)
+            .order_by(Organization.slug, Channel.created_at)
+        ).all()
+        print(f"{'org':<14} {'channel':<28} {'provider':<10} {'state':<14} {'reason':<10} since")
+        for channel, slug in rows:
+            state = channel.connection_state or (
+                "n/a" if channel.provider != "evolution" else "unknown"
+            )
+            since = (
+                channel.connection_updated_at.isoformat(timespec="seconds")
+                if channel.connection_updated_at
+                else "-"
+            )
+            reason = channel.connection_reason or "-"
+            print(
+                f"{slug:<14} {channel.id:<28} {channel.provider:<10} {state:<14} {reason:<10} "
+                f"{since}"
+            )
+
+
+def cmd_channel_pair(args: argparse.Namespace) -> None:
+    from atende.channels.errors import ChannelError
+    from atende.channels.evolution import EvolutionChannel
+    from atende.runtime import build_runtime
+
+    settings = _settings()
+    runtime = build_runtime(settings)
+    try:
+        adapter = runtime.pipeline.directory.adapter(args.channel)
+        if adapter is None or not isinstance(adapter, EvolutionChannel):
+            raise CliError(f"{args.channel!r} is not an Evolution channel")
+        with runtime.sessions() as session:
+            from atende.storage import orgs
+
+            org = orgs.org_by_slug(session, args.slug)
+            if org is None or org.id != adapter.config.organization_id:
+                raise CliError(f"channel {args.channel!r} does not belong to {args.slug!r}")
+        phone = normalize_phone(args.phone) if args.phone else None
+        try:
+            answer = adapter.connect(phone)
+        except ChannelError as exc:
+            raise CliError(f"Evolution API: {exc}") from exc
+    except InvalidPhone as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        runtime.close()
+    _print_pairing(answer)
+
+
+def _print_pairing(answer: dict[str, Any]) -> None:
+    instance = answer.get("instance")
+    state = instance.get("state") if isinstance(instance, dict) else answer.get("state")
+    if state == "open":
+        print("already connected")
+        return
+    if answer.get("pairingCode"):
+        print(f"pairing code: {answer['pairingCode']}")
+        print(
+            "On the phone: WhatsApp > Linked devices > Link with phone number, and type the code."
+        )
+    code = answer.get("code")
+    if isinstance(code, str) and code:
+        import qrcode
+
+        qr = qrcode.QRCode(border=1)
+        qr.add_data(code)
+        qr.print_ascii(invert=True)
+        print("On the phone: WhatsApp > Linked devices > Link a device, and scan the code above.")
 
 
 def _serve(args: argparse.Namespace, embedded_worker: bool) -> None:
@@ -232,11 +380,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--account-sid", required=True)
     p.add_argument("--auth-token", required=True)
     p.add_argument("--number", required=True, help="whatsapp:+E164 of the business")
-    p.add_argument(
-        "--slug", required=True, help="the organization (given as `channel add SLUG twilio`)"
-    )
-    p.set_defaults(func=cmd_channel_add)
+    _slug(p)
+    p = add.add_parser("meta", help="Meta WhatsApp Cloud API")
+    p.add_argument("--phone-number-id", required=True)
+    p.add_argument("--access-token", required=True)
+    p.add_argument("--app-secret", required=True)
+    p.add_argument("--verify-token", required=True, help="any secret; type the same in Meta")
+    _slug(p)
+    p = add.add_parser("evolution", help="WhatsApp Web through Evolution API")
+    p.add_argument("--base-url", required=True, help="e.g. https://evolution.example.com")
+    p.add_argument("--instance", required=True)
+    p.add_argument("--api-key", required=True)
+    p.add_argument("--jwt-key", default=None, help="accept Evolution's webhook JWT too")
+    _slug(p)
+
+    p = channel.add_parser("status", help="every channel's connection state")
+    p.set_defaults(func=cmd_channel_status)
+    p = channel.add_parser("pair", help="pair a WhatsApp Web number (Evolution)")
+    p.add_argument("slug")
+    p.add_argument("channel")
+    p.add_argument("--phone", help="get a pairing code for this number instead of a QR code")
+    p.set_defaults(func=cmd_channel_pair)
     return parser
+
+
+def _slug(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--slug", required=True, help="the organization (`channel add SLUG PROVIDER`)"
+    )
+    parser.set_defaults(func=cmd_channel_add)
 
 
 def _reorder_channel_add(argv: list[str]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -41,12 +41,25 @@ class DeliveryStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboundEcho:
+    """A message the business number sent: our own send, or a person on the phone."""
+
+    provider_id: str
+    recipient: str  # E.164
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionUpdate:
+    """A WhatsApp Web session changed state (open, connecting, close, refused)."""
+
     state: str
     reason: str | None = None
+    pairing_code: str | None = None
+    qr: str | None = None
 
 
-Event = InboundMessage | DeliveryStatus | ConnectionUpdate
+Event = InboundMessage | DeliveryStatus | OutboundEcho | ConnectionUpdate
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +86,14 @@ class SendResult:
     """``provider_id`` is None when the provider accepted the message but gave no id."""
 
     provider_id: str | None
+
+
+@runtime_checkable
+class SubscriptionVerifier(Protocol):
+    """Providers that verify a webhook URL with a GET handshake (Meta)."""
+
+    def verify_subscription(self, query: Mapping[str, str]) -> str:
+        """The body to echo back; SignatureInvalid when the token does not match."""
 
 
 class Channel(Protocol):
@@ -120,3 +141,8 @@ def post_or_raise(client: httpx.Client, url: str, **kwargs: Any) -> httpx.Respon
         ) from exc
     raise_for_send(response)
     return response
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """Provider JSON, defensively: the value if it is an object, else an empty one."""
+    return value if isinstance(value, dict) else {}

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import httpx
 
 from atende.channels.base import Channel, ChannelConfig
+from atende.channels.evolution import EvolutionChannel
+from atende.channels.meta import MetaChannel
 from atende.channels.simulator import SimulatorChannel
 from atende.channels.twilio import TwilioChannel
 
@@ -25,12 +27,9 @@ Factory = Callable[[ChannelConfig, ChannelEnv], Channel]
 
 FACTORIES: dict[str, Factory] = {
     "twilio": lambda cfg, env: TwilioChannel(cfg, env.http, env.twilio_api_base),
+    "meta": lambda cfg, env: MetaChannel(cfg, env.http, env.meta_graph_base),
+    "evolution": lambda cfg, env: EvolutionChannel(cfg, env.http),
     "simulator": lambda cfg, env: SimulatorChannel(cfg),
-}
-
-REQUIRED_CREDENTIALS: dict[str, tuple[str, ...]] = {
-    "twilio": ("account_sid", "auth_token"),
-    "simulator": (),
 }
 
 

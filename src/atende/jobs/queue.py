@@ -31,8 +31,13 @@ class JobQueue:
         def send(message_id: int) -> None:
             pipeline.send(message_id)
 
+        @huey.task(name="atende.reconnect", retries=1, retry_delay=5)  # type: ignore[untyped-decorator]
+        def reconnect(channel_id: str) -> None:
+            pipeline.connections.reconnect(channel_id)
+
         self._flush: Any = flush
         self._send: Any = send
+        self._reconnect: Any = reconnect
         pipeline.bind(self)
 
     def schedule_flush(self, conversation_id: int, version: int, delay: float) -> None:
@@ -41,8 +46,11 @@ class JobQueue:
     def schedule_send(self, message_id: int, delay: float) -> None:
         self._enqueue(self._send, (message_id,), delay)
 
+    def schedule_reconnect(self, channel_id: str, delay: float) -> None:
+        self._enqueue(self._reconnect, (channel_id,), delay)
+
     @staticmethod
-    def _enqueue(task: Any, args: tuple[int, ...], delay: float) -> None:
+    def _enqueue(task: Any, args: tuple[Any, ...], delay: float) -> None:
         if delay > 0:
             task.schedule(args=args, delay=delay)
         else:

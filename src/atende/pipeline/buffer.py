@@ -114,7 +114,7 @@ class Flusher:
             contact = session.get(Contact, conv.contact_id)
             assert org is not None and contact is not None
             burst = messages.burst(session, conversation_id, after, upto)
-            route = route_for(org, contact, conv)
+            route = route_for(org, contact, conv, utcnow())
             metrics.FLUSHES.labels(route.value).inc()
             reply = (
                 None if route is Route.SILENT else self._think(session, org, contact, conv, burst)

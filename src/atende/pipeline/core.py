@@ -8,7 +8,9 @@ from atende.brain.base import Brain
 from atende.channels.registry import ChannelEnv
 from atende.pipeline.buffer import Flusher, FlushResult
 from atende.pipeline.channels import ChannelDirectory
+from atende.pipeline.connections import ConnectionManager
 from atende.pipeline.dispatcher import Dispatcher
+from atende.pipeline.echoes import EchoHandler
 from atende.pipeline.ingest import Ingestor
 from atende.pipeline.operations import Operations
 from atende.pipeline.ports import PipelineSettings, Scheduler
@@ -32,6 +34,9 @@ class _LateScheduler:
     def schedule_send(self, message_id: int, delay: float) -> None:
         self._get().schedule_send(message_id, delay)
 
+    def schedule_reconnect(self, channel_id: str, delay: float) -> None:
+        self._get().schedule_reconnect(channel_id, delay)
+
 
 class Pipeline:
     def __init__(
@@ -45,7 +50,11 @@ class Pipeline:
         self.settings = settings
         self.scheduler = _LateScheduler()
         self.directory = ChannelDirectory(sessions, channel_env)
-        self.ingestor = Ingestor(sessions, self.directory, settings, self.scheduler)
+        self.echoes = EchoHandler(sessions, settings.phone_quiet_minutes)
+        self.connections = ConnectionManager(sessions, self.directory, self.scheduler)
+        self.ingestor = Ingestor(
+            sessions, self.directory, settings, self.scheduler, self.echoes, self.connections
+        )
         self.flusher = Flusher(sessions, settings, brain, self.scheduler)
         self.dispatcher = Dispatcher(sessions, self.directory, settings, self.scheduler)
         self.operations = Operations(sessions, self.scheduler)

@@ -12,10 +12,20 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.channels.base import ChannelConfig, DeliveryStatus, InboundMessage, WebhookRequest
+from atende.channels.base import (
+    ChannelConfig,
+    ConnectionUpdate,
+    DeliveryStatus,
+    InboundMessage,
+    OutboundEcho,
+    SubscriptionVerifier,
+    WebhookRequest,
+)
 from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
+from atende.pipeline.connections import ConnectionManager
+from atende.pipeline.echoes import EchoHandler
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.storage import messages
 from atende.storage.db import transaction
@@ -42,7 +52,11 @@ class Ingestor:
         directory: ChannelDirectory,
         settings: PipelineSettings,
         scheduler: Scheduler,
+        echoes: EchoHandler,
+        connections: ConnectionManager,
     ) -> None:
+        self.echoes = echoes
+        self.connections = connections
         self._sessions = sessions
         self._writer = InboundWriter(sessions.kw["bind"])
         self._directory = directory
@@ -73,9 +87,27 @@ class Ingestor:
                 self.ingest(adapter.config, event)
             elif isinstance(event, DeliveryStatus):
                 self.apply_status(adapter.config, event)
+            elif isinstance(event, OutboundEcho):
+                self.echoes.apply(adapter.config, event)
+            elif isinstance(event, ConnectionUpdate):
+                self.connections.apply(adapter.config, event)
         metrics.WEBHOOKS.labels(provider, "accepted").inc()
         ack = adapter.ack()
         return WebhookOutcome(ack.status, ack.body, ack.media_type)
+
+    def handle_challenge(
+        self, provider: str, channel_id: str, query: dict[str, str]
+    ) -> WebhookOutcome:
+        """A provider's GET handshake that proves we own the webhook URL (Meta)."""
+        adapter = self._directory.adapter(channel_id)
+        if adapter is None or adapter.config.provider != provider:
+            return _error(404, "unknown channel")
+        if not isinstance(adapter, SubscriptionVerifier):
+            return _error(405, "this provider does not verify webhooks with GET")
+        try:
+            return WebhookOutcome(200, adapter.verify_subscription(query), "text/plain")
+        except SignatureInvalid as exc:
+            return _error(403, str(exc))
 
     def ingest(self, channel: ChannelConfig, msg: InboundMessage) -> int | None:
         """Store one inbound message and schedule its burst; None for a replay."""

@@ -24,7 +24,13 @@ class Operations:
         self._scheduler = scheduler
 
     def handoff(self, org_id: int, conversation_id: int) -> None:
-        self._set_state(org_id, conversation_id, ConversationState.HUMAN)
+        """A person takes over until released (no quiet-period timeout)."""
+        with transaction(self._sessions) as session:
+            conv = conversations.get(session, org_id, conversation_id)
+            if conv is None:
+                raise NotFound(conversation_id)
+            conv.state = ConversationState.HUMAN
+            conv.human_until = None
 
     def release(self, org_id: int, conversation_id: int) -> None:
         """Give the conversation back to the bot; what the person already handled stays handled."""
@@ -33,12 +39,8 @@ class Operations:
             if conv is None:
                 raise NotFound(conversation_id)
             conv.state = ConversationState.BOT
+            conv.human_until = None
             conv.dialogue_state = {}
-
-    def _set_state(self, org_id: int, conversation_id: int, state: str) -> None:
-        with transaction(self._sessions) as session:
-            if not conversations.set_state(session, org_id, conversation_id, state):
-                raise NotFound(conversation_id)
 
     def operator_reply(self, org_id: int, conversation_id: int, body: str) -> int:
         with transaction(self._sessions) as session:

@@ -13,6 +13,8 @@ class Scheduler(Protocol):
 
     def schedule_send(self, message_id: int, delay: float) -> None: ...
 
+    def schedule_reconnect(self, channel_id: str, delay: float) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class PipelineSettings:
@@ -22,3 +24,4 @@ class PipelineSettings:
     send_max_attempts: int = 4
     send_retry_base_seconds: float = 60.0
     public_url: str = "http://127.0.0.1:8000"
+    phone_quiet_minutes: float = 30.0

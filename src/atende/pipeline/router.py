@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from atende.domain.states import ConversationState
@@ -13,7 +14,13 @@ class Route(StrEnum):
     SILENT = "silent"
 
 
-def route_for(org: Organization, contact: Contact, conv: Conversation) -> Route:
-    if conv.state == ConversationState.HUMAN:
-        return Route.SILENT
-    return Route.CLIENT
+def route_for(org: Organization, contact: Contact, conv: Conversation, now: datetime) -> Route:
+    """A takeover from the phone ends by itself after its quiet period; one from the
+    dashboard or the API lasts until released."""
+    if conv.state != ConversationState.HUMAN:
+        return Route.CLIENT
+    if conv.human_until is not None and conv.human_until <= now:
+        conv.state = ConversationState.BOT
+        conv.human_until = None
+        return Route.CLIENT
+    return Route.SILENT

@@ -55,6 +55,12 @@ def ensure_contact(session: Session, org_id: int, phone: str, name: str | None) 
     return contact_id
 
 
+def find_contact(session: Session, org_id: int, phone: str) -> int | None:
+    return session.scalar(
+        select(Contact.id).where(Contact.organization_id == org_id, Contact.phone == phone)
+    )
+
+
 def ensure_conversation(session: Session, org_id: int, channel_id: str, contact_id: int) -> int:
     table = Conversation.__table__
     new_id = insert_ignore(

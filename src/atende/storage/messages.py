@@ -70,6 +70,37 @@ def add_outbound(
     )
 
 
+def record_phone_reply(
+    session: Session,
+    org_id: int,
+    conversation_id: int,
+    channel_id: str,
+    body: str,
+    provider_id: str,
+) -> None:
+    """A message a person sent from the business phone: kept in the history, never re-sent."""
+    now = utcnow()
+    insert_ignore(
+        session,
+        Message.__table__,  # type: ignore[arg-type]
+        {
+            "organization_id": org_id,
+            "conversation_id": conversation_id,
+            "channel_id": channel_id,
+            "direction": "out",
+            "kind": "text",
+            "author": "phone",
+            "body": body,
+            "provider_id": provider_id,
+            "status": MessageStatus.SENT.value,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        },
+        ["channel_id", "provider_id"],
+    )
+
+
 def burst(session: Session, conversation_id: int, after: int, upto: int) -> list[Message]:
     """The inbound messages of versions (after, upto]: what one flush answers."""
     stmt = (

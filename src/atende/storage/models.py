@@ -64,6 +64,13 @@ class Channel(Base):
     address: Mapped[str] = mapped_column(String(64))
     credentials: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(32), default="active")
+    connection_state: Mapped[str | None] = mapped_column(String(32), default=None)
+    connection_reason: Mapped[str | None] = mapped_column(String(64), default=None)
+    connection_updated_at: Mapped[datetime | None] = mapped_column(default=None)
+    reconnect_attempts: Mapped[int] = mapped_column(default=0)
+    next_reconnect_at: Mapped[datetime | None] = mapped_column(default=None)
+    pairing_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    last_event_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def __repr__(self) -> str:  # credentials never reach logs or tracebacks
@@ -93,6 +100,7 @@ class Conversation(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id"))
     state: Mapped[str] = mapped_column(String(16), default="bot")
+    human_until: Mapped[datetime | None] = mapped_column(default=None)
     buffer_version: Mapped[int] = mapped_column(default=0)
     answered_version: Mapped[int] = mapped_column(default=0)
     buffer_deadline: Mapped[datetime | None] = mapped_column(default=None)

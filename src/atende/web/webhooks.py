@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,12 +31,23 @@ class WebhookApp:
         self.max_bytes = runtime.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] == "http" and scope["method"] in ("POST", "GET"):
             match = WEBHOOK_PATH.fullmatch(scope["path"])
-            if match is not None:
+            if match is not None and scope["method"] == "POST":
                 await self._handle(scope, receive, send, match["provider"], match["channel"])
                 return
+            if match is not None:
+                await self._challenge(scope, send, match["provider"], match["channel"])
+                return
         await self.app(scope, receive, send)
+
+    async def _challenge(self, scope: Scope, send: Send, provider: str, channel: str) -> None:
+        """Meta's subscription handshake: GET with hub.mode / hub.verify_token / hub.challenge."""
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        outcome = await asyncio.get_running_loop().run_in_executor(
+            None, self.runtime.pipeline.ingestor.handle_challenge, provider, channel, query
+        )
+        await _answer(send, outcome.status, outcome.body, outcome.media_type)
 
     async def _handle(
         self, scope: Scope, receive: Receive, send: Send, provider: str, channel: str
