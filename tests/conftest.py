@@ -139,6 +139,7 @@ class Shop:
     channel_id: str
     api_key: str
     org_id: int
+    channels: dict[str, str]
 
     @property
     def webhook_url(self) -> str:
@@ -193,16 +194,20 @@ class Shop:
             return list(s.scalars(stmt))
 
 
-def seed_shop(db_url: str) -> tuple[int, str, str]:
-    """The demo organization plus a Twilio channel; returns (org id, channel id, api key)."""
+def seed_shop(
+    db_url: str, extra: list[tuple[str, str, dict[str, str]]] | None = None
+) -> tuple[int, str, str, dict[str, str]]:
+    """The demo organization, a Twilio channel and any ``extra`` (provider, address,
+    credentials) channels; returns (org id, Twilio channel id, api key, {provider: id})."""
     engine = make_engine(db_url)
     with transaction(make_sessionmaker(engine)) as s:
         org = create_demo(s)
         channel = orgs.add_channel(
             s, org.id, "twilio", BUSINESS, {"account_sid": ACCOUNT, "auth_token": TOKEN}
         )
+        others = {p: orgs.add_channel(s, org.id, p, a, c).id for p, a, c in extra or []}
         key = orgs.issue_api_key(s, org.id)
-        result = (org.id, channel.id, key)
+        result = (org.id, channel.id, key, others)
     engine.dispose()
     return result
 
@@ -211,8 +216,10 @@ def seed_shop(db_url: str) -> tuple[int, str, str]:
 def shop_factory(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[Callable[..., Shop]]:
     started: list[tuple[LiveServer, Runtime]] = []
 
-    def make(db_url: str, **overrides: Any) -> Shop:
-        org_id, channel_id, key = seed_shop(db_url)
+    def make(
+        db_url: str, extra: list[tuple[str, str, dict[str, str]]] | None = None, **overrides: Any
+    ) -> Shop:
+        org_id, channel_id, key, others = seed_shop(db_url, extra)
         port = free_port()
         settings = settings_for(
             db_url,
@@ -224,7 +231,7 @@ def shop_factory(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[Callable[.
         runtime = build_runtime(settings)
         server = LiveServer(create_app(runtime, embedded_worker=True), port=port).__enter__()
         started.append((server, runtime))
-        return Shop(runtime, server, fake_twilio, channel_id, key, org_id)
+        return Shop(runtime, server, fake_twilio, channel_id, key, org_id, others)
 
     yield make
     for server, runtime in started:

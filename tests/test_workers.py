@@ -41,7 +41,7 @@ class Cluster:
     ) -> None:
         self.tmp_path = tmp_path
         self.twilio = twilio
-        _, channel_id, _ = seed_shop(db_url)
+        _, channel_id, _, _ = seed_shop(db_url)
         self.env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", "/tmp"),

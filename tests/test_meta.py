@@ -1,0 +1,193 @@
+"""Meta WhatsApp Cloud API, as Meta calls it: GET handshake, signed JSON, Graph sends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from atende.storage.models import Message
+from tests.conftest import Shop
+from tests.support.fake_http import FakeAPI, fake_graph
+from tests.support.providers import FIXTURES, sign
+
+PHONE_ID = "109876543210987"
+TOKEN = "EAAG-meta-access-token"
+SECRET = "meta_app_secret_0123456789"
+VERIFY = "my-verify-token"
+CREDS = {
+    "phone_number_id": PHONE_ID,
+    "access_token": TOKEN,
+    "app_secret": SECRET,
+    "verify_token": VERIFY,
+}
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeAPI]:
+    api = fake_graph(PHONE_ID, TOKEN)
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+def meta_shop(shop_factory: Callable[..., Shop], sqlite_url: str, graph: FakeAPI) -> Shop:
+    return shop_factory(sqlite_url, extra=[("meta", PHONE_ID, CREDS)], meta_graph_base=graph.url)
+
+
+def url(shop: Shop) -> str:
+    return f"{shop.server.url}/webhooks/meta/{shop.channels['meta']}"
+
+
+def post(shop: Shop, body: bytes, secret: str = SECRET) -> httpx.Response:
+    headers = {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": sign.meta_signature(body, secret),
+    }
+    return httpx.post(url(shop), content=body, headers=headers)
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / "meta" / name).read_bytes()
+
+
+def stored(shop: Shop) -> list[Message]:
+    with shop.runtime.sessions() as s:
+        return list(s.scalars(select(Message).order_by(Message.id)))
+
+
+def test_verification_challenge(meta_shop: Shop) -> None:
+    params = {"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "1158201444"}
+    ok = httpx.get(url(meta_shop), params=params)
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    wrong = httpx.get(url(meta_shop), params={**params, "hub.verify_token": "nope"})
+    assert wrong.status_code == 403
+    assert httpx.get(url(meta_shop)).status_code == 403
+    twilio = f"{meta_shop.server.url}/webhooks/twilio/{meta_shop.channel_id}"
+    assert httpx.get(twilio, params=params).status_code == 405
+
+
+def test_signed_text_is_answered_through_the_graph_api(meta_shop: Shop, graph: FakeAPI) -> None:
+    response = post(meta_shop, fixture("inbound_text.json"))
+    assert response.status_code == 200
+    meta_shop.settle()
+    [message] = [m for m in stored(meta_shop) if m.direction == "in"]
+    assert message.body == "Olá! Vocês entregam em Campinas? Preciso do pedido até sexta-feira."
+    assert message.provider_id.startswith("wamid.")  # type: ignore[union-attr]
+    [sent] = graph.calls("POST", rf"/{PHONE_ID}/messages")
+    assert sent.headers["authorization"] == f"Bearer {TOKEN}"
+    payload = sent.json()
+    assert (
+        payload["to"] == "5511999990001" and payload["type"] == "text" and payload["text"]["body"]
+    )
+    reply = next(m for m in stored(meta_shop) if m.direction == "out")
+    assert reply.status == "sent" and reply.provider_id == "wamid.OUT000001"
+
+
+def test_forged_or_missing_signature_stores_nothing(meta_shop: Shop) -> None:
+    body = fixture("inbound_text.json")
+    assert post(meta_shop, body, secret="wrong").status_code == 403
+    reencoded = json.dumps(
+        json.loads(body), ensure_ascii=False
+    ).encode()  # not the bytes Meta signed
+    headers = {"X-Hub-Signature-256": sign.meta_signature(body, SECRET)}
+    assert httpx.post(url(meta_shop), content=reencoded, headers=headers).status_code == 403
+    assert httpx.post(url(meta_shop), content=body).status_code == 401
+    with meta_shop.runtime.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_signed_garbage_is_400(meta_shop: Shop) -> None:
+    assert post(meta_shop, b"{not json").status_code == 400
+    assert post(meta_shop, b'{"object": "page"}').status_code == 400
+
+
+def test_replayed_delivery_is_stored_once(meta_shop: Shop) -> None:
+    body = fixture("inbound_text.json")
+    for _ in range(3):
+        assert post(meta_shop, body).status_code == 200
+    meta_shop.settle()
+    assert len([m for m in stored(meta_shop) if m.direction == "in"]) == 1
+
+
+def test_audio_image_button_and_interactive_reach_the_brain(meta_shop: Shop) -> None:
+    audio = json.loads(fixture("inbound_audio.json"))
+    assert post(meta_shop, json.dumps(audio).encode()).status_code == 200
+    base = json.loads(fixture("inbound_text.json"))
+    value = base["entry"][0]["changes"][0]["value"]
+    variants = {
+        "image": {
+            "type": "image",
+            "image": {"id": "777", "mime_type": "image/jpeg", "caption": "quanto custa a tosa?"},
+        },
+        "button": {"type": "button", "button": {"text": "Sim", "payload": "yes"}},
+        "interactive": {
+            "type": "interactive",
+            "interactive": {"type": "list_reply", "list_reply": {"id": "svc-1", "title": "Banho"}},
+        },
+    }
+    for n, (kind, part) in enumerate(variants.items()):
+        message = {
+            **value["messages"][0],
+            **part,
+            "id": f"wamid.V{n}",
+            "from": f"55119888800{n:02d}",
+        }
+        message.pop("text", None)
+        value["messages"] = [message]
+        assert post(meta_shop, json.dumps(base).encode()).status_code == 200
+    meta_shop.settle()
+    inbound = {m.provider_id: m for m in stored(meta_shop) if m.direction == "in"}
+    voice = next(m for m in inbound.values() if m.kind == "audio")
+    assert voice.media_url == "meta-media:2045817369021587" and voice.media_type.startswith(
+        "audio/ogg"
+    )  # type: ignore[union-attr]
+    assert (
+        inbound["wamid.V0"].kind == "image" and inbound["wamid.V0"].body == "quanto custa a tosa?"
+    )
+    assert inbound["wamid.V1"].body == "Sim" and inbound["wamid.V2"].body == "Banho"
+    replies = {m.conversation_id: m.body for m in stored(meta_shop) if m.direction == "out"}
+    assert any("Tosa: R$ 70,00" in r for r in replies.values())
+    assert any("áudio" in r for r in replies.values())
+
+
+def test_statuses_move_messages_and_keep_the_error_code(meta_shop: Shop) -> None:
+    post(meta_shop, fixture("inbound_text.json"))
+    meta_shop.settle()
+    reply = next(m for m in stored(meta_shop) if m.direction == "out")
+    delivered = json.loads(fixture("status_delivered.json"))
+    delivered["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = reply.provider_id
+    assert post(meta_shop, json.dumps(delivered).encode()).status_code == 200
+    assert next(m for m in stored(meta_shop) if m.id == reply.id).status == "delivered"
+    failed = json.loads(fixture("status_failed.json"))
+    failed["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = reply.provider_id
+    post(meta_shop, json.dumps(failed).encode())
+    after = next(m for m in stored(meta_shop) if m.id == reply.id)
+    assert after.status == "delivered"  # a late 'failed' never undoes a delivery
+    # a message that was only 'sent' does fail, with Meta's code
+    meta_shop.post_inbound("oi", phone="+5511999990002")
+    meta_shop.settle()
+    other = next(
+        m
+        for m in stored(meta_shop)
+        if m.direction == "out" and m.channel_id == meta_shop.channel_id
+    )
+    with meta_shop.runtime.sessions() as s, s.begin():
+        row = s.get(Message, other.id)
+        assert row is not None
+        row.channel_id = meta_shop.channels["meta"]
+        row.provider_id = "wamid.HBgNNTUxMTk5OTk5MDAwMhUCABIYFEhCRVVRVGs0TjBJMlF6VkVORVV6AA=="
+    post(meta_shop, fixture("status_failed.json"))
+    failed_row = next(m for m in stored(meta_shop) if m.id == other.id)
+    assert failed_row.status == "failed" and failed_row.error_code == "131047"
+
+
+def test_graph_errors_retry_and_fail_like_any_provider(meta_shop: Shop, graph: FakeAPI) -> None:
+    graph.fail_next(rf"/{PHONE_ID}/messages", 500, 429)
+    post(meta_shop, fixture("inbound_text.json"))
+    meta_shop.settle()
+    reply = next(m for m in stored(meta_shop) if m.direction == "out")
+    assert reply.status == "sent" and reply.attempts == 3
