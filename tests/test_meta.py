@@ -129,7 +129,7 @@ def test_audio_image_button_and_interactive_reach_the_brain(meta_shop: Shop) -> 
             "interactive": {"type": "list_reply", "list_reply": {"id": "svc-1", "title": "Banho"}},
         },
     }
-    for n, (kind, part) in enumerate(variants.items()):
+    for n, part in enumerate(variants.values()):
         message = {
             **value["messages"][0],
             **part,

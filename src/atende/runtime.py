@@ -7,6 +7,7 @@ configuration always means the same wiring.
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ class Runtime:
     ingest_executor: ThreadPoolExecutor
     _consumer: Consumer | None = field(default=None, repr=False)
     _ticker: Ticker | None = field(default=None, repr=False)
+    _last_connection_check: float = field(default=0.0, repr=False)
 
     def start_worker(self, embedded: bool) -> Consumer:
         """Start consuming jobs plus the sweeper/heartbeat ticker in this process."""
@@ -67,6 +69,10 @@ class Runtime:
         self.pipeline.sweep(grace)
         with transaction(self.sessions) as session:
             heartbeats.beat(session, worker_id(), __version__)
+        now = time.monotonic()
+        if now - self._last_connection_check >= self.settings.connection_check_seconds:
+            self._last_connection_check = now
+            self.pipeline.connections.check_all()
 
     def stop_worker(self) -> None:
         if self._ticker is not None:
@@ -103,6 +109,8 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         send_max_attempts=settings.send_max_attempts,
         send_retry_base_seconds=settings.send_retry_base_seconds,
         public_url=settings.public_url,
+        phone_quiet_minutes=settings.phone_quiet_minutes,
+        watchdog_silence_hours=settings.watchdog_silence_hours,
     )
     pipeline = Pipeline(sessions, pipeline_settings, env, choose_brain(settings))
     queue = JobQueue(huey_from_url(settings.effective_queue_url), pipeline)

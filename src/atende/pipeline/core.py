@@ -51,7 +51,9 @@ class Pipeline:
         self.scheduler = _LateScheduler()
         self.directory = ChannelDirectory(sessions, channel_env)
         self.echoes = EchoHandler(sessions, settings.phone_quiet_minutes)
-        self.connections = ConnectionManager(sessions, self.directory, self.scheduler)
+        self.connections = ConnectionManager(
+            sessions, self.directory, self.scheduler, settings.watchdog_silence_hours
+        )
         self.ingestor = Ingestor(
             sessions, self.directory, settings, self.scheduler, self.echoes, self.connections
         )

@@ -13,7 +13,7 @@ from atende.channels.base import ChannelConfig, OutboundEcho
 from atende.domain.states import ConversationState, MessageStatus
 from atende.storage import conversations, messages
 from atende.storage.db import transaction
-from atende.storage.models import Message
+from atende.storage.models import Message, Organization
 from atende.storage.types import utcnow
 
 OWN_SEND_WINDOW = timedelta(minutes=5)
@@ -39,8 +39,11 @@ class EchoHandler:
             )
             conv = conversations.get(session, channel.organization_id, conv_id)
             assert conv is not None
+            org = session.get(Organization, channel.organization_id)
+            minutes = (org.settings or {}).get("phone_quiet_minutes") if org else None
+            quiet = self._quiet if minutes is None else timedelta(minutes=float(minutes))
             conv.state = ConversationState.HUMAN
-            conv.human_until = utcnow() + self._quiet  # each phone reply restarts the wait
+            conv.human_until = utcnow() + quiet  # each phone reply restarts the wait
             conv.dialogue_state = {}
             conv.last_message_at = utcnow()
             messages.record_phone_reply(

@@ -25,3 +25,4 @@ class PipelineSettings:
     send_retry_base_seconds: float = 60.0
     public_url: str = "http://127.0.0.1:8000"
     phone_quiet_minutes: float = 30.0
+    watchdog_silence_hours: float = 12.0
