@@ -195,3 +195,96 @@ def test_serve_answers_a_signed_twilio_webhook_and_stops_on_ctrl_c(
     assert time.monotonic() - started < 15
     output = server.stdout.read().decode() if server.stdout else ""
     assert token not in output
+
+
+def test_channel_add_meta_and_evolution_then_status_and_pair(tmp_path: Path) -> None:
+    from tests.support.fake_http import fake_evolution
+
+    evolution = fake_evolution("loja", "evo-key")
+    try:
+        atende(tmp_path, "init", "--demo")
+        meta = atende(
+            tmp_path,
+            "channel",
+            "add",
+            "demo",
+            "meta",
+            "--phone-number-id",
+            "109876543210987",
+            "--access-token",
+            "tok",
+            "--app-secret",
+            "sec",
+            "--verify-token",
+            "vt",
+            ATENDE_PUBLIC_URL="https://bot.example.com",
+        )
+        assert meta.returncode == 0, meta.stderr
+        assert field(meta.stdout, "webhook").startswith("https://bot.example.com/webhooks/meta/ch_")
+        bad_meta = atende(
+            tmp_path,
+            "channel",
+            "add",
+            "demo",
+            "meta",
+            "--phone-number-id",
+            "abc",
+            "--access-token",
+            "t",
+            "--app-secret",
+            "s",
+            "--verify-token",
+            "v",
+        )
+        assert bad_meta.returncode == 2 and "numeric" in bad_meta.stderr
+
+        evo = atende(
+            tmp_path,
+            "channel",
+            "add",
+            "demo",
+            "evolution",
+            "--base-url",
+            evolution.url,
+            "--instance",
+            "loja",
+            "--api-key",
+            "evo-key",
+            ATENDE_PUBLIC_URL="https://bot.example.com",
+        )
+        assert evo.returncode == 0, evo.stderr
+        channel_id = field(evo.stdout, "id")
+        [registered] = evolution.calls("POST", "/webhook/set/loja")
+        hook = registered.json()["webhook"]
+        assert hook["url"] == f"https://bot.example.com/webhooks/evolution/{channel_id}"
+        assert len(hook["headers"]["x-atende-secret"]) >= 32
+        assert {"MESSAGES_UPSERT", "CONNECTION_UPDATE", "QRCODE_UPDATED"} <= set(hook["events"])
+
+        refused = atende(
+            tmp_path,
+            "channel",
+            "add",
+            "demo",
+            "evolution",
+            "--base-url",
+            evolution.url,
+            "--instance",
+            "loja",
+            "--api-key",
+            "wrong-key",
+        )
+        assert refused.returncode == 2 and "refused" in refused.stderr
+        status = atende(tmp_path, "channel", "status")
+        assert status.returncode == 0
+        assert status.stdout.count("evolution") == 1  # the refused one was not created
+        assert "meta" in status.stdout and channel_id in status.stdout
+
+        pair = atende(tmp_path, "channel", "pair", "demo", channel_id, "--phone", "+5511999990001")
+        assert pair.returncode == 0, pair.stderr
+        assert "pairing code: WZYEH1YY" in pair.stdout
+        assert "▀" in pair.stdout or "█" in pair.stdout  # the QR, drawn in the terminal
+        assert evolution.calls("GET", "/instance/connect/loja")[0].path.endswith(
+            "number=5511999990001"
+        )
+    finally:
+        evolution.stop()

@@ -49,7 +49,9 @@ class FakeAPI:
     def calls(self, method: str, pattern: str) -> list[Recorded]:
         with self.lock:
             return [
-                r for r in self.requests if r.method == method and re.fullmatch(pattern, r.path)
+                r
+                for r in self.requests
+                if r.method == method and re.fullmatch(pattern, r.path.split("?", 1)[0])
             ]
 
     def stop(self) -> None:
