@@ -27,6 +27,13 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("")
     llm_model: str = ""
     llm_fast_path: Literal["on", "off"] = "on"
+    transcriber: Literal["none", "openai", "whisper"] = "none"
+    transcribe_base_url: str = "https://api.openai.com/v1"
+    transcribe_api_key: SecretStr = SecretStr("")
+    transcribe_model: str = "whisper-1"
+    whisper_model: str = "small"
+    audio_max_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    media_tmp_dir: str = ""
     twilio_api_base: str = "https://api.twilio.com"
     meta_graph_base: str = "https://graph.facebook.com/v21.0"
     send_max_attempts: int = Field(4, ge=1)

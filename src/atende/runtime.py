@@ -10,6 +10,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from huey.consumer import Consumer
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from atende import __version__
 from atende.brain.base import Brain
 from atende.brain.offline import OfflineBrain
+from atende.brain.speech import build_transcriber
 from atende.channels.registry import ChannelEnv
 from atende.config import Settings
 from atende.jobs.backends import huey_from_url
@@ -112,7 +114,24 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         phone_quiet_minutes=settings.phone_quiet_minutes,
         watchdog_silence_hours=settings.watchdog_silence_hours,
     )
-    pipeline = Pipeline(sessions, pipeline_settings, env, choose_brain(settings))
+    transcriber = build_transcriber(
+        settings.transcriber,
+        http,
+        base_url=settings.transcribe_base_url,
+        api_key=settings.transcribe_api_key.get_secret_value(),
+        model=settings.transcribe_model
+        if settings.transcriber == "openai"
+        else settings.whisper_model,
+    )
+    pipeline = Pipeline(
+        sessions,
+        pipeline_settings,
+        env,
+        choose_brain(settings),
+        transcriber,
+        settings.audio_max_bytes,
+        Path(settings.media_tmp_dir) if settings.media_tmp_dir else None,
+    )
     queue = JobQueue(huey_from_url(settings.effective_queue_url), pipeline)
     return Runtime(settings, engine, sessions, http, pipeline, queue, _ingest_executor(engine))
 

@@ -19,8 +19,7 @@ from atende.brain.ptdates import extract_when
 from atende.storage import bookings as booking_repo
 
 ASK_TO_WRITE = (
-    "Recebi seu áudio 🎧 mas por aqui ainda não consigo ouvir. "
-    "Pode me escrever em texto, por favor? 🙏"
+    "Recebi seu áudio 🎧 mas não consegui ouvir por aqui. Pode me escrever em texto, por favor? 🙏"
 )
 ASK_FOR_TEXT = "Recebi sua mensagem! Por aqui eu entendo melhor texto 🙂 Como posso ajudar?"
 HANDOFF = (

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 import httpx
 
-from atende.channels.errors import SendError
+from atende.channels.errors import MediaError, SendError
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +113,9 @@ class Channel(Protocol):
     def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
         """Send a text message; raise SendError with ``is_transient`` set."""
 
+    def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
+        """Download an inbound message's media into ``dest`` (MediaError if it cannot)."""
+
 
 def raise_for_send(response: httpx.Response) -> None:
     """Map a provider's HTTP answer onto SendError's transient/permanent split."""
@@ -146,3 +149,20 @@ def post_or_raise(client: httpx.Client, url: str, **kwargs: Any) -> httpx.Respon
 def as_dict(value: Any) -> dict[str, Any]:
     """Provider JSON, defensively: the value if it is an object, else an empty one."""
     return value if isinstance(value, dict) else {}
+
+
+def download(client: httpx.Client, url: str, dest: BinaryIO, max_bytes: int, **kwargs: Any) -> str:
+    """Stream a media file into ``dest``, refusing more than ``max_bytes``; its MIME type."""
+    try:
+        with client.stream("GET", url, follow_redirects=True, **kwargs) as response:
+            if not response.is_success:
+                raise MediaError(f"media download answered {response.status_code}")
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise MediaError(f"media larger than {max_bytes} bytes")
+                dest.write(chunk)
+            return str(response.headers.get("content-type", "application/octet-stream"))
+    except httpx.HTTPError as exc:
+        raise MediaError(f"media download failed: {exc.__class__.__name__}") from exc

@@ -28,6 +28,10 @@ class BadPayload(ChannelError):
     pass
 
 
+class MediaError(ChannelError):
+    pass
+
+
 class SendError(ChannelError):
     def __init__(self, message: str, *, code: str, is_transient: bool) -> None:
         super().__init__(message)

@@ -7,9 +7,11 @@ instance is configured with a ``jwt_key``, its HS256 bearer token is accepted in
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import jwt
@@ -27,7 +29,13 @@ from atende.channels.base import (
     as_dict,
     post_or_raise,
 )
-from atende.channels.errors import BadPayload, SendError, SignatureInvalid, SignatureMissing
+from atende.channels.errors import (
+    BadPayload,
+    MediaError,
+    SendError,
+    SignatureInvalid,
+    SignatureMissing,
+)
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 SECRET_HEADER = "x-atende-secret"
@@ -154,6 +162,32 @@ class EvolutionChannel:
             return SendResult(str(response.json()["key"]["id"]))
         except (ValueError, KeyError, TypeError):
             return SendResult(None)
+
+    def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
+        """Evolution decrypts WhatsApp media for us and answers it as base64."""
+        key_id = ref.removeprefix("evolution-media:")
+        try:
+            response = self._client.post(
+                f"{self._base}/chat/getBase64FromMediaMessage/{self.instance}",
+                json={"message": {"key": {"id": key_id}}, "convertToMp4": False},
+                headers=self._headers(),
+            )
+        except httpx.HTTPError as exc:
+            raise MediaError(f"media download failed: {exc.__class__.__name__}") from exc
+        if not response.is_success:
+            raise MediaError(f"media download answered {response.status_code}")
+        try:
+            body = response.json()
+            encoded = str(body["base64"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MediaError("media answer without base64") from exc
+        if len(encoded) * 3 // 4 > max_bytes:
+            raise MediaError(f"media larger than {max_bytes} bytes")
+        try:
+            dest.write(base64.b64decode(encoded, validate=False))
+        except binascii.Error as exc:
+            raise MediaError("media base64 is invalid") from exc
+        return str(body.get("mimetype") or "audio/ogg")
 
     def register_webhook(self, url: str) -> None:
         """Point the instance's webhook at us, with the secret header we check."""

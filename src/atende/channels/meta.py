@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -20,9 +20,10 @@ from atende.channels.base import (
     SendResult,
     WebhookRequest,
     as_dict,
+    download,
     post_or_raise,
 )
-from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
+from atende.channels.errors import BadPayload, MediaError, SignatureInvalid, SignatureMissing
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,22 @@ class MetaChannel:
 
     def ack(self) -> Ack:
         return Ack("OK")
+
+    def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
+        """Two steps: the media id gives a short-lived URL; both calls carry the token."""
+        media_id = ref.removeprefix("meta-media:")
+        auth = {"Authorization": f"Bearer {self.config.credentials['access_token']}"}
+        try:
+            info = self._client.get(f"{self._graph}/{media_id}", headers=auth)
+        except httpx.HTTPError as exc:
+            raise MediaError(f"media lookup failed: {exc.__class__.__name__}") from exc
+        if not info.is_success:
+            raise MediaError(f"media lookup answered {info.status_code}")
+        try:
+            url = str(info.json()["url"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MediaError("media lookup without a URL") from exc
+        return download(self._client, url, dest, max_bytes, headers=auth)
 
     def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
         response = post_or_raise(

@@ -6,9 +6,10 @@ Replies are "sent" by marking them sent; the terminal reads them from the databa
 from __future__ import annotations
 
 import secrets
+from typing import BinaryIO
 
 from atende.channels.base import Ack, ChannelConfig, Event, SendResult, WebhookRequest
-from atende.channels.errors import SignatureInvalid
+from atende.channels.errors import MediaError, SignatureInvalid
 
 
 class SimulatorChannel:
@@ -25,6 +26,9 @@ class SimulatorChannel:
 
     def ack(self) -> Ack:
         return Ack("")
+
+    def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
+        raise MediaError("the simulator carries no media")
 
     def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
         return SendResult("sim-" + secrets.token_hex(8))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import BinaryIO
 from urllib.parse import parse_qsl
 
 import httpx
@@ -16,6 +17,7 @@ from atende.channels.base import (
     InboundMessage,
     SendResult,
     WebhookRequest,
+    download,
     post_or_raise,
 )
 from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
@@ -100,6 +102,13 @@ class TwilioChannel:
 
     def ack(self) -> Ack:
         return Ack(EMPTY_TWIML, "text/xml")
+
+    def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
+        """Twilio media URLs need HTTP Basic auth and may redirect to a storage host."""
+        creds = self.config.credentials
+        return download(
+            self._client, ref, dest, max_bytes, auth=(creds["account_sid"], creds["auth_token"])
+        )
 
     def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
         creds = self.config.credentials

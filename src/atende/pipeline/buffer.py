@@ -19,6 +19,7 @@ from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
 from atende.pipeline import metrics
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.router import Route, route_for
+from atende.pipeline.voice import VoiceNotes
 from atende.storage import conversations, messages, orgs
 from atende.storage.db import transaction
 from atende.storage.models import Alert, BrainLog, Contact, Conversation, Organization
@@ -49,11 +50,13 @@ class Flusher:
         settings: PipelineSettings,
         brain: Brain,
         scheduler: Scheduler,
+        voice: VoiceNotes | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._brain = brain
         self._scheduler = scheduler
+        self._voice = voice
 
     def flush(self, conversation_id: int, version: int = 0) -> FlushResult | None:
         """Answer the conversation's pending burst if it is due and nobody else is on it."""
@@ -69,6 +72,8 @@ class Flusher:
             return None
         started = time.monotonic()
         try:
+            if self._voice is not None:
+                self._voice.transcribe_pending(conversation_id)
             result = self._answer(conversation_id, token)
         except LostClaim:
             log.warning(
@@ -151,7 +156,7 @@ class Flusher:
             contact_id=contact.id,
             contact_phone=contact.phone,
             contact_name=contact.name,
-            burst=[BurstMessage(m.kind, m.body) for m in burst],
+            burst=[BurstMessage(m.kind, m.transcript or m.body) for m in burst],
             state=dict(conv.dialogue_state or {}),
             now=utcnow(),
         )

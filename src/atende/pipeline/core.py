@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.brain.base import Brain
+from atende.brain.speech import Transcriber
 from atende.channels.registry import ChannelEnv
 from atende.pipeline.buffer import Flusher, FlushResult
 from atende.pipeline.channels import ChannelDirectory
@@ -15,6 +19,7 @@ from atende.pipeline.ingest import Ingestor
 from atende.pipeline.operations import Operations
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.sweeper import SweepResult, sweep
+from atende.pipeline.voice import VoiceNotes
 
 
 class _LateScheduler:
@@ -45,6 +50,9 @@ class Pipeline:
         settings: PipelineSettings,
         channel_env: ChannelEnv,
         brain: Brain,
+        transcriber: Transcriber | None = None,
+        audio_max_bytes: int = 16 * 1024 * 1024,
+        media_tmp_dir: Path | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
@@ -57,7 +65,9 @@ class Pipeline:
         self.ingestor = Ingestor(
             sessions, self.directory, settings, self.scheduler, self.echoes, self.connections
         )
-        self.flusher = Flusher(sessions, settings, brain, self.scheduler)
+        tmp = media_tmp_dir or Path(tempfile.gettempdir()) / "atende-media"
+        self.voice = VoiceNotes(sessions, self.directory, transcriber, audio_max_bytes, tmp)
+        self.flusher = Flusher(sessions, settings, brain, self.scheduler, self.voice)
         self.dispatcher = Dispatcher(sessions, self.directory, settings, self.scheduler)
         self.operations = Operations(sessions, self.scheduler)
 

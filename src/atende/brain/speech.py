@@ -1,0 +1,102 @@
+"""Speech to text behind one interface: any OpenAI-compatible transcription endpoint,
+or faster-whisper running locally (``pip install atende[whisper]``; model by path or
+name, never downloaded by atende itself)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+
+class TranscriptionError(Exception):
+    """The audio could not be turned into text (service down, bad answer, bad audio)."""
+
+
+class Transcriber(Protocol):
+    name: str
+
+    def transcribe(self, path: Path, mime_type: str, language: str) -> str:
+        """The text spoken in the file at ``path``."""
+
+
+class OpenAICompatibleTranscriber:
+    """POST /v1/audio/transcriptions (OpenAI, Groq, a local whisper server, …)."""
+
+    name = "openai"
+
+    def __init__(self, client: httpx.Client, base_url: str, api_key: str, model: str) -> None:
+        self._client = client
+        self._url = base_url.rstrip("/") + "/audio/transcriptions"
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._model = model
+
+    def transcribe(self, path: Path, mime_type: str, language: str) -> str:
+        with path.open("rb") as audio:
+            try:
+                response = self._client.post(
+                    self._url,
+                    headers=self._headers,
+                    data={
+                        "model": self._model,
+                        "language": language.split("-")[0],
+                        "response_format": "json",
+                    },
+                    files={"file": (path.name, audio, mime_type.split(";")[0])},
+                )
+            except httpx.HTTPError as exc:
+                raise TranscriptionError(exc.__class__.__name__) from exc
+        if not response.is_success:
+            raise TranscriptionError(f"transcription answered {response.status_code}")
+        try:
+            return str(response.json()["text"]).strip()
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TranscriptionError("transcription answer without text") from exc
+
+
+class WhisperTranscriber:
+    """faster-whisper on this machine; the model is loaded once, on first use."""
+
+    name = "whisper"
+
+    def __init__(self, model: str, device: str = "cpu", compute_type: str = "int8") -> None:
+        self._model_name = model
+        self._device = device
+        self._compute_type = compute_type
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            try:
+                from faster_whisper import WhisperModel
+            except ImportError as exc:
+                raise TranscriptionError(
+                    "faster-whisper is not installed: pip install 'atende[whisper]'"
+                ) from exc
+            self._model = WhisperModel(
+                self._model_name, device=self._device, compute_type=self._compute_type
+            )
+        return self._model
+
+    def transcribe(self, path: Path, mime_type: str, language: str) -> str:
+        try:
+            segments, _info = self._load().transcribe(str(path), language=language.split("-")[0])
+            return " ".join(segment.text.strip() for segment in segments).strip()
+        except TranscriptionError:
+            raise
+        except Exception as exc:  # decoding errors, corrupt audio
+            raise TranscriptionError(exc.__class__.__name__) from exc
+
+
+def build_transcriber(kind: str, client: httpx.Client, **options: str) -> Transcriber | None:
+    if kind == "openai":
+        return OpenAICompatibleTranscriber(
+            client,
+            options["base_url"],
+            options.get("api_key", ""),
+            options.get("model", "whisper-1"),
+        )
+    if kind == "whisper":
+        return WhisperTranscriber(options.get("model") or "small")
+    return None

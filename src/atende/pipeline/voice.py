@@ -1,0 +1,96 @@
+"""Voice notes: download to a temporary file, transcribe, delete the file — always.
+
+Runs after a burst is claimed and before the answer transaction, so a slow
+transcription never holds the database. The transcript is stored with the message and
+becomes the text the brain reads; a failure is stored too, and the brain kindly asks the
+customer to write instead. Customer audio never outlives this function.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.brain.speech import Transcriber
+from atende.pipeline.channels import ChannelDirectory
+from atende.storage.db import transaction
+from atende.storage.models import Conversation, Message, Organization
+
+log = logging.getLogger(__name__)
+
+
+class VoiceNotes:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        directory: ChannelDirectory,
+        transcriber: Transcriber | None,
+        max_bytes: int,
+        tmp_dir: Path,
+    ) -> None:
+        self._sessions = sessions
+        self._directory = directory
+        self._transcriber = transcriber
+        self._max_bytes = max_bytes
+        self.tmp_dir = tmp_dir
+
+    def transcribe_pending(self, conversation_id: int) -> int:
+        """Transcribe the burst's untranscribed voice notes; how many were tried."""
+        if self._transcriber is None:
+            return 0
+        with self._sessions() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                return 0
+            org = session.get(Organization, conv.organization_id)
+            language = org.locale if org else "pt-BR"
+            pending = list(
+                session.execute(
+                    select(
+                        Message.id, Message.channel_id, Message.media_url, Message.media_type
+                    ).where(
+                        Message.conversation_id == conversation_id,
+                        Message.direction == "in",
+                        Message.kind == "audio",
+                        Message.buffer_version > conv.answered_version,
+                        Message.media_url.is_not(None),
+                        Message.transcript.is_(None),
+                        Message.transcript_error.is_(None),
+                    )
+                )
+            )
+        for message_id, channel_id, ref, mime in pending:
+            text, error = self._one(channel_id, str(ref), mime or "audio/ogg", language)
+            with transaction(self._sessions) as session:
+                session.execute(
+                    update(Message)
+                    .where(Message.id == message_id)
+                    .values(transcript=text, transcript_error=error)
+                )
+        return len(pending)
+
+    def _one(
+        self, channel_id: str, ref: str, mime: str, language: str
+    ) -> tuple[str | None, str | None]:
+        assert self._transcriber is not None
+        adapter = self._directory.adapter(channel_id)
+        if adapter is None:
+            return None, "channel is gone"
+        self.tmp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="voice-", suffix=".audio", dir=self.tmp_dir)
+        path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                fetched_mime = adapter.fetch_media(ref, out, self._max_bytes)
+            text = self._transcriber.transcribe(path, fetched_mime or mime, language)
+            return (text, None) if text else (None, "nothing understood")
+        except Exception as exc:  # any failure: the customer is asked to write
+            log.warning("voice note on %s not transcribed: %s", channel_id, exc.__class__.__name__)
+            return None, f"{exc.__class__.__name__}: {exc}"[:100]
+        finally:
+            path.unlink(missing_ok=True)
