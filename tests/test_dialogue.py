@@ -223,3 +223,14 @@ def test_a_service_question_with_abbreviations(runtime: Runtime) -> None:
     c = Customer(runtime, "demo", "+5511999990014")
     assert "Fazemos sim! Vacinação: R$ 90,00" in c.say("vcs fazem vacina de gato?")
     assert "08:00" in c.say("vc abre sab?")
+
+
+def test_offered_times_can_be_picked_by_number(runtime: Runtime) -> None:
+    tuesday = next_weekday(1)
+    c = Customer(runtime, "demo", "+5511999990015")
+    offer = c.say(f"quero agendar tosa dia {tuesday:%d/%m}")
+    assert "1. 08:00" in offer and "3. 09:00" in offer and "Responda com o número" in offer
+    assert "nome" in c.say("3")
+    for text in ("Nina", "gata"):
+        c.say(text)
+    assert "às 09:00" in c.say("persa")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -191,3 +192,48 @@ def test_graph_errors_retry_and_fail_like_any_provider(meta_shop: Shop, graph: F
     meta_shop.settle()
     reply = next(m for m in stored(meta_shop) if m.direction == "out")
     assert reply.status == "sent" and reply.attempts == 3
+
+
+def test_a_tapped_list_reply_books_the_chosen_slot(meta_shop: Shop, graph: FakeAPI) -> None:
+    from tests.support.dialogue import next_weekday
+
+    tuesday = next_weekday(1)
+    base = json.loads(fixture("inbound_text.json"))
+    counter = iter(range(100))
+
+    def say(part: dict[str, Any]) -> dict[str, Any]:
+        value = base["entry"][0]["changes"][0]["value"]
+        message = {**value["messages"][0], "id": f"wamid.T{next(counter)}", **part}
+        if "text" not in part:
+            message.pop("text", None)
+        value["messages"] = [message]
+        assert post(meta_shop, json.dumps(base).encode()).status_code == 200
+        meta_shop.settle()
+        return graph.calls("POST", rf"/{PHONE_ID}/messages")[-1].json()
+
+    offer = say({"type": "text", "text": {"body": f"quero agendar banho dia {tuesday:%d/%m}"}})
+    assert offer["type"] == "interactive" and offer["interactive"]["type"] == "list"
+    rows = offer["interactive"]["action"]["sections"][0]["rows"]
+    assert [r["title"] for r in rows][:3] == ["08:00", "08:30", "09:00"] and len(rows) == 10
+    ten = next(r for r in rows if r["title"] == "10:00")
+    tapped = {
+        "type": "interactive",
+        "interactive": {"type": "list_reply", "list_reply": {"id": ten["id"], "title": "10:00"}},
+    }
+    assert say(tapped)["type"] == "text"  # the pet's name
+    say({"type": "text", "text": {"body": "Thor"}})
+    say({"type": "text", "text": {"body": "cachorro"}})
+    confirm = say({"type": "text", "text": {"body": "golden"}})
+    assert confirm["interactive"]["type"] == "button"
+    assert [b["reply"]["title"] for b in confirm["interactive"]["action"]["buttons"]] == [
+        "Sim",
+        "Não",
+    ]
+    yes = {
+        "type": "interactive",
+        "interactive": {"type": "button_reply", "button_reply": {"id": "choice:0", "title": "Sim"}},
+    }
+    done = say(yes)
+    assert "Prontinho" in done["text"]["body"]
+    [booking] = meta_shop.api("GET", "/api/bookings").json()["items"]
+    assert booking["starts_at"] == f"{tuesday.isoformat()}T10:00:00-03:00"

@@ -40,10 +40,15 @@ class Turn:
 
 @dataclass(slots=True)
 class Reply:
+    """What to say. ``choices`` belong to the last text: ``{"kind": "list" | "buttons",
+    "prompt": str, "options": [str, ...]}``; channels that can show tappable options do,
+    the others send the text, which already lists them."""
+
     texts: list[str]
     state: dict[str, Any]
     intent: str = ""
     handoff: bool = False
+    choices: dict[str, Any] | None = None
 
 
 class Brain(Protocol):

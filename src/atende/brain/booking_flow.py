@@ -25,11 +25,15 @@ from atende.storage import bookings as booking_repo
 from atende.storage import catalog
 
 State = dict[str, Any]
+MAX_OFFERED = 10  # WhatsApp lists show at most 10 rows
 
 
 def step(ctx: DialogueContext, st: State, text: str) -> list[str]:
     """Take what the customer just wrote into the booking and say what comes next."""
     awaiting = st.get("awaiting")
+    offered = st.get("offered") or []
+    if awaiting == "time" and (index := pick_number(text, len(offered))) is not None:
+        text = offered[index]  # "2" picks the second time offered
     if awaiting == "confirm" and _plain_answer(ctx, text):
         if is_yes(text):
             return _commit(ctx, st)
@@ -198,8 +202,17 @@ def _offer_times(ctx: DialogueContext, st: State, service: ServiceInfo, day: dat
     label = say.day_label(day, ctx.today)
     if slots:
         st["awaiting"] = "time"
+        shown = slots[:MAX_OFFERED]
+        st["offered"] = [say.hhmm(s) for s in shown]
+        lines = "\n".join(f"{i}. {t}" for i, t in enumerate(st["offered"], 1))
+        more = (
+            f"\n(e mais {len(slots) - len(shown)} horários — é só dizer qual)"
+            if len(slots) > len(shown)
+            else ""
+        )
         return [
-            f"Horários livres para {service.name} {label}: {say.slot_list(slots)}. Qual prefere?"
+            f"Horários livres para {service.name} {label}:\n{lines}{more}\n"
+            "Responda com o número ou o horário 🙂"
         ]
     st.pop("date", None)
     st.pop("period", None)

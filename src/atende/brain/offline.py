@@ -47,12 +47,24 @@ class OfflineBrain:
         text = " ".join(texts)
         flow = state.get("flow")
         if flow and not _leaves_flow(ctx, intent, text):
-            return Reply(_continue(ctx, state, text, intent), state, f"{flow}:continue")
+            texts_out = _continue(ctx, state, text, intent)
+            return Reply(texts_out, state, f"{flow}:continue", choices=_choices(state, texts_out))
         texts_out = _route(ctx, state, intent, text)
         greeting = _greeting_prefix(turn, texts)
         if greeting and texts_out:
             texts_out[0] = greeting + texts_out[0]
-        return Reply(texts_out, state, intent or "fallback")
+        return Reply(texts_out, state, intent or "fallback", choices=_choices(state, texts_out))
+
+
+def _choices(st: dict[str, Any], texts: list[str]) -> dict[str, Any] | None:
+    """Tappable options for what the last text asks, where the provider can show them."""
+    awaiting = st.get("awaiting")
+    if awaiting == "time" and st.get("offered"):
+        prompt = texts[-1].split("\n", 1)[0].rstrip(":") + ". Qual prefere?"
+        return {"kind": "list", "prompt": prompt, "options": list(st["offered"])}
+    if awaiting in ("confirm", "confirm_cancel"):
+        return {"kind": "buttons", "prompt": texts[-1], "options": ["Sim", "Não"]}
+    return None
 
 
 def _leaves_flow(ctx: DialogueContext, intent: str | None, text: str) -> bool:

@@ -68,12 +68,6 @@ def opening_hours_text(hours: Sequence[OpeningInterval]) -> str:
     return "; ".join(parts) if parts else "horário ainda não cadastrado"
 
 
-def slot_list(slots: Sequence[datetime], limit: int = 12) -> str:
-    shown = [hhmm(s) for s in slots[:limit]]
-    more = f" (e mais {len(slots) - limit})" if len(slots) > limit else ""
-    return ", ".join(shown) + more
-
-
 def menu(org_name: str) -> str:
     return (
         f"Aqui é o assistente da {org_name}. Posso te ajudar a:\n"

@@ -110,8 +110,16 @@ class Channel(Protocol):
     def ack(self) -> Ack:
         """The body a provider expects when a webhook was accepted."""
 
-    def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
-        """Send a text message; raise SendError with ``is_transient`` set."""
+    def send_text(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_callback: str | None,
+        choices: dict[str, Any] | None = None,
+    ) -> SendResult:
+        """Send a text message; raise SendError with ``is_transient`` set. ``choices``
+        (see brain.base.Reply) may be shown as tappable options; the text stands alone."""
 
     def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
         """Download an inbound message's media into ``dest`` (MediaError if it cannot)."""

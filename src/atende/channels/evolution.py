@@ -151,7 +151,14 @@ class EvolutionChannel:
     def ack(self) -> Ack:
         return Ack('{"ok":true}', "application/json")
 
-    def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
+    def send_text(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_callback: str | None,
+        choices: dict[str, Any] | None = None,
+    ) -> SendResult:
         response = post_or_raise(
             self._client,
             f"{self._base}/message/sendText/{self.instance}",

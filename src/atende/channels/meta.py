@@ -136,7 +136,20 @@ class MetaChannel:
             raise MediaError("media lookup without a URL") from exc
         return download(self._client, url, dest, max_bytes, headers=auth)
 
-    def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
+    def send_text(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_callback: str | None,
+        choices: dict[str, Any] | None = None,
+    ) -> SendResult:
+        content = _interactive(choices) if choices else None
+        message = (
+            {"type": "interactive", "interactive": content}
+            if content
+            else {"type": "text", "text": {"preview_url": False, "body": text[:4096]}}
+        )
         response = post_or_raise(
             self._client,
             f"{self._graph}/{self.phone_number_id}/messages",
@@ -144,8 +157,7 @@ class MetaChannel:
                 "messaging_product": "whatsapp",
                 "recipient_type": "individual",
                 "to": to.lstrip("+"),
-                "type": "text",
-                "text": {"preview_url": False, "body": text[:4096]},
+                **message,
             },
             headers={"Authorization": f"Bearer {self.config.credentials['access_token']}"},
         )
@@ -153,6 +165,27 @@ class MetaChannel:
             return SendResult(str(response.json()["messages"][0]["id"]))
         except (ValueError, KeyError, IndexError, TypeError):
             return SendResult(None)  # accepted (2xx) without an id: do not send again
+
+
+def _interactive(choices: dict[str, Any]) -> dict[str, Any] | None:
+    """A tappable list (up to 10 rows) or reply buttons (up to 3), per Meta's limits."""
+    options = [str(o) for o in choices.get("options", [])]
+    body = {"text": str(choices.get("prompt", ""))[:1024] or "Escolha uma opção"}
+    if choices.get("kind") == "buttons" and 0 < len(options) <= 3:
+        buttons = [
+            {"type": "reply", "reply": {"id": f"choice:{i}", "title": o[:20]}}
+            for i, o in enumerate(options)
+        ]
+        return {"type": "button", "body": body, "action": {"buttons": buttons}}
+    if choices.get("kind") == "list" and 0 < len(options) <= 10:
+        rows = [{"id": f"choice:{i}", "title": o[:24]} for i, o in enumerate(options)]
+        section = {"title": "Opções", "rows": rows}
+        return {
+            "type": "list",
+            "body": body,
+            "action": {"button": "Ver opções", "sections": [section]},
+        }
+    return None
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

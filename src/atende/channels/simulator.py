@@ -6,7 +6,7 @@ Replies are "sent" by marking them sent; the terminal reads them from the databa
 from __future__ import annotations
 
 import secrets
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from atende.channels.base import Ack, ChannelConfig, Event, SendResult, WebhookRequest
 from atende.channels.errors import MediaError, SignatureInvalid
@@ -30,5 +30,12 @@ class SimulatorChannel:
     def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
         raise MediaError("the simulator carries no media")
 
-    def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
+    def send_text(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_callback: str | None,
+        choices: dict[str, Any] | None = None,
+    ) -> SendResult:
         return SendResult("sim-" + secrets.token_hex(8))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
 
 import httpx
@@ -110,7 +110,14 @@ class TwilioChannel:
             self._client, ref, dest, max_bytes, auth=(creds["account_sid"], creds["auth_token"])
         )
 
-    def send_text(self, to: str, text: str, *, status_callback: str | None) -> SendResult:
+    def send_text(
+        self,
+        to: str,
+        text: str,
+        *,
+        status_callback: str | None,
+        choices: dict[str, Any] | None = None,
+    ) -> SendResult:
         creds = self.config.credentials
         account = creds["account_sid"]
         data = {"To": f"whatsapp:{to}", "From": self.config.address, "Body": text}

@@ -125,10 +125,18 @@ class Flusher:
                 None if route is Route.SILENT else self._think(session, org, contact, conv, burst)
             )
             reply_ids: list[int] = []
-            for index, text in enumerate(reply.texts if reply else []):
+            texts = reply.texts if reply else []
+            for index, text in enumerate(texts):
                 key = f"reply:{conversation_id}:{upto}:{index}"
+                last = index == len(texts) - 1
                 msg_id = messages.add_outbound(
-                    session, org.id, conversation_id, conv.channel_id, text, key
+                    session,
+                    org.id,
+                    conversation_id,
+                    conv.channel_id,
+                    text,
+                    key,
+                    choices=reply.choices if reply and last else None,
                 )
                 if msg_id is not None:
                     reply_ids.append(msg_id)

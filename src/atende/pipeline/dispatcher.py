@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,6 +37,7 @@ class _Claimed:
     body: str
     attempts: int
     phone: str | None
+    choices: dict[str, Any] | None
 
 
 class Dispatcher:
@@ -62,7 +64,9 @@ class Dispatcher:
         provider = adapter.config.provider
         callback = f"{self._settings.public_url}/webhooks/{provider}/{claimed.channel_id}/status"
         try:
-            result = adapter.send_text(claimed.phone, claimed.body, status_callback=callback)
+            result = adapter.send_text(
+                claimed.phone, claimed.body, status_callback=callback, choices=claimed.choices
+            )
         except SendError as exc:
             return self._after_error(claimed, exc.code, str(exc), exc.is_transient)
         except Exception as exc:  # an adapter bug must not lose the message
@@ -92,6 +96,7 @@ class Dispatcher:
                 msg.body,
                 msg.attempts,
                 phone,
+                msg.choices,
             )
 
     def _send_next(self, claimed: _Claimed) -> None:

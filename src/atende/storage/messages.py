@@ -46,6 +46,7 @@ def add_outbound(
     body: str,
     idempotency_key: str,
     author: str = "bot",
+    choices: dict[str, Any] | None = None,
 ) -> int | None:
     """Queue a reply; None when a reply with this idempotency key already exists."""
     now = utcnow()
@@ -63,6 +64,7 @@ def add_outbound(
             "status": MessageStatus.QUEUED.value,
             "attempts": 0,
             "idempotency_key": idempotency_key,
+            "choices": choices,
             "created_at": now,
             "updated_at": now,
         },

@@ -131,6 +131,7 @@ class Message(Base):
     media_url: Mapped[str | None] = mapped_column(Text, default=None)
     media_type: Mapped[str | None] = mapped_column(String(100), default=None)
     transcript: Mapped[str | None] = mapped_column(Text, default=None)
+    choices: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     transcript_error: Mapped[str | None] = mapped_column(String(100), default=None)
     provider_id: Mapped[str | None] = mapped_column(String(128), default=None)
     buffer_version: Mapped[int | None] = mapped_column(default=None)
