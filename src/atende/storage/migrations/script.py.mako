@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import atende.storage.types
+import atende.storage.types  # noqa: F401  (autogenerate may use UTCDateTime)
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
