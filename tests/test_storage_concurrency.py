@@ -6,8 +6,9 @@ import threading
 import time
 from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from atende.storage import bookings, conversations, messages, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
@@ -148,3 +149,31 @@ def test_queries_are_scoped_by_organization(db_url: str) -> None:
         assert conversations.contacts_of(s, other.id) == []
         assert len(conversations.contacts_of(s, org_id)) == 1
         assert bookings.upcoming_for_contact(s, other.id, contact_id) == []
+
+
+def test_ingest_from_many_threads_stores_every_message(db_url: str, tmp_path: Path) -> None:
+    """Callers may ingest from any thread: no connection may stay tied to one of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from atende.channels.base import ChannelConfig, InboundMessage
+    from atende.runtime import build_runtime
+    from atende.storage.models import Message
+    from tests.conftest import settings_for
+
+    _, org_id, channel_id, _, _ = _setup(db_url)
+    runtime = build_runtime(settings_for(db_url, tmp_path, buffer_seconds=60))
+    channel = ChannelConfig(channel_id, org_id, "simulator", "simulator", {})
+    try:
+
+        def one(n: int) -> int | None:
+            msg = InboundMessage(f"many-{n}", f"+55119{n:08d}", None, "text", "oi")
+            return runtime.pipeline.ingestor.ingest(channel, msg)
+
+        for round_ in range(2):  # fresh threads each round
+            with ThreadPoolExecutor(max_workers=60) as pool:
+                ids = list(pool.map(one, range(round_ * 60, round_ * 60 + 60)))
+            assert all(ids)
+        with runtime.sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Message)) == 120
+    finally:
+        runtime.close()

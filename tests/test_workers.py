@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -94,6 +95,28 @@ class Cluster:
             return
         logs = "\n".join(p.read_text()[-2000:] for p in self.tmp_path.glob("worker-*.log"))
         raise AssertionError(f"not settled; worker logs:\n{logs}")
+
+    def history(self, phones: set[str]) -> list[tuple[Any, ...]]:
+        """What the database holds for these customers, to explain a failed count."""
+        from atende.storage.models import Contact
+
+        with self.runtime.sessions() as s:
+            rows = s.execute(
+                select(
+                    Contact.phone,
+                    Message.direction,
+                    Message.status,
+                    Message.buffer_version,
+                    Message.idempotency_key,
+                    Message.provider_id,
+                    Message.body,
+                )
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Contact.phone.in_(phones))
+                .order_by(Message.id)
+            )
+            return [tuple(r) for r in rows]
 
     def replies_per_phone(self) -> Counter[str]:
         return Counter(s.form["To"].removeprefix("whatsapp:") for s in self.twilio.sent)

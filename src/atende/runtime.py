@@ -91,6 +91,7 @@ class Runtime:
     def close(self) -> None:
         self.stop_worker()
         self.ingest_executor.shutdown(wait=True)
+        self.pipeline.ingestor.writer.close()
         self.http.close()
         self.engine.dispose()
 

@@ -58,7 +58,7 @@ class Ingestor:
         self.echoes = echoes
         self.connections = connections
         self._sessions = sessions
-        self._writer = InboundWriter(sessions.kw["bind"])
+        self.writer = InboundWriter(sessions.kw["bind"])
         self._directory = directory
         self._settings = settings
         self._scheduler = scheduler
@@ -118,7 +118,7 @@ class Ingestor:
             "media_type": msg.media_type,
             "provider_id": msg.provider_id,
         }
-        recorded = self._writer.record(
+        recorded = self.writer.record(
             channel.organization_id,
             channel.id,
             msg.sender,

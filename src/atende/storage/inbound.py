@@ -10,7 +10,6 @@ it on both.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -81,14 +80,15 @@ class InboundWriter:
     """Runs the three statements on a DBAPI connection, skipping SQLAlchemy's execution
     layer (pool checkout, events, reset-on-return), which cost more than the SQL itself.
 
-    On SQLite each ingest thread keeps one connection for good; on PostgreSQL a
-    connection is borrowed from the engine's pool per message.
+    On SQLite, where the writer lock already serializes every write, one connection is
+    kept and used under that lock by whichever thread ingests; on PostgreSQL a connection
+    is borrowed from the engine's pool per message and returned at once.
     """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
-        self._local = threading.local()
+        self._sqlite: Any = None  # used only while holding write_lock(engine)
         self._sql = tuple(
             _for_driver(sql, self._dialect) for sql in (CONTACT_SQL, CONVERSATION_SQL, MESSAGE_SQL)
         )
@@ -109,10 +109,9 @@ class InboundWriter:
             return self._on_pool(org_id, channel_id, phone, name, message, window_seconds)
 
     def _on_sqlite(self, *args: Any) -> Recorded:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._engine.raw_connection()
-        cursor = conn.cursor()
+        if self._sqlite is None:
+            self._sqlite = self._engine.raw_connection()
+        cursor = self._sqlite.cursor()
         cursor.execute("BEGIN IMMEDIATE")
         try:
             recorded = self._statements(cursor, *args)
@@ -121,6 +120,12 @@ class InboundWriter:
             raise
         cursor.execute("COMMIT" if recorded.message_id is not None else "ROLLBACK")
         return recorded
+
+    def close(self) -> None:
+        with write_lock(self._engine):
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
 
     def _on_pool(self, *args: Any) -> Recorded:
         conn = self._engine.raw_connection()
