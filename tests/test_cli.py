@@ -288,3 +288,13 @@ def test_channel_add_meta_and_evolution_then_status_and_pair(tmp_path: Path) -> 
         )
     finally:
         evolution.stop()
+
+
+def test_org_template_configures_the_24_hour_window_fallback(tmp_path: Path) -> None:
+    atende(tmp_path, "init", "--demo")
+    done = atende(tmp_path, "org", "template", "demo", "meta", "--name", "aviso_atende")
+    assert done.returncode == 0 and "aviso_atende" in done.stdout
+    bad = atende(tmp_path, "org", "template", "demo", "twilio", "--content-sid", "nope")
+    assert bad.returncode == 2 and "HX" in bad.stderr
+    missing = atende(tmp_path, "org", "template", "ghost", "meta", "--name", "x")
+    assert missing.returncode == 2 and "no organization" in missing.stderr

@@ -88,6 +88,29 @@ def cmd_org_create(args: argparse.Namespace) -> None:
         raise CliError(str(exc)) from exc
 
 
+def cmd_org_template(args: argparse.Namespace) -> None:
+    """Templates for messages outside the customer's 24-hour window (Meta, Twilio)."""
+    from atende.storage import orgs
+
+    if args.provider == "meta" and not args.name:
+        raise CliError("meta templates need --name (and optionally --language, default pt_BR)")
+    if args.provider == "twilio" and not (args.content_sid or "").startswith("HX"):
+        raise CliError("twilio templates need --content-sid HX...")
+    template = (
+        {"name": args.name, "language": args.language}
+        if args.provider == "meta"
+        else {"content_sid": args.content_sid}
+    )
+    with _database(_settings()) as session:
+        org = orgs.org_by_slug(session, args.slug)
+        if org is None:
+            raise CliError(f"no organization {args.slug!r}")
+        settings = dict(org.settings or {})
+        settings["templates"] = {**settings.get("templates", {}), args.provider: template}
+        org.settings = settings
+    print(f"template for {args.provider}: {template}")
+
+
 def _twilio_credentials(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
     if not args.account_sid.startswith("AC") or not args.auth_token:
         raise CliError("--account-sid must start with AC and --auth-token must not be empty")
@@ -369,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timezone", default="America/Sao_Paulo")
     p.add_argument("--owner-phone", action="append", help="repeatable")
     p.set_defaults(func=cmd_org_create)
+    p = org.add_parser("template", help="template for messages outside the 24-hour window")
+    p.add_argument("slug")
+    p.add_argument("provider", choices=["meta", "twilio"])
+    p.add_argument("--name", help="Meta: approved template name (one body variable)")
+    p.add_argument("--language", default="pt_BR", help="Meta: template language code")
+    p.add_argument("--content-sid", help="Twilio: Content API template HX... (variable 1)")
+    p.set_defaults(func=cmd_org_template)
 
     channel = sub.add_parser("channel", help="channels").add_subparsers(
         dest="channel_command", required=True

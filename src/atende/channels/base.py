@@ -89,6 +89,19 @@ class SendResult:
 
 
 @runtime_checkable
+class WindowedChannel(Protocol):
+    """Providers that accept free text only within a window after the customer's last
+    message (Meta, Twilio: 24 h); outside it, only approved templates."""
+
+    window_hours: float
+
+    def send_template(
+        self, to: str, text: str, template: dict[str, str], *, status_callback: str | None
+    ) -> SendResult:
+        """Send ``text`` as the single body variable of the organization's template."""
+
+
+@runtime_checkable
 class SubscriptionVerifier(Protocol):
     """Providers that verify a webhook URL with a GET handshake (Meta)."""
 

@@ -39,6 +39,7 @@ STATUS_MAP = {
 
 class MetaChannel:
     provider = "meta"
+    window_hours = 24.0
 
     def __init__(self, config: ChannelConfig, client: httpx.Client, graph_base: str) -> None:
         self.config = config
@@ -120,6 +121,24 @@ class MetaChannel:
     def ack(self) -> Ack:
         return Ack("OK")
 
+    def send_template(
+        self, to: str, text: str, template: dict[str, str], *, status_callback: str | None
+    ) -> SendResult:
+        """An approved template whose body has one variable, filled with our text."""
+        return self._post(
+            to,
+            {
+                "type": "template",
+                "template": {
+                    "name": template["name"],
+                    "language": {"code": template.get("language", "pt_BR")},
+                    "components": [
+                        {"type": "body", "parameters": [{"type": "text", "text": text[:1024]}]}
+                    ],
+                },
+            },
+        )
+
     def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
         """Two steps: the media id gives a short-lived URL; both calls carry the token."""
         media_id = ref.removeprefix("meta-media:")
@@ -150,6 +169,9 @@ class MetaChannel:
             if content
             else {"type": "text", "text": {"preview_url": False, "body": text[:4096]}}
         )
+        return self._post(to, message)
+
+    def _post(self, to: str, message: dict[str, Any]) -> SendResult:
         response = post_or_raise(
             self._client,
             f"{self._graph}/{self.phone_number_id}/messages",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
@@ -51,6 +52,7 @@ def _form(raw: bytes) -> dict[str, str]:
 
 class TwilioChannel:
     provider = "twilio"
+    window_hours = 24.0
 
     def __init__(self, config: ChannelConfig, client: httpx.Client, api_base: str) -> None:
         self.config = config
@@ -118,9 +120,23 @@ class TwilioChannel:
         status_callback: str | None,
         choices: dict[str, Any] | None = None,
     ) -> SendResult:
+        return self._create({"Body": text}, to, status_callback)
+
+    def send_template(
+        self, to: str, text: str, template: dict[str, str], *, status_callback: str | None
+    ) -> SendResult:
+        """A Content API template (``ContentSid``) with our text as variable 1."""
+        variables = json.dumps({"1": text})
+        return self._create(
+            {"ContentSid": template["content_sid"], "ContentVariables": variables},
+            to,
+            status_callback,
+        )
+
+    def _create(self, content: dict[str, str], to: str, status_callback: str | None) -> SendResult:
         creds = self.config.credentials
         account = creds["account_sid"]
-        data = {"To": f"whatsapp:{to}", "From": self.config.address, "Body": text}
+        data = {"To": f"whatsapp:{to}", "From": self.config.address, **content}
         if status_callback:
             data["StatusCallback"] = status_callback
         response = post_or_raise(

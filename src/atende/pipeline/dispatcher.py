@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.channels.base import WindowedChannel
 from atende.channels.errors import SendError
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.storage import messages
 from atende.storage.db import transaction
-from atende.storage.models import Alert, Contact, Conversation
+from atende.storage.models import Alert, Contact, Conversation, Organization
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,20 @@ class _Claimed:
     attempts: int
     phone: str | None
     choices: dict[str, Any] | None
+    last_inbound_at: datetime | None
+    templates: dict[str, dict[str, str]]
+
+
+NO_TEMPLATE = (
+    "the customer's 24-hour window is closed and no template is configured for this "
+    "channel (atende org template SLUG PROVIDER ...)"
+)
+
+
+def _window_closed(claimed: _Claimed, hours: float) -> bool:
+    """Free text is allowed only within ``hours`` of the customer's last message."""
+    last = claimed.last_inbound_at
+    return last is None or utcnow() - last > timedelta(hours=hours)
 
 
 class Dispatcher:
@@ -64,9 +80,19 @@ class Dispatcher:
         provider = adapter.config.provider
         callback = f"{self._settings.public_url}/webhooks/{provider}/{claimed.channel_id}/status"
         try:
-            result = adapter.send_text(
-                claimed.phone, claimed.body, status_callback=callback, choices=claimed.choices
-            )
+            if isinstance(adapter, WindowedChannel) and _window_closed(
+                claimed, adapter.window_hours
+            ):
+                template = claimed.templates.get(provider)
+                if not template:
+                    return self._fail(claimed, "outside_window", NO_TEMPLATE)
+                result = adapter.send_template(
+                    claimed.phone, claimed.body, template, status_callback=callback
+                )
+            else:
+                result = adapter.send_text(
+                    claimed.phone, claimed.body, status_callback=callback, choices=claimed.choices
+                )
         except SendError as exc:
             return self._after_error(claimed, exc.code, str(exc), exc.is_transient)
         except Exception as exc:  # an adapter bug must not lose the message
@@ -83,11 +109,12 @@ class Dispatcher:
             msg = messages.claim_send(session, message_id, self._settings.claim_lease_seconds)
             if msg is None:
                 return None
-            phone = session.scalar(
-                select(Contact.phone)
+            phone, last_inbound, settings = session.execute(
+                select(Contact.phone, Conversation.last_inbound_at, Organization.settings)
                 .join(Conversation, Conversation.contact_id == Contact.id)
+                .join(Organization, Organization.id == Conversation.organization_id)
                 .where(Conversation.id == msg.conversation_id)
-            )
+            ).one()
             return _Claimed(
                 msg.id,
                 msg.conversation_id,
@@ -97,6 +124,8 @@ class Dispatcher:
                 msg.attempts,
                 phone,
                 msg.choices,
+                last_inbound,
+                dict((settings or {}).get("templates") or {}),
             )
 
     def _send_next(self, claimed: _Claimed) -> None:
