@@ -8,13 +8,17 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from atende.storage.db import transaction
+from atende.storage.models import VoiceClip
 from tests.conftest import ACCOUNT, TOKEN, Shop
 from tests.support.fake_http import FakeAPI, Recorded, fake_evolution, fake_graph, start_fake_api
 from tests.support.providers import FIXTURES, sign, signed_twilio, twilio_form
@@ -217,3 +221,110 @@ def test_faster_whisper_transcribes_a_local_model(tmp_path: Path) -> None:
     subprocess.run(["espeak-ng", "-v", "pt-br", "-w", str(wav), "quanto custa o banho"], check=True)
     text = WhisperTranscriber(model).transcribe(wav, "audio/wav", "pt-BR").lower()
     assert "banho" in text
+
+
+@pytest.fixture
+def speaking_shop(
+    shop_factory: Callable[..., Shop], sqlite_url: str, speech: FakeAPI, tmp_path: Path
+) -> Shop:
+    speech.route(
+        "POST",
+        r"/v1/audio/speech",
+        lambda req, m: (200, b"OggS-tts-" + req.json()["input"].encode()[:40]),
+    )
+    shop = shop_factory(
+        sqlite_url,
+        transcriber="openai",
+        transcribe_base_url=f"{speech.url}/v1",
+        media_tmp_dir=str(tmp_path / "voice-tmp"),
+        tts="openai",
+        tts_base_url=f"{speech.url}/v1",
+        tts_voice="nova",
+        voice_ttl_seconds=1.5,
+    )
+    from atende.storage.models import Organization
+
+    with transaction(shop.runtime.sessions) as s:
+        org = s.get(Organization, shop.org_id)
+        assert org is not None
+        org.settings = {**(org.settings or {}), "voice_replies": True}
+    return shop
+
+
+def test_a_voice_note_is_also_answered_by_voice_at_an_expiring_url(
+    speaking_shop: Shop, speech: FakeAPI
+) -> None:
+    post_voice(speaking_shop, 1, speech.url)
+    speaking_shop.settle()
+    text_reply, voice_reply = [s.form for s in speaking_shop.twilio.sent]
+    assert "Banho: R$ 60,00" in text_reply["Body"] and "MediaUrl" not in text_reply
+    url = voice_reply["MediaUrl"]
+    assert url.startswith(speaking_shop.server.url + "/media/") and len(url.rsplit("/", 1)[1]) >= 40
+    [tts] = speech.calls("POST", "/v1/audio/speech")
+    assert tts.json()["voice"] == "nova" and "Banho" in tts.json()["input"]
+    served = httpx.get(url)
+    assert served.status_code == 200 and served.content.startswith(b"OggS-tts-")
+    time.sleep(2.0)
+    assert httpx.get(url).status_code == 404
+    time.sleep(speaking_shop.runtime.settings.sweep_interval_seconds + 0.5)
+    with speaking_shop.runtime.sessions() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(VoiceClip)) == 0
+        )  # deleted, not just hidden
+
+
+def test_a_typed_message_gets_no_voice_reply(speaking_shop: Shop) -> None:
+    speaking_shop.post_inbound("quanto custa o banho?", phone="+5511955554444")
+    speaking_shop.settle()
+    assert [("MediaUrl" in s.form) for s in speaking_shop.twilio.sent] == [False]
+
+
+def test_evolution_gets_the_voice_reply_inline(
+    shop_factory: Callable[..., Shop], sqlite_url: str, speech: FakeAPI, tmp_path: Path
+) -> None:
+    speech.route("POST", r"/v1/audio/speech", lambda req, m: (200, b"OggS-tts-audio"))
+    evolution = fake_evolution("loja-centro", "evo-key")
+    evolution.route(
+        "POST",
+        r"/chat/getBase64FromMediaMessage/loja-centro",
+        lambda req, m: (200, {"base64": base64.b64encode(b"OggS-fake-voice-2").decode()}),
+    )
+    evolution.route(
+        "POST",
+        r"/message/sendWhatsAppAudio/loja-centro",
+        lambda req, m: (201, {"key": {"id": "AUD1"}}),
+    )
+    try:
+        creds = {
+            "base_url": evolution.url,
+            "instance": "loja-centro",
+            "api_key": "evo-key",
+            "webhook_secret": "w",
+        }
+        shop = shop_factory(
+            sqlite_url,
+            extra=[("evolution", "loja-centro", creds)],
+            transcriber="openai",
+            transcribe_base_url=f"{speech.url}/v1",
+            tts="openai",
+            tts_base_url=f"{speech.url}/v1",
+            media_tmp_dir=str(tmp_path / "voice-tmp"),
+        )
+        from atende.storage.models import Organization
+
+        with transaction(shop.runtime.sessions) as s:
+            org = s.get(Organization, shop.org_id)
+            assert org is not None
+            org.settings = {"voice_replies": True}
+        payload = json.loads((FIXTURES / "evolution" / "messages_upsert_audio.json").read_bytes())
+        httpx.post(
+            f"{shop.server.url}/webhooks/evolution/{shop.channels['evolution']}",
+            json=payload,
+            headers={"x-atende-secret": "w"},
+        )
+        shop.settle()
+        [audio] = evolution.calls("POST", "/message/sendWhatsAppAudio/loja-centro")
+        assert base64.b64decode(audio.json()["audio"]) == b"OggS-tts-audio"
+        assert audio.json()["number"] == "5511999990002"
+    finally:
+        evolution.stop()

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     transcribe_api_key: SecretStr = SecretStr("")
     transcribe_model: str = "whisper-1"
     whisper_model: str = "small"
+    tts: Literal["none", "openai", "elevenlabs"] = "none"
+    tts_base_url: str = ""
+    tts_api_key: SecretStr = SecretStr("")
+    tts_model: str = ""
+    tts_voice: str = ""
+    voice_ttl_seconds: float = Field(600.0, gt=0)
     audio_max_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     media_tmp_dir: str = ""
     twilio_api_base: str = "https://api.twilio.com"

@@ -132,6 +132,14 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         transcriber,
         settings.audio_max_bytes,
         Path(settings.media_tmp_dir) if settings.media_tmp_dir else None,
+        {
+            "provider": settings.tts,
+            "base_url": settings.tts_base_url,
+            "api_key": settings.tts_api_key.get_secret_value(),
+            "model": settings.tts_model,
+            "voice": settings.tts_voice,
+        },
+        settings.voice_ttl_seconds,
     )
     queue = JobQueue(huey_from_url(settings.effective_queue_url), pipeline)
     return Runtime(settings, engine, sessions, http, pipeline, queue, _ingest_executor(engine))

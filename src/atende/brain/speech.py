@@ -100,3 +100,93 @@ def build_transcriber(kind: str, client: httpx.Client, **options: str) -> Transc
     if kind == "whisper":
         return WhisperTranscriber(options.get("model") or "small")
     return None
+
+
+class Speaker(Protocol):
+    name: str
+
+    def synthesize(self, text: str) -> tuple[bytes, str]:
+        """Spoken audio for ``text`` and its MIME type."""
+
+
+class OpenAICompatibleSpeaker:
+    """POST /v1/audio/speech (OpenAI and compatible servers)."""
+
+    name = "openai"
+
+    def __init__(
+        self, client: httpx.Client, base_url: str, api_key: str, model: str, voice: str
+    ) -> None:
+        self._client = client
+        self._url = base_url.rstrip("/") + "/audio/speech"
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._model, self._voice = model, voice
+
+    def synthesize(self, text: str) -> tuple[bytes, str]:
+        payload = {
+            "model": self._model,
+            "input": text,
+            "voice": self._voice,
+            "response_format": "opus",
+        }
+        return _audio(self._client, self._url, payload, self._headers, "audio/ogg")
+
+
+class ElevenLabsSpeaker:
+    """ElevenLabs text-to-speech (``xi-api-key``), MP3 out."""
+
+    name = "elevenlabs"
+
+    def __init__(
+        self, client: httpx.Client, base_url: str, api_key: str, model: str, voice: str
+    ) -> None:
+        self._client = client
+        self._url = f"{base_url.rstrip('/')}/v1/text-to-speech/{voice}?output_format=mp3_44100_64"
+        self._headers = {"xi-api-key": api_key}
+        self._model = model
+
+    def synthesize(self, text: str) -> tuple[bytes, str]:
+        return _audio(
+            self._client,
+            self._url,
+            {"text": text, "model_id": self._model},
+            self._headers,
+            "audio/mpeg",
+        )
+
+
+def _audio(
+    client: httpx.Client,
+    url: str,
+    payload: dict[str, str],
+    headers: dict[str, str],
+    default_type: str,
+) -> tuple[bytes, str]:
+    try:
+        response = client.post(url, json=payload, headers=headers)
+    except httpx.HTTPError as exc:
+        raise TranscriptionError(f"speech synthesis failed: {exc.__class__.__name__}") from exc
+    if not response.is_success or not response.content:
+        raise TranscriptionError(f"speech synthesis answered {response.status_code}")
+    return response.content, response.headers.get("content-type", default_type).split(";")[0]
+
+
+def build_speaker(kind: str, client: httpx.Client, **options: str) -> Speaker | None:
+    """From an organization's ``tts`` settings (or the environment's defaults)."""
+    if kind == "openai":
+        return OpenAICompatibleSpeaker(
+            client,
+            options.get("base_url") or "https://api.openai.com/v1",
+            options.get("api_key", ""),
+            options.get("model") or "tts-1",
+            options.get("voice") or "alloy",
+        )
+    if kind == "elevenlabs":
+        return ElevenLabsSpeaker(
+            client,
+            options.get("base_url") or "https://api.elevenlabs.io",
+            options.get("api_key", ""),
+            options.get("model") or "eleven_multilingual_v2",
+            options.get("voice", ""),
+        )
+    return None

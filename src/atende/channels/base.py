@@ -137,6 +137,11 @@ class Channel(Protocol):
     def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
         """Download an inbound message's media into ``dest`` (MediaError if it cannot)."""
 
+    def send_audio(
+        self, to: str, url: str, audio: bytes, content_type: str, *, status_callback: str | None
+    ) -> SendResult:
+        """Send a voice reply: by ``url`` (served by atende until it expires) or inline."""
+
 
 def raise_for_send(response: httpx.Response) -> None:
     """Map a provider's HTTP answer onto SendError's transient/permanent split."""

@@ -170,6 +170,21 @@ class EvolutionChannel:
         except (ValueError, KeyError, TypeError):
             return SendResult(None)
 
+    def send_audio(
+        self, to: str, url: str, audio: bytes, content_type: str, *, status_callback: str | None
+    ) -> SendResult:
+        """Evolution takes the voice note inline, as base64 (no URL to expose)."""
+        response = post_or_raise(
+            self._client,
+            f"{self._base}/message/sendWhatsAppAudio/{self.instance}",
+            json={"number": to.lstrip("+"), "audio": base64.b64encode(audio).decode()},
+            headers=self._headers(),
+        )
+        try:
+            return SendResult(str(response.json()["key"]["id"]))
+        except (ValueError, KeyError, TypeError):
+            return SendResult(None)
+
     def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
         """Evolution decrypts WhatsApp media for us and answers it as base64."""
         key_id = ref.removeprefix("evolution-media:")

@@ -121,6 +121,12 @@ class MetaChannel:
     def ack(self) -> Ack:
         return Ack("OK")
 
+    def send_audio(
+        self, to: str, url: str, audio: bytes, content_type: str, *, status_callback: str | None
+    ) -> SendResult:
+        """Meta fetches the audio from our expiring URL."""
+        return self._post(to, {"type": "audio", "audio": {"link": url}})
+
     def send_template(
         self, to: str, text: str, template: dict[str, str], *, status_callback: str | None
     ) -> SendResult:

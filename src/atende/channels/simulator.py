@@ -27,6 +27,11 @@ class SimulatorChannel:
     def ack(self) -> Ack:
         return Ack("")
 
+    def send_audio(
+        self, to: str, url: str, audio: bytes, content_type: str, *, status_callback: str | None
+    ) -> SendResult:
+        return SendResult("sim-" + secrets.token_hex(8))
+
     def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
         raise MediaError("the simulator carries no media")
 

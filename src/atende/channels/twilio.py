@@ -122,6 +122,12 @@ class TwilioChannel:
     ) -> SendResult:
         return self._create({"Body": text}, to, status_callback)
 
+    def send_audio(
+        self, to: str, url: str, audio: bytes, content_type: str, *, status_callback: str | None
+    ) -> SendResult:
+        """Twilio fetches the media from our expiring URL."""
+        return self._create({"MediaUrl": url}, to, status_callback)
+
     def send_template(
         self, to: str, text: str, template: dict[str, str], *, status_callback: str | None
     ) -> SendResult:

@@ -19,10 +19,10 @@ from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
 from atende.pipeline import metrics
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.router import Route, route_for
-from atende.pipeline.voice import VoiceNotes
+from atende.pipeline.voice import VoiceNotes, VoiceReplies
 from atende.storage import conversations, messages, orgs
 from atende.storage.db import transaction
-from atende.storage.models import Alert, BrainLog, Contact, Conversation, Organization
+from atende.storage.models import Alert, BrainLog, Contact, Conversation, Message, Organization
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,9 @@ class Flusher:
         brain: Brain,
         scheduler: Scheduler,
         voice: VoiceNotes | None = None,
+        voice_replies: VoiceReplies | None = None,
     ) -> None:
+        self._voice_replies = voice_replies
         self._sessions = sessions
         self._settings = settings
         self._brain = brain
@@ -140,6 +142,18 @@ class Flusher:
                 )
                 if msg_id is not None:
                     reply_ids.append(msg_id)
+            if texts and self._wants_voice(org, burst):
+                voice_id = messages.add_outbound(
+                    session,
+                    org.id,
+                    conversation_id,
+                    conv.channel_id,
+                    "\n".join(texts),
+                    f"reply:{conversation_id}:{upto}:voice",
+                    kind="audio",
+                )
+                if voice_id is not None:
+                    reply_ids.append(voice_id)
             if reply_ids:
                 conv.last_message_at = utcnow()
             new_state = "human" if reply and reply.handoff else None
@@ -149,6 +163,15 @@ class Flusher:
             ):
                 raise LostClaim
         return FlushResult(upto, reply_ids)
+
+    def _wants_voice(self, org: Organization, burst: list[Message]) -> bool:
+        """The customer spoke (a transcribed voice note) and the business answers by voice."""
+        spoke = any(m.kind == "audio" and m.transcript for m in burst)
+        return (
+            spoke
+            and self._voice_replies is not None
+            and self._voice_replies.enabled(dict(org.settings or {}))
+        )
 
     def _think(
         self,

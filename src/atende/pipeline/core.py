@@ -19,7 +19,7 @@ from atende.pipeline.ingest import Ingestor
 from atende.pipeline.operations import Operations
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.sweeper import SweepResult, sweep
-from atende.pipeline.voice import VoiceNotes
+from atende.pipeline.voice import VoiceNotes, VoiceReplies
 
 
 class _LateScheduler:
@@ -53,6 +53,8 @@ class Pipeline:
         transcriber: Transcriber | None = None,
         audio_max_bytes: int = 16 * 1024 * 1024,
         media_tmp_dir: Path | None = None,
+        tts_defaults: dict[str, str] | None = None,
+        voice_ttl_seconds: float = 600.0,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
@@ -67,8 +69,15 @@ class Pipeline:
         )
         tmp = media_tmp_dir or Path(tempfile.gettempdir()) / "atende-media"
         self.voice = VoiceNotes(sessions, self.directory, transcriber, audio_max_bytes, tmp)
-        self.flusher = Flusher(sessions, settings, brain, self.scheduler, self.voice)
-        self.dispatcher = Dispatcher(sessions, self.directory, settings, self.scheduler)
+        self.voice_replies = VoiceReplies(
+            sessions, channel_env.http, tts_defaults or {}, voice_ttl_seconds, settings.public_url
+        )
+        self.flusher = Flusher(
+            sessions, settings, brain, self.scheduler, self.voice, self.voice_replies
+        )
+        self.dispatcher = Dispatcher(
+            sessions, self.directory, settings, self.scheduler, self.voice_replies
+        )
         self.operations = Operations(sessions, self.scheduler)
 
     def bind(self, scheduler: Scheduler) -> None:

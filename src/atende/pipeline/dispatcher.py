@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.channels.base import WindowedChannel
+from atende.brain.speech import TranscriptionError
+from atende.channels.base import Channel, SendResult, WindowedChannel
 from atende.channels.errors import SendError
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.ports import PipelineSettings, Scheduler
+from atende.pipeline.voice import VoiceReplies
 from atende.storage import messages
 from atende.storage.db import transaction
 from atende.storage.models import Alert, Contact, Conversation, Organization
@@ -41,7 +43,21 @@ class _Claimed:
     phone: str | None
     choices: dict[str, Any] | None
     last_inbound_at: datetime | None
-    templates: dict[str, dict[str, str]]
+    org_settings: dict[str, Any]
+    kind: str
+
+    @property
+    def templates(self) -> dict[str, dict[str, str]]:
+        return dict(self.org_settings.get("templates") or {})
+
+
+class _Refused(Exception):
+    """This message cannot be sent as it stands: it ends ``failed`` with the reason."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
 
 
 NO_TEMPLATE = (
@@ -63,7 +79,9 @@ class Dispatcher:
         directory: ChannelDirectory,
         settings: PipelineSettings,
         scheduler: Scheduler,
+        voice: VoiceReplies | None = None,
     ) -> None:
+        self._voice = voice
         self._sessions = sessions
         self._directory = directory
         self._settings = settings
@@ -77,24 +95,14 @@ class Dispatcher:
         adapter = self._directory.adapter(claimed.channel_id)
         if adapter is None or claimed.phone is None:
             return self._fail(claimed, "no_channel", "channel or contact is gone")
-        provider = adapter.config.provider
-        callback = f"{self._settings.public_url}/webhooks/{provider}/{claimed.channel_id}/status"
         try:
-            if isinstance(adapter, WindowedChannel) and _window_closed(
-                claimed, adapter.window_hours
-            ):
-                template = claimed.templates.get(provider)
-                if not template:
-                    return self._fail(claimed, "outside_window", NO_TEMPLATE)
-                result = adapter.send_template(
-                    claimed.phone, claimed.body, template, status_callback=callback
-                )
-            else:
-                result = adapter.send_text(
-                    claimed.phone, claimed.body, status_callback=callback, choices=claimed.choices
-                )
+            result = self._deliver(adapter, claimed)
+        except _Refused as refused:
+            return self._fail(claimed, refused.code, refused.detail)
         except SendError as exc:
             return self._after_error(claimed, exc.code, str(exc), exc.is_transient)
+        except TranscriptionError as exc:  # speech synthesis failed: try again later
+            return self._after_error(claimed, "tts", str(exc), True)
         except Exception as exc:  # an adapter bug must not lose the message
             log.exception("unexpected error sending message %s", message_id)
             return self._after_error(claimed, "error", repr(exc), True)
@@ -103,6 +111,27 @@ class Dispatcher:
         metrics.SENDS.labels("sent").inc()
         self._send_next(claimed)
         return "sent"
+
+    def _deliver(self, adapter: Channel, claimed: _Claimed) -> SendResult:
+        """Voice reply, template outside the customer's window, or plain text."""
+        provider = adapter.config.provider
+        callback = f"{self._settings.public_url}/webhooks/{provider}/{claimed.channel_id}/status"
+        phone = claimed.phone or ""
+        if claimed.kind == "audio":
+            if self._voice is None:
+                raise _Refused("no_speaker", "voice replies are not configured")
+            url, audio, content_type = self._voice.prepare(
+                claimed.organization_id, claimed.org_settings, claimed.body
+            )
+            return adapter.send_audio(phone, url, audio, content_type, status_callback=callback)
+        if isinstance(adapter, WindowedChannel) and _window_closed(claimed, adapter.window_hours):
+            template = claimed.templates.get(provider)
+            if not template:
+                raise _Refused("outside_window", NO_TEMPLATE)
+            return adapter.send_template(phone, claimed.body, template, status_callback=callback)
+        return adapter.send_text(
+            phone, claimed.body, status_callback=callback, choices=claimed.choices
+        )
 
     def _claim(self, message_id: int) -> _Claimed | None:
         with transaction(self._sessions) as session:
@@ -125,7 +154,8 @@ class Dispatcher:
                 phone,
                 msg.choices,
                 last_inbound,
-                dict((settings or {}).get("templates") or {}),
+                dict(settings or {}),
+                msg.kind,
             )
 
     def _send_next(self, claimed: _Claimed) -> None:

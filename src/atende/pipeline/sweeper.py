@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.pipeline.ports import Scheduler
-from atende.storage import conversations, messages
+from atende.storage import clips, conversations, messages
+from atende.storage.db import transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,4 +31,6 @@ def sweep(
         scheduler.schedule_flush(conversation_id, 0, 0.0)
     for message_id in due:
         scheduler.schedule_send(message_id, 0.0)
+    with transaction(sessions) as session:  # voice replies outlive nothing but their TTL
+        clips.purge_expired(session)
     return SweepResult(len(overdue), len(due))

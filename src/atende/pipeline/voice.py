@@ -12,12 +12,15 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.brain.speech import Transcriber
+from atende.brain.speech import Transcriber, TranscriptionError, build_speaker
 from atende.pipeline.channels import ChannelDirectory
+from atende.storage import clips
 from atende.storage.db import transaction
 from atende.storage.models import Conversation, Message, Organization
 
@@ -94,3 +97,42 @@ class VoiceNotes:
             return None, f"{exc.__class__.__name__}: {exc}"[:100]
         finally:
             path.unlink(missing_ok=True)
+
+
+class VoiceReplies:
+    """Answering by voice when the customer wrote by voice, where the organization
+    enabled it (``voice_replies`` in its settings) and a speaker is configured."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        http: httpx.Client,
+        defaults: dict[str, str],
+        ttl_seconds: float,
+        public_url: str,
+    ) -> None:
+        self._sessions = sessions
+        self._http = http
+        self._defaults = defaults
+        self._ttl = ttl_seconds
+        self._public_url = public_url
+
+    def _options(self, org_settings: dict[str, Any]) -> dict[str, str]:
+        return {**self._defaults, **{k: str(v) for k, v in (org_settings.get("tts") or {}).items()}}
+
+    def enabled(self, org_settings: dict[str, Any]) -> bool:
+        options = self._options(org_settings)
+        return bool(org_settings.get("voice_replies")) and options.get("provider", "none") != "none"
+
+    def prepare(
+        self, org_id: int, org_settings: dict[str, Any], text: str
+    ) -> tuple[str, bytes, str]:
+        """Synthesize ``text`` and keep it for the provider to fetch: (url, audio, type)."""
+        options = self._options(org_settings)
+        speaker = build_speaker(options.get("provider", "none"), self._http, **options)
+        if speaker is None:
+            raise TranscriptionError("no speaker configured")
+        audio, content_type = speaker.synthesize(text)
+        with transaction(self._sessions) as session:
+            token = clips.store(session, org_id, audio, content_type, self._ttl)
+        return f"{self._public_url}/media/{token}", audio, content_type

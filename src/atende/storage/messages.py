@@ -47,6 +47,7 @@ def add_outbound(
     idempotency_key: str,
     author: str = "bot",
     choices: dict[str, Any] | None = None,
+    kind: str = "text",
 ) -> int | None:
     """Queue a reply; None when a reply with this idempotency key already exists."""
     now = utcnow()
@@ -58,7 +59,7 @@ def add_outbound(
             "conversation_id": conversation_id,
             "channel_id": channel_id,
             "direction": "out",
-            "kind": "text",
+            "kind": kind,
             "author": author,
             "body": body,
             "status": MessageStatus.QUEUED.value,

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp
 
 from atende import __version__
 from atende.runtime import Runtime
+from atende.storage import clips
 from atende.web import api, health
 from atende.web.limits import BodyLimitMiddleware
 from atende.web.webhooks import WebhookApp
@@ -41,6 +42,15 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> ASGIApp:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.get("/media/{token}", include_in_schema=False)
+    def voice_clip(token: str) -> Response:
+        """A voice reply for the provider to fetch; gone once its time is up."""
+        with runtime.sessions() as session:
+            clip = clips.fetch(session, token)
+            if clip is None:
+                return JSONResponse({"detail": "not found"}, status_code=404)
+            return Response(clip.data, media_type=clip.content_type)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def dashboard() -> str:
