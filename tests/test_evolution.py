@@ -41,6 +41,7 @@ def evo_shop(shop_factory: Callable[..., Shop], sqlite_url: str, evolution: Fake
         "api_key": API_KEY,
         "webhook_secret": SECRET,
         "jwt_key": JWT_KEY,
+        "typing": "on",
     }
     return shop_factory(
         sqlite_url, extra=[("evolution", INSTANCE, creds)], phone_quiet_minutes=0.02
@@ -108,6 +109,8 @@ def test_text_is_answered_through_send_text(evo_shop: Shop, evolution: FakeAPI) 
     )
     [reply] = sent_texts(evolution, "5511999990001")
     assert "Não encontrei nenhum agendamento" in reply  # she has no booking to move
+    [call] = evolution.calls("POST", rf"/message/sendText/{INSTANCE}")
+    assert 1000 <= call.json()["delay"] <= 5000  # "typing…" shown first
 
 
 def test_message_shapes_lid_groups_and_broadcasts(evo_shop: Shop) -> None:

@@ -29,7 +29,7 @@ SPOKEN = "quanto custa o banho?"
 @pytest.fixture
 def speech() -> Iterator[FakeAPI]:
     """Media host + an OpenAI-compatible transcription endpoint that fails on purpose:
-    audio ending in 7 → 500, in 3 → bad JSON, otherwise the spoken sentence."""
+    audio ending in 7 → 500, in 3 → bad JSON, in 9 → too long, otherwise the sentence."""
     api = start_fake_api()
 
     def media(req: Recorded, match: re.Match[str]) -> tuple[int, Any]:
@@ -45,6 +45,8 @@ def speech() -> Iterator[FakeAPI]:
             return 500, {"error": {"message": "overloaded"}}
         if n.endswith("3"):
             return 200, b"<html>not json</html>"
+        if n.endswith("9"):
+            return 200, {"text": SPOKEN, "duration": 999.0}  # longer than the limit
         assert b'name="model"' in req.body and b"whisper-1" in req.body
         return 200, {"text": SPOKEN}
 
@@ -103,9 +105,11 @@ def test_200_voice_notes_with_failures_leave_no_audio_behind(
         assert post_voice(voice_shop, n, speech.url).status_code == 200
     voice_shop.settle(timeout=120)
     assert temp_files(voice_shop) == []
+    [long_note] = [m for m in voice_shop.messages_of("+5511900000009") if m.direction == "in"]
+    assert long_note.transcript is None and "limit 300s" in (long_note.transcript_error or "")
     for n in range(200):
         [reply] = voice_shop.replies_to(f"+55119{n:08d}")
-        if str(n).endswith(("7", "3")):
+        if str(n).endswith(("7", "3", "9")):
             assert "escrever" in reply, n
         else:
             assert "Banho: R$ 60,00" in reply, n

@@ -150,6 +150,8 @@ def _evolution_credentials(args: argparse.Namespace) -> tuple[str, dict[str, str
     }
     if args.jwt_key:
         creds["jwt_key"] = args.jwt_key
+    if args.typing:
+        creds["typing"] = "on"
     return args.instance, creds
 
 
@@ -422,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instance", required=True)
     p.add_argument("--api-key", required=True)
     p.add_argument("--jwt-key", default=None, help="accept Evolution's webhook JWT too")
+    p.add_argument("--typing", action="store_true", help='show "typing…" before each reply')
     _slug(p)
 
     p = channel.add_parser("status", help="every channel's connection state")

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     tts_model: str = ""
     tts_voice: str = ""
     voice_ttl_seconds: float = Field(600.0, gt=0)
+    audio_max_seconds: float = Field(300.0, gt=0)
     audio_max_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     media_tmp_dir: str = ""
     twilio_api_base: str = "https://api.twilio.com"

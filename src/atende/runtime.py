@@ -140,6 +140,7 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
             "voice": settings.tts_voice,
         },
         settings.voice_ttl_seconds,
+        settings.audio_max_seconds,
     )
     queue = JobQueue(huey_from_url(settings.effective_queue_url), pipeline)
     return Runtime(settings, engine, sessions, http, pipeline, queue, _ingest_executor(engine))

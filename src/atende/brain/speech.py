@@ -14,11 +14,17 @@ class TranscriptionError(Exception):
     """The audio could not be turned into text (service down, bad answer, bad audio)."""
 
 
+class TooLong(TranscriptionError):
+    """The voice note is longer than the configured limit."""
+
+
 class Transcriber(Protocol):
     name: str
 
-    def transcribe(self, path: Path, mime_type: str, language: str) -> str:
-        """The text spoken in the file at ``path``."""
+    def transcribe(
+        self, path: Path, mime_type: str, language: str, max_seconds: float | None = None
+    ) -> str:
+        """The text spoken in the file at ``path``; TooLong past ``max_seconds``."""
 
 
 class OpenAICompatibleTranscriber:
@@ -32,7 +38,9 @@ class OpenAICompatibleTranscriber:
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._model = model
 
-    def transcribe(self, path: Path, mime_type: str, language: str) -> str:
+    def transcribe(
+        self, path: Path, mime_type: str, language: str, max_seconds: float | None = None
+    ) -> str:
         with path.open("rb") as audio:
             try:
                 response = self._client.post(
@@ -50,9 +58,14 @@ class OpenAICompatibleTranscriber:
         if not response.is_success:
             raise TranscriptionError(f"transcription answered {response.status_code}")
         try:
-            return str(response.json()["text"]).strip()
+            body = response.json()
+            text = str(body["text"]).strip()
         except (ValueError, KeyError, TypeError) as exc:
             raise TranscriptionError("transcription answer without text") from exc
+        duration = body.get("duration") if isinstance(body, dict) else None
+        if max_seconds and isinstance(duration, int | float) and duration > max_seconds:
+            raise TooLong(f"voice note of {duration:.0f}s, limit {max_seconds:.0f}s")
+        return text
 
 
 class WhisperTranscriber:
@@ -79,9 +92,13 @@ class WhisperTranscriber:
             )
         return self._model
 
-    def transcribe(self, path: Path, mime_type: str, language: str) -> str:
+    def transcribe(
+        self, path: Path, mime_type: str, language: str, max_seconds: float | None = None
+    ) -> str:
         try:
-            segments, _info = self._load().transcribe(str(path), language=language.split("-")[0])
+            segments, info = self._load().transcribe(str(path), language=language.split("-")[0])
+            if max_seconds and info.duration > max_seconds:
+                raise TooLong(f"voice note of {info.duration:.0f}s, limit {max_seconds:.0f}s")
             return " ".join(segment.text.strip() for segment in segments).strip()
         except TranscriptionError:
             raise

@@ -159,10 +159,13 @@ class EvolutionChannel:
         status_callback: str | None,
         choices: dict[str, Any] | None = None,
     ) -> SendResult:
+        payload: dict[str, Any] = {"number": to.lstrip("+"), "text": text}
+        if self.config.credentials.get("typing") == "on":
+            payload["delay"] = typing_delay_ms(text)  # Evolution shows "typing…" meanwhile
         response = post_or_raise(
             self._client,
             f"{self._base}/message/sendText/{self.instance}",
-            json={"number": to.lstrip("+"), "text": text},
+            json=payload,
             headers=self._headers(),
         )
         try:
@@ -259,6 +262,12 @@ class EvolutionChannel:
             )
         result: dict[str, Any] = response.json()
         return result
+
+
+def typing_delay_ms(text: str) -> int:
+    """About as long as a person takes to type a short message: 40 ms a character,
+    between 1 and 5 seconds."""
+    return max(1000, min(5000, 40 * len(text)))
 
 
 def _content(message: dict[str, Any]) -> tuple[str, str]:

@@ -55,6 +55,7 @@ class Pipeline:
         media_tmp_dir: Path | None = None,
         tts_defaults: dict[str, str] | None = None,
         voice_ttl_seconds: float = 600.0,
+        audio_max_seconds: float | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
@@ -68,7 +69,9 @@ class Pipeline:
             sessions, self.directory, settings, self.scheduler, self.echoes, self.connections
         )
         tmp = media_tmp_dir or Path(tempfile.gettempdir()) / "atende-media"
-        self.voice = VoiceNotes(sessions, self.directory, transcriber, audio_max_bytes, tmp)
+        self.voice = VoiceNotes(
+            sessions, self.directory, transcriber, audio_max_bytes, tmp, audio_max_seconds
+        )
         self.voice_replies = VoiceReplies(
             sessions, channel_env.http, tts_defaults or {}, voice_ttl_seconds, settings.public_url
         )

@@ -35,7 +35,9 @@ class VoiceNotes:
         transcriber: Transcriber | None,
         max_bytes: int,
         tmp_dir: Path,
+        max_seconds: float | None = None,
     ) -> None:
+        self._max_seconds = max_seconds
         self._sessions = sessions
         self._directory = directory
         self._transcriber = transcriber
@@ -90,7 +92,9 @@ class VoiceNotes:
         try:
             with os.fdopen(fd, "wb") as out:
                 fetched_mime = adapter.fetch_media(ref, out, self._max_bytes)
-            text = self._transcriber.transcribe(path, fetched_mime or mime, language)
+            text = self._transcriber.transcribe(
+                path, fetched_mime or mime, language, self._max_seconds
+            )
             return (text, None) if text else (None, "nothing understood")
         except Exception as exc:  # any failure: the customer is asked to write
             log.warning("voice note on %s not transcribed: %s", channel_id, exc.__class__.__name__)
