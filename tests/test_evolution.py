@@ -341,3 +341,28 @@ def test_qrcode_update_keeps_the_pairing_code(evo_shop: Shop) -> None:
     post(evo_shop, qr)
     row = channel_row(evo_shop)
     assert row.connection_state == "connecting" and row.pairing_code == "WZYEH1YY"
+
+
+def test_watchdog_alerts_once_when_a_busy_channel_goes_quiet(evo_shop: Shop) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    for n in range(3):
+        payload = event("messages_upsert_text.json")
+        payload["data"]["key"] = {
+            "remoteJid": f"55119777700{n:02d}@s.whatsapp.net",
+            "fromMe": False,
+            "id": f"W{n}",
+        }
+        post(evo_shop, payload)
+    evo_shop.settle()
+    manager = evo_shop.runtime.pipeline.connections
+    channel_id = evo_shop.channels["evolution"]
+    manager.check(channel_id)
+    assert "channel_silent" not in alerts(evo_shop)  # messages just arrived
+    with transaction(evo_shop.runtime.sessions) as s:
+        s.execute(update(Conversation).values(last_inbound_at=utcnow() - timedelta(hours=13)))
+    manager.check(channel_id)
+    manager.check(channel_id)
+    assert alerts(evo_shop).count("channel_silent") == 1
