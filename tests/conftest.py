@@ -226,6 +226,7 @@ def shop_factory(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[Callable[.
             tmp_path,
             public_url=f"http://127.0.0.1:{port}",
             twilio_api_base=fake_twilio.url,
+            twilio_content_base=fake_twilio.url,
             **overrides,
         )
         runtime = build_runtime(settings)

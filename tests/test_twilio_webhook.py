@@ -149,3 +149,40 @@ def test_sends_use_the_channel_credentials_and_number(shop: Shop) -> None:
     assert sent.auth == ("AC55b47e1bd7721b5f779ed06721903800", TOKEN)
     assert sent.form["From"] == "whatsapp:+551130040001"
     assert sent.form["To"] == "whatsapp:+5511999990002"
+
+
+def test_slots_and_confirmation_are_tappable_on_twilio(shop: Shop) -> None:
+    from tests.support.dialogue import next_weekday
+
+    tuesday = next_weekday(1)
+    shop.post_inbound(f"quero agendar banho dia {tuesday:%d/%m}")
+    shop.settle()
+    [picker] = shop.twilio.contents
+    rows = picker["types"]["twilio/list-picker"]["items"]
+    assert [r["item"] for r in rows][:2] == ["08:00", "08:30"] and len(rows) == 10
+    assert "1. 08:00" in picker["types"]["twilio/text"]["body"]  # the fallback
+    offer = shop.twilio.sent[-1].form
+    assert offer["ContentSid"].startswith("HX") and "Body" not in offer
+
+    shop.post_inbound("", ListId="choice:4", ListTitle="10:00")
+    shop.settle()
+    for text in ("Rex", "cachorro", "poodle"):
+        shop.post_inbound(text)
+        shop.settle()
+    quick = shop.twilio.contents[-1]["types"]["twilio/quick-reply"]
+    assert [a["title"] for a in quick["actions"]] == ["Sim", "Não"]
+    shop.post_inbound("", ButtonText="Sim", ButtonPayload="choice:0", MessageType="button")
+    shop.settle()
+    [booking] = shop.api("GET", "/api/bookings").json()["items"]
+    assert booking["starts_at"] == f"{tuesday.isoformat()}T10:00:00-03:00"
+    assert "Prontinho" in shop.twilio.sent[-1].form["Body"]
+
+
+def test_choices_fall_back_to_numbered_text_when_content_is_refused(shop: Shop) -> None:
+    from tests.support.dialogue import next_weekday
+
+    shop.twilio.refuse_content = True
+    shop.post_inbound(f"quero agendar tosa dia {next_weekday(2):%d/%m}")
+    shop.settle()
+    offer = shop.twilio.sent[-1].form
+    assert "ContentSid" not in offer and "1. 08:00" in offer["Body"]

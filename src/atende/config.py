@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     audio_max_bytes: int = Field(16 * 1024 * 1024, ge=1024)
     media_tmp_dir: str = ""
     twilio_api_base: str = "https://api.twilio.com"
+    twilio_content_base: str = "https://content.twilio.com"
     meta_graph_base: str = "https://graph.facebook.com/v21.0"
     send_max_attempts: int = Field(4, ge=1)
     send_retry_base_seconds: float = Field(60.0, ge=0)

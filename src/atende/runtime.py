@@ -104,7 +104,9 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         timeout=httpx.Timeout(settings.send_timeout_seconds, connect=5.0),
         limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
     )
-    env = ChannelEnv(http, settings.twilio_api_base, settings.meta_graph_base)
+    env = ChannelEnv(
+        http, settings.twilio_api_base, settings.meta_graph_base, settings.twilio_content_base
+    )
     pipeline_settings = PipelineSettings(
         buffer_seconds=settings.buffer_seconds,
         buffer_max_messages=settings.buffer_max_messages,

@@ -29,6 +29,8 @@ class FakeTwilio:
 
     server: ThreadingHTTPServer
     sent: list[Sent] = field(default_factory=list)
+    contents: list[dict[str, Any]] = field(default_factory=list)
+    refuse_content: bool = False
     attempts: int = 0
     plan: deque[Any] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,6 +80,16 @@ def start_fake_twilio() -> FakeTwilio:
             length = int(self.headers.get("Content-Length", "0"))
             raw = self.rfile.read(length).decode()
             form = dict(parse_qsl(raw, keep_blank_values=True))
+            if self.path == "/v1/Content" and fake.refuse_content:
+                self._answer(400, b'{"code": 20001, "message": "Invalid content"}')
+                return
+            if self.path == "/v1/Content":
+                content = json.loads(raw)
+                with fake.lock:
+                    fake.contents.append(content)
+                    sid = f"HX{len(fake.contents):032x}"
+                self._answer(201, json.dumps({"sid": sid, **content}).encode())
+                return
             match = MESSAGES_PATH.fullmatch(self.path)
             if match is None:
                 self._answer(404, b'{"code": 20404, "message": "not found"}')

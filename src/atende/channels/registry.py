@@ -21,12 +21,15 @@ class ChannelEnv:
     http: httpx.Client
     twilio_api_base: str
     meta_graph_base: str
+    twilio_content_base: str = "https://content.twilio.com"
 
 
 Factory = Callable[[ChannelConfig, ChannelEnv], Channel]
 
 FACTORIES: dict[str, Factory] = {
-    "twilio": lambda cfg, env: TwilioChannel(cfg, env.http, env.twilio_api_base),
+    "twilio": lambda cfg, env: TwilioChannel(
+        cfg, env.http, env.twilio_api_base, env.twilio_content_base
+    ),
     "meta": lambda cfg, env: MetaChannel(cfg, env.http, env.meta_graph_base),
     "evolution": lambda cfg, env: EvolutionChannel(cfg, env.http),
     "simulator": lambda cfg, env: SimulatorChannel(cfg),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from functools import lru_cache
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
@@ -24,6 +25,8 @@ from atende.channels.base import (
 from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
 from atende.domain.phones import InvalidPhone, normalize_phone
 
+log = logging.getLogger(__name__)
+
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 STATUS_MAP = {
@@ -40,6 +43,26 @@ STATUS_MAP = {
 }
 
 
+_CONTENT_CACHE: dict[tuple[str, str], str] = {}
+
+
+def _content_types(choices: dict[str, Any], text: str) -> dict[str, Any] | None:
+    """Twilio Content types for tappable choices, with the text as the fallback."""
+    options = [str(o) for o in choices.get("options", [])]
+    prompt = str(choices.get("prompt", "")) or text
+    fallback = {"twilio/text": {"body": text}}
+    if choices.get("kind") == "buttons" and 0 < len(options) <= 3:
+        actions = [{"title": o[:20], "id": f"choice:{i}"} for i, o in enumerate(options)]
+        return {"twilio/quick-reply": {"body": prompt, "actions": actions}, **fallback}
+    if choices.get("kind") == "list" and 0 < len(options) <= 10:
+        items = [
+            {"item": o[:24], "id": f"choice:{i}", "description": ""} for i, o in enumerate(options)
+        ]
+        picker = {"body": prompt, "button": "Ver opções", "items": items}
+        return {"twilio/list-picker": picker, **fallback}
+    return None
+
+
 @lru_cache(maxsize=16)  # verify() then parse() on the same thread: a few suffice
 def _form(raw: bytes) -> dict[str, str]:
     """The decoded form; cached because verify() and parse() both need it."""
@@ -54,10 +77,13 @@ class TwilioChannel:
     provider = "twilio"
     window_hours = 24.0
 
-    def __init__(self, config: ChannelConfig, client: httpx.Client, api_base: str) -> None:
+    def __init__(
+        self, config: ChannelConfig, client: httpx.Client, api_base: str, content_base: str = ""
+    ) -> None:
         self.config = config
         self._client = client
         self._api_base = api_base.rstrip("/")
+        self._content_base = (content_base or "https://content.twilio.com").rstrip("/")
 
     def verify(self, request: WebhookRequest) -> None:
         signature = request.headers.get("x-twilio-signature")
@@ -89,9 +115,7 @@ class TwilioChannel:
         kind = form.get("MessageType") or "text"
         if media_type and kind == "text":
             kind = media_type.split("/", 1)[0]
-        body = form.get("Body", "")
-        if kind == "button" and not body:
-            body = form.get("ButtonText", "")
+        body = form.get("Body", "") or form.get("ButtonText", "") or form.get("ListTitle", "")
         return InboundMessage(
             provider_id=sid,
             sender=sender,
@@ -120,7 +144,37 @@ class TwilioChannel:
         status_callback: str | None,
         choices: dict[str, Any] | None = None,
     ) -> SendResult:
+        content_sid = self._content_for(choices, text) if choices else None
+        if content_sid:
+            return self._create({"ContentSid": content_sid}, to, status_callback)
         return self._create({"Body": text}, to, status_callback)
+
+    def _content_for(self, choices: dict[str, Any], text: str) -> str | None:
+        """A quick-reply or list-picker Content resource for these choices (created once
+        per distinct set and cached); None to fall back to the numbered text."""
+        types = _content_types(choices, text)
+        if types is None:
+            return None
+        key = (self.config.credentials["account_sid"], json.dumps(types, sort_keys=True))
+        if key in _CONTENT_CACHE:
+            return _CONTENT_CACHE[key]
+        creds = self.config.credentials
+        try:
+            response = self._client.post(
+                f"{self._content_base}/v1/Content",
+                json={"friendly_name": "atende_choices", "language": "pt_BR", "types": types},
+                auth=(creds["account_sid"], creds["auth_token"]),
+            )
+            sid = str(response.json()["sid"]) if response.is_success else None
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            sid = None
+        if sid is None:
+            log.warning("Twilio Content API refused the choices; sending numbered text")
+            return None
+        if len(_CONTENT_CACHE) > 512:
+            _CONTENT_CACHE.clear()
+        _CONTENT_CACHE[key] = sid
+        return sid
 
     def send_audio(
         self, to: str, url: str, audio: bytes, content_type: str, *, status_callback: str | None
