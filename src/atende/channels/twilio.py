@@ -155,7 +155,8 @@ class TwilioChannel:
         types = _content_types(choices, text)
         if types is None:
             return None
-        key = (self.config.credentials["account_sid"], json.dumps(types, sort_keys=True))
+        account = self.config.credentials["account_sid"]
+        key = (f"{self._content_base}/{account}", json.dumps(types, sort_keys=True))
         if key in _CONTENT_CACHE:
             return _CONTENT_CACHE[key]
         creds = self.config.credentials
