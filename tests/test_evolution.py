@@ -82,8 +82,9 @@ def sent_texts(evolution: FakeAPI, number: str) -> list[str]:
 
 
 def test_every_delivery_must_carry_the_secret_or_a_valid_jwt(evo_shop: Shop) -> None:
-    payload = event("messages_upsert_text.json")
-    assert post(evo_shop, payload, headers={}).status_code == 401
+    payload = {**event("messages_upsert_text.json"), "apikey": "not-the-key"}
+    assert post(evo_shop, payload, headers={}).status_code == 403
+    assert post(evo_shop, {**payload, "apikey": None}, headers={}).status_code == 403
     assert post(evo_shop, payload, headers={"x-atende-secret": "guess"}).status_code == 403
     expired = sign.evolution_webhook_jwt(JWT_KEY, now=int(time.time()) - 3600)
     assert (
@@ -95,6 +96,12 @@ def test_every_delivery_must_carry_the_secret_or_a_valid_jwt(evo_shop: Shop) -> 
     valid = sign.evolution_webhook_jwt(JWT_KEY)
     assert post(evo_shop, payload, headers={"Authorization": f"Bearer {valid}"}).status_code == 200
     assert len(inbound(evo_shop)) == 1
+    # a global webhook carries no headers: the envelope's apikey (the instance key) is checked
+    fixture_as_sent = event("messages_upsert_text.json")
+    fixture_as_sent["data"]["key"]["id"] = "GLOBAL1"
+    assert fixture_as_sent["apikey"] == API_KEY
+    assert post(evo_shop, fixture_as_sent, headers={}).status_code == 200
+    assert len(inbound(evo_shop)) == 2
     other = {**payload, "instance": "someone-else"}
     assert post(evo_shop, other).status_code == 400
 

@@ -29,13 +29,7 @@ from atende.channels.base import (
     as_dict,
     post_or_raise,
 )
-from atende.channels.errors import (
-    BadPayload,
-    MediaError,
-    SendError,
-    SignatureInvalid,
-    SignatureMissing,
-)
+from atende.channels.errors import BadPayload, MediaError, SendError, SignatureInvalid
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 SECRET_HEADER = "x-atende-secret"
@@ -70,18 +64,21 @@ class EvolutionChannel:
         return {"apikey": self.config.credentials["api_key"]}
 
     def verify(self, request: WebhookRequest) -> None:
+        """The secret header we registered, else Evolution's JWT, else the envelope's
+        ``apikey`` equal to this channel's key; anything else is refused (403)."""
+        creds = self.config.credentials
         secret = request.headers.get(SECRET_HEADER)
         bearer = request.headers.get("authorization", "")
         if secret:
-            if not hmac.compare_digest(secret, self.config.credentials["webhook_secret"]):
+            if not hmac.compare_digest(secret, creds["webhook_secret"]):
                 raise SignatureInvalid(f"{SECRET_HEADER} does not match")
-        elif bearer.lower().startswith("bearer ") and self.config.credentials.get("jwt_key"):
+        elif bearer.lower().startswith("bearer ") and creds.get("jwt_key"):
             try:
-                jwt.decode(bearer[7:], self.config.credentials["jwt_key"], algorithms=["HS256"])
+                jwt.decode(bearer[7:], creds["jwt_key"], algorithms=["HS256"])
             except jwt.PyJWTError as exc:
                 raise SignatureInvalid("webhook JWT is invalid or expired") from exc
-        else:
-            raise SignatureMissing(f"{SECRET_HEADER} header is missing")
+        elif not hmac.compare_digest(_envelope_apikey(request.raw_body), creds["api_key"]):
+            raise SignatureInvalid(f"no valid {SECRET_HEADER}, JWT or apikey")
 
     def parse(self, request: WebhookRequest) -> list[Event]:
         try:
@@ -262,6 +259,16 @@ class EvolutionChannel:
             )
         result: dict[str, Any] = response.json()
         return result
+
+
+def _envelope_apikey(raw: bytes) -> str:
+    """The ``apikey`` Evolution puts in every event envelope ("" when absent or null)."""
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    value = payload.get("apikey") if isinstance(payload, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def typing_delay_ms(text: str) -> int:
