@@ -8,31 +8,53 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
-from atende.storage import bookings, conversations, messages, orgs
+from atende.storage import bookings, conversations, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
+from atende.storage.inbound import InboundWriter, Recorded
 from atende.storage.models import Booking
 from atende.storage.types import utcnow
 
+PHONE = "+5511999990001"
+
 
 def _setup(db_url: str) -> tuple[object, int, str, int, int]:
+    """An organization, a channel, a service, and a customer whose first message (with a
+    burst window of an hour) created the contact and the conversation."""
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     with transaction(sessions) as s:
         org = orgs.create_org(s, "shop", "Shop")
         channel = orgs.add_channel(s, org.id, "simulator", "simulator", {})
         service = orgs.add_service(s, org.id, "Banho", Decimal("60"), 60)
-        contact = conversations.ensure_contact(s, org.id, "+5511999990001", None)
-        ids = (org.id, channel.id, service.id, contact)
-    return (sessions, *ids)
+        ids = (org.id, channel.id, service.id)
+    _receive(engine, ids[0], ids[1], "first", 3600)
+    with sessions() as s:
+        contact = conversations.find_contact(s, ids[0], PHONE)
+    assert contact is not None
+    return (sessions, *ids, contact)
+
+
+def _receive(
+    engine: Engine, org_id: int, channel_id: str, provider_id: str, window: float
+) -> Recorded:
+    """One inbound message through the ingest writer the webhooks use."""
+    message = {"kind": "text", "body": "oi", "provider_id": provider_id}
+    writer = InboundWriter(engine)
+    try:
+        return writer.record(org_id, channel_id, PHONE, None, message, window)
+    finally:
+        writer.close()
+
+
+def _engine(sessions: object) -> Engine:
+    return sessions.kw["bind"]  # type: ignore[attr-defined, no-any-return]
 
 
 def test_only_one_of_many_concurrent_claims_wins(db_url: str) -> None:
-    sessions, org_id, channel_id, _, contact_id = _setup(db_url)
-    with transaction(sessions) as s:  # type: ignore[arg-type]
-        conv = conversations.ensure_conversation(s, org_id, channel_id, contact_id)
-        conversations.bump_buffer(s, conv, 0)
+    sessions, org_id, channel_id, _, _ = _setup(db_url)
+    conv = _receive(_engine(sessions), org_id, channel_id, "now", 0).conversation_id
     winners: list[str] = []
     barrier = threading.Barrier(8)
 
@@ -52,10 +74,10 @@ def test_only_one_of_many_concurrent_claims_wins(db_url: str) -> None:
 
 
 def test_an_expired_claim_is_taken_over_and_the_old_holder_cannot_finish(db_url: str) -> None:
-    sessions, org_id, channel_id, _, contact_id = _setup(db_url)
+    sessions, org_id, channel_id, _, _ = _setup(db_url)
+    recorded = _receive(_engine(sessions), org_id, channel_id, "now", 0)
+    conv, version = recorded.conversation_id, recorded.version
     with transaction(sessions) as s:  # type: ignore[arg-type]
-        conv = conversations.ensure_conversation(s, org_id, channel_id, contact_id)
-        conversations.bump_buffer(s, conv, 0)
         first = conversations.try_claim(s, conv, 0.2, 20)
     assert first
     with transaction(sessions) as s:  # type: ignore[arg-type]
@@ -65,36 +87,30 @@ def test_an_expired_claim_is_taken_over_and_the_old_holder_cannot_finish(db_url:
         second = conversations.try_claim(s, conv, 30, 20)
     assert second and second != first
     with transaction(sessions) as s:  # type: ignore[arg-type]
-        assert not conversations.finish_claim(s, conv, first, 1, {})
-        assert conversations.finish_claim(s, conv, second, 1, {})
+        assert not conversations.finish_claim(s, conv, first, version, {})
+        assert conversations.finish_claim(s, conv, second, version, {})
 
 
 def test_a_burst_is_not_claimed_before_its_deadline_unless_full(db_url: str) -> None:
-    sessions, org_id, channel_id, _, contact_id = _setup(db_url)
+    sessions, org_id, channel_id, _, _ = _setup(db_url)  # message 1, deadline in an hour
+    engine = _engine(sessions)
+    conv = _receive(engine, org_id, channel_id, "second", 60).conversation_id
     with transaction(sessions) as s:  # type: ignore[arg-type]
-        conv = conversations.ensure_conversation(s, org_id, channel_id, contact_id)
-        conversations.bump_buffer(s, conv, 60)
         assert conversations.try_claim(s, conv, 30, 3) is None
-        conversations.bump_buffer(s, conv, 60)
-        conversations.bump_buffer(s, conv, 60)
+    assert _receive(engine, org_id, channel_id, "third", 60).pending == 3
+    with transaction(sessions) as s:  # type: ignore[arg-type]
         assert conversations.try_claim(s, conv, 30, 3) is not None
 
 
 def test_replayed_provider_id_is_ignored(db_url: str) -> None:
-    sessions, org_id, channel_id, _, contact_id = _setup(db_url)
-    with transaction(sessions) as s:  # type: ignore[arg-type]
-        conv = conversations.ensure_conversation(s, org_id, channel_id, contact_id)
-        values = {
-            "organization_id": org_id,
-            "conversation_id": conv,
-            "channel_id": channel_id,
-            "kind": "text",
-            "body": "oi",
-            "provider_id": "SM1",
-            "buffer_version": 1,
-        }
-        assert messages.insert_inbound(s, values) is not None
-        assert messages.insert_inbound(s, values) is None
+    sessions, org_id, channel_id, _, _ = _setup(db_url)
+    engine = _engine(sessions)
+    stored = _receive(engine, org_id, channel_id, "SM1", 60)
+    replay = _receive(engine, org_id, channel_id, "SM1", 60)
+    assert stored.message_id is not None and replay.message_id is None
+    assert (
+        _receive(engine, org_id, channel_id, "SM2", 60).version == stored.version + 1
+    )  # no bump left
 
 
 def test_concurrent_bookings_of_one_slot_let_exactly_one_win(db_url: str) -> None:
@@ -174,6 +190,7 @@ def test_ingest_from_many_threads_stores_every_message(db_url: str, tmp_path: Pa
                 ids = list(pool.map(one, range(round_ * 60, round_ * 60 + 60)))
             assert all(ids)
         with runtime.sessions() as s:
-            assert s.scalar(select(func.count()).select_from(Message)) == 120
+            # the 120 sent here, plus the first message of the setup
+            assert s.scalar(select(func.count()).select_from(Message)) == 121
     finally:
         runtime.close()

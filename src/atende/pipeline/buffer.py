@@ -179,7 +179,7 @@ class Flusher:
         org: Organization,
         contact: Contact,
         conv: Conversation,
-        burst: list,  # type: ignore[type-arg]
+        burst: list[Message],
     ) -> Reply:
         turn = Turn(
             org=OrgProfile(org.id, org.name, org.timezone, org.locale, dict(org.settings)),

@@ -10,8 +10,7 @@ and a crashed worker's claim simply expires.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -20,39 +19,6 @@ from sqlalchemy.orm import Session
 from atende.storage.models import Contact, Conversation
 from atende.storage.portable import insert_ignore, rowcount
 from atende.storage.types import utcnow
-
-
-@dataclass(frozen=True, slots=True)
-class BufferBump:
-    """The buffer after one inbound message was added to it."""
-
-    conversation_id: int
-    version: int
-    pending: int
-    deadline: datetime
-
-
-def ensure_contact(session: Session, org_id: int, phone: str, name: str | None) -> int:
-    table = Contact.__table__
-    new_id = insert_ignore(
-        session,
-        table,  # type: ignore[arg-type]
-        {"organization_id": org_id, "phone": phone, "name": name, "created_at": utcnow()},
-        ["organization_id", "phone"],
-    )
-    if new_id is not None:
-        return new_id
-    contact_id = session.scalar(
-        select(Contact.id).where(Contact.organization_id == org_id, Contact.phone == phone)
-    )
-    assert contact_id is not None
-    if name:
-        session.execute(
-            update(Contact)
-            .where(Contact.id == contact_id, Contact.name.is_(None))
-            .values(name=name)
-        )
-    return contact_id
 
 
 def find_contact(session: Session, org_id: int, phone: str) -> int | None:
@@ -87,25 +53,6 @@ def ensure_conversation(session: Session, org_id: int, channel_id: str, contact_
     )
     assert conv_id is not None
     return conv_id
-
-
-def bump_buffer(session: Session, conversation_id: int, window_seconds: float) -> BufferBump:
-    """Add one message to the burst and push its deadline back by the buffer window."""
-    now = utcnow()
-    deadline = now + timedelta(seconds=window_seconds)
-    row = session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(
-            buffer_version=Conversation.buffer_version + 1,
-            buffer_deadline=deadline,
-            last_message_at=now,
-            last_inbound_at=now,
-        )
-        .returning(Conversation.buffer_version, Conversation.answered_version)
-    ).one()
-    version, answered = int(row[0]), int(row[1])
-    return BufferBump(conversation_id, version, version - answered, deadline)
 
 
 def try_claim(
@@ -179,15 +126,6 @@ def overdue_buffers(session: Session, grace_seconds: float, limit: int = 500) ->
         .limit(limit)
     )
     return list(session.scalars(stmt))
-
-
-def set_state(session: Session, org_id: int, conversation_id: int, state: str) -> bool:
-    result = session.execute(
-        update(Conversation)
-        .where(Conversation.organization_id == org_id, Conversation.id == conversation_id)
-        .values(state=state)
-    )
-    return rowcount(result) == 1
 
 
 def get(session: Session, org_id: int, conversation_id: int) -> Conversation | None:

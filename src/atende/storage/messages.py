@@ -18,26 +18,6 @@ from atende.storage.portable import insert_ignore, rowcount
 from atende.storage.types import utcnow
 
 
-def insert_inbound(session: Session, values: dict[str, Any]) -> int | None:
-    """Store an inbound message; None when this provider id was already stored (a replay)."""
-    now = utcnow()
-    row = {
-        "direction": "in",
-        "author": "contact",
-        "status": MessageStatus.RECEIVED.value,
-        "attempts": 0,
-        "created_at": now,
-        "updated_at": now,
-        **values,
-    }
-    return insert_ignore(
-        session,
-        Message.__table__,  # type: ignore[arg-type]
-        row,
-        ["channel_id", "provider_id"],
-    )
-
-
 def add_outbound(
     session: Session,
     org_id: int,
