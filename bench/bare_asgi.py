@@ -7,13 +7,17 @@ from typing import Any
 TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
-async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] != "http":
-        return
+async def read_body(receive: Any) -> bytes:
+    body = b""
     more = True
     while more:
         message = await receive()
+        body += message.get("body", b"")
         more = message.get("more_body", False)
+    return body
+
+
+async def answer_twiml(send: Any) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -25,3 +29,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": TWIML})
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    await read_body(receive)
+    await answer_twiml(send)

@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
 
-TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
+from bench.bare_asgi import answer_twiml, read_body
+
 _writer = ThreadPoolExecutor(max_workers=1)
 _conn = sqlite3.connect(os.environ.get("BENCH_DB", "bench-bare.db"), check_same_thread=False)
 _conn.execute("PRAGMA journal_mode=WAL")
@@ -31,21 +32,6 @@ def _store(raw: bytes) -> None:
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
-    body = b""
-    more = True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
+    body = await read_body(receive)
     await asyncio.get_running_loop().run_in_executor(_writer, _store, body)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"text/xml"),
-                (b"content-length", str(len(TWIML)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": TWIML})
+    await answer_twiml(send)
