@@ -261,9 +261,9 @@ def cmd_channel_pair(args: argparse.Namespace) -> None:
 
 
 def _print_pairing(answer: dict[str, Any]) -> None:
-    instance = answer.get("instance")
-    state = instance.get("state") if isinstance(instance, dict) else answer.get("state")
-    if state == "open":
+    from atende.channels.evolution import connect_state
+
+    if connect_state(answer) == "open":
         print("already connected")
         return
     if answer.get("pairingCode"):

@@ -261,6 +261,13 @@ class EvolutionChannel:
         return result
 
 
+def connect_state(answer: dict[str, Any]) -> str | None:
+    """The session state in a connect answer: ``{"instance": {"state": …}}`` or ``{"state": …}``."""
+    instance = answer.get("instance")
+    state = instance.get("state") if isinstance(instance, dict) else answer.get("state")
+    return str(state) if state else None
+
+
 def _envelope_apikey(raw: bytes) -> str:
     """The ``apikey`` Evolution puts in every event envelope ("" when absent or null)."""
     try:

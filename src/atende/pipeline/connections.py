@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atende.channels.base import ChannelConfig, ConnectionUpdate
 from atende.channels.errors import ChannelError
+from atende.channels.evolution import connect_state
 from atende.domain.connections import NEEDS_PAIRING, on_close
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.ports import Scheduler
@@ -95,7 +96,7 @@ class ConnectionManager:
         except ChannelError as exc:
             log.warning("reconnect of %s failed: %s", channel_id, exc)
             answer = {}
-        if answer.get("instance", {}).get("state") == "open" or answer.get("state") == "open":
+        if connect_state(answer) == "open":
             config = self._directory.config(channel_id)
             assert config is not None
             return self.apply(config, ConnectionUpdate("open"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.channels.base import (
+    Channel,
     ChannelConfig,
     ConnectionUpdate,
     DeliveryStatus,
@@ -63,12 +64,19 @@ class Ingestor:
         self._settings = settings
         self._scheduler = scheduler
 
-    def handle_webhook(
-        self, provider: str, channel_id: str, request: WebhookRequest
-    ) -> WebhookOutcome:
+    def _adapter(self, provider: str, channel_id: str) -> Channel | None:
+        """The channel the URL names, if it exists and belongs to that provider."""
         adapter = self._directory.adapter(channel_id)
         if adapter is None or adapter.config.provider != provider:
             metrics.WEBHOOKS.labels(provider, "unknown_channel").inc()
+            return None
+        return adapter
+
+    def handle_webhook(
+        self, provider: str, channel_id: str, request: WebhookRequest
+    ) -> WebhookOutcome:
+        adapter = self._adapter(provider, channel_id)
+        if adapter is None:
             return _error(404, "unknown channel")
         try:
             adapter.verify(request)
@@ -99,8 +107,8 @@ class Ingestor:
         self, provider: str, channel_id: str, query: dict[str, str]
     ) -> WebhookOutcome:
         """A provider's GET handshake that proves we own the webhook URL (Meta)."""
-        adapter = self._directory.adapter(channel_id)
-        if adapter is None or adapter.config.provider != provider:
+        adapter = self._adapter(provider, channel_id)
+        if adapter is None:
             return _error(404, "unknown channel")
         if not isinstance(adapter, SubscriptionVerifier):
             return _error(405, "this provider does not verify webhooks with GET")

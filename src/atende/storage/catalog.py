@@ -42,10 +42,6 @@ def pets_of(session: Session, org_id: int, contact_id: int) -> list[Pet]:
     return list(session.scalars(stmt))
 
 
-def pet_by_id(session: Session, org_id: int, pet_id: int) -> Pet | None:
-    return session.scalar(select(Pet).where(Pet.organization_id == org_id, Pet.id == pet_id))
-
-
 def register_pet(
     session: Session, org_id: int, contact_id: int, name: str, species: str, breed: str
 ) -> Pet:
