@@ -111,6 +111,137 @@ def cmd_org_template(args: argparse.Namespace) -> None:
     print(f"template for {args.provider}: {template}")
 
 
+def _org(session: Session, slug: str) -> Any:
+    from atende.storage import orgs
+
+    org = orgs.org_by_slug(session, slug)
+    if org is None:
+        raise CliError(f"no organization {slug!r}")
+    return org
+
+
+def cmd_org_owner(args: argparse.Namespace) -> None:
+    """The owner's numbers: their messages go to the owner assistant, never the customer one."""
+    try:
+        add = [normalize_phone(p) for p in args.add or []]
+        remove = {normalize_phone(p) for p in args.remove or []}
+    except InvalidPhone as exc:
+        raise CliError(str(exc)) from exc
+    with _database(_settings()) as session:
+        org = _org(session, args.slug)
+        phones = [p for p in org.owner_phones or [] if p not in remove]
+        phones += [p for p in add if p not in phones]
+        org.owner_phones = phones
+    print("owner phones: " + (", ".join(phones) or "(none)"))
+
+
+def cmd_org_settings(args: argparse.Namespace) -> None:
+    """Per-organization choices that override the environment's defaults."""
+    changes: dict[str, Any] = {}
+    if args.brain:
+        changes["brain"] = args.brain
+    llm = {
+        k: v
+        for k, v in (
+            ("base_url", args.llm_base_url),
+            ("model", args.llm_model),
+            ("api_key", args.llm_api_key),
+            ("fast_path", args.fast_path),
+        )
+        if v is not None
+    }
+    if args.summary_time is not None:
+        try:
+            hour, minute = (int(x) for x in args.summary_time.split(":"))
+            assert 0 <= hour < 24 and 0 <= minute < 60
+        except (ValueError, AssertionError) as exc:
+            raise CliError("--summary-time takes HH:MM, e.g. 19:00") from exc
+        changes["summary_time"] = f"{hour:02d}:{minute:02d}"
+    for key in ("summary", "reminders"):
+        value = getattr(args, key)
+        if value is not None:
+            changes[key] = value == "on"
+    if args.reminder_hours is not None:
+        if not 1 <= args.reminder_hours <= 168:
+            raise CliError("--reminder-hours must be between 1 and 168")
+        changes["reminder_hours"] = args.reminder_hours
+    with _database(_settings()) as session:
+        org = _org(session, args.slug)
+        settings = dict(org.settings or {})
+        settings.update(changes)
+        if llm:
+            settings["llm"] = {**settings.get("llm", {}), **llm}
+        org.settings = settings
+    shown = {k: v for k, v in settings.items() if k not in ("templates", "llm")}
+    shown["llm"] = {k: ("***" if k == "api_key" else v) for k, v in settings.get("llm", {}).items()}
+    for key in sorted(shown):
+        print(f"{key}: {shown[key]}")
+
+
+def cmd_kb_add(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from atende.brain.documents import UnreadableDocument, read_document
+    from atende.storage import knowledge
+
+    paths = [Path(f) for f in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise CliError("no such file: " + ", ".join(missing))
+    read = []
+    for path in tqdm(paths, desc="reading", unit="file", file=sys.stderr):
+        try:
+            read.append(read_document(path))
+        except UnreadableDocument as exc:
+            raise CliError(str(exc)) from exc
+    with _database(_settings()) as session:
+        org = _org(session, args.slug)
+        for doc in read:
+            knowledge.replace_document(session, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
+    for doc in read:
+        print(f"added: {doc.name} ({doc.kind}, {len(doc.chunks)} passages)")
+
+
+def cmd_kb_list(args: argparse.Namespace) -> None:
+    from atende.storage import knowledge
+
+    with _database(_settings()) as session:
+        docs = knowledge.documents(session, _org(session, args.slug).id)
+    if not docs:
+        print("the knowledge base is empty: atende kb add SLUG FILE...")
+    for d in docs:
+        print(f"{d.name}\t{d.kind}\t{d.chunks} passages\t{d.chars} chars")
+
+
+def cmd_kb_remove(args: argparse.Namespace) -> None:
+    from atende.storage import knowledge
+
+    with _database(_settings()) as session:
+        org = _org(session, args.slug)
+        gone = [n for n in args.names if knowledge.remove_document(session, org.id, n)]
+    unknown = sorted(set(args.names) - set(gone))
+    for name in gone:
+        print(f"removed: {name}")
+    if unknown:
+        raise CliError("not in the knowledge base: " + ", ".join(unknown))
+
+
+def cmd_kb_search(args: argparse.Namespace) -> None:
+    from atende.brain.retrieval import KnowledgeSearch
+
+    with _database(_settings()) as session:
+        hits = KnowledgeSearch().search(session, _org(session, args.slug).id, args.query, k=3)
+    if not hits:
+        print("no passage matches")
+    for hit in hits:
+        where = f"{hit.passage.source}" + (
+            f" › {hit.passage.heading}" if hit.passage.heading else ""
+        )
+        print(f"[{hit.score:.2f}] {where}\n{hit.passage.text}\n")
+
+
 def _twilio_credentials(args: argparse.Namespace) -> tuple[str, dict[str, str]]:
     if not args.account_sid.startswith("AC") or not args.auth_token:
         raise CliError("--account-sid must start with AC and --auth-token must not be empty")
@@ -401,6 +532,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", default="pt_BR", help="Meta: template language code")
     p.add_argument("--content-sid", help="Twilio: Content API template HX... (variable 1)")
     p.set_defaults(func=cmd_org_template)
+    p = org.add_parser("owner", help="the owner's numbers (they get the owner assistant)")
+    p.add_argument("slug")
+    p.add_argument("--add", action="append", metavar="PHONE", help="repeatable")
+    p.add_argument("--remove", action="append", metavar="PHONE", help="repeatable")
+    p.set_defaults(func=cmd_org_owner)
+    p = org.add_parser("settings", help="brain, LLM, daily summary and reminders")
+    p.add_argument("slug")
+    p.add_argument("--brain", choices=["offline", "openai"])
+    p.add_argument("--llm-base-url")
+    p.add_argument("--llm-model")
+    p.add_argument("--llm-api-key")
+    p.add_argument("--fast-path", choices=["on", "off"])
+    p.add_argument("--summary-time", help="local HH:MM of the owner's daily summary (19:00)")
+    p.add_argument("--summary", choices=["on", "off"])
+    p.add_argument("--reminders", choices=["on", "off"])
+    p.add_argument("--reminder-hours", type=int, help="remind this long before (24)")
+    p.set_defaults(func=cmd_org_settings)
+
+    kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(
+        dest="kb_command", required=True
+    )
+    p = kb.add_parser("add", help="add documents (.md .txt .html .pdf); same name replaces")
+    p.add_argument("slug")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_kb_add)
+    p = kb.add_parser("list", help="documents and their passages")
+    p.add_argument("slug")
+    p.set_defaults(func=cmd_kb_list)
+    p = kb.add_parser("remove", help="remove documents by name")
+    p.add_argument("slug")
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.set_defaults(func=cmd_kb_remove)
+    p = kb.add_parser("search", help="the passages a question finds")
+    p.add_argument("slug")
+    p.add_argument("query")
+    p.set_defaults(func=cmd_kb_search)
 
     channel = sub.add_parser("channel", help="channels").add_subparsers(
         dest="channel_command", required=True
@@ -455,7 +622,7 @@ def _reorder_channel_add(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = _reorder_channel_add(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(args_list)
-    for chatty in ("huey", "alembic"):  # one line per job / migration step is noise
+    for chatty in ("huey", "alembic", "bm25s"):  # one line per job / migration step is noise
         logging.getLogger(chatty).setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("")
     llm_model: str = ""
     llm_fast_path: Literal["on", "off"] = "on"
+    llm_timeout_seconds: float = Field(20.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0)
+    llm_max_steps: int = Field(6, ge=1)
+    llm_history_messages: int = Field(10, ge=0)
+    llm_context_tokens: int = Field(3000, ge=200)
+    llm_price_input_per_mtok: float = Field(0.0, ge=0)
+    llm_price_output_per_mtok: float = Field(0.0, ge=0)
+    periodic_interval_seconds: float = Field(60.0, gt=0)
+    campaign_per_minute: float = Field(20.0, gt=0)
     transcriber: Literal["none", "openai", "whisper"] = "none"
     transcribe_base_url: str = "https://api.openai.com/v1"
     transcribe_api_key: SecretStr = SecretStr("")

@@ -18,8 +18,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende import __version__
-from atende.brain.base import Brain
+from atende.brain.agent import AgentSettings, LlmBrain
+from atende.brain.llm import LlmClients, LlmConfig
 from atende.brain.offline import OfflineBrain
+from atende.brain.owner import OwnerAssistant
+from atende.brain.prompt import ContextLimits
+from atende.brain.retrieval import KnowledgeSearch
+from atende.brain.selector import BrainSelector
 from atende.brain.speech import build_transcriber
 from atende.channels.registry import ChannelEnv
 from atende.config import Settings
@@ -34,13 +39,33 @@ from atende.storage.db import make_engine, make_sessionmaker, transaction
 log = logging.getLogger(__name__)
 
 
-def choose_brain(settings: Settings) -> Brain:
-    if settings.brain != "offline":
-        log.warning(
-            "ATENDE_BRAIN=%s is not available in this version; the offline brain answers",
-            settings.brain,
-        )
-    return OfflineBrain()
+def choose_brain(settings: Settings, clients: LlmClients) -> BrainSelector:
+    """Every brain, chosen per turn: owner or customer, offline or LLM (per organization)."""
+    knowledge = KnowledgeSearch()
+    offline = OfflineBrain(knowledge)
+    llm = LlmBrain(
+        offline,
+        clients,
+        knowledge,
+        AgentSettings(
+            LlmConfig(
+                base_url=settings.llm_base_url,
+                api_key=settings.llm_api_key.get_secret_value(),
+                model=settings.llm_model,
+                timeout_seconds=settings.llm_timeout_seconds,
+                max_retries=settings.llm_max_retries,
+                price_input_per_mtok=settings.llm_price_input_per_mtok,
+                price_output_per_mtok=settings.llm_price_output_per_mtok,
+            ),
+            fast_path=settings.llm_fast_path == "on",
+            max_steps=settings.llm_max_steps,
+            limits=ContextLimits(settings.llm_history_messages, settings.llm_context_tokens),
+        ),
+    )
+    if settings.brain == "openai" and not settings.llm_model:
+        log.warning("ATENDE_BRAIN=openai needs ATENDE_LLM_MODEL; the offline brain answers")
+    owner = OwnerAssistant(settings.campaign_per_minute)
+    return BrainSelector(offline, owner, llm, settings.brain)
 
 
 @dataclass
@@ -52,9 +77,11 @@ class Runtime:
     pipeline: Pipeline
     queue: JobQueue
     ingest_executor: ThreadPoolExecutor
+    llm_clients: LlmClients
     _consumer: Consumer | None = field(default=None, repr=False)
     _ticker: Ticker | None = field(default=None, repr=False)
     _last_connection_check: float = field(default=0.0, repr=False)
+    _last_periodic: float = field(default=0.0, repr=False)
 
     def start_worker(self, embedded: bool) -> Consumer:
         """Start consuming jobs plus the sweeper/heartbeat ticker in this process."""
@@ -75,6 +102,9 @@ class Runtime:
         if now - self._last_connection_check >= self.settings.connection_check_seconds:
             self._last_connection_check = now
             self.pipeline.connections.check_all()
+        if now - self._last_periodic >= self.settings.periodic_interval_seconds:
+            self._last_periodic = now
+            self.pipeline.periodic.run()
 
     def stop_worker(self) -> None:
         if self._ticker is not None:
@@ -93,6 +123,7 @@ class Runtime:
         self.ingest_executor.shutdown(wait=True)
         self.pipeline.ingestor.writer.close()
         self.http.close()
+        self.llm_clients.close()
         self.engine.dispose()
 
 
@@ -126,11 +157,12 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         if settings.transcriber == "openai"
         else settings.whisper_model,
     )
+    llm_clients = LlmClients()
     pipeline = Pipeline(
         sessions,
         pipeline_settings,
         env,
-        choose_brain(settings),
+        choose_brain(settings, llm_clients),
         transcriber,
         settings.audio_max_bytes,
         Path(settings.media_tmp_dir) if settings.media_tmp_dir else None,
@@ -145,7 +177,9 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         settings.audio_max_seconds,
     )
     queue = JobQueue(huey_from_url(settings.effective_queue_url), pipeline)
-    return Runtime(settings, engine, sessions, http, pipeline, queue, _ingest_executor(engine))
+    return Runtime(
+        settings, engine, sessions, http, pipeline, queue, _ingest_executor(engine), llm_clients
+    )
 
 
 def _ingest_executor(engine: Engine) -> ThreadPoolExecutor:

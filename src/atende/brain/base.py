@@ -16,6 +16,7 @@ class OrgProfile:
     timezone: str
     locale: str
     settings: dict[str, Any] = field(default_factory=dict)
+    owner_phones: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,9 @@ class Turn:
     burst: list[BurstMessage]
     state: dict[str, Any]
     now: datetime
+    first_message_id: int = 0  # history is what came before this message
+    owner: bool = False  # the business's owner is writing, not a customer
+    prepared: Any = None  # what ``Brain.prepare`` found, outside the write transaction
 
 
 @dataclass(slots=True)
@@ -49,10 +53,18 @@ class Reply:
     intent: str = ""
     handoff: bool = False
     choices: dict[str, Any] | None = None
+    brain: str = ""
+    llm_calls: list[Any] = field(default_factory=list)  # CallRecords, logged with the reply
+    sends: list[tuple[int, float]] = field(default_factory=list)  # other messages to send
 
 
 class Brain(Protocol):
     name: str
+
+    def prepare(self, session: Session, turn: Turn) -> Any:
+        """Slow thinking (a model call) done before the write transaction opens, on a
+        read-only session, so no lock is held while a model thinks. The result reaches
+        ``respond`` as ``turn.prepared``."""
 
     def respond(self, session: Session, turn: Turn) -> Reply:
         """Answer the burst. Writes (bookings, pets) go through ``session``, which the

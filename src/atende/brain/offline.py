@@ -16,6 +16,7 @@ from atende.brain.base import Reply, Turn
 from atende.brain.context import DialogueContext
 from atende.brain.intents import find_service, intents_of, main_intent
 from atende.brain.ptdates import extract_when
+from atende.brain.retrieval import Hit, KnowledgeSearch
 from atende.storage import bookings as booking_repo
 
 ASK_TO_WRITE = (
@@ -32,7 +33,16 @@ FLOWS_BOOKING = ("booking", "reschedule")
 
 
 class OfflineBrain:
+    """``knowledge`` answers questions none of the intents cover from the business's
+    own documents (FAQ); without it those get the honest fallback."""
+
     name = "offline"
+
+    def __init__(self, knowledge: KnowledgeSearch | None = None) -> None:
+        self._knowledge = knowledge
+
+    def prepare(self, session: Session, turn: Turn) -> None:
+        """Nothing to do before the write transaction: the offline brain is instant."""
 
     def respond(self, session: Session, turn: Turn) -> Reply:
         texts = [m.text.strip() for m in turn.burst if m.text.strip()]
@@ -49,11 +59,39 @@ class OfflineBrain:
         if flow and not _leaves_flow(ctx, intent, text):
             texts_out = _continue(ctx, state, text, intent)
             return Reply(texts_out, state, f"{flow}:continue", choices=_choices(state, texts_out))
-        texts_out = _route(ctx, state, intent, text)
+        hit = self.faq(session, turn.org.id, text) if _may_be_faq(ctx, intent, text) else None
+        if hit is not None:
+            texts_out = [faq_answer(hit)]
+            intent = "faq"
+        else:
+            texts_out = _route(ctx, state, intent, text)
         greeting = _greeting_prefix(turn, texts)
         if greeting and texts_out:
             texts_out[0] = greeting + texts_out[0]
         return Reply(texts_out, state, intent or "fallback", choices=_choices(state, texts_out))
+
+    def faq(self, session: Session, org_id: int, text: str) -> Hit | None:
+        if self._knowledge is None:
+            return None
+        hits = self._knowledge.search(session, org_id, text, k=1)
+        return hits[0] if hits and hits[0].confident else None
+
+
+def _may_be_faq(ctx: DialogueContext, intent: str | None, text: str) -> bool:
+    """Questions no intent covers, and price/service questions about something that is not
+    one of the services ('quanto custa o táxi dog?'), are looked up in the documents."""
+    if ctx.turn.state.get("flow"):
+        return False
+    if intent in (None, "greeting"):
+        return True
+    return intent in ("prices", "services") and find_service(text, ctx.services) is None
+
+
+def faq_answer(hit: Hit) -> str:
+    text = hit.passage.text.strip()
+    if len(text) > 600:
+        text = text[:600].rsplit(" ", 1)[0] + "…"
+    return f"{text}\n\nPosso ajudar em mais alguma coisa? 🙂"
 
 
 def _choices(st: dict[str, Any], texts: list[str]) -> dict[str, Any] | None:

@@ -22,7 +22,15 @@ from atende.pipeline.router import Route, route_for
 from atende.pipeline.voice import VoiceNotes, VoiceReplies
 from atende.storage import conversations, messages, orgs
 from atende.storage.db import transaction
-from atende.storage.models import Alert, BrainLog, Contact, Conversation, Message, Organization
+from atende.storage.models import (
+    Alert,
+    BrainLog,
+    Contact,
+    Conversation,
+    LlmCall,
+    Message,
+    Organization,
+)
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -35,6 +43,16 @@ SORRY = (
 
 class LostClaim(Exception):
     """Our lease expired and another worker took the conversation: discard our answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    turn: Turn
+    upto: int
+
+    @property
+    def owner(self) -> bool:
+        return self.turn.owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +131,25 @@ class Flusher:
         self._scheduler.schedule_flush(conversation_id, version, delay)
 
     def _answer(self, conversation_id: int, token: str) -> FlushResult:
+        turn = self._prepare(conversation_id)
         with transaction(self._sessions) as session:
             conv = session.get(Conversation, conversation_id, populate_existing=True)
             assert conv is not None
             upto, after = conv.buffer_version, conv.answered_version
+            if turn is not None:
+                upto = turn.upto  # answer what was thought about; later messages come next
             org = orgs.org_by_id(session, conv.organization_id)
             contact = session.get(Contact, conv.contact_id)
             assert org is not None and contact is not None
             burst = messages.burst(session, conversation_id, after, upto)
             route = route_for(org, contact, conv, utcnow())
             metrics.FLUSHES.labels(route.value).inc()
-            reply = (
-                None if route is Route.SILENT else self._think(session, org, contact, conv, burst)
-            )
+            reply = None
+            if route is not Route.SILENT:
+                fresh = self._turn(org, contact, conv, burst, upto, route)
+                if turn is not None and turn.owner == fresh.owner:
+                    fresh.prepared = turn.turn.prepared
+                reply = self._think(session, org, conv, fresh)
             reply_ids: list[int] = []
             texts = reply.texts if reply else []
             for index, text in enumerate(texts):
@@ -156,13 +180,70 @@ class Flusher:
                     reply_ids.append(voice_id)
             if reply_ids:
                 conv.last_message_at = utcnow()
-            new_state = "human" if reply and reply.handoff else None
+            new_state = "human" if reply and reply.handoff and route is Route.CLIENT else None
             state = reply.state if reply else None
             if not conversations.finish_claim(
                 session, conversation_id, token, upto, state, new_state
             ):
                 raise LostClaim
+        for message_id, delay in reply.sends if reply else []:
+            self._scheduler.schedule_send(message_id, delay)
         return FlushResult(upto, reply_ids)
+
+    def _prepare(self, conversation_id: int) -> _Prepared | None:
+        """Let the brain think (call a model) on a read-only session, before the write
+        transaction, so that no database lock is held while it waits."""
+        with self._sessions() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                return None
+            org = orgs.org_by_id(session, conv.organization_id)
+            contact = session.get(Contact, conv.contact_id)
+            if org is None or contact is None:
+                return None
+            upto = conv.buffer_version
+            burst = messages.burst(session, conversation_id, conv.answered_version, upto)
+            route = route_for(org, contact, conv, utcnow())
+            if route is Route.SILENT:
+                return None
+            turn = self._turn(org, contact, conv, burst, upto, route)
+            try:
+                turn.prepared = self._brain.prepare(session, turn)
+            except Exception:
+                log.exception("brain preparation failed on conversation %s", conversation_id)
+                turn.prepared = None
+            finally:
+                session.rollback()
+            return _Prepared(turn, upto)
+
+    @staticmethod
+    def _turn(
+        org: Organization,
+        contact: Contact,
+        conv: Conversation,
+        burst: list[Message],
+        upto: int,
+        route: Route,
+    ) -> Turn:
+        return Turn(
+            org=OrgProfile(
+                org.id,
+                org.name,
+                org.timezone,
+                org.locale,
+                dict(org.settings or {}),
+                list(org.owner_phones or []),
+            ),
+            conversation_id=conv.id,
+            contact_id=contact.id,
+            contact_phone=contact.phone,
+            contact_name=contact.name,
+            burst=[BurstMessage(m.kind, m.transcript or m.body) for m in burst],
+            state=dict(conv.dialogue_state or {}),
+            now=utcnow(),
+            first_message_id=min((m.id for m in burst), default=0),
+            owner=route is Route.OWNER,
+        )
 
     def _wants_voice(self, org: Organization, burst: list[Message]) -> bool:
         """The customer spoke (a transcribed voice note) and the business answers by voice."""
@@ -173,24 +254,7 @@ class Flusher:
             and self._voice_replies.enabled(dict(org.settings or {}))
         )
 
-    def _think(
-        self,
-        session: Session,
-        org: Organization,
-        contact: Contact,
-        conv: Conversation,
-        burst: list[Message],
-    ) -> Reply:
-        turn = Turn(
-            org=OrgProfile(org.id, org.name, org.timezone, org.locale, dict(org.settings)),
-            conversation_id=conv.id,
-            contact_id=contact.id,
-            contact_phone=contact.phone,
-            contact_name=contact.name,
-            burst=[BurstMessage(m.kind, m.transcript or m.body) for m in burst],
-            state=dict(conv.dialogue_state or {}),
-            now=utcnow(),
-        )
+    def _think(self, session: Session, org: Organization, conv: Conversation, turn: Turn) -> Reply:
         started = time.monotonic()
         try:
             with session.begin_nested():
@@ -205,15 +269,34 @@ class Flusher:
                 )
             )
             reply = Reply([SORRY], {}, "error", handoff=True)
+        calls = list(reply.llm_calls)
         session.add(
             BrainLog(
                 organization_id=org.id,
                 conversation_id=conv.id,
-                brain=self._brain.name,
+                brain=reply.brain or self._brain.name,
                 intent=reply.intent,
                 input_text="\n".join(m.text for m in turn.burst)[:4000],
                 output_text="\n".join(reply.texts)[:4000],
-                latency_ms=int((time.monotonic() - started) * 1000),
+                latency_ms=int((time.monotonic() - started) * 1000)
+                + sum(c.latency_ms for c in calls),
+                prompt_tokens=sum(c.prompt_tokens for c in calls),
+                completion_tokens=sum(c.completion_tokens for c in calls),
             )
+        )
+        session.add_all(
+            LlmCall(
+                organization_id=org.id,
+                conversation_id=conv.id,
+                model=c.model,
+                purpose="owner" if turn.owner else "client",
+                prompt_tokens=c.prompt_tokens,
+                completion_tokens=c.completion_tokens,
+                latency_ms=c.latency_ms,
+                cost_usd=c.cost_usd,
+                outcome=c.outcome,
+                error=c.error,
+            )
+            for c in calls
         )
         return reply

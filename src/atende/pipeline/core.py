@@ -17,6 +17,7 @@ from atende.pipeline.dispatcher import Dispatcher
 from atende.pipeline.echoes import EchoHandler
 from atende.pipeline.ingest import Ingestor
 from atende.pipeline.operations import Operations
+from atende.pipeline.periodic import PeriodicJobs
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.sweeper import SweepResult, sweep
 from atende.pipeline.voice import VoiceNotes, VoiceReplies
@@ -82,6 +83,7 @@ class Pipeline:
             sessions, self.directory, settings, self.scheduler, self.voice_replies
         )
         self.operations = Operations(sessions, self.scheduler)
+        self.periodic = PeriodicJobs(sessions, self.scheduler)
 
     def bind(self, scheduler: Scheduler) -> None:
         self.scheduler.target = scheduler

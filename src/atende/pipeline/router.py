@@ -1,4 +1,5 @@
-"""Who answers a burst: the customer agent, or nobody because a person took over."""
+"""Who answers a burst: the owner assistant, the customer agent, or nobody because a
+person took over."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from atende.storage.models import Contact, Conversation, Organization
 
 class Route(StrEnum):
     CLIENT = "client"
+    OWNER = "owner"
     SILENT = "silent"
 
 
 def route_for(org: Organization, contact: Contact, conv: Conversation, now: datetime) -> Route:
-    """A takeover from the phone ends by itself after its quiet period; one from the
+    """The owner's numbers always reach the owner assistant, never the customer agent.
+    A takeover from the phone ends by itself after its quiet period; one from the
     dashboard or the API lasts until released."""
+    if contact.phone in (org.owner_phones or []):
+        return Route.OWNER
     if conv.state != ConversationState.HUMAN:
         return Route.CLIENT
     if conv.human_until is not None and conv.human_until <= now:

@@ -109,3 +109,30 @@ def list_bookings(session: Session, org_id: int) -> list[tuple[Booking, str, str
         .order_by(Booking.starts_at.desc())
     )
     return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+
+
+def due_reminders(
+    session: Session, org_id: int, now: datetime, hours: float
+) -> list[tuple[Booking, str | None, str | None, str]]:
+    """Booked appointments starting within ``hours`` that were booked before that window
+    opened (someone who booked an hour ago needs no reminder), with contact name, pet
+    name and service name."""
+    window = timedelta(hours=hours)
+    stmt = (
+        select(Booking, Contact.name, Pet.name, Service.name)
+        .join(Contact, Contact.id == Booking.contact_id)
+        .join(Service, Service.id == Booking.service_id)
+        .outerjoin(Pet, Pet.id == Booking.pet_id)
+        .where(
+            Booking.organization_id == org_id,
+            Booking.status == BookingStatus.BOOKED,
+            Booking.starts_at > now,
+            Booking.starts_at <= now + window,
+        )
+        .order_by(Booking.starts_at)
+    )
+    return [
+        (b, contact, pet, service)
+        for b, contact, pet, service in session.execute(stmt)
+        if b.created_at <= b.starts_at - window
+    ]

@@ -6,7 +6,7 @@ lease); the claim is a compare-and-set, so a send job that runs twice sends once
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
@@ -28,8 +28,10 @@ def add_outbound(
     author: str = "bot",
     choices: dict[str, Any] | None = None,
     kind: str = "text",
+    not_before: datetime | None = None,
 ) -> int | None:
-    """Queue a reply; None when a reply with this idempotency key already exists."""
+    """Queue a reply; None when a reply with this idempotency key already exists.
+    ``not_before`` holds it back (rate-limited campaigns)."""
     now = utcnow()
     return insert_ignore(
         session,
@@ -46,6 +48,7 @@ def add_outbound(
             "attempts": 0,
             "idempotency_key": idempotency_key,
             "choices": choices,
+            "next_attempt_at": not_before,
             "created_at": now,
             "updated_at": now,
         },
@@ -296,3 +299,18 @@ def count_by_status(session: Session, org_id: int | None = None) -> dict[str, in
     if org_id is not None:
         stmt = stmt.where(Message.organization_id == org_id)
     return {s: int(n) for s, n in session.execute(stmt.group_by(Message.status))}
+
+
+def before(session: Session, conversation_id: int, before_id: int, limit: int) -> list[Message]:
+    """Up to ``limit`` text messages (both ways) older than ``before_id``, oldest first."""
+    stmt = (
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.id < before_id,
+            Message.kind.in_(("text", "audio")),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(session.scalars(stmt))))

@@ -10,7 +10,11 @@ from sqlalchemy.orm import Session
 
 
 def insert_ignore(
-    session: Session, table: Table, values: dict[str, Any], conflict: list[str]
+    session: Session,
+    table: Table,
+    values: dict[str, Any],
+    conflict: list[str],
+    returning: str = "id",
 ) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None when it existed."""
     dialect = session.get_bind().dialect.name
@@ -19,7 +23,7 @@ def insert_ignore(
         module.insert(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=conflict)
-        .returning(table.c.id)
+        .returning(table.c[returning])
     )
     row = session.execute(stmt).first()
     return None if row is None else int(row[0])

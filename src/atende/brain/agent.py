@@ -1,0 +1,175 @@
+"""The LLM customer agent: cheap paths first, a bounded multi-step tool loop, and the
+offline brain whenever the model fails — the customer is never left without a reply.
+
+Order of a turn:
+1. A pending proposal answered with a plain "sim"/"não" is settled by the tool layer
+   (``proposals``), no model needed.
+2. Fast path (``fast_path``): what the offline brain answers confidently — hours, prices,
+   greetings, thanks, handoff, FAQ passages — skips the model.
+3. Otherwise the model runs, in ``prepare``, outside the write transaction: it may call
+   several tools and read their results, up to ``max_steps`` rounds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from atende.brain.base import Reply, Turn
+from atende.brain.context import DialogueContext
+from atende.brain.llm import CallRecord, LlmClients, LlmConfig, LlmError
+from atende.brain.offline import HANDOFF, OfflineBrain
+from atende.brain.prompt import ContextLimits, build_messages
+from atende.brain.proposals import answer_to_proposal, commit
+from atende.brain.retrieval import KnowledgeSearch
+from atende.brain.tools import ToolBox
+
+log = logging.getLogger(__name__)
+
+FAST_INTENTS = frozenset({"hours", "prices", "services", "greeting", "thanks", "handoff", "faq"})
+DECLINED = "Tudo bem, não fiz nenhuma alteração 🙂 Posso ajudar com outra coisa?"
+OFFLINE_KEYS = ("flow", "awaiting", "offered")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    llm: LlmConfig
+    fast_path: bool = True
+    max_steps: int = 6
+    limits: ContextLimits = field(default_factory=ContextLimits)
+
+
+@dataclass(slots=True)
+class Plan:
+    """What ``prepare`` decided: ``route`` is confirm | decline | offline | llm."""
+
+    route: str
+    texts: list[str] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    handoff: bool = False
+    calls: list[CallRecord] = field(default_factory=list)
+
+
+class LlmBrain:
+    name = "openai"
+
+    def __init__(
+        self,
+        offline: OfflineBrain,
+        clients: LlmClients,
+        knowledge: KnowledgeSearch | None,
+        settings: AgentSettings,
+    ) -> None:
+        self._offline = offline
+        self._clients = clients
+        self._knowledge = knowledge
+        self.settings = settings
+
+    def prepare(self, session: Session, turn: Turn) -> Plan:
+        settings = self.settings_for(turn)
+        ctx = DialogueContext(session, turn)
+        texts = [m.text for m in turn.burst]
+        pending = turn.state.get("pending")
+        if pending:
+            answer = answer_to_proposal(texts, ctx.today)
+            if answer == "yes":
+                return Plan("confirm")
+            if answer == "no":
+                return Plan("decline")
+        if settings.fast_path and not pending and self._offline_is_confident(session, turn):
+            return Plan("offline")
+        return self._think(ctx, settings)
+
+    def respond(self, session: Session, turn: Turn) -> Reply:
+        plan = turn.prepared if isinstance(turn.prepared, Plan) else self.prepare(session, turn)
+        state = dict(turn.state)
+        if plan.route == "confirm":
+            proposal = state.pop("pending")
+            text = commit(DialogueContext(session, turn), proposal)
+            return self._reply([text], state, "confirmed", plan)
+        if plan.route == "decline":
+            state.pop("pending", None)
+            return self._reply([DECLINED], state, "declined", plan)
+        if plan.route == "llm":
+            return self._reply(plan.texts, plan.state, "llm", plan, plan.handoff)
+        reply = self._offline.respond(session, turn)
+        reply.brain = "offline" if not plan.calls else "offline-fallback"
+        reply.llm_calls = plan.calls
+        return reply
+
+    def settings_for(self, turn: Turn) -> AgentSettings:
+        """The environment's LLM settings, overridden by the organization's own."""
+        own = turn.org.settings.get("llm") or {}
+        base = self.settings
+        llm = LlmConfig(
+            base_url=own.get("base_url") or base.llm.base_url,
+            api_key=own.get("api_key") or base.llm.api_key,
+            model=own.get("model") or base.llm.model,
+            timeout_seconds=base.llm.timeout_seconds,
+            max_retries=base.llm.max_retries,
+            price_input_per_mtok=base.llm.price_input_per_mtok,
+            price_output_per_mtok=base.llm.price_output_per_mtok,
+        )
+        fast = own.get("fast_path")
+        fast_path = base.fast_path if fast is None else fast in (True, "on")
+        return AgentSettings(llm, fast_path, base.max_steps, base.limits)
+
+    def _offline_is_confident(self, session: Session, turn: Turn) -> bool:
+        """Ask the offline brain in a savepoint that is rolled back: would it know?"""
+        if turn.state.get("flow"):
+            return True  # an offline flow (started while the model was down) finishes offline
+        savepoint = session.begin_nested()
+        try:
+            probe = self._offline.respond(session, turn)
+        finally:
+            savepoint.rollback()
+        return probe.intent in FAST_INTENTS
+
+    def _think(self, ctx: DialogueContext, settings: AgentSettings) -> Plan:
+        client = self._clients.get(settings.llm)
+        state = {k: v for k, v in ctx.turn.state.items() if k not in OFFLINE_KEYS}
+        tools = ToolBox(ctx, self._knowledge, state)
+        specs = tools.specs()
+        messages = build_messages(ctx, settings.limits)
+        calls: list[CallRecord] = []
+        for _ in range(settings.max_steps):
+            try:
+                completion = client.complete(messages, specs)
+            except LlmError as exc:
+                calls.append(exc.record)
+                log.warning(
+                    "LLM failed for conversation %s (%s); the offline brain answers",
+                    ctx.turn.conversation_id,
+                    exc,
+                )
+                return Plan("offline", calls=calls)
+            calls.append(completion.record)
+            if not completion.tool_calls:
+                text = completion.content.strip()
+                if tools.handoff and not text:
+                    text = HANDOFF
+                return Plan("llm", [text], state, tools.handoff, calls)
+            messages.append(completion.as_message())
+            for call in completion.tool_calls:
+                result = tools.run(call.name, call.arguments)
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call.id,
+                        "content": json.dumps(result, ensure_ascii=False, default=str),
+                    }
+                )
+        log.warning("LLM used all %s steps without answering", settings.max_steps)
+        return Plan("offline", calls=calls)
+
+    @staticmethod
+    def _reply(
+        texts: list[str], state: dict[str, Any], intent: str, plan: Plan, handoff: bool = False
+    ) -> Reply:
+        return Reply(
+            texts, state, intent, handoff=handoff, brain="openai", llm_calls=list(plan.calls)
+        )

@@ -1,0 +1,150 @@
+"""The context builder: what the model reads for one turn, within a token budget.
+
+Profile, hours, services, the contact with pets and bookings (last 30 days and
+upcoming), a pending proposal, the last N messages and the burst. When the budget is
+short, the oldest turns are folded into a one-paragraph summary instead of vanishing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from atende.brain import replies as say
+from atende.brain.context import DialogueContext
+from atende.brain.manage_flow import describe
+from atende.domain.states import BookingStatus
+from atende.storage import messages as message_repo
+from atende.storage.models import Booking, Message
+
+SUMMARY_SCAN = 40  # how many older messages the summary looks at
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters per token for Portuguese and English: close enough for budgets."""
+    return len(text) // 4 + 1
+
+
+@dataclass(frozen=True, slots=True)
+class ContextLimits:
+    history_messages: int = 10
+    token_budget: int = 3000
+
+
+def build_messages(ctx: DialogueContext, limits: ContextLimits) -> list[dict[str, Any]]:
+    system = _system(ctx)
+    burst = "\n".join(m.text for m in ctx.turn.burst if m.text.strip()) or "(mídia sem texto)"
+    older, recent = _history(ctx, limits.history_messages)
+    used = estimate_tokens(system) + estimate_tokens(burst)
+    kept: list[Message] = []
+    for message in reversed(recent):
+        cost = estimate_tokens(message.transcript or message.body) + 4
+        if used + cost > limits.token_budget:
+            break
+        kept.insert(0, message)
+        used += cost
+    folded = older + recent[: len(recent) - len(kept)]
+    out: list[dict[str, Any]] = [{"role": "system", "content": system}]
+    if folded:
+        out.append({"role": "system", "content": _summary(folded)})
+    for message in kept:
+        role = "user" if message.direction == "in" else "assistant"
+        out.append({"role": role, "content": message.transcript or message.body})
+    out.append({"role": "user", "content": burst})
+    return out
+
+
+def full_history_tokens(ctx: DialogueContext) -> int:
+    """What the naive approach sends: every message of the conversation, every turn."""
+    rows = message_repo.before(ctx.session, ctx.turn.conversation_id, 2**62, 100_000)
+    burst = " ".join(m.text for m in ctx.turn.burst)
+    return (
+        estimate_tokens(_system(ctx))
+        + sum(estimate_tokens(m.transcript or m.body) + 4 for m in rows)
+        + estimate_tokens(burst)
+    )
+
+
+def _history(ctx: DialogueContext, limit: int) -> tuple[list[Message], list[Message]]:
+    first = ctx.turn.first_message_id or 2**62
+    rows = message_repo.before(ctx.session, ctx.turn.conversation_id, first, limit + SUMMARY_SCAN)
+    rows = [m for m in rows if (m.transcript or m.body).strip()]
+    cut = max(0, len(rows) - limit)
+    return rows[:cut], rows[cut:]
+
+
+def _summary(messages: list[Message]) -> str:
+    said = [
+        (m.transcript or m.body).replace("\n", " ")[:80] for m in messages if m.direction == "in"
+    ]
+    return (
+        f"Summary of {len(messages)} earlier messages of this chat (customer's words): "
+        + " | ".join(said[-12:])
+    )
+
+
+def _system(ctx: DialogueContext) -> str:
+    turn = ctx.turn
+    now = ctx.now
+    lines = [
+        f"You are the WhatsApp assistant of {turn.org.name}, a pet shop / vet clinic.",
+        f"Answer in {_language(turn.org.locale)}: warm, short, like a WhatsApp message, "
+        "at most a few lines, an emoji at most.",
+        "Use the tools for prices, free times, bookings, pets and the business's documents; "
+        "never invent prices, times, policies or bookings. Bookings, cancellations, "
+        "reschedules and pet registrations are only PROPOSED by the tools: ask the customer "
+        "to confirm; never say something is booked unless a tool said it was done.",
+        "If the customer asks for a person, or you cannot help, call handoff_to_human.",
+        f"Now: {say.WEEKDAY_NAMES[now.weekday()]}, {now:%Y-%m-%d %H:%M} ({turn.org.timezone}).",
+        f"Opening hours: {say.opening_hours_text(ctx.hours)}.",
+        "Services: "
+        + "; ".join(
+            f"{s.name} {say.money(s.price)} ({s.duration_minutes} min)" for s in ctx.services
+        ),
+        f"Customer: {turn.contact_name or 'name unknown'}, phone {turn.contact_phone}.",
+        "Pets: "
+        + (
+            "; ".join(f"{p.name} ({p.species}, {p.breed or 'SRD'})" for p in ctx.pets)
+            or "none registered"
+        ),
+    ]
+    upcoming, past = _bookings(ctx)
+    lines.append(
+        "Upcoming bookings: "
+        + ("; ".join(f"id {b.id}: {describe(ctx, b)}" for b in upcoming) or "none")
+    )
+    if past:
+        lines.append("Last 30 days: " + "; ".join(f"{describe(ctx, b)} [{b.status}]" for b in past))
+    pending = turn.state.get("pending")
+    if pending:
+        lines.append(
+            f"Waiting for the customer to confirm: {pending.get('summary')}. If they now want "
+            "something different, propose again with the tools."
+        )
+    return "\n".join(lines)
+
+
+def _bookings(ctx: DialogueContext) -> tuple[list[Booking], list[Booking]]:
+    now = ctx.turn.now
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.organization_id == ctx.turn.org.id,
+            Booking.contact_id == ctx.turn.contact_id,
+            Booking.starts_at >= now - timedelta(days=30),
+        )
+        .order_by(Booking.starts_at)
+    )
+    rows = list(ctx.session.scalars(stmt))
+    upcoming = [b for b in rows if b.starts_at > now and b.status == BookingStatus.BOOKED]
+    past = [b for b in rows if b.starts_at <= now][-10:]
+    return upcoming, past
+
+
+def _language(locale: str) -> str:
+    return {"pt-BR": "Brazilian Portuguese", "pt-PT": "European Portuguese", "es": "Spanish"}.get(
+        locale, f"the language of locale {locale}"
+    )

@@ -1,0 +1,176 @@
+"""Periodic jobs: the owner's daily summary and customers' booking reminders.
+
+Every worker's ticker calls ``run`` every minute or so. Each organization's summary is
+claimed for its local date in ``periodic_marks`` in the same transaction that queues
+the messages, and reminders carry an idempotency key per booking: with any number of
+workers, each is sent once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from atende.brain import insights
+from atende.brain import replies as say
+from atende.domain.phones import normalize_phone
+from atende.pipeline.ports import Scheduler
+from atende.storage import bookings, campaigns, conversations
+from atende.storage import messages as message_repo
+from atende.storage.db import transaction
+from atende.storage.models import Channel, Contact, Organization, PeriodicMark
+from atende.storage.portable import insert_ignore
+from atende.storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SUMMARY_TIME = "19:00"
+DEFAULT_REMINDER_HOURS = 24.0
+
+
+class PeriodicJobs:
+    def __init__(self, sessions: sessionmaker[Session], scheduler: Scheduler) -> None:
+        self._sessions = sessions
+        self._scheduler = scheduler
+
+    def run(self, now: datetime | None = None) -> int:
+        """Do what is due for every organization; returns how many messages were queued."""
+        now = now or utcnow()
+        with self._sessions() as session:
+            org_ids = list(session.scalars(select(Organization.id)))
+        queued = 0
+        for org_id in org_ids:
+            for job in (self.daily_summary, self.reminders):
+                try:
+                    sent = job(org_id, now)
+                except Exception:
+                    log.exception("periodic %s failed for organization %s", job.__name__, org_id)
+                    continue
+                for message_id in sent:
+                    self._scheduler.schedule_send(message_id, 0.0)
+                queued += len(sent)
+        return queued
+
+    def daily_summary(self, org_id: int, now: datetime) -> list[int]:
+        with transaction(self._sessions) as session:
+            org = session.get(Organization, org_id)
+            if org is None or not org.owner_phones:
+                return []
+            settings = dict(org.settings or {})
+            if settings.get("summary") is False:
+                return []
+            tz = ZoneInfo(org.timezone)
+            local = now.astimezone(tz)
+            hour, minute = (
+                int(x) for x in settings.get("summary_time", DEFAULT_SUMMARY_TIME).split(":")
+            )
+            if local.time() < time(hour, minute):
+                return []
+            if not _claim(session, org.id, "daily_summary", local.date().isoformat()):
+                return []
+            text = insights.daily_summary(
+                session, org.id, org.name, now, tz, list(org.owner_phones)
+            )
+            ids = []
+            for phone in org.owner_phones:
+                target = _owner_conversation(session, org, phone)
+                if target is None:
+                    log.warning("organization %s has no active channel for its summary", org.id)
+                    continue
+                conv_id, channel_id = target
+                key = f"summary:{org.id}:{local.date().isoformat()}:{phone}"
+                msg_id = message_repo.add_outbound(
+                    session, org.id, conv_id, channel_id, text, key, author="summary"
+                )
+                if msg_id is not None:
+                    ids.append(msg_id)
+            return ids
+
+    def reminders(self, org_id: int, now: datetime) -> list[int]:
+        with transaction(self._sessions) as session:
+            org = session.get(Organization, org_id)
+            if org is None:
+                return []
+            settings = dict(org.settings or {})
+            if settings.get("reminders") is False:
+                return []
+            hours = float(settings.get("reminder_hours", DEFAULT_REMINDER_HOURS))
+            tz = ZoneInfo(org.timezone)
+            due = bookings.due_reminders(session, org.id, now, hours)
+            if not due:
+                return []
+            reach = {
+                contact.id: (conv_id, channel_id)
+                for contact, conv_id, channel_id in campaigns.reachable(
+                    session, org.id, sorted({b.contact_id for b, *_ in due})
+                )
+            }
+            ids = []
+            for booking, name, pet, service in due:
+                target = reach.get(booking.contact_id)
+                if target is None:
+                    continue
+                local = booking.starts_at.astimezone(tz)
+                first = (name or "").split(" ")[0]
+                hello = f"Oi, {first}!" if first else "Oi!"
+                whose = f" do {pet}" if pet else ""
+                text = (
+                    f"{hello} Passando para lembrar: {service}{whose} "
+                    f"{say.day_label(local.date(), now.astimezone(tz).date())} às "
+                    f"{say.hhmm(local)} na {org.name} 🐾 Se precisar remarcar ou cancelar, "
+                    "é só responder aqui."
+                )
+                key = f"reminder:{booking.id}:{booking.starts_at.isoformat()}"
+                msg_id = message_repo.add_outbound(
+                    session, org.id, target[0], target[1], text, key, author="reminder"
+                )
+                if msg_id is not None:
+                    ids.append(msg_id)
+            return ids
+
+
+def _claim(session: Session, org_id: int, kind: str, key: str) -> bool:
+    """True for the one caller that marks (org, kind, key) first."""
+    return (
+        insert_ignore(
+            session,
+            PeriodicMark.__table__,  # type: ignore[arg-type]
+            {"organization_id": org_id, "kind": kind, "key": key, "created_at": utcnow()},
+            ["organization_id", "kind", "key"],
+            returning="organization_id",
+        )
+        is not None
+    )
+
+
+def _owner_conversation(session: Session, org: Organization, phone: str) -> tuple[int, str] | None:
+    """The owner's own chat: the latest one on an active channel, or a new one on the
+    business's first channel (a real provider before the simulator)."""
+    phone = normalize_phone(phone)
+    contact_id = conversations.find_contact(session, org.id, phone)
+    if contact_id is not None:
+        reach = campaigns.reachable(session, org.id, [contact_id])
+        if reach:
+            return reach[0][1], reach[0][2]
+    channels = list(
+        session.scalars(
+            select(Channel)
+            .where(Channel.organization_id == org.id, Channel.status == "active")
+            .order_by(Channel.created_at)
+        )
+    )
+    channels.sort(key=lambda c: c.provider == "simulator")
+    if not channels:
+        return None
+    if contact_id is None:
+        contact = Contact(organization_id=org.id, phone=phone, name=None)
+        session.add(contact)
+        session.flush()
+        contact_id = contact.id
+    return conversations.ensure_conversation(session, org.id, channels[0].id, contact_id), channels[
+        0
+    ].id

@@ -1,0 +1,112 @@
+"""The knowledge base's documents and passages, per organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from atende.storage.models import KnowledgeChunk, KnowledgeDocument
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    id: int
+    source: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    id: int
+    name: str
+    kind: str
+    chunks: int
+    chars: int
+
+
+def replace_document(
+    session: Session,
+    org_id: int,
+    name: str,
+    kind: str,
+    sha256: str,
+    chunks: list[tuple[str, str]],
+) -> int:
+    """Store a document's passages; a document of the same name is replaced, not doubled."""
+    remove_document(session, org_id, name)
+    doc = KnowledgeDocument(
+        organization_id=org_id,
+        name=name,
+        kind=kind,
+        sha256=sha256,
+        chars=sum(len(text) for _, text in chunks),
+    )
+    session.add(doc)
+    session.flush()
+    session.add_all(
+        KnowledgeChunk(
+            organization_id=org_id, document_id=doc.id, position=i, heading=heading, text=text
+        )
+        for i, (heading, text) in enumerate(chunks)
+    )
+    session.flush()
+    return doc.id
+
+
+def remove_document(session: Session, org_id: int, name: str) -> bool:
+    doc_id = session.scalar(
+        select(KnowledgeDocument.id).where(
+            KnowledgeDocument.organization_id == org_id, KnowledgeDocument.name == name
+        )
+    )
+    if doc_id is None:
+        return False
+    session.execute(
+        delete(KnowledgeChunk).where(
+            KnowledgeChunk.organization_id == org_id, KnowledgeChunk.document_id == doc_id
+        )
+    )
+    session.execute(delete(KnowledgeDocument).where(KnowledgeDocument.id == doc_id))
+    return True
+
+
+def documents(session: Session, org_id: int) -> list[DocumentInfo]:
+    counts = (
+        select(KnowledgeChunk.document_id, func.count().label("n"))
+        .where(KnowledgeChunk.organization_id == org_id)
+        .group_by(KnowledgeChunk.document_id)
+        .subquery()
+    )
+    stmt = (
+        select(KnowledgeDocument, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.document_id == KnowledgeDocument.id)
+        .where(KnowledgeDocument.organization_id == org_id)
+        .order_by(KnowledgeDocument.name)
+    )
+    return [
+        DocumentInfo(doc.id, doc.name, doc.kind, int(n), doc.chars)
+        for doc, n in session.execute(stmt)
+    ]
+
+
+def revision(session: Session, org_id: int) -> tuple[int, int]:
+    """Changes whenever a document is added or removed: (count, newest chunk id)."""
+    row = session.execute(
+        select(func.count(), func.coalesce(func.max(KnowledgeChunk.id), 0)).where(
+            KnowledgeChunk.organization_id == org_id
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def passages(session: Session, org_id: int) -> list[Passage]:
+    stmt = (
+        select(KnowledgeChunk, KnowledgeDocument.name)
+        .join(KnowledgeDocument, KnowledgeDocument.id == KnowledgeChunk.document_id)
+        .where(KnowledgeChunk.organization_id == org_id)
+        .order_by(KnowledgeChunk.id)
+    )
+    return [Passage(c.id, name, c.heading, c.text) for c, name in session.execute(stmt)]
