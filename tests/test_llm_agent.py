@@ -1,0 +1,302 @@
+"""The LLM customer agent against a local OpenAI-compatible server, through the real
+``openai`` package: tool loop, proposals, confirmation, failures and the offline fallback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from atende.runtime import Runtime, build_runtime
+from atende.storage.db import make_engine, make_sessionmaker, transaction
+from atende.storage.demo import create_demo
+from atende.storage.models import Booking, BrainLog, Conversation, LlmCall, Pet
+from tests.conftest import settings_for
+from tests.support.dialogue import TZ, Customer, next_weekday
+from tests.support.fake_llm import (
+    FakeLLM,
+    calls,
+    last_tool_results,
+    raw_tool,
+    start_fake_llm,
+    text,
+    tool,
+)
+
+SECRET = "sk-test-very-secret-key"
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLM]:
+    fake = start_fake_llm()
+    yield fake
+    fake.stop()
+
+
+def make_runtime(db_url: str, tmp_path: Path, llm: FakeLLM, **overrides: Any) -> Runtime:
+    engine = make_engine(db_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        create_demo(s)
+    engine.dispose()
+    values: dict[str, Any] = {
+        "buffer_seconds": 0,
+        "brain": "openai",
+        "llm_base_url": llm.url,
+        "llm_api_key": SECRET,
+        "llm_model": "test-model",
+        "llm_timeout_seconds": 0.5,
+        "llm_max_retries": 1,
+        "llm_fast_path": "off",
+        "llm_price_input_per_mtok": 0.15,
+        "llm_price_output_per_mtok": 0.60,
+    }
+    values.update(overrides)
+    return build_runtime(settings_for(db_url, tmp_path, **values))
+
+
+@pytest.fixture
+def runtime(sqlite_url: str, tmp_path: Path, llm: FakeLLM) -> Iterator[Runtime]:
+    rt = make_runtime(sqlite_url, tmp_path, llm)
+    yield rt
+    rt.close()
+
+
+def bookings(runtime: Runtime) -> list[Booking]:
+    with runtime.sessions() as s:
+        return list(s.scalars(select(Booking).order_by(Booking.id)))
+
+
+def state_of(customer: Customer) -> dict[str, Any]:
+    return dict(customer.conversation().dialogue_state or {})
+
+
+def test_multi_step_tool_conversation_books_only_after_the_customer_confirms(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    tuesday = next_weekday(1)
+    seen: dict[str, Any] = {}
+
+    def after_lookups(request: dict[str, Any]) -> dict[str, Any]:
+        services, slots = last_tool_results(request)
+        seen["services"] = [s["name"] for s in services["services"]]
+        seen["slots"] = slots["free_times"]
+        return calls(
+            tool(
+                "book_service",
+                service="Banho",
+                date=tuesday.isoformat(),
+                time="09:00",
+                pet_name="Thor",
+                species="cachorro",
+                breed="SRD",
+            )
+        )
+
+    def ask_confirmation(request: dict[str, Any]) -> dict[str, Any]:
+        [proposal] = last_tool_results(request)
+        seen["proposal"] = proposal
+        return text("Posso confirmar o banho do Thor na terça às 09:00? 🐶")
+
+    llm.play(
+        calls(
+            tool("list_services"),
+            tool("list_free_slots", service="Banho", date=tuesday.isoformat()),
+        ),
+        after_lookups,
+        ask_confirmation,
+    )
+    ana = Customer(runtime, "demo", "+5511999990001", "Ana")
+    answer = ana.say("oi! queria dar um banho no meu cachorro Thor terça de manhã cedo")
+    assert answer == "Posso confirmar o banho do Thor na terça às 09:00? 🐶"
+    assert "Banho" in seen["services"] and "09:00" in seen["slots"]
+    assert seen["proposal"]["status"].startswith("proposed")
+    assert len(llm.requests) == 3  # the model saw each tool result before going on
+    assert llm.requests[0]["tools"] and llm.headers[0]["authorization"] == f"Bearer {SECRET}"
+    assert bookings(runtime) == []  # proposed, not written
+    assert state_of(ana)["pending"]["action"] == "book"
+
+    done = ana.say("sim")
+    assert "Prontinho" in done and "09:00" in done
+    assert len(llm.requests) == 3  # a plain "sim" is settled without the model
+    [booking] = bookings(runtime)
+    assert booking.starts_at == datetime.combine(tuesday, time(9), tzinfo=TZ)
+    with runtime.sessions() as s:
+        pet = s.get(Pet, booking.pet_id)
+        assert pet is not None and (pet.name, pet.species) == ("Thor", "cachorro")
+    assert "pending" not in state_of(ana)
+
+
+def test_bad_tool_arguments_go_back_to_the_model_which_corrects_them(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    friday = next_weekday(4)
+    errors: list[str] = []
+
+    def correct(request: dict[str, Any]) -> dict[str, Any]:
+        [result] = last_tool_results(request)
+        errors.append(result["error"])
+        return calls(
+            tool(
+                "book_service",
+                service="banho e tosa",
+                date=friday.isoformat(),
+                time="14:00",
+                pet_name="Mel",
+                species="gato",
+            )
+        )
+
+    llm.play(
+        calls(
+            raw_tool("book_service", '{"service": "Banho e tosa", "date": "sexta", "time": "2pm"}')
+        ),
+        correct,
+        text("Fechado? Banho e tosa da Mel sexta às 14:00, R$ 110,00. Confirma?"),
+    )
+    mia = Customer(runtime, "demo", "+5511999990002", "Mia")
+    assert "Confirma" in mia.say("banho e tosa pra Mel sexta 14h")
+    assert "invalid arguments" in errors[0]
+    assert "date" in errors[0] and "pet_name" in errors[0]
+    pending = state_of(mia)["pending"]
+    assert pending["starts_at"] == datetime.combine(friday, time(14), tzinfo=TZ).isoformat()
+    assert pending["pet"] == {"name": "Mel", "species": "gato", "breed": "SRD"}
+    assert bookings(runtime) == []
+
+
+def test_a_proposal_is_never_committed_without_the_customers_yes(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    wednesday = next_weekday(2)
+    propose = calls(
+        tool(
+            "book_service",
+            service="Tosa",
+            date=wednesday.isoformat(),
+            time="10:00",
+            pet_name="Bob",
+            species="cachorro",
+        )
+    )
+    llm.play(
+        propose,
+        text("Posso confirmar a tosa do Bob quarta às 10:00?"),
+        # a later turn: the model claims success and even proposes again
+        propose,
+        text("Prontinho, agendado! ✅"),
+    )
+    leo = Customer(runtime, "demo", "+5511999990003", "Leo")
+    leo.say("tosa pro Bob quarta 10h")
+    assert leo.say("hmm vou ver com minha esposa e já te falo") == "Prontinho, agendado! ✅"
+    assert bookings(runtime) == []  # the model's words do not write anything
+    assert "Tudo bem" in leo.say("não, deixa pra lá")
+    assert "pending" not in state_of(leo)
+    assert bookings(runtime) == []
+    assert len(llm.requests) == 4  # "não" was settled by the tool layer
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [(500, "HTTP 500"), ("stall", "timeout"), ("garbage", None)],
+)
+def test_when_the_model_fails_the_offline_brain_answers(
+    runtime: Runtime, llm: FakeLLM, failure: Any, reason: str | None
+) -> None:
+    llm.stall_seconds = 1.5
+    llm.play(failure, failure)  # the first try and the one retry
+    bia = Customer(runtime, "demo", "+5511999990004", "Bia")
+    answer = bia.say("qual o horário de funcionamento de vocês?")
+    assert "segunda a sexta, das 08:00 às 18:00" in answer
+    with runtime.sessions() as s:
+        [call] = s.scalars(select(LlmCall)).all()
+        log = s.scalars(select(BrainLog)).one()
+    assert call.outcome == "error" and (reason is None or call.error == reason)
+    assert log.brain == "offline-fallback"
+
+
+def test_a_rate_limit_is_retried_and_the_model_answers(runtime: Runtime, llm: FakeLLM) -> None:
+    llm.play(429, text("Temos sim! Quer que eu veja um horário? 🙂"))
+    cris = Customer(runtime, "demo", "+5511999990005", "Cris")
+    assert cris.say("vcs atendem gato bravo?") == "Temos sim! Quer que eu veja um horário? 🙂"
+    assert len(llm.requests) == 2
+
+
+def test_fast_path_answers_confident_intents_without_the_model(
+    sqlite_url: str, tmp_path: Path, llm: FakeLLM
+) -> None:
+    rt = make_runtime(sqlite_url, tmp_path, llm, llm_fast_path="on")
+    try:
+        llm.play(text("Vou verificar com a equipe 🙂"))
+        dani = Customer(rt, "demo", "+5511999990006", "Dani")
+        assert "R$ 60,00" in dani.say("quanto custa o banho?")
+        assert "08:00" in dani.say("que horas vocês abrem?")
+        assert llm.requests == []
+        assert dani.say("meu cachorro tá se coçando muito, pode ser pulga?") == (
+            "Vou verificar com a equipe 🙂"
+        )
+        assert len(llm.requests) == 1
+    finally:
+        rt.close()
+
+
+def test_handoff_tool_hands_the_chat_to_a_person(runtime: Runtime, llm: FakeLLM) -> None:
+    llm.play(
+        calls(tool("handoff_to_human", reason="reclamação")),
+        text("Vou chamar alguém da equipe para te ajudar 🙏"),
+    )
+    eva = Customer(runtime, "demo", "+5511999990007", "Eva")
+    assert "equipe" in eva.say("quero reclamar do atendimento de ontem")
+    assert eva.conversation().state == "human"
+
+
+def test_context_keeps_recent_turns_summarises_older_ones_and_logs_cost(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    for i in range(7):
+        llm.play(text(f"resposta {i}"))
+    fabi = Customer(runtime, "demo", "+5511999990008", "Fabi")
+    for i in range(7):
+        fabi.say(f"pergunta número {i}")
+    prompt = llm.requests[-1]["messages"]
+    contents = [m["content"] for m in prompt]
+    assert prompt[-1] == {"role": "user", "content": "pergunta número 6"}
+    assert "resposta 5" in contents and "pergunta número 1" in contents
+    # 12 earlier messages, 10 kept verbatim, the 2 oldest summarised (not silently dropped)
+    summary = next(c for c in contents if c.startswith("Summary of 2 earlier"))
+    assert "pergunta número 0" in summary
+    assert "pergunta número 0" not in contents
+    assert "Fabi" in prompt[0]["content"] and "Banho R$ 60,00" in prompt[0]["content"]
+    with runtime.sessions() as s:
+        rows = s.scalars(select(LlmCall).order_by(LlmCall.id)).all()
+    assert len(rows) == 7 and all(r.outcome == "ok" and r.prompt_tokens > 0 for r in rows)
+    expected = (rows[-1].prompt_tokens * 0.15 + rows[-1].completion_tokens * 0.60) / 1e6
+    assert float(rows[-1].cost_usd) == pytest.approx(expected, abs=1e-6)
+    assert all(r.organization_id == rows[0].organization_id for r in rows)
+
+
+def test_the_api_key_never_reaches_the_logs(
+    runtime: Runtime, llm: FakeLLM, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    llm.play(500, 500)
+    Customer(runtime, "demo", "+5511999990009").say("oi, tudo bem? me ajuda com uma coisa")
+    assert SECRET not in caplog.text
+    assert llm.requests  # the model was asked (and failed)
+
+
+def test_an_organization_can_override_the_model(runtime: Runtime, llm: FakeLLM) -> None:
+    with transaction(runtime.sessions) as s:
+        from atende.storage import orgs
+
+        org = orgs.org_by_slug(s, "demo")
+        assert org is not None
+        org.settings = {**org.settings, "llm": {"model": "llama3.1:8b"}}
+    llm.play(text("Oi! 🐾"))
+    Customer(runtime, "demo", "+5511999990010").say("e aí, blz?")
+    assert llm.requests[0]["model"] == "llama3.1:8b"
+    assert json.dumps(llm.requests[0]["tools"])  # the tools travel with every call
