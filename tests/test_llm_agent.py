@@ -16,7 +16,7 @@ from sqlalchemy import select
 from atende.runtime import Runtime, build_runtime
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
-from atende.storage.models import Booking, BrainLog, Conversation, LlmCall, Pet
+from atende.storage.models import Booking, BrainLog, LlmCall, Pet
 from tests.conftest import settings_for
 from tests.support.dialogue import TZ, Customer, next_weekday
 from tests.support.fake_llm import (
