@@ -183,7 +183,7 @@ class OwnerAssistant:
         state.pop("campaign_pending", None)
         lines = ["💡 Ideias de campanha (nada é enviado sem sua confirmação):"]
         for i, (_, body, _, why) in enumerate(ideas, 1):
-            lines.append(f"{i}. {why}\n   “{body.replace('{oi}', 'Oi, Ana!')}”")
+            lines.append(f"{i}. {why}\n   “{body.replace('{oi}', 'Oi, [nome]!')}”")
         lines.append("Para enviar, responda *enviar 1* (ou 2, 3).")
         return "\n".join(lines)
 
@@ -229,7 +229,7 @@ class OwnerAssistant:
             return Reply(
                 [
                     f"Vou enviar para {len(reach)} cliente(s), aos poucos (~{minutes} min):\n"
-                    f"“{campaign.body.replace('{oi}', 'Oi, Ana!')}”\n"
+                    f"“{campaign.body.replace('{oi}', 'Oi, [nome]!')}”\n"
                     "Confirma o envio? Responda *sim* ou *não*."
                 ],
                 state,

@@ -25,7 +25,7 @@ ela eles elas nos me te lhe meu minha seu sua seus suas nosso nossa isso isto es
 este esta aquele aquela ja nao sim tem ter tenho temos sao ser foi era esta estao estou
 vai vao ha mais menos muito muita bem so tambem ate entao oi ola bom boa dia tarde noite
 favor gostaria queria quero saber pode podem posso vcs obrigado obrigada the is are do
-does
+does precisa preciso precisam precisamos levar trazer fazer faz fazem fica ficar algum alguma
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
@@ -49,11 +49,13 @@ class Hit:
     passage: Passage
     score: float
     coverage: float  # share of the question's terms found in the passage
+    matched: int  # how many of the question's terms the passage has
 
     @property
     def confident(self) -> bool:
-        """Good enough to answer a customer without a model reading it first."""
-        return self.coverage >= 0.5
+        """Good enough to answer a customer without a model reading it first: half the
+        question's words, or two of them in a longer question."""
+        return self.coverage >= 0.5 or self.matched >= 2
 
 
 @dataclass
@@ -83,7 +85,9 @@ class KnowledgeSearch:
             if float(score) <= 0:
                 continue
             found = sum(1 for t in query_terms if t in index.vocab[int(doc)])
-            hits.append(Hit(index.passages[int(doc)], float(score), found / len(query_terms)))
+            hits.append(
+                Hit(index.passages[int(doc)], float(score), found / len(query_terms), found)
+            )
         return hits
 
     def _index(self, session: Session, org_id: int) -> _Index:

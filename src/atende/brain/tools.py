@@ -9,9 +9,9 @@ whatever its prompt says.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
-import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError

@@ -1,0 +1,193 @@
+"""The knowledge base: `atende kb` on every file type, retrieval of the right passage,
+and FAQ answers in conversations (offline brain and the LLM's search_knowledge tool)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from atende.brain.documents import read_document
+from atende.brain.retrieval import KnowledgeSearch
+from atende.runtime import Runtime, build_runtime
+from atende.storage import knowledge, orgs
+from atende.storage.db import transaction
+from tests.conftest import settings_for
+from tests.support.dialogue import Customer
+from tests.support.fake_llm import calls, last_tool_results, start_fake_llm, text, tool
+from tests.support.pdf import text_pdf
+from tests.test_cli import atende
+
+FIXTURES = Path(__file__).parent / "fixtures" / "kb"
+
+
+@pytest.fixture
+def documents(tmp_path: Path) -> list[Path]:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("faq.md", "politicas.txt", "vacinas.html"):
+        shutil.copy(FIXTURES / name, docs / name)
+    (docs / "hotel.pdf").write_bytes(
+        text_pdf(
+            [
+                "Hotelzinho para cães",
+                "Diária de R$ 80 com passeios e ração inclusa.",
+                "Check-in até as 10h e check-out até as 18h.",
+            ]
+        )
+    )
+    return sorted(docs.iterdir())
+
+
+def test_kb_add_reads_every_file_type_with_a_progress_bar(
+    tmp_path: Path, documents: list[Path]
+) -> None:
+    assert atende(tmp_path, "init", "--demo").returncode == 0
+    added = atende(tmp_path, "kb", "add", "demo", *map(str, documents))
+    assert added.returncode == 0, added.stderr
+    assert "100%" in added.stderr and "4/4" in added.stderr  # tqdm's bar
+    for line in (
+        "added: faq.md (markdown, 3 passages)",
+        "added: hotel.pdf (pdf, 1 passages)",
+        "added: politicas.txt (text, 1 passages)",
+        "added: vacinas.html (html, 2 passages)",
+    ):
+        assert line in added.stdout
+    listed = atende(tmp_path, "kb", "list", "demo").stdout
+    assert [line.split("\t")[0] for line in listed.splitlines()] == [
+        "faq.md",
+        "hotel.pdf",
+        "politicas.txt",
+        "vacinas.html",
+    ]
+    found = atende(tmp_path, "kb", "search", "demo", "qual o valor da diária do hotel?").stdout
+    assert found.splitlines()[0].endswith("hotel.pdf") and "R$ 80" in found
+    again = atende(tmp_path, "kb", "add", "demo", str(documents[0]))  # same name: replaced
+    assert again.returncode == 0
+    assert atende(tmp_path, "kb", "list", "demo").stdout.count("faq.md") == 1
+    removed = atende(tmp_path, "kb", "remove", "demo", "hotel.pdf")
+    assert removed.stdout.strip() == "removed: hotel.pdf"
+    assert (
+        "no passage matches" in atende(tmp_path, "kb", "search", "demo", "hotelzinho diária").stdout
+    )
+
+
+def test_kb_refuses_bad_input_and_changes_nothing(tmp_path: Path, documents: list[Path]) -> None:
+    atende(tmp_path, "init", "--demo")
+    (tmp_path / "planilha.xlsx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "quebrado.pdf").write_bytes(b"%PDF-1.4 nothing here")
+    for args, message in (
+        (["kb", "add", "demo", str(tmp_path / "planilha.xlsx")], "unsupported file type"),
+        (["kb", "add", "demo", str(tmp_path / "nao-existe.md")], "no such file"),
+        (["kb", "add", "nobody", str(documents[0])], "no organization 'nobody'"),
+        (["kb", "add", "demo", str(documents[0]), str(tmp_path / "quebrado.pdf")], "quebrado.pdf"),
+        (["kb", "remove", "demo", "nada.md"], "not in the knowledge base"),
+    ):
+        result = atende(tmp_path, *args)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    assert "empty" in atende(tmp_path, "kb", "list", "demo").stdout
+
+
+QUESTIONS = [
+    ("vcs aceitam cartão de crédito?", "faq.md", "Pagamento"),
+    ("tem onde estacionar o carro?", "faq.md", "Estacionamento"),
+    ("vocês buscam o cachorro em casa?", "faq.md", "Táxi dog"),
+    ("se eu cancelar em cima da hora pago multa?", "politicas.txt", ""),
+    ("com quantos dias o filhote pode tomar vacina?", "vacinas.html", "Vacinação"),
+    ("precisa levar a carteirinha?", "vacinas.html", "Documentos"),
+    ("quanto custa a diária do hotelzinho?", "hotel.pdf", ""),
+]
+
+
+@pytest.fixture
+def shop(sqlite_url: str, tmp_path: Path, documents: list[Path]) -> Iterator[Runtime]:
+    from atende.storage.db import make_engine, make_sessionmaker
+    from atende.storage.demo import create_demo
+
+    engine = make_engine(sqlite_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        org = create_demo(s)
+        for path in documents:
+            doc = read_document(path)
+            knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
+    engine.dispose()
+    rt = build_runtime(settings_for(sqlite_url, tmp_path, buffer_seconds=0))
+    yield rt
+    rt.close()
+
+
+@pytest.mark.parametrize(("question", "source", "heading"), QUESTIONS)
+def test_search_finds_the_passage_that_answers(
+    shop: Runtime, question: str, source: str, heading: str
+) -> None:
+    with shop.sessions() as s:
+        [best, *_] = KnowledgeSearch().search(s, 1, question)
+    assert (best.passage.source, best.passage.heading) == (source, heading)
+    assert best.confident
+
+
+def test_offline_brain_answers_faqs_from_the_documents(shop: Runtime) -> None:
+    gabi = Customer(shop, "demo", "+5511999990020", "Gabi")
+    answer = gabi.say("Oi! vcs aceitam pix?")
+    assert answer.startswith("Olá, Gabi! 😊 Aceitamos Pix, cartão de crédito em até 3x")
+    assert "Posso ajudar em mais alguma coisa?" in answer
+    assert "R$ 15 cada trecho" in gabi.say("quanto custa o táxi dog?")
+    assert "R$ 60,00" in gabi.say("quanto custa o banho?")  # services still win
+    assert "não entendi" in gabi.say("qual a capital da Mongólia?")  # no invented answer
+
+
+def test_documents_added_later_are_found_without_a_restart(shop: Runtime) -> None:
+    hugo = Customer(shop, "demo", "+5511999990021")
+    assert "não entendi" in hugo.say("vocês vendem brinquedo de corda?")
+    with transaction(shop.sessions) as s:
+        org = orgs.org_by_slug(s, "demo")
+        assert org is not None
+        knowledge.replace_document(
+            s, org.id, "loja.md", "markdown", "x", [("Loja", "Vendemos brinquedos de corda.")]
+        )
+    assert "Vendemos brinquedos de corda" in hugo.say("vocês vendem brinquedo de corda?")
+
+
+def test_the_llm_searches_the_knowledge_base_and_sees_the_sources(
+    sqlite_url: str, tmp_path: Path, documents: list[Path]
+) -> None:
+    from atende.storage.db import make_engine, make_sessionmaker
+    from atende.storage.demo import create_demo
+
+    engine = make_engine(sqlite_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        org = create_demo(s)
+        doc = read_document(documents[2])  # politicas.txt
+        knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
+    engine.dispose()
+    llm = start_fake_llm()
+    seen: list[dict[str, object]] = []
+
+    def answer(request: dict[str, object]) -> dict[str, object]:
+        seen.extend(last_tool_results(request))  # type: ignore[arg-type]
+        return text("Até 2 horas antes é grátis 🙂")
+
+    llm.play(calls(tool("search_knowledge", query="multa cancelamento")), answer)
+    rt = build_runtime(
+        settings_for(
+            sqlite_url,
+            tmp_path,
+            buffer_seconds=0,
+            brain="openai",
+            llm_base_url=llm.url,
+            llm_model="m",
+            llm_fast_path="off",
+        )
+    )
+    try:
+        reply = Customer(rt, "demo", "+5511999990022").say("e se eu precisar desmarcar?")
+        assert reply == "Até 2 horas antes é grátis 🙂"
+        [result] = seen
+        passage = result["passages"][0]  # type: ignore[index]
+        assert passage["source"] == "politicas.txt" and "2 horas antes" in passage["text"]
+    finally:
+        rt.close()
+        llm.stop()

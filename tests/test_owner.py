@@ -1,0 +1,295 @@
+"""The owner's assistant, analytics, campaigns, the daily summary and reminders, on
+hand-computed data in a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from atende.brain import insights
+from atende.runtime import Runtime, build_runtime
+from atende.storage import orgs
+from atende.storage.db import make_engine, make_sessionmaker, transaction
+from atende.storage.demo import create_demo
+from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
+from atende.storage.types import utcnow
+from tests.conftest import settings_for
+from tests.support.dialogue import TZ, Customer
+from tests.support.fake_llm import FakeLLM, start_fake_llm
+
+OWNER = "+5511900000000"
+# A Wednesday afternoon: the fixed "now" of the figures tests.
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=TZ)
+CLIENTS = {
+    "ana": ("+5511911110001", "Ana Lima"),
+    "bruno": ("+5511911110002", "Bruno"),
+    "carla": ("+5511911110003", "Carla"),
+    "davi": ("+5511911110004", "Davi"),
+    "edu": ("+5511911110005", "Edu"),
+}
+
+
+def seed(session: Any, org_id: int, today: date) -> dict[str, int]:
+    """Five clients with bookings around ``today`` (see the expected figures below)."""
+    channel = orgs.channels_of(session, org_id, "simulator")[0]
+    services = {s.name: s.id for s in session.scalars(select(Service))}
+    ids: dict[str, int] = {}
+    for key, (phone, name) in CLIENTS.items():
+        contact = Contact(organization_id=org_id, phone=phone, name=name)
+        session.add(contact)
+        session.flush()
+        ids[key] = contact.id
+        session.add(
+            Conversation(organization_id=org_id, contact_id=contact.id, channel_id=channel.id)
+        )
+    session.add(
+        Pet(
+            organization_id=org_id,
+            contact_id=ids["carla"],
+            name="Pipoca",
+            species="cachorro",
+            birth_date=date(2021, today.month, 2),
+        )
+    )
+
+    def book(who: str, service: str, day: date, hour: int, status: str = "booked") -> None:
+        start = datetime.combine(day, time(hour), tzinfo=TZ)
+        minutes = {"Banho": 60, "Tosa": 60, "Banho e tosa": 90}.get(service, 30)
+        session.add(
+            Booking(
+                organization_id=org_id,
+                contact_id=ids[who],
+                service_id=services[service],
+                starts_at=start,
+                ends_at=start + timedelta(minutes=minutes),
+                status=status,
+                created_at=datetime(2026, 1, 1, tzinfo=TZ),
+            )
+        )
+
+    tomorrow = today + timedelta(days=1)
+    book("ana", "Banho", today, 9)  # passed: done
+    book("bruno", "Tosa", today, 10, "no_show")
+    book("carla", "Banho e tosa", today, 11, "cancelled")
+    book("ana", "Consulta veterinária", today, 16)  # later today
+    book("bruno", "Banho", today, 14, "completed")
+    book("carla", "Vacinação", tomorrow, 9)
+    book("bruno", "Banho", tomorrow, 10)
+    book("carla", "Banho", today - timedelta(days=2), 9, "completed")  # Monday
+    book("ana", "Tosa", today.replace(day=3), 10, "completed")  # earlier this month
+    book("carla", "Banho", today - timedelta(days=29), 9, "completed")  # last month
+    book("davi", "Banho", today - timedelta(days=69), 9, "completed")  # inactive
+    book("edu", "Banho", today - timedelta(days=78), 9, "cancelled")  # never came
+    session.flush()
+    return ids
+
+
+@pytest.fixture
+def shop(sqlite_url: str) -> Iterator[tuple[Any, int]]:
+    engine = make_engine(sqlite_url)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as s:
+        org = create_demo(s)
+        org.owner_phones = [OWNER]
+        seed(s, org.id, NOW.date())
+        org_id = org.id
+    yield sessions, org_id
+    engine.dispose()
+
+
+def test_figures_for_today_week_and_month_match_the_hand_count(shop: tuple[Any, int]) -> None:
+    sessions, org_id = shop
+    with sessions() as s:
+        today = insights.figures(s, org_id, "today", NOW, TZ)
+        week = insights.figures(s, org_id, "week", NOW, TZ)
+        month = insights.figures(s, org_id, "month", NOW, TZ)
+    assert (today.done, today.upcoming, today.cancelled, today.no_show) == (2, 1, 1, 1)
+    assert today.revenue == Decimal("270.00")  # 60 + 60 done, 150 still to come
+    assert today.services == [("Banho", 2), ("Consulta veterinária", 1)]
+    assert (week.done, week.upcoming, week.cancelled, week.no_show) == (3, 3, 1, 1)
+    assert week.revenue == Decimal("480.00")
+    assert week.services[0] == ("Banho", 4)
+    assert week.hours[0] == (9, 3)
+    assert (month.done, month.upcoming) == (4, 3)
+    assert month.revenue == Decimal("550.00")
+    assert ("Tosa", 1) in month.services
+
+
+def test_inactive_clients_are_those_who_came_before_but_not_for_30_days(
+    shop: tuple[Any, int],
+) -> None:
+    sessions, org_id = shop
+    with sessions() as s:
+        gone = insights.inactive(s, org_id, NOW, [OWNER])
+    assert [c.name for c in gone] == ["Davi"]  # Edu only cancelled; the rest came recently
+    text = insights.inactive_text(gone, NOW, TZ)
+    assert "Davi" in text and "69 dias" in text
+
+
+def test_daily_summary_reports_the_day_tomorrow_one_alert_and_one_opportunity(
+    shop: tuple[Any, int],
+) -> None:
+    sessions, org_id = shop
+    evening = NOW.replace(hour=19)
+    with sessions() as s:
+        text = insights.daily_summary(s, org_id, "Pet Shop", evening, TZ, [OWNER])
+    lines = text.splitlines()
+    assert lines[1] == "Hoje: 3 realizado(s), 1 cancelado(s), 1 falta(s) · R$ 270,00"
+    assert "Amanhã: 2 agendamento(s)" in text
+    assert "• 09:00 Vacinação — Carla" in text and "• 10:00 Banho — Bruno" in text
+    assert "⚠️ 1 cliente(s) faltaram hoje" in text
+    assert "💡 1 cliente(s) não vêm há mais de 30 dias" in text
+
+
+@pytest.fixture
+def runtime(sqlite_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    engine = make_engine(sqlite_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        org = create_demo(s)
+        org.owner_phones = [OWNER]
+        seed(s, org.id, utcnow().astimezone(TZ).date())
+    engine.dispose()
+    rt = build_runtime(settings_for(sqlite_url, tmp_path, buffer_seconds=0, campaign_per_minute=2))
+    yield rt
+    rt.close()
+
+
+def outbound(rt: Runtime, author: str) -> list[Message]:
+    with rt.sessions() as s:
+        return list(s.scalars(select(Message).where(Message.author == author).order_by(Message.id)))
+
+
+def test_summary_goes_out_at_the_local_time_once_whatever_the_number_of_workers(
+    runtime: Runtime, sqlite_url: str, tmp_path: Path
+) -> None:
+    day = utcnow().astimezone(TZ).date()
+    before = datetime.combine(day, time(18, 59), tzinfo=TZ)
+    at = datetime.combine(day, time(19, 0), tzinfo=TZ)
+    assert runtime.pipeline.periodic.daily_summary(1, before) == []
+    other = build_runtime(settings_for(sqlite_url, tmp_path))  # a second worker
+    try:
+        first = runtime.pipeline.periodic.daily_summary(1, at)
+        again = other.pipeline.periodic.daily_summary(1, at + timedelta(minutes=5))
+    finally:
+        other.close()
+    assert len(first) == 1 and again == []
+    [summary] = outbound(runtime, "summary")
+    assert summary.body.startswith("🌙 Resumo do dia — Pet Shop Amigo Fiel")
+    with runtime.sessions() as s:
+        contact = s.scalar(
+            select(Contact).join(Conversation).where(Conversation.id == summary.conversation_id)
+        )
+        assert contact is not None and contact.phone == OWNER
+
+
+def test_summary_time_follows_the_organization_timezone(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as s:
+        org = orgs.org_by_slug(s, "demo")
+        assert org is not None
+        org.timezone = "Europe/Lisbon"  # three hours ahead of São Paulo in November
+        org.settings = {**org.settings, "summary_time": "20:30"}
+    day = utcnow().astimezone(TZ).date()
+    lisbon_2029 = datetime.combine(day, time(17, 29), tzinfo=TZ)  # 20:29 in Lisbon
+    assert runtime.pipeline.periodic.daily_summary(1, lisbon_2029) == []
+    assert len(runtime.pipeline.periodic.daily_summary(1, lisbon_2029 + timedelta(minutes=1))) == 1
+
+
+def test_reminders_go_to_tomorrows_clients_once(runtime: Runtime) -> None:
+    day = utcnow().astimezone(TZ).date()
+    evening = datetime.combine(day, time(19, 0), tzinfo=TZ)
+    first = runtime.pipeline.periodic.reminders(1, evening)
+    second = runtime.pipeline.periodic.reminders(1, evening + timedelta(minutes=10))
+    assert len(first) == 2 and second == []
+    texts = sorted(m.body for m in outbound(runtime, "reminder"))
+    assert texts[0].startswith("Oi, Bruno! Passando para lembrar: Banho amanhã")
+    assert "10:00" in texts[0]
+    assert texts[1].startswith("Oi, Carla! Passando para lembrar: Vacinação amanhã")
+
+
+def test_reminders_can_be_turned_off(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as s:
+        org = orgs.org_by_slug(s, "demo")
+        assert org is not None
+        org.settings = {**org.settings, "reminders": False}
+    evening = datetime.combine(utcnow().astimezone(TZ).date(), time(19), tzinfo=TZ)
+    assert runtime.pipeline.periodic.reminders(1, evening) == []
+
+
+def test_owner_numbers_reach_the_owner_assistant_not_the_customer_agent(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(sqlite_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        org = create_demo(s)
+        org.owner_phones = [OWNER]
+        seed(s, org.id, utcnow().astimezone(TZ).date())
+    engine.dispose()
+    llm: FakeLLM = start_fake_llm()
+    rt = build_runtime(
+        settings_for(
+            sqlite_url,
+            tmp_path,
+            buffer_seconds=0,
+            brain="openai",
+            llm_base_url=llm.url,
+            llm_model="m",
+            llm_fast_path="off",
+        )
+    )
+    try:
+        owner = Customer(rt, "demo", OWNER)
+        answer = owner.say("quantos agendamentos hoje?")
+        assert answer.startswith("📊 Hoje: 3 agendamento(s)")  # cancelled and missed apart
+        assert "cancelados: 1 · faltas: 1" in answer
+        assert "Davi" in owner.say("quais clientes estão inativos?")
+        assert "Oi! Sou seu assistente de gestão" in owner.say("e aí")
+        assert llm.requests == []  # the customer agent never saw the owner
+        assert owner.conversation().state == "bot"
+    finally:
+        rt.close()
+        llm.stop()
+
+
+def test_a_campaign_is_a_draft_until_the_owner_confirms_then_goes_out_spaced(
+    runtime: Runtime,
+) -> None:
+    owner = Customer(runtime, "demo", OWNER)
+    ideas = owner.say("me dá ideias de campanha")
+    assert "1. reativação: 1 cliente(s)" in ideas
+    assert "aniversários: 1 pet(s)" in ideas
+    assert outbound(runtime, "campaign") == []
+    promo = next(line for line in ideas.splitlines() if "horários livres" in line)
+    number = promo.split(".")[0]
+    assert "Vou enviar para 5 cliente(s)" in owner.say(f"enviar {number}")
+    assert outbound(runtime, "campaign") == []  # still a draft
+    assert "✅ 5 mensagem(ns)" in owner.say("sim")
+    sent = outbound(runtime, "campaign")
+    assert len(sent) == 5  # everyone who booked in the last 6 months
+    assert {m.body.split("!")[0] for m in sent} == {
+        "Oi, Ana",
+        "Oi, Bruno",
+        "Oi, Carla",
+        "Oi, Davi",
+        "Oi, Edu",
+    }
+    gaps = [
+        (b.next_attempt_at - a.next_attempt_at).total_seconds()  # type: ignore[operator]
+        for a, b in zip(sent, sent[1:], strict=False)
+    ]
+    assert gaps == pytest.approx([30.0, 30.0, 30.0, 30.0], abs=0.5)  # 2 per minute
+    owner.say("sim")  # a repeated yes sends nothing more
+    assert len(outbound(runtime, "campaign")) == 5
+
+
+def test_a_declined_campaign_sends_nothing(runtime: Runtime) -> None:
+    owner = Customer(runtime, "demo", OWNER)
+    owner.say("campanha")
+    owner.say("enviar 1")
+    assert "não enviei" in owner.say("não")
+    assert outbound(runtime, "campaign") == []
