@@ -4,6 +4,7 @@ hand-computed data in a real database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -280,7 +281,7 @@ def test_a_campaign_is_a_draft_until_the_owner_confirms_then_goes_out_spaced(
     }
     gaps = [
         (b.next_attempt_at - a.next_attempt_at).total_seconds()  # type: ignore[operator]
-        for a, b in zip(sent, sent[1:], strict=False)
+        for a, b in pairwise(sent)
     ]
     assert gaps == pytest.approx([30.0, 30.0, 30.0, 30.0], abs=0.5)  # 2 per minute
     owner.say("sim")  # a repeated yes sends nothing more
