@@ -4,9 +4,9 @@ hand-computed data in a real database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import pairwise
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
