@@ -22,7 +22,7 @@ from atende.storage.models import Booking, Contact, Conversation, Message, Pet, 
 from atende.storage.types import utcnow
 from tests.conftest import settings_for
 from tests.support.dialogue import TZ, Customer
-from tests.support.fake_llm import FakeLLM, start_fake_llm
+from tests.support.fake_llm import FakeLLM, calls, last_tool_results, start_fake_llm, text, tool
 
 OWNER = "+5511900000000"
 # A Wednesday afternoon: the fixed "now" of the figures tests.
@@ -223,6 +223,19 @@ def test_reminders_can_be_turned_off(runtime: Runtime) -> None:
 
 
 def test_owner_numbers_reach_the_owner_assistant_not_the_customer_agent(
+    runtime: Runtime,
+) -> None:
+    owner = Customer(runtime, "demo", OWNER)
+    answer = owner.say("quantos agendamentos hoje?")
+    assert answer.startswith("📊 Hoje: 3 agendamento(s)")  # cancelled and missed apart
+    assert "cancelados: 1 · faltas: 1" in answer
+    assert "Davi" in owner.say("quais clientes estão inativos?")
+    assert "Oi! Sou seu assistente de gestão" in owner.say("e aí")
+    assert "agendar" not in owner.say("quero marcar um banho")  # no customer booking flow
+    assert owner.conversation().state == "bot"
+
+
+def test_with_a_model_the_owner_gets_analytics_tools_and_insights(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     engine = make_engine(sqlite_url)
@@ -232,6 +245,13 @@ def test_owner_numbers_reach_the_owner_assistant_not_the_customer_agent(
         seed(s, org.id, utcnow().astimezone(TZ).date())
     engine.dispose()
     llm: FakeLLM = start_fake_llm()
+    seen: list[dict[str, Any]] = []
+
+    def insight(request: dict[str, Any]) -> dict[str, Any]:
+        seen.extend(last_tool_results(request))
+        return text("Semana boa: 6 atendimentos. Vale lembrar quem faltou 😉")
+
+    llm.play(calls(tool("get_figures", period="week")), insight, 500, 500)
     rt = build_runtime(
         settings_for(
             sqlite_url,
@@ -245,13 +265,20 @@ def test_owner_numbers_reach_the_owner_assistant_not_the_customer_agent(
     )
     try:
         owner = Customer(rt, "demo", OWNER)
-        answer = owner.say("quantos agendamentos hoje?")
-        assert answer.startswith("📊 Hoje: 3 agendamento(s)")  # cancelled and missed apart
-        assert "cancelados: 1 · faltas: 1" in answer
-        assert "Davi" in owner.say("quais clientes estão inativos?")
-        assert "Oi! Sou seu assistente de gestão" in owner.say("e aí")
-        assert llm.requests == []  # the customer agent never saw the owner
-        assert owner.conversation().state == "bot"
+        assert owner.say("como foi a semana?").startswith("Semana boa")
+        [figures] = seen
+        assert figures["cancelled"] == 1 and figures["no_show"] == 1
+        assert figures["booked"] == figures["done"] + figures["upcoming"]
+        system = llm.requests[0]["messages"][0]["content"]
+        assert "business analyst" in system and "WhatsApp assistant" not in system
+        tools = {t["function"]["name"] for t in llm.requests[0]["tools"]}
+        assert "get_figures" in tools and "book_service" not in tools
+        # the model fails: the offline assistant answers from the same queries
+        assert "Davi" in owner.say("quem está inativo?")
+        # campaigns never go through the model
+        before = len(llm.requests)
+        assert "Ideias de campanha" in owner.say("campanha")
+        assert len(llm.requests) == before
     finally:
         rt.close()
         llm.stop()

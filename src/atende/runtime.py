@@ -22,6 +22,7 @@ from atende.brain.agent import AgentSettings, LlmBrain
 from atende.brain.llm import LlmClients, LlmConfig
 from atende.brain.offline import OfflineBrain
 from atende.brain.owner import OwnerAssistant
+from atende.brain.owner_agent import OwnerLlmBrain
 from atende.brain.prompt import ContextLimits
 from atende.brain.retrieval import KnowledgeSearch
 from atende.brain.selector import BrainSelector
@@ -65,7 +66,8 @@ def choose_brain(settings: Settings, clients: LlmClients) -> BrainSelector:
     if settings.brain == "openai" and not settings.llm_model:
         log.warning("ATENDE_BRAIN=openai needs ATENDE_LLM_MODEL; the offline brain answers")
     owner = OwnerAssistant(settings.campaign_per_minute)
-    return BrainSelector(offline, owner, llm, settings.brain)
+    owner_llm = OwnerLlmBrain(owner, clients, llm)
+    return BrainSelector(offline, owner, llm, settings.brain, owner_llm)
 
 
 @dataclass

@@ -12,7 +12,6 @@ Order of a turn:
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from atende.brain.base import Reply, Turn
 from atende.brain.context import DialogueContext
-from atende.brain.llm import CallRecord, LlmClients, LlmConfig, LlmError
+from atende.brain.llm import CallRecord, LlmClients, LlmConfig
 from atende.brain.offline import HANDOFF, OfflineBrain
 from atende.brain.prompt import ContextLimits, build_messages
 from atende.brain.proposals import answer_to_proposal, commit
 from atende.brain.retrieval import KnowledgeSearch
+from atende.brain.toolkit import tool_loop
 from atende.brain.tools import ToolBox
 
 log = logging.getLogger(__name__)
@@ -130,41 +130,21 @@ class LlmBrain:
         return probe.intent in FAST_INTENTS
 
     def _think(self, ctx: DialogueContext, settings: AgentSettings) -> Plan:
-        client = self._clients.get(settings.llm)
         state = {k: v for k, v in ctx.turn.state.items() if k not in OFFLINE_KEYS}
         tools = ToolBox(ctx, self._knowledge, state)
-        specs = tools.specs()
-        messages = build_messages(ctx, settings.limits)
-        calls: list[CallRecord] = []
-        for _ in range(settings.max_steps):
-            try:
-                completion = client.complete(messages, specs)
-            except LlmError as exc:
-                calls.append(exc.record)
-                log.warning(
-                    "LLM failed for conversation %s (%s); the offline brain answers",
-                    ctx.turn.conversation_id,
-                    exc,
-                )
-                return Plan("offline", calls=calls)
-            calls.append(completion.record)
-            if not completion.tool_calls:
-                text = completion.content.strip()
-                if tools.handoff and not text:
-                    text = HANDOFF
-                return Plan("llm", [text], state, tools.handoff, calls)
-            messages.append(completion.as_message())
-            for call in completion.tool_calls:
-                result = tools.run(call.name, call.arguments)
-                messages.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": call.id,
-                        "content": json.dumps(result, ensure_ascii=False, default=str),
-                    }
-                )
-        log.warning("LLM used all %s steps without answering", settings.max_steps)
-        return Plan("offline", calls=calls)
+        result = tool_loop(
+            self._clients.get(settings.llm),
+            build_messages(ctx, settings.limits),
+            tools,
+            settings.max_steps,
+            f"conversation {ctx.turn.conversation_id}",
+        )
+        text = result.text
+        if text is None:
+            return Plan("offline", calls=result.calls)
+        if tools.handoff and not text:
+            text = HANDOFF
+        return Plan("llm", [text], state, tools.handoff, result.calls)
 
     @staticmethod
     def _reply(

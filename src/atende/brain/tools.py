@@ -10,45 +10,34 @@ whatever its prompt says.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from atende.brain import replies as say
 from atende.brain.context import DialogueContext
 from atende.brain.intents import find_service
 from atende.brain.manage_flow import describe
 from atende.brain.retrieval import KnowledgeSearch
+from atende.brain.toolkit import Args, NoArgs, Result, Tools
 from atende.domain.entities import ServiceInfo
 from atende.domain.slots import slot_problem
 from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 
-Result = dict[str, Any]
 
-
-class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NoArgs(_Args):
-    pass
-
-
-class FreeSlotsArgs(_Args):
+class FreeSlotsArgs(Args):
     service: str = Field(description="service name, as in list_services")
     date: dt.date = Field(description="day, YYYY-MM-DD")
 
 
-class PetArgs(_Args):
+class PetArgs(Args):
     name: str = Field(min_length=1, max_length=60)
     species: str = Field(min_length=2, max_length=30, description="e.g. cachorro, gato")
     breed: str = Field("", max_length=60, description="breed, or SRD")
 
 
-class BookArgs(_Args):
+class BookArgs(Args):
     service: str = Field(description="service name, as in list_services")
     date: dt.date = Field(description="YYYY-MM-DD")
     time: dt.time = Field(description="HH:MM, one of list_free_slots' times")
@@ -57,35 +46,36 @@ class BookArgs(_Args):
     breed: str | None = Field(None, description="only for a pet not registered yet")
 
 
-class BookingIdArgs(_Args):
+class BookingIdArgs(Args):
     booking_id: int = Field(description="id from the customer's upcoming bookings")
 
 
-class RescheduleArgs(_Args):
+class RescheduleArgs(Args):
     booking_id: int
     date: dt.date = Field(description="new day, YYYY-MM-DD")
     time: dt.time = Field(description="new time, HH:MM")
 
 
-class SearchArgs(_Args):
+class SearchArgs(Args):
     query: str = Field(min_length=2, max_length=300)
 
 
-class HandoffArgs(_Args):
+class HandoffArgs(Args):
     reason: str = Field("", max_length=300)
 
 
-class ToolBox:
+class ToolBox(Tools):
     """Tools bound to one turn. ``state`` receives proposals and the handoff flag."""
 
     def __init__(
         self, ctx: DialogueContext, knowledge: KnowledgeSearch | None, state: dict[str, Any]
     ) -> None:
+        super().__init__()
         self.ctx = ctx
         self.knowledge = knowledge
         self.state = state
         self.handoff = False
-        self._tools: dict[str, tuple[type[_Args], Callable[[Any], Result], str]] = {
+        tools: dict[str, tuple[type[Args], Any, str]] = {
             "list_services": (NoArgs, self.list_services, "Services with price and duration."),
             "list_free_slots": (
                 FreeSlotsArgs,
@@ -124,39 +114,8 @@ class ToolBox:
                 "Hand the chat to a person of the team (customer asked, or you cannot help).",
             ),
         }
-
-    def specs(self) -> list[dict[str, Any]]:
-        """The tools in Chat Completions format, schemas generated from the argument types."""
-        specs = []
-        for name, (model, _, description) in self._tools.items():
-            schema = model.model_json_schema()
-            schema.pop("title", None)
-            specs.append(
-                {
-                    "type": "function",
-                    "function": {"name": name, "description": description, "parameters": schema},
-                }
-            )
-        return specs
-
-    def run(self, name: str, arguments: str) -> Result:
-        """Run a tool; anything wrong comes back as ``{"error": ...}`` for the model to fix."""
-        tool = self._tools.get(name)
-        if tool is None:
-            return {"error": f"unknown tool {name!r}; use one of {sorted(self._tools)}"}
-        model, func, _ = tool
-        try:
-            raw = json.loads(arguments or "{}")
-            args = model.model_validate(raw)
-        except json.JSONDecodeError as exc:
-            return {"error": f"arguments are not valid JSON: {exc.msg}"}
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
-                for e in exc.errors()
-            )
-            return {"error": f"invalid arguments: {problems}"}
-        return func(args)
+        for name, (args, func, doc) in tools.items():
+            self.add(name, args, func, doc)
 
     # reading tools
 

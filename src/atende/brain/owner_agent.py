@@ -1,0 +1,151 @@
+"""The owner's assistant with a model: analytics tools over the same queries as the
+offline assistant, and the model's reading of them (insights, suggestions).
+
+Campaign drafting and sending stay with the deterministic assistant (``OwnerAssistant``):
+nothing reaches clients because a model said so, only because the owner said "sim".
+When the model fails, the offline assistant answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from atende.brain import insights
+from atende.brain import replies as say
+from atende.brain.agent import AgentSettings, LlmBrain, Plan
+from atende.brain.base import Reply, Turn
+from atende.brain.llm import LlmClients
+from atende.brain.owner import OwnerAssistant, topic_of
+from atende.brain.toolkit import Args, NoArgs, Result, Tools, tool_loop
+from atende.storage import analytics
+
+
+class PeriodArgs(Args):
+    period: Literal["today", "tomorrow", "week", "month"] = Field(
+        description="today, tomorrow, this week (Mon-Sun) or this month"
+    )
+
+
+class OwnerTools(Tools):
+    def __init__(self, session: Session, turn: Turn) -> None:
+        super().__init__()
+        self.session, self.turn = session, turn
+        self.tz = ZoneInfo(turn.org.timezone)
+        self.owners = [*turn.org.owner_phones, turn.contact_phone]
+        self.add(
+            "get_figures",
+            PeriodArgs,
+            self.get_figures,
+            "Bookings, revenue, top services and hours of a period.",
+        )
+        self.add(
+            "inactive_clients", NoArgs, self.inactive_clients, "Clients with no visit for 30+ days."
+        )
+        self.add("pet_birthdays", NoArgs, self.pet_birthdays, "Pets with a birthday this month.")
+        self.add(
+            "daily_summary",
+            NoArgs,
+            self.daily_summary,
+            "Today's summary, tomorrow's agenda, an alert and an opportunity.",
+        )
+
+    def get_figures(self, args: PeriodArgs) -> Result:
+        f = insights.figures(self.session, self.turn.org.id, args.period, self.turn.now, self.tz)
+        return {
+            "period": f.period.label,
+            "booked": f.booked,
+            "done": f.done,
+            "upcoming": f.upcoming,
+            "cancelled": f.cancelled,
+            "no_show": f.no_show,
+            "estimated_revenue": say.money(f.revenue),
+            "services": dict(f.services),
+            "busiest_hours": {f"{h:02d}h": n for h, n in f.hours[:5]},
+        }
+
+    def inactive_clients(self, _: NoArgs) -> Result:
+        gone = insights.inactive(self.session, self.turn.org.id, self.turn.now, self.owners)
+        return {
+            "count": len(gone),
+            "clients": [
+                {"name": c.name, "phone": c.phone, "last_visit": _day(c.last_visit, self.tz)}
+                for c in gone[:20]
+            ],
+        }
+
+    def pet_birthdays(self, _: NoArgs) -> Result:
+        month = self.turn.now.astimezone(self.tz).month
+        found = analytics.pet_birthdays(self.session, self.turn.org.id, month)
+        return {"pets": [{"pet": b.pet, "owner": b.name, "day": b.birth_date.day} for b in found]}
+
+    def daily_summary(self, _: NoArgs) -> Result:
+        org = self.turn.org
+        text = insights.daily_summary(
+            self.session, org.id, org.name, self.turn.now, self.tz, self.owners
+        )
+        return {"summary": text}
+
+
+def _day(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return moment.astimezone(tz).date().isoformat() if moment else None
+
+
+SYSTEM = (
+    "You are the business analyst of {name}, talking on WhatsApp with its owner. "
+    "Answer in {language}, short and concrete. Use the tools for every number; never "
+    "invent figures. After the numbers, add one practical insight. To send a campaign "
+    "the owner writes *campanha*: you never send messages yourself. Now: {now}."
+)
+
+
+class OwnerLlmBrain:
+    name = "owner-llm"
+
+    def __init__(self, offline: OwnerAssistant, clients: LlmClients, customer: LlmBrain) -> None:
+        self._offline = offline
+        self._clients = clients
+        self._customer = customer
+
+    def prepare(self, session: Session, turn: Turn) -> Plan:
+        text = " ".join(m.text for m in turn.burst)
+        campaign_talk = (
+            topic_of(text) == "campaign"
+            or turn.state.get("campaign_pending")
+            or (turn.state.get("campaigns") and any(ch.isdigit() for ch in text))
+        )
+        if campaign_talk or not text.strip():
+            return Plan("offline")
+        settings: AgentSettings = self._customer.settings_for(turn)
+        now = turn.now.astimezone(ZoneInfo(turn.org.timezone))
+        system = SYSTEM.format(
+            name=turn.org.name,
+            language="Brazilian Portuguese"
+            if turn.org.locale.startswith("pt")
+            else turn.org.locale,
+            now=f"{say.WEEKDAY_NAMES[now.weekday()]} {now:%Y-%m-%d %H:%M}",
+        )
+        result = tool_loop(
+            self._clients.get(settings.llm),
+            [{"role": "system", "content": system}, {"role": "user", "content": text}],
+            OwnerTools(session, turn),
+            settings.max_steps,
+            f"owner of organization {turn.org.id}",
+        )
+        if result.text is None:
+            return Plan("offline", calls=result.calls)
+        return Plan("llm", [result.text], dict(turn.state), calls=result.calls)
+
+    def respond(self, session: Session, turn: Turn) -> Reply:
+        plan = turn.prepared if isinstance(turn.prepared, Plan) else self.prepare(session, turn)
+        if plan.route == "llm":
+            return Reply(plan.texts, plan.state, "owner:llm", brain=self.name, llm_calls=plan.calls)
+        reply = self._offline.respond(session, turn)
+        reply.llm_calls = list(plan.calls)
+        if plan.calls:
+            reply.brain = "owner-fallback"
+        return reply

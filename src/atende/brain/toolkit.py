@@ -1,0 +1,110 @@
+"""What every tool-using agent shares: typed tool registration, argument checking that
+reports mistakes back to the model, and the bounded multi-step loop."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from atende.brain.llm import CallRecord, LlmClient, LlmError
+
+log = logging.getLogger(__name__)
+
+Result = dict[str, Any]
+
+
+class Args(BaseModel):
+    """Base of every tool's arguments: unknown fields are an error the model can fix."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class NoArgs(Args):
+    pass
+
+
+class Tools:
+    def __init__(self) -> None:
+        self._tools: dict[str, tuple[type[Args], Callable[[Any], Result], str]] = {}
+
+    def add(self, name: str, args: type[Args], func: Callable[[Any], Result], doc: str) -> None:
+        self._tools[name] = (args, func, doc)
+
+    def specs(self) -> list[dict[str, Any]]:
+        """The tools in Chat Completions format, schemas generated from the argument types."""
+        specs = []
+        for name, (model, _, description) in self._tools.items():
+            schema = model.model_json_schema()
+            schema.pop("title", None)
+            specs.append(
+                {
+                    "type": "function",
+                    "function": {"name": name, "description": description, "parameters": schema},
+                }
+            )
+        return specs
+
+    def run(self, name: str, arguments: str) -> Result:
+        """Run a tool; anything wrong comes back as ``{"error": ...}`` for the model to fix."""
+        tool = self._tools.get(name)
+        if tool is None:
+            return {"error": f"unknown tool {name!r}; use one of {sorted(self._tools)}"}
+        model, func, _ = tool
+        try:
+            args = model.model_validate(json.loads(arguments or "{}"))
+        except json.JSONDecodeError as exc:
+            return {"error": f"arguments are not valid JSON: {exc.msg}"}
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            return {"error": f"invalid arguments: {problems}"}
+        return func(args)
+
+
+@dataclass(slots=True)
+class LoopResult:
+    text: str | None  # None: the model failed or never answered
+    calls: list[CallRecord] = field(default_factory=list)
+
+
+def tool_loop(
+    client: LlmClient,
+    messages: list[dict[str, Any]],
+    tools: Tools,
+    max_steps: int,
+    label: str,
+) -> LoopResult:
+    """Ask, run the tools the model calls, show it their results, repeat until it answers
+    in text or ``max_steps`` rounds pass."""
+    specs = tools.specs()
+    result = LoopResult(None)
+    for _ in range(max_steps):
+        try:
+            completion = client.complete(messages, specs)
+        except LlmError as exc:
+            result.calls.append(exc.record)
+            log.warning("LLM failed for %s (%s); the offline brain answers", label, exc)
+            return result
+        result.calls.append(completion.record)
+        if not completion.tool_calls:
+            result.text = completion.content.strip()
+            return result
+        messages.append(completion.as_message())
+        for call in completion.tool_calls:
+            outcome = tools.run(call.name, call.arguments)
+            messages.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": call.id,
+                    "content": json.dumps(outcome, ensure_ascii=False, default=str),
+                }
+            )
+    log.warning("LLM used all %s steps for %s without answering", max_steps, label)
+    return result
