@@ -56,6 +56,7 @@ def cmd_init(args: argparse.Namespace) -> None:
         org = orgs.org_by_slug(session, DEMO_SLUG)
         if org is None:
             org = create_demo(session)
+            _add_demo_faq(session, org.id)
             print(f"created demo organization {DEMO_SLUG!r}: {org.name}")
         else:
             print(f"demo organization {DEMO_SLUG!r} already exists; issuing a new API key")
@@ -63,6 +64,18 @@ def cmd_init(args: argparse.Namespace) -> None:
         print(f"id: {org.id}")
         print(f"api key: {key}")
         print(f"dashboard: {settings.public_url}/#key={key}")
+
+
+def _add_demo_faq(session: Session, org_id: int) -> None:
+    """The demo shop's FAQ (payment, parking, pet taxi), so FAQ answers work out of the box."""
+    from pathlib import Path
+
+    from atende.brain.documents import read_document
+    from atende.storage import knowledge
+    from atende.storage.demo import DEMO_FAQ
+
+    doc = read_document(Path(DEMO_FAQ))
+    knowledge.replace_document(session, org_id, doc.name, doc.kind, doc.sha256, doc.chunks)
 
 
 def cmd_org_create(args: argparse.Namespace) -> None:

@@ -13,18 +13,22 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     (
         "handoff",
         r"\b(atendente|humano|uma pessoa|pessoa de verdade|gerente|operador|atendimento humano"
-        r"|falar com (alguem|o dono|a dona|voce|um|uma|gente))\b",
+        r"|falar com (alguem|o dono|a dona|voce|um|uma|gente"
+        r"|(a|o) (veterinari\w*|vet|responsavel)))\b",
     ),
     ("cancel", r"\b(cancel\w*|desmarc\w*)\b"),
     (
         "reschedule",
         r"\b(remarc\w*|reagend\w*|(mudar|trocar) (o|meu|de) (horario|agendamento|dia)|adiar"
+        r"|(mudar|trocar|passar) (o |a |meu |minha )?(banho|tosa|consulta|vacina\w*|horario"
+        r"|agendamento) (para|pra)"
         r"|(mudar|trocar|passar) (para|pra) outr[oa] (dia|horario|data)|outro dia em vez)\b",
     ),
     (
         "book",
-        r"\b(agend\w*|marca\w*|reserv\w*|quero (um |uma |o |a )?(banho|tosa|consulta|vacina)\w*"
-        r"|vacinar|tosar|dar (um )?banho"
+        r"\b(agend\w*|marca\w*|reserv\w*|(quero|preciso de|queria) (um |uma |o |a )?"
+        r"(banho|tosa|consulta|vacina)\w*"
+        r"|vacinar|tosar|dar (um )?banho|(pra|para) (tomar )?(um )?banho"
         r"|levar (\w+ )?(\w+ )?(no|na|pra|para) (banho|tosa|veterinari\w*|consulta|vacina))\b",
     ),
     (

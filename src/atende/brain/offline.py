@@ -60,6 +60,9 @@ class OfflineBrain:
             texts_out = _continue(ctx, state, text, intent)
             return Reply(texts_out, state, f"{flow}:continue", choices=_choices(state, texts_out))
         hit = self.faq(session, turn.org.id, text) if _may_be_faq(ctx, intent, text) else None
+        if hit is None and _question_about(ctx, intent, text):
+            strong = self.faq(session, turn.org.id, text)
+            hit = strong if strong and strong.coverage >= 0.75 and strong.matched >= 2 else None
         if hit is not None:
             texts_out = [faq_answer(hit)]
             intent = "faq"
@@ -85,6 +88,14 @@ def _may_be_faq(ctx: DialogueContext, intent: str | None, text: str) -> bool:
     if intent in (None, "greeting"):
         return True
     return intent in ("prices", "services") and find_service(text, ctx.services) is None
+
+
+def _question_about(ctx: DialogueContext, intent: str | None, text: str) -> bool:
+    """'Com quantos dias o filhote pode vacinar?' names a service but asks about a policy:
+    a question with no day or time, which the documents may answer better than a booking."""
+    if ctx.turn.state.get("flow") or intent not in ("book", "slots"):
+        return False
+    return "?" in text and extract_when(text, ctx.today).empty
 
 
 def faq_answer(hit: Hit) -> str:

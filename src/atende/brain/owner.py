@@ -37,8 +37,8 @@ TOPICS: list[tuple[str, str]] = [
     ("campaign", r"campanha|promoc|promo\b|divulg|ideia|marketing|aniversari"),
     ("inactive", r"inativ|sumid|nao (volta|vem|aparece)|parad"),
     ("cancellations", r"cancel|falt|no.?show|nao (vei|compareceu)"),
-    ("revenue", r"fatur|receita|ganh|dinheiro|vend|quanto (entrou|fiz)"),
     ("services", r"servico.*(mais|popular|procurad|vendid)|(mais|popular|procurad).*servico"),
+    ("revenue", r"fatur|receita|ganh|dinheiro|vend|quanto (entrou|fiz)"),
     ("hours", r"horario.*(mais|pico|movimentad|cheio)|(pico|movimentad)"),
     ("agenda", r"agend|quantos|marcad|atendiment|agenda|cliente.*hoje|hoje|amanha|semana|mes\b"),
 ]

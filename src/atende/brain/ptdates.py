@@ -76,13 +76,29 @@ def extract_when(text: str, today: date) -> When:
 
 
 def _extract_day(text: str, today: date) -> tuple[date | None, str]:
-    """The first recognisable day, and the text with it removed (so '25/11' is no time)."""
+    """The first recognisable day, and the text with it removed (so '25/11' is no time).
+    In 'de terça pra quarta' the day wanted is the one after 'pra'."""
+    found = _first_day(text, today)
+    if found is None:
+        return None, text
+    day, (start, end) = found
+    rest = text[:start] + " " + text[end:]
+    move = re.match(r"\s*(pra|para|p/)\s", text[end:])
+    if move:
+        tail = text[end + move.end() :]
+        target = _first_day(tail, today)
+        if target is not None:
+            t_start, t_end = target[1]
+            return target[0], text[:start] + " " + tail[:t_start] + " " + tail[t_end:]
+    return day, rest
+
+
+def _first_day(text: str, today: date) -> Found:
     for finder in (_written_date, _numeric_date, _relative_day, _weekday, _day_of_month):
         found = finder(text, today)
         if found is not None:
-            day, span = found
-            return day, text[: span[0]] + " " + text[span[1] :]
-    return None, text
+            return found
+    return None
 
 
 Found = tuple[date, tuple[int, int]] | None

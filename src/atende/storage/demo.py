@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,9 @@ DEMO_SERVICES = [
     ("Vacinação", Decimal("90.00"), 30),
 ]
 WEEKDAY_HOURS = [(d, time(8), time(18)) for d in range(5)] + [(5, time(8), time(12))]
+
+
+DEMO_FAQ = str(Path(__file__).with_name("demo_faq.md"))
 
 
 def create_demo(session: Session) -> Organization:
