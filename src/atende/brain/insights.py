@@ -151,6 +151,9 @@ def _opportunity(
             f"{len(gone)} cliente(s) não vêm há mais de {INACTIVE_DAYS} dias: "
             "responda *campanha* para reativá-los."
         )
+    recent = analytics.bookings_between(session, org_id, now - timedelta(days=180), now)
+    if not recent:
+        return "Divulgue o número do WhatsApp: os clientes já podem agendar por aqui."
     if len(agenda) < 3:
         return "Amanhã tem bastante horário livre: uma promoção relâmpago pode ajudar (*campanha*)."
     return "Agenda de amanhã bem cheia: confirme os horários com os clientes."

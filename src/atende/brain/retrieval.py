@@ -7,6 +7,7 @@ and worker process answers from the same knowledge without a shared index file.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from atende.domain.text import fold_chat
 from atende.storage import knowledge
 from atende.storage.knowledge import Passage
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 _STOPWORDS_TEXT = """
 a o as os um uma uns umas de do da dos das em no na nos nas por pelo pela para pra pro
