@@ -108,18 +108,18 @@ QUESTIONS = [
 
 
 @pytest.fixture
-def shop(sqlite_url: str, tmp_path: Path, documents: list[Path]) -> Iterator[Runtime]:
+def shop(db_url: str, tmp_path: Path, documents: list[Path]) -> Iterator[Runtime]:
     from atende.storage.db import make_engine, make_sessionmaker
     from atende.storage.demo import create_demo
 
-    engine = make_engine(sqlite_url)
+    engine = make_engine(db_url)
     with transaction(make_sessionmaker(engine)) as s:
         org = create_demo(s)
         for path in documents:
             doc = read_document(path)
             knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
     engine.dispose()
-    rt = build_runtime(settings_for(sqlite_url, tmp_path, buffer_seconds=0))
+    rt = build_runtime(settings_for(db_url, tmp_path, buffer_seconds=0))
     yield rt
     rt.close()
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from atende.runtime import Runtime, build_runtime
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
-from atende.storage.models import Booking, BrainLog, LlmCall, Pet
+from atende.storage.models import Booking, BrainLog, Conversation, LlmCall, Pet
 from tests.conftest import settings_for
 from tests.support.dialogue import TZ, Customer, next_weekday
 from tests.support.fake_llm import (
@@ -61,8 +61,8 @@ def make_runtime(db_url: str, tmp_path: Path, llm: FakeLLM, **overrides: Any) ->
 
 
 @pytest.fixture
-def runtime(sqlite_url: str, tmp_path: Path, llm: FakeLLM) -> Iterator[Runtime]:
-    rt = make_runtime(sqlite_url, tmp_path, llm)
+def runtime(db_url: str, tmp_path: Path, llm: FakeLLM) -> Iterator[Runtime]:
+    rt = make_runtime(db_url, tmp_path, llm)
     yield rt
     rt.close()
 
@@ -300,3 +300,32 @@ def test_an_organization_can_override_the_model(runtime: Runtime, llm: FakeLLM) 
     Customer(runtime, "demo", "+5511999990010").say("e aí, blz?")
     assert llm.requests[0]["model"] == "llama3.1:8b"
     assert json.dumps(llm.requests[0]["tools"])  # the tools travel with every call
+
+
+def test_a_yes_that_comes_after_the_proposed_time_books_nothing(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    monday = next_weekday(0)
+    llm.play(
+        calls(
+            tool(
+                "book_service",
+                service="Banho",
+                date=monday.isoformat(),
+                time="08:00",
+                pet_name="Rex",
+                species="cachorro",
+            )
+        ),
+        text("Confirma banho do Rex segunda 08:00?"),
+    )
+    gil = Customer(runtime, "demo", "+5511999990011")
+    gil.say("banho pro Rex segunda cedinho")
+    with transaction(runtime.sessions) as s:  # the customer answers a week later
+        conv = s.get(Conversation, gil.conversation().id)
+        assert conv is not None
+        state = dict(conv.dialogue_state)
+        state["pending"] = {**state["pending"], "starts_at": "2020-01-06T08:00:00-03:00"}
+        conv.dialogue_state = state
+    assert "não está mais disponível" in gil.say("sim")
+    assert bookings(runtime) == []

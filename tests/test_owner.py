@@ -92,8 +92,8 @@ def seed(session: Any, org_id: int, today: date) -> dict[str, int]:
 
 
 @pytest.fixture
-def shop(sqlite_url: str) -> Iterator[tuple[Any, int]]:
-    engine = make_engine(sqlite_url)
+def shop(db_url: str) -> Iterator[tuple[Any, int]]:
+    engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     with transaction(sessions) as s:
         org = create_demo(s)
@@ -149,14 +149,14 @@ def test_daily_summary_reports_the_day_tomorrow_one_alert_and_one_opportunity(
 
 
 @pytest.fixture
-def runtime(sqlite_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    engine = make_engine(sqlite_url)
+def runtime(db_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    engine = make_engine(db_url)
     with transaction(make_sessionmaker(engine)) as s:
         org = create_demo(s)
         org.owner_phones = [OWNER]
         seed(s, org.id, utcnow().astimezone(TZ).date())
     engine.dispose()
-    rt = build_runtime(settings_for(sqlite_url, tmp_path, buffer_seconds=0, campaign_per_minute=2))
+    rt = build_runtime(settings_for(db_url, tmp_path, buffer_seconds=0, campaign_per_minute=2))
     yield rt
     rt.close()
 
@@ -167,13 +167,13 @@ def outbound(rt: Runtime, author: str) -> list[Message]:
 
 
 def test_summary_goes_out_at_the_local_time_once_whatever_the_number_of_workers(
-    runtime: Runtime, sqlite_url: str, tmp_path: Path
+    runtime: Runtime, db_url: str, tmp_path: Path
 ) -> None:
     day = utcnow().astimezone(TZ).date()
     before = datetime.combine(day, time(18, 59), tzinfo=TZ)
     at = datetime.combine(day, time(19, 0), tzinfo=TZ)
     assert runtime.pipeline.periodic.daily_summary(1, before) == []
-    other = build_runtime(settings_for(sqlite_url, tmp_path))  # a second worker
+    other = build_runtime(settings_for(db_url, tmp_path))  # a second worker
     try:
         first = runtime.pipeline.periodic.daily_summary(1, at)
         again = other.pipeline.periodic.daily_summary(1, at + timedelta(minutes=5))

@@ -73,6 +73,8 @@ class LlmBrain:
         settings = self.settings_for(turn)
         ctx = DialogueContext(session, turn)
         texts = [m.text for m in turn.burst]
+        if not any(t.strip() for t in texts):
+            return Plan("offline")  # a voice note we could not hear: ask to write
         pending = turn.state.get("pending")
         if pending:
             answer = answer_to_proposal(texts, ctx.today)

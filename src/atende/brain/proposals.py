@@ -16,6 +16,7 @@ from atende.brain import replies as say
 from atende.brain.context import DialogueContext
 from atende.brain.intents import is_no, is_yes
 from atende.brain.ptdates import extract_when
+from atende.domain.slots import slot_problem
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
 
@@ -64,12 +65,26 @@ def commit(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
     return "Não consegui concluir isso por aqui. Posso chamar alguém da equipe?"
 
 
+GONE = "Esse horário não está mais disponível 😕 Quer que eu veja outro?"
+
+
+def _still_possible(ctx: DialogueContext, service_id: int, start: datetime) -> bool:
+    """A "sim" may come hours after the proposal: the time may have passed meanwhile."""
+    service = ctx.service(service_id)
+    return (
+        service is not None
+        and slot_problem(start, service.duration_minutes, ctx.hours, [], ctx.now, ctx.tz) is None
+    )
+
+
 def _book(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
     org_id, contact_id = ctx.turn.org.id, ctx.turn.contact_id
     start = datetime.fromisoformat(proposal["starts_at"])
     service = ctx.service(int(proposal["service_id"]))
     if service is None:
         return "Esse serviço não está mais disponível 😕 Posso ajudar com outro?"
+    if not _still_possible(ctx, service.id, start):
+        return GONE
     pet_id = proposal.get("pet_id")
     known = ctx.pet(pet_id)
     pet_name = known.name if known is not None else ""
@@ -92,6 +107,8 @@ def _reschedule(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
     if old is None:
         return "Esse agendamento já não estava ativo. Quer marcar um novo horário?"
     start = datetime.fromisoformat(proposal["starts_at"])
+    if not _still_possible(ctx, old.service_id, start):
+        return GONE
     booking_repo.cancel(ctx.session, org_id, old.id)
     booking_repo.book(ctx.session, org_id, contact_id, old.service_id, old.pet_id, start)
     local = start.astimezone(ctx.tz)
