@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from atende.runtime import Runtime, build_runtime
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
 from atende.storage.models import Booking, BrainLog, Conversation, LlmCall, Pet
-from tests.conftest import settings_for
+from tests.conftest import Shop, settings_for
 from tests.support.dialogue import TZ, Customer, next_weekday
 from tests.support.fake_llm import (
     FakeLLM,
@@ -329,3 +329,35 @@ def test_a_yes_that_comes_after_the_proposed_time_books_nothing(
         conv.dialogue_state = state
     assert "não está mais disponível" in gil.say("sim")
     assert bookings(runtime) == []
+
+
+def test_the_served_demo_answers_twilio_through_the_model_and_reports_usage(
+    shop_factory: Callable[..., Shop], sqlite_url: str, llm: FakeLLM
+) -> None:
+    """ATENDE_BRAIN=openai end to end: a signed webhook, the worker, the model, Twilio."""
+    shop = shop_factory(
+        sqlite_url,
+        brain="openai",
+        llm_base_url=llm.url,
+        llm_model="test-model",
+        llm_price_input_per_mtok=1.0,
+    )
+    llm.play(text("Oi! Atendemos sim gatos bravos, com todo cuidado 🐱"))
+    shop.post_inbound("vocês atendem gato bravo?", phone="+5511999990030")
+    shop.post_inbound("ele morde kkk", phone="+5511999990030")  # one burst, one call
+    shop.settle()
+    assert shop.replies_to("+5511999990030") == [
+        "Oi! Atendemos sim gatos bravos, com todo cuidado 🐱"
+    ]
+    assert len(llm.requests) == 1
+    assert llm.requests[0]["messages"][-1]["content"] == "vocês atendem gato bravo?\nele morde kkk"
+    shop.post_inbound("que horas vocês abrem?", phone="+5511999990030")
+    shop.settle()
+    assert len(llm.requests) == 1  # the fast path answered the hours
+    usage = shop.api("GET", "/api/monitoring/llm-usage").json()
+    assert usage["calls"] == 1 and usage["errors"] == 0
+    assert usage["turns"] == 2 and usage["turns_without_llm"] == 1
+    assert usage["prompt_tokens"] > 0
+    assert float(usage["cost_usd"]) == pytest.approx(usage["prompt_tokens"] / 1e6, abs=1e-6)
+    docs = shop.api("GET", "/api/knowledge").json()["items"]
+    assert docs == []  # this shop has no documents; `atende kb add` fills it

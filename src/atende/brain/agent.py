@@ -13,6 +13,7 @@ Order of a turn:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from atende.brain.base import Reply, Turn
 from atende.brain.context import DialogueContext
+from atende.brain.intents import find_service
 from atende.brain.llm import CallRecord, LlmClients, LlmConfig
 from atende.brain.offline import HANDOFF, OfflineBrain
 from atende.brain.prompt import ContextLimits, build_messages
@@ -129,6 +131,14 @@ class LlmBrain:
             probe = self._offline.respond(session, turn)
         finally:
             savepoint.rollback()
+        text = " ".join(m.text for m in turn.burst)
+        words = len(re.findall(r"\w+", text))
+        if probe.intent in ("greeting", "thanks"):
+            return words <= 4  # 'oi, meu cachorro está vomitando' is not a greeting
+        if probe.intent in ("prices", "services"):
+            # a price of a named service, or the menu; 'atendem gato bravo?' is for the model
+            services = DialogueContext(session, turn).services
+            return find_service(text, services) is not None or words <= 4
         return probe.intent in FAST_INTENTS
 
     def _think(self, ctx: DialogueContext, settings: AgentSettings) -> Plan:

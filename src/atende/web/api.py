@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from atende.domain.phones import InvalidPhone, normalize_phone
 from atende.pipeline.operations import NotFound
-from atende.storage import bookings, catalog, conversations, messages
+from atende.storage import bookings, catalog, conversations, knowledge, messages, usage
 from atende.storage.models import Alert, Organization
+from atende.storage.types import utcnow
 from atende.web.deps import OrgDep, RuntimeDep
 from atende.web.schemas import (
     AlertOut,
@@ -21,6 +22,8 @@ from atende.web.schemas import (
     ConversationOut,
     FailedOut,
     Items,
+    KnowledgeDocumentOut,
+    LlmUsageOut,
     MessageOut,
     OperatorReply,
     PetOut,
@@ -233,3 +236,35 @@ def retry_failed(
     """Re-queue messages that failed in the last ``hours`` with a fresh attempt budget."""
     hours = body.hours if body else 24
     return {"requeued": runtime.pipeline.operations.retry_failed(org.id, hours)}
+
+
+@router.get("/monitoring/llm-usage")
+def llm_usage(
+    org: OrgDep, runtime: RuntimeDep, days: Annotated[float, Query(gt=0, le=366)] = 30
+) -> LlmUsageOut:
+    """Model calls, tokens, estimated cost, and the turns answered without a model."""
+    with runtime.sessions() as s:
+        u = usage.llm_usage(s, org.id, utcnow() - timedelta(days=days))
+    return LlmUsageOut(
+        days=days,
+        calls=u.calls,
+        errors=u.errors,
+        prompt_tokens=u.prompt_tokens,
+        completion_tokens=u.completion_tokens,
+        cost_usd=str(u.cost_usd),
+        avg_latency_ms=u.avg_latency_ms,
+        turns=u.turns,
+        turns_without_llm=u.turns_without_llm,
+    )
+
+
+@router.get("/knowledge")
+def list_knowledge(org: OrgDep, runtime: RuntimeDep) -> Items[KnowledgeDocumentOut]:
+    with runtime.sessions() as s:
+        docs = knowledge.documents(s, org.id)
+    return Items(
+        items=[
+            KnowledgeDocumentOut(name=d.name, kind=d.kind, passages=d.chunks, chars=d.chars)
+            for d in docs
+        ]
+    )

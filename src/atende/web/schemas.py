@@ -93,3 +93,22 @@ class QueueStats(BaseModel):
     queue_scheduled: int
     conversations_waiting: int
     messages: dict[str, int]
+
+
+class LlmUsageOut(BaseModel):
+    days: float
+    calls: int
+    errors: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: str
+    avg_latency_ms: int
+    turns: int
+    turns_without_llm: int
+
+
+class KnowledgeDocumentOut(BaseModel):
+    name: str
+    kind: str
+    passages: int
+    chars: int
