@@ -298,3 +298,42 @@ def test_org_template_configures_the_24_hour_window_fallback(tmp_path: Path) -> 
     assert bad.returncode == 2 and "HX" in bad.stderr
     missing = atende(tmp_path, "org", "template", "ghost", "meta", "--name", "x")
     assert missing.returncode == 2 and "no organization" in missing.stderr
+
+
+def test_org_owner_and_settings(tmp_path: Path) -> None:
+    atende(tmp_path, "init", "--demo")
+    added = atende(
+        tmp_path, "org", "owner", "demo", "--add", "+55 (11) 90000-0000", "--add", "+5511900000001"
+    )
+    assert added.stdout.strip() == "owner phones: +5511900000000, +5511900000001"
+    removed = atende(tmp_path, "org", "owner", "demo", "--remove", "+5511900000001")
+    assert removed.stdout.strip() == "owner phones: +5511900000000"
+    bad = atende(tmp_path, "org", "owner", "demo", "--add", "abc")
+    assert bad.returncode == 2 and "error:" in bad.stderr
+    shown = atende(
+        tmp_path,
+        "org",
+        "settings",
+        "demo",
+        "--brain",
+        "openai",
+        "--llm-model",
+        "llama3.1",
+        "--llm-api-key",
+        "sk-never-printed",
+        "--summary-time",
+        "18:30",
+        "--reminders",
+        "off",
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "brain: openai" in shown.stdout and "summary_time: 18:30" in shown.stdout
+    assert "reminders: False" in shown.stdout
+    assert "sk-never-printed" not in shown.stdout and "'api_key': '***'" in shown.stdout
+    for args in (["--summary-time", "25:00"], ["--reminder-hours", "0"]):
+        wrong = atende(tmp_path, "org", "settings", "demo", *args)
+        assert wrong.returncode == 2 and "error:" in wrong.stderr
+    assert (
+        "error: no organization"
+        in atende(tmp_path, "org", "settings", "x", "--brain", "offline").stderr
+    )

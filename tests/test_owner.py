@@ -321,3 +321,15 @@ def test_a_declined_campaign_sends_nothing(runtime: Runtime) -> None:
     owner.say("enviar 1")
     assert "não enviei" in owner.say("não")
     assert outbound(runtime, "campaign") == []
+
+
+def test_the_worker_sends_what_the_periodic_jobs_queue(runtime: Runtime) -> None:
+    from tests.support.settle import wait_settled
+
+    runtime.start_worker(embedded=True)  # its ticker runs the jobs too, with the real clock
+    evening = datetime.combine(utcnow().astimezone(TZ).date(), time(19, 30), tzinfo=TZ)
+    runtime.pipeline.periodic.run(evening)
+    assert runtime.pipeline.periodic.run(evening) == 0  # everything due is already claimed
+    assert wait_settled(runtime.sessions, 20)
+    sent = outbound(runtime, "summary") + outbound(runtime, "reminder")
+    assert len(sent) == 3 and {m.status for m in sent} == {"sent"}  # one summary, two reminders
