@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 
 from atende.config import Settings
 from atende.runtime import Runtime, build_runtime
@@ -21,7 +22,7 @@ from atende.storage import orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
 from atende.storage.migrate import upgrade
-from atende.storage.models import Contact, Conversation, Message
+from atende.storage.models import Contact, Conversation, Message, Organization
 from atende.web.app import create_app
 from tests.support.fake_twilio import FakeTwilio, start_fake_twilio
 from tests.support.live import LiveServer, free_port
@@ -127,6 +128,34 @@ def settings_for(db_url: str, tmp_path: Path, **overrides: Any) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def demo_runtime(
+    db_url: str,
+    tmp_path: Path,
+    prepare: Callable[[Session, Organization], None] | None = None,
+    **overrides: Any,
+) -> Runtime:
+    """The demo shop (simulator channel), ``prepare``d in the same transaction, and a
+    runtime on it with no buffer window: for conversations driven by tests/support/dialogue."""
+    engine = make_engine(db_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        org = create_demo(s)
+        if prepare is not None:
+            prepare(s, org)
+    engine.dispose()
+    return build_runtime(settings_for(db_url, tmp_path, **{"buffer_seconds": 0, **overrides}))
+
+
+def llm_settings(url: str, **overrides: Any) -> dict[str, Any]:
+    """Settings for the LLM brain against a fake at ``url``, every turn to the model."""
+    return {
+        "brain": "openai",
+        "llm_base_url": url,
+        "llm_model": "test-model",
+        "llm_fast_path": "off",
+        **overrides,
+    }
 
 
 @dataclass

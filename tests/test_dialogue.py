@@ -10,20 +10,14 @@ import pytest
 from sqlalchemy import select
 
 from atende.runtime import Runtime, build_runtime
-from atende.storage.db import make_engine, make_sessionmaker, transaction
-from atende.storage.demo import create_demo
 from atende.storage.models import Booking, Pet
-from tests.conftest import settings_for
+from tests.conftest import demo_runtime, settings_for
 from tests.support.dialogue import TZ, Customer, next_weekday
 
 
 @pytest.fixture
 def runtime(db_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    engine = make_engine(db_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        create_demo(s)
-    engine.dispose()
-    rt = build_runtime(settings_for(db_url, tmp_path, buffer_seconds=0))
+    rt = demo_runtime(db_url, tmp_path)
     yield rt
     rt.close()
 

@@ -4,17 +4,18 @@ and FAQ answers in conversations (offline brain and the LLM's search_knowledge t
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from atende.brain.documents import read_document
 from atende.brain.retrieval import KnowledgeSearch
-from atende.runtime import Runtime, build_runtime
+from atende.runtime import Runtime
 from atende.storage import knowledge, orgs
 from atende.storage.db import transaction
-from tests.conftest import settings_for
+from tests.conftest import demo_runtime, llm_settings
 from tests.support.dialogue import Customer
 from tests.support.fake_llm import calls, last_tool_results, start_fake_llm, text, tool
 from tests.support.pdf import text_pdf
@@ -107,19 +108,18 @@ QUESTIONS = [
 ]
 
 
+def with_documents(paths: list[Path]) -> Callable[[Any, Any], None]:
+    def add(session: Any, org: Any) -> None:
+        for path in paths:
+            doc = read_document(path)
+            knowledge.replace_document(session, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
+
+    return add
+
+
 @pytest.fixture
 def shop(db_url: str, tmp_path: Path, documents: list[Path]) -> Iterator[Runtime]:
-    from atende.storage.db import make_engine, make_sessionmaker
-    from atende.storage.demo import create_demo
-
-    engine = make_engine(db_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        org = create_demo(s)
-        for path in documents:
-            doc = read_document(path)
-            knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
-    engine.dispose()
-    rt = build_runtime(settings_for(db_url, tmp_path, buffer_seconds=0))
+    rt = demo_runtime(db_url, tmp_path, with_documents(documents))
     yield rt
     rt.close()
 
@@ -159,15 +159,6 @@ def test_documents_added_later_are_found_without_a_restart(shop: Runtime) -> Non
 def test_the_llm_searches_the_knowledge_base_and_sees_the_sources(
     sqlite_url: str, tmp_path: Path, documents: list[Path]
 ) -> None:
-    from atende.storage.db import make_engine, make_sessionmaker
-    from atende.storage.demo import create_demo
-
-    engine = make_engine(sqlite_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        org = create_demo(s)
-        doc = read_document(documents[2])  # politicas.txt
-        knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
-    engine.dispose()
     llm = start_fake_llm()
     seen: list[dict[str, object]] = []
 
@@ -176,17 +167,7 @@ def test_the_llm_searches_the_knowledge_base_and_sees_the_sources(
         return text("Até 2 horas antes é grátis 🙂")
 
     llm.play(calls(tool("search_knowledge", query="multa cancelamento")), answer)
-    rt = build_runtime(
-        settings_for(
-            sqlite_url,
-            tmp_path,
-            buffer_seconds=0,
-            brain="openai",
-            llm_base_url=llm.url,
-            llm_model="m",
-            llm_fast_path="off",
-        )
-    )
+    rt = demo_runtime(sqlite_url, tmp_path, with_documents([documents[2]]), **llm_settings(llm.url))
     try:
         reply = Customer(rt, "demo", "+5511999990022").say("e se eu precisar desmarcar?")
         assert reply == "Até 2 horas antes é grátis 🙂"

@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from atende.runtime import Runtime, build_runtime
-from atende.storage.db import make_engine, make_sessionmaker, transaction
-from atende.storage.demo import create_demo
+from atende.runtime import Runtime
+from atende.storage.db import transaction
 from atende.storage.models import Booking, BrainLog, Conversation, LlmCall, Pet
-from tests.conftest import Shop, settings_for
+from tests.conftest import Shop, demo_runtime, llm_settings
 from tests.support.dialogue import TZ, Customer, next_weekday
 from tests.support.fake_llm import (
     FakeLLM,
@@ -40,24 +39,15 @@ def llm() -> Iterator[FakeLLM]:
 
 
 def make_runtime(db_url: str, tmp_path: Path, llm: FakeLLM, **overrides: Any) -> Runtime:
-    engine = make_engine(db_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        create_demo(s)
-    engine.dispose()
-    values: dict[str, Any] = {
-        "buffer_seconds": 0,
-        "brain": "openai",
-        "llm_base_url": llm.url,
-        "llm_api_key": SECRET,
-        "llm_model": "test-model",
-        "llm_timeout_seconds": 0.5,
-        "llm_max_retries": 1,
-        "llm_fast_path": "off",
-        "llm_price_input_per_mtok": 0.15,
-        "llm_price_output_per_mtok": 0.60,
-    }
-    values.update(overrides)
-    return build_runtime(settings_for(db_url, tmp_path, **values))
+    settings = llm_settings(
+        llm.url,
+        llm_api_key=SECRET,
+        llm_timeout_seconds=0.5,
+        llm_max_retries=1,
+        llm_price_input_per_mtok=0.15,
+        llm_price_output_per_mtok=0.60,
+    )
+    return demo_runtime(db_url, tmp_path, **{**settings, **overrides})
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
 from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
 from atende.storage.types import utcnow
-from tests.conftest import settings_for
+from tests.conftest import demo_runtime, llm_settings, settings_for
 from tests.support.dialogue import TZ, Customer
 from tests.support.fake_llm import FakeLLM, calls, last_tool_results, start_fake_llm, text, tool
 
@@ -148,15 +148,14 @@ def test_daily_summary_reports_the_day_tomorrow_one_alert_and_one_opportunity(
     assert "💡 1 cliente(s) não vêm há mais de 30 dias" in text
 
 
+def with_owner_and_clients(session: Any, org: Any) -> None:
+    org.owner_phones = [OWNER]
+    seed(session, org.id, utcnow().astimezone(TZ).date())
+
+
 @pytest.fixture
 def runtime(db_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    engine = make_engine(db_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        org = create_demo(s)
-        org.owner_phones = [OWNER]
-        seed(s, org.id, utcnow().astimezone(TZ).date())
-    engine.dispose()
-    rt = build_runtime(settings_for(db_url, tmp_path, buffer_seconds=0, campaign_per_minute=2))
+    rt = demo_runtime(db_url, tmp_path, with_owner_and_clients, campaign_per_minute=2)
     yield rt
     rt.close()
 
@@ -238,12 +237,6 @@ def test_owner_numbers_reach_the_owner_assistant_not_the_customer_agent(
 def test_with_a_model_the_owner_gets_analytics_tools_and_insights(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    engine = make_engine(sqlite_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        org = create_demo(s)
-        org.owner_phones = [OWNER]
-        seed(s, org.id, utcnow().astimezone(TZ).date())
-    engine.dispose()
     llm: FakeLLM = start_fake_llm()
     seen: list[dict[str, Any]] = []
 
@@ -252,17 +245,7 @@ def test_with_a_model_the_owner_gets_analytics_tools_and_insights(
         return text("Semana boa: 6 atendimentos. Vale lembrar quem faltou 😉")
 
     llm.play(calls(tool("get_figures", period="week")), insight, 500, 500)
-    rt = build_runtime(
-        settings_for(
-            sqlite_url,
-            tmp_path,
-            buffer_seconds=0,
-            brain="openai",
-            llm_base_url=llm.url,
-            llm_model="m",
-            llm_fast_path="off",
-        )
-    )
+    rt = demo_runtime(sqlite_url, tmp_path, with_owner_and_clients, **llm_settings(llm.url))
     try:
         owner = Customer(rt, "demo", OWNER)
         assert owner.say("como foi a semana?").startswith("Semana boa")
