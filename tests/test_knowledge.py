@@ -177,3 +177,19 @@ def test_the_llm_searches_the_knowledge_base_and_sees_the_sources(
     finally:
         rt.close()
         llm.stop()
+
+
+def test_plainly_matching_passages_ride_along_in_the_prompt(
+    sqlite_url: str, tmp_path: Path, documents: list[Path]
+) -> None:
+    llm = start_fake_llm()
+    llm.play(text("**Sim!** Aceitamos Pix 😊"))
+    rt = demo_runtime(sqlite_url, tmp_path, with_documents(documents), **llm_settings(llm.url))
+    try:
+        reply = Customer(rt, "demo", "+5511999990023").say("e pix, vocês aceitam?")
+        assert reply == "*Sim!* Aceitamos Pix 😊"  # WhatsApp bold, not Markdown
+        system = llm.requests[0]["messages"][0]["content"]
+        assert "From the business's documents (faq.md): Aceitamos Pix" in system
+    finally:
+        rt.close()
+        llm.stop()

@@ -26,6 +26,7 @@ from atende.brain.llm import CallRecord, LlmClients, LlmConfig
 from atende.brain.offline import HANDOFF, OfflineBrain
 from atende.brain.prompt import ContextLimits, build_messages
 from atende.brain.proposals import answer_to_proposal, commit
+from atende.brain.replies import whatsapp_text
 from atende.brain.retrieval import KnowledgeSearch
 from atende.brain.toolkit import tool_loop
 from atende.brain.tools import ToolBox
@@ -146,7 +147,7 @@ class LlmBrain:
         tools = ToolBox(ctx, self._knowledge, state)
         result = tool_loop(
             self._clients.get(settings.llm),
-            build_messages(ctx, settings.limits),
+            build_messages(ctx, settings.limits, self._knowledge),
             tools,
             settings.max_steps,
             f"conversation {ctx.turn.conversation_id}",
@@ -156,7 +157,7 @@ class LlmBrain:
             return Plan("offline", calls=result.calls)
         if tools.handoff and not text:
             text = HANDOFF
-        return Plan("llm", [text], state, tools.handoff, result.calls)
+        return Plan("llm", [whatsapp_text(text)], state, tools.handoff, result.calls)
 
     @staticmethod
     def _reply(

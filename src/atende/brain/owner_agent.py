@@ -21,6 +21,7 @@ from atende.brain.agent import AgentSettings, LlmBrain, Plan
 from atende.brain.base import Reply, Turn
 from atende.brain.llm import LlmClients
 from atende.brain.owner import OwnerAssistant, topic_of
+from atende.brain.replies import whatsapp_text
 from atende.brain.toolkit import Args, NoArgs, Result, Tools, tool_loop
 from atende.storage import analytics
 
@@ -138,7 +139,7 @@ class OwnerLlmBrain:
         )
         if result.text is None:
             return Plan("offline", calls=result.calls)
-        return Plan("llm", [result.text], dict(turn.state), calls=result.calls)
+        return Plan("llm", [whatsapp_text(result.text)], dict(turn.state), calls=result.calls)
 
     def respond(self, session: Session, turn: Turn) -> Reply:
         plan = turn.prepared if isinstance(turn.prepared, Plan) else self.prepare(session, turn)

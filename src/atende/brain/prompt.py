@@ -16,6 +16,7 @@ from sqlalchemy import select
 from atende.brain import replies as say
 from atende.brain.context import DialogueContext
 from atende.brain.manage_flow import describe
+from atende.brain.retrieval import KnowledgeSearch
 from atende.domain.states import BookingStatus
 from atende.storage import messages as message_repo
 from atende.storage.models import Booking, Message
@@ -34,9 +35,11 @@ class ContextLimits:
     token_budget: int = 3000
 
 
-def build_messages(ctx: DialogueContext, limits: ContextLimits) -> list[dict[str, Any]]:
-    system = _system(ctx)
+def build_messages(
+    ctx: DialogueContext, limits: ContextLimits, knowledge: KnowledgeSearch | None = None
+) -> list[dict[str, Any]]:
     burst = "\n".join(m.text for m in ctx.turn.burst if m.text.strip()) or "(mídia sem texto)"
+    system = _system(ctx) + _passages(ctx, knowledge, burst)
     older, recent = _history(ctx, limits.history_messages)
     used = estimate_tokens(system) + estimate_tokens(burst)
     kept: list[Message] = []
@@ -65,6 +68,17 @@ def full_history_tokens(ctx: DialogueContext) -> int:
         estimate_tokens(_system(ctx))
         + sum(estimate_tokens(m.transcript or m.body) + 4 for m in rows)
         + estimate_tokens(burst)
+    )
+
+
+def _passages(ctx: DialogueContext, knowledge: KnowledgeSearch | None, burst: str) -> str:
+    """The business's documents that plainly match the burst, so the model needs no
+    search round for the obvious ones (it can still call search_knowledge)."""
+    if knowledge is None:
+        return ""
+    hits = [h for h in knowledge.search(ctx.session, ctx.turn.org.id, burst, k=2) if h.confident]
+    return "".join(
+        f"\nFrom the business's documents ({h.passage.source}): {h.passage.text}" for h in hits
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -76,3 +77,16 @@ def menu(org_name: str) -> str:
         "• cancelar ou remarcar um horário\n"
         "• falar com uma pessoa da equipe"
     )
+
+
+WHATSAPP_MAX_CHARS = 4096
+
+
+def whatsapp_text(text: str) -> str:
+    """A model's Markdown as WhatsApp shows it: **bold** → *bold*, headings → bold lines,
+    within WhatsApp's length limit."""
+    text = re.sub(r"\*\*(.+?)\*\*", r"*\1*", text)
+    text = re.sub(r"^#{1,6}\s+(.+)$", r"*\1*", text, flags=re.M)
+    if len(text) > WHATSAPP_MAX_CHARS:
+        text = text[: WHATSAPP_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return text.strip()
