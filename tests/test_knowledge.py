@@ -193,3 +193,73 @@ def test_plainly_matching_passages_ride_along_in_the_prompt(
     finally:
         rt.close()
         llm.stop()
+
+
+def test_optional_embeddings_find_passages_that_share_no_word_with_the_question(
+    tmp_path: Path, documents: list[Path]
+) -> None:
+    fake = start_fake_llm()
+    env = {"ATENDE_EMBEDDINGS_MODEL": "toy-embed", "ATENDE_EMBEDDINGS_BASE_URL": fake.url}
+    try:
+        atende(tmp_path, "init", "--demo")
+        question = "posso desmarcar?"  # the policy says 'Cancelamentos e remarcações'
+        atende(tmp_path, "kb", "add", "demo", *map(str, documents))
+        words_only = atende(tmp_path, "kb", "search", "demo", question).stdout
+        assert "politicas.txt" not in words_only
+        added = atende(tmp_path, "kb", "add", "demo", str(documents[2]), **env)
+        assert added.returncode == 0, added.stderr
+        assert "added: politicas.txt (text, 1 passages, with embeddings)" in added.stdout
+        assert fake.embedding_inputs[-1][0].startswith("Política de cancelamento")
+        found = atende(tmp_path, "kb", "search", "demo", question, **env).stdout
+        assert (
+            found.splitlines()[0].startswith("[0.00 ~") and "politicas.txt" in found.splitlines()[0]
+        )
+        fake.embeddings_down = True
+        failed = atende(tmp_path, "kb", "add", "demo", str(documents[0]), **env)
+        assert failed.returncode == 2 and "embeddings failed" in failed.stderr
+        still = atende(tmp_path, "kb", "search", "demo", "aceitam pix?", **env)
+        assert still.returncode == 0 and "faq.md" in still.stdout  # words alone, no crash
+    finally:
+        fake.stop()
+
+
+def test_the_models_search_uses_embeddings_and_survives_their_outage(
+    sqlite_url: str, tmp_path: Path, documents: list[Path]
+) -> None:
+    from atende.brain.embeddings import Embedder, EmbeddingConfig, to_bytes
+
+    llm = start_fake_llm()
+    policy = read_document(documents[2])
+
+    def add_with_vectors(session: Any, org: Any) -> None:
+        embedder = Embedder(EmbeddingConfig("toy-embed", llm.url))
+        vectors = [to_bytes(v) for v in embedder.embed([t for _, t in policy.chunks])]
+        embedder.close()
+        knowledge.replace_document(
+            session, org.id, policy.name, policy.kind, policy.sha256, policy.chunks, vectors
+        )
+
+    results: list[dict[str, Any]] = []
+
+    def record(request: dict[str, Any]) -> dict[str, Any]:
+        results.extend(last_tool_results(request))
+        return text("ok")
+
+    search = calls(tool("search_knowledge", query="dá pra desmarcar?"))
+    llm.play(search, record, search, record)
+    rt = demo_runtime(
+        sqlite_url,
+        tmp_path,
+        add_with_vectors,
+        **llm_settings(llm.url, embeddings_model="toy-embed"),
+    )
+    try:
+        ivo = Customer(rt, "demo", "+5511999990024")
+        ivo.say("tenho uma dúvida sobre desmarcar")
+        assert results[0]["passages"][0]["source"] == "politicas.txt"
+        llm.embeddings_down = True
+        assert ivo.say("e então?") == "ok"  # words only now: nothing found, nothing broken
+        assert results[1]["passages"] == []
+    finally:
+        rt.close()
+        llm.stop()

@@ -203,18 +203,46 @@ def cmd_kb_add(args: argparse.Namespace) -> None:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise CliError("no such file: " + ", ".join(missing))
+    settings = _settings()
     read = []
     for path in tqdm(paths, desc="reading", unit="file", file=sys.stderr):
         try:
             read.append(read_document(path))
         except UnreadableDocument as exc:
             raise CliError(str(exc)) from exc
-    with _database(_settings()) as session:
+    vectors = _embed_passages(settings, read)
+    with _database(settings) as session:
         org = _org(session, args.slug)
         for doc in read:
-            knowledge.replace_document(session, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
+            knowledge.replace_document(
+                session, org.id, doc.name, doc.kind, doc.sha256, doc.chunks, vectors.get(doc.name)
+            )
     for doc in read:
-        print(f"added: {doc.name} ({doc.kind}, {len(doc.chunks)} passages)")
+        extra = ", with embeddings" if doc.name in vectors else ""
+        print(f"added: {doc.name} ({doc.kind}, {len(doc.chunks)} passages{extra})")
+
+
+def _embed_passages(settings: Settings, docs: list[Any]) -> dict[str, list[bytes]]:
+    """Vectors per document when ATENDE_EMBEDDINGS_MODEL is set; nothing is stored if the
+    endpoint fails (the user fixes it and adds again)."""
+    from tqdm import tqdm
+
+    from atende.brain.embeddings import EmbeddingError, to_bytes
+    from atende.runtime import embedder_for
+
+    embedder = embedder_for(settings)
+    if embedder is None:
+        return {}
+    out: dict[str, list[bytes]] = {}
+    try:
+        for doc in tqdm(docs, desc="embedding", unit="file", file=sys.stderr):
+            texts = [f"{heading}\n{text}".strip() for heading, text in doc.chunks]
+            out[doc.name] = [to_bytes(v) for v in embedder.embed(texts)]
+    except EmbeddingError as exc:
+        raise CliError(f"embeddings failed ({exc}); check ATENDE_EMBEDDINGS_*") from exc
+    finally:
+        embedder.close()
+    return out
 
 
 def cmd_kb_list(args: argparse.Namespace) -> None:
@@ -243,16 +271,20 @@ def cmd_kb_remove(args: argparse.Namespace) -> None:
 
 def cmd_kb_search(args: argparse.Namespace) -> None:
     from atende.brain.retrieval import KnowledgeSearch
+    from atende.runtime import embedder_for
 
-    with _database(_settings()) as session:
-        hits = KnowledgeSearch().search(session, _org(session, args.slug).id, args.query, k=3)
+    settings = _settings()
+    with _database(settings) as session:
+        search = KnowledgeSearch(embedder_for(settings))
+        hits = search.search(session, _org(session, args.slug).id, args.query, k=3)
     if not hits:
         print("no passage matches")
     for hit in hits:
         where = f"{hit.passage.source}" + (
             f" › {hit.passage.heading}" if hit.passage.heading else ""
         )
-        print(f"[{hit.score:.2f}] {where}\n{hit.passage.text}\n")
+        similar = f" ~{hit.similarity:.2f}" if hit.similarity is not None else ""
+        print(f"[{hit.score:.2f}{similar}] {where}\n{hit.passage.text}\n")
 
 
 def _twilio_credentials(args: argparse.Namespace) -> tuple[str, dict[str, str]]:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(3000, ge=200)
     llm_price_input_per_mtok: float = Field(0.0, ge=0)
     llm_price_output_per_mtok: float = Field(0.0, ge=0)
+    embeddings_model: str = ""
+    embeddings_base_url: str = ""
+    embeddings_api_key: SecretStr = SecretStr("")
     periodic_interval_seconds: float = Field(60.0, gt=0)
     campaign_per_minute: float = Field(20.0, gt=0)
     transcriber: Literal["none", "openai", "whisper"] = "none"

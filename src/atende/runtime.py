@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atende import __version__
 from atende.brain.agent import AgentSettings, LlmBrain
+from atende.brain.embeddings import Embedder, EmbeddingConfig
 from atende.brain.llm import LlmClients, LlmConfig
 from atende.brain.offline import OfflineBrain
 from atende.brain.owner import OwnerAssistant
@@ -40,9 +41,27 @@ from atende.storage.db import make_engine, make_sessionmaker, transaction
 log = logging.getLogger(__name__)
 
 
-def choose_brain(settings: Settings, clients: LlmClients) -> BrainSelector:
+def embedder_for(settings: Settings) -> Embedder | None:
+    """Knowledge-base embeddings, off unless a model is named; the endpoint and key
+    default to the LLM's."""
+    if not settings.embeddings_model:
+        return None
+    return Embedder(
+        EmbeddingConfig(
+            model=settings.embeddings_model,
+            base_url=settings.embeddings_base_url or settings.llm_base_url,
+            api_key=settings.embeddings_api_key.get_secret_value()
+            or settings.llm_api_key.get_secret_value(),
+            timeout_seconds=settings.llm_timeout_seconds,
+        )
+    )
+
+
+def choose_brain(
+    settings: Settings, clients: LlmClients, embedder: Embedder | None = None
+) -> BrainSelector:
     """Every brain, chosen per turn: owner or customer, offline or LLM (per organization)."""
-    knowledge = KnowledgeSearch()
+    knowledge = KnowledgeSearch(embedder)
     offline = OfflineBrain(knowledge)
     llm = LlmBrain(
         offline,
@@ -80,6 +99,7 @@ class Runtime:
     queue: JobQueue
     ingest_executor: ThreadPoolExecutor
     llm_clients: LlmClients
+    embedder: Embedder | None = None
     _consumer: Consumer | None = field(default=None, repr=False)
     _ticker: Ticker | None = field(default=None, repr=False)
     _last_connection_check: float = field(default=0.0, repr=False)
@@ -126,6 +146,8 @@ class Runtime:
         self.pipeline.ingestor.writer.close()
         self.http.close()
         self.llm_clients.close()
+        if self.embedder is not None:
+            self.embedder.close()
         self.engine.dispose()
 
 
@@ -160,11 +182,12 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         else settings.whisper_model,
     )
     llm_clients = LlmClients()
+    embedder = embedder_for(settings)
     pipeline = Pipeline(
         sessions,
         pipeline_settings,
         env,
-        choose_brain(settings, llm_clients),
+        choose_brain(settings, llm_clients, embedder),
         transcriber,
         settings.audio_max_bytes,
         Path(settings.media_tmp_dir) if settings.media_tmp_dir else None,
@@ -180,7 +203,15 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
     )
     queue = JobQueue(huey_from_url(settings.effective_queue_url), pipeline)
     return Runtime(
-        settings, engine, sessions, http, pipeline, queue, _ingest_executor(engine), llm_clients
+        settings,
+        engine,
+        sessions,
+        http,
+        pipeline,
+        queue,
+        _ingest_executor(engine),
+        llm_clients,
+        embedder,
     )
 
 

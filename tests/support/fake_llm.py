@@ -53,6 +53,8 @@ class FakeLLM:
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     stall_seconds: float = 3.0
+    embedding_inputs: list[list[str]] = field(default_factory=list)
+    embeddings_down: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -101,6 +103,32 @@ def _completion(model: str, request: dict[str, Any], step: Completion) -> dict[s
     }
 
 
+# A toy embedding model: one dimension per concept, lit by any of its words (prefixes of
+# folded words), so 'desmarcar' lands near 'cancelamento' although they share no word.
+CONCEPTS = [
+    ("cancel", "desmarc", "desist", "remarc"),
+    ("pag", "pix", "cartao", "dinheiro", "debito", "credito"),
+    ("estacion", "carro", "vaga"),
+    ("vacin", "filhot", "antirrab"),
+    ("busc", "taxi", "leva", "transport"),
+    ("hotel", "diaria", "hosped", "pernoit"),
+]
+
+
+def toy_embedding(text_in: str) -> list[float]:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", text_in.lower())
+    words = "".join(c for c in folded if not unicodedata.combining(c)).split()
+    vector = [0.0] * (len(CONCEPTS) + 1)
+    for word in words:
+        for i, stems in enumerate(CONCEPTS):
+            if word.strip("?!.,") and any(word.strip("?!.,").startswith(s) for s in stems):
+                vector[i] += 1.0
+    vector[-1] = 0.1  # never all zeros
+    return vector
+
+
 def start_fake_llm() -> FakeLLM:
     holder: dict[str, FakeLLM] = {}
 
@@ -112,6 +140,18 @@ def start_fake_llm() -> FakeLLM:
             length = int(self.headers.get("Content-Length", "0"))
             request = json.loads(self.rfile.read(length))
             fake = holder["llm"]
+            if self.path == "/v1/embeddings":
+                fake.embedding_inputs.append(request["input"])
+                if fake.embeddings_down:
+                    self._send(503, b'{"error": {"message": "down"}}')
+                    return
+                data = [
+                    {"object": "embedding", "index": i, "embedding": toy_embedding(t)}
+                    for i, t in enumerate(request["input"])
+                ]
+                payload = {"object": "list", "data": data, "model": request["model"]}
+                self._send(200, json.dumps(payload).encode())
+                return
             if self.path != "/v1/chat/completions":
                 self._send(404, b'{"error": {"message": "not found"}}')
                 return

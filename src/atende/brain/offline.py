@@ -76,7 +76,7 @@ class OfflineBrain:
     def faq(self, session: Session, org_id: int, text: str) -> Hit | None:
         if self._knowledge is None:
             return None
-        hits = self._knowledge.search(session, org_id, text, k=1)
+        hits = self._knowledge.search(session, org_id, text, k=1, semantic=False)
         return hits[0] if hits and hits[0].confident else None
 
 

@@ -13,12 +13,15 @@ import threading
 from dataclasses import dataclass
 
 import bm25s
+import numpy as np
 from sqlalchemy.orm import Session
 
+from atende.brain.embeddings import Embedder, EmbeddingError, from_bytes
 from atende.domain.text import fold_chat
 from atende.storage import knowledge
 from atende.storage.knowledge import Passage
 
+log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 _STOPWORDS_TEXT = """
@@ -53,6 +56,7 @@ class Hit:
     score: float
     coverage: float  # share of the question's terms found in the passage
     matched: int  # how many of the question's terms the passage has
+    similarity: float | None = None  # cosine to the question, when embeddings are on
 
     @property
     def confident(self) -> bool:
@@ -67,31 +71,70 @@ class _Index:
     passages: list[Passage]
     vocab: list[set[str]]
     retriever: bm25s.BM25 | None
+    vectors: np.ndarray | None  # a unit row per passage (zeros where it has none)
+
+
+RRF_K = 60  # reciprocal rank fusion constant: ranks matter, raw scores do not
+MIN_SIMILARITY = 0.3
 
 
 class KnowledgeSearch:
-    def __init__(self) -> None:
+    """BM25 always; with an ``embedder`` and stored vectors, BM25 and cosine similarity
+    fused by rank (``semantic=True``)."""
+
+    def __init__(self, embedder: Embedder | None = None) -> None:
         self._lock = threading.Lock()
         self._indexes: dict[int, _Index] = {}
+        self.embedder = embedder
 
-    def search(self, session: Session, org_id: int, query: str, k: int = 3) -> list[Hit]:
+    def search(
+        self, session: Session, org_id: int, query: str, k: int = 3, semantic: bool = True
+    ) -> list[Hit]:
         query_terms = list(dict.fromkeys(terms(query)))
-        if not query_terms:
-            return []
         index = self._index(session, org_id)
-        if index.retriever is None:
+        if not index.passages:
             return []
-        k = min(k, len(index.passages))
-        ids, scores = index.retriever.retrieve([query_terms], k=k, show_progress=False, n_threads=1)
+        lexical = self._bm25(index, query_terms)
+        similar = self._cosine(index, query) if semantic else {}
+        if not similar:
+            ranked = sorted(lexical, key=lambda d: -lexical[d])[:k]
+        else:
+            fused: dict[int, float] = {}
+            for scores in (lexical, similar):
+                for rank, doc in enumerate(sorted(scores, key=lambda d: -scores[d])):
+                    fused[doc] = fused.get(doc, 0.0) + 1.0 / (RRF_K + rank)
+            ranked = sorted(fused, key=lambda d: -fused[d])[:k]
         hits = []
-        for doc, score in zip(ids[0], scores[0], strict=True):
-            if float(score) <= 0:
-                continue
-            found = sum(1 for t in query_terms if t in index.vocab[int(doc)])
+        for doc in ranked:
+            found = sum(1 for t in query_terms if t in index.vocab[doc])
+            coverage = found / len(query_terms) if query_terms else 0.0
             hits.append(
-                Hit(index.passages[int(doc)], float(score), found / len(query_terms), found)
+                Hit(index.passages[doc], lexical.get(doc, 0.0), coverage, found, similar.get(doc))
             )
         return hits
+
+    @staticmethod
+    def _bm25(index: _Index, query_terms: list[str]) -> dict[int, float]:
+        if index.retriever is None or not query_terms:
+            return {}
+        ids, scores = index.retriever.retrieve(
+            [query_terms], k=len(index.passages), show_progress=False, n_threads=1
+        )
+        return {int(d): float(sc) for d, sc in zip(ids[0], scores[0], strict=True) if sc > 0}
+
+    def _cosine(self, index: _Index, query: str) -> dict[int, float]:
+        if self.embedder is None or index.vectors is None or not query.strip():
+            return {}
+        try:
+            [vector] = self.embedder.embed([query])
+        except EmbeddingError as exc:
+            log.warning("embeddings unavailable (%s); searching by words only", exc)
+            return {}
+        if vector.shape[0] != index.vectors.shape[1]:
+            log.warning("the embedding model changed since the documents were added")
+            return {}
+        similarity = index.vectors @ vector
+        return {i: float(x) for i, x in enumerate(similarity) if x >= MIN_SIMILARITY}
 
     def _index(self, session: Session, org_id: int) -> _Index:
         revision = knowledge.revision(session, org_id)
@@ -105,7 +148,13 @@ class KnowledgeSearch:
         if passages:
             retriever = bm25s.BM25()
             retriever.index([c or ["_"] for c in corpus], show_progress=False)
-        built = _Index(revision, passages, [set(c) for c in corpus], retriever)
+        vectors = None
+        rows = [from_bytes(p.embedding) if p.embedding else None for p in passages]
+        shapes = {r.shape for r in rows if r is not None}
+        if len(shapes) == 1:  # documents added without embeddings simply never match by meaning
+            [shape] = shapes
+            vectors = np.vstack([r if r is not None else np.zeros(shape, np.float32) for r in rows])
+        built = _Index(revision, passages, [set(c) for c in corpus], retriever, vectors)
         with self._lock:
             self._indexes[org_id] = built
         return built

@@ -16,6 +16,7 @@ class Passage:
     source: str
     heading: str
     text: str
+    embedding: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ def replace_document(
     kind: str,
     sha256: str,
     chunks: list[tuple[str, str]],
+    embeddings: list[bytes] | None = None,
 ) -> int:
     """Store a document's passages; a document of the same name is replaced, not doubled."""
     remove_document(session, org_id, name)
@@ -48,7 +50,12 @@ def replace_document(
     session.flush()
     session.add_all(
         KnowledgeChunk(
-            organization_id=org_id, document_id=doc.id, position=i, heading=heading, text=text
+            organization_id=org_id,
+            document_id=doc.id,
+            position=i,
+            heading=heading,
+            text=text,
+            embedding=embeddings[i] if embeddings else None,
         )
         for i, (heading, text) in enumerate(chunks)
     )
@@ -109,4 +116,6 @@ def passages(session: Session, org_id: int) -> list[Passage]:
         .where(KnowledgeChunk.organization_id == org_id)
         .order_by(KnowledgeChunk.id)
     )
-    return [Passage(c.id, name, c.heading, c.text) for c, name in session.execute(stmt)]
+    return [
+        Passage(c.id, name, c.heading, c.text, c.embedding) for c, name in session.execute(stmt)
+    ]

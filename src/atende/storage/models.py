@@ -279,6 +279,7 @@ class KnowledgeChunk(Base):
     position: Mapped[int] = mapped_column()
     heading: Mapped[str] = mapped_column(String(255), default="")
     text: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
 
 
 class LlmCall(Base):
