@@ -184,3 +184,50 @@ def test_landing_and_openapi(shop: Shop) -> None:
     assert "<title>atende" in page and "/api/conversations" in page
     spec = httpx.get(shop.server.url + "/openapi.json").json()
     assert "/api/bookings" in spec["paths"]
+
+
+def test_marking_what_happened_to_a_booking(shop: Shop) -> None:
+    from datetime import timedelta
+
+    from atende.storage.models import Booking, Contact, Service
+    from atende.storage.types import utcnow
+
+    with transaction(shop.runtime.sessions) as s:
+        contact = Contact(organization_id=shop.org_id, phone="+5511999990099")
+        s.add(contact)
+        s.flush()
+        service = s.query(Service).filter_by(organization_id=shop.org_id, name="Banho").one()
+        ids = []
+        for days in (-1, 2):
+            start = utcnow() + timedelta(days=days)
+            booking = Booking(
+                organization_id=shop.org_id,
+                contact_id=contact.id,
+                service_id=service.id,
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+            )
+            s.add(booking)
+            s.flush()
+            ids.append(booking.id)
+    past, future = ids
+    done = shop.api("POST", f"/api/bookings/{past}/status", json={"status": "no_show"})
+    assert done.status_code == 200 and done.json() == {"id": past, "status": "no_show"}
+    statuses = {b["id"]: b["status"] for b in shop.api("GET", "/api/bookings").json()["items"]}
+    assert statuses[past] == "no_show"
+    early = shop.api("POST", f"/api/bookings/{future}/status", json={"status": "completed"})
+    assert early.status_code == 409 and "time has come" in early.json()["detail"]
+    assert (
+        shop.api("POST", f"/api/bookings/{future}/status", json={"status": "cancelled"}).status_code
+        == 200
+    )
+    final = shop.api("POST", f"/api/bookings/{future}/status", json={"status": "no_show"})
+    assert final.status_code == 409
+    assert (
+        shop.api("POST", f"/api/bookings/{future}/status", json={"status": "lost"}).status_code
+        == 422
+    )
+    assert (
+        shop.api("POST", "/api/bookings/999999/status", json={"status": "cancelled"}).status_code
+        == 404
+    )

@@ -15,6 +15,21 @@ class BookingStatus(StrEnum):
 HOLDS_SLOT = (BookingStatus.BOOKED,)
 
 
+def booking_change_problem(current: str, new: str, started: bool) -> str | None:
+    """Why a booking cannot move from ``current`` to ``new`` (None when it can): a
+    cancellation is final, and only an appointment whose time has come can be marked
+    attended or missed (a mistake between those two can be corrected)."""
+    if current == new:
+        return None
+    if current == BookingStatus.CANCELLED:
+        return "a cancelled booking cannot change"
+    if new in (BookingStatus.COMPLETED, BookingStatus.NO_SHOW) and not started:
+        return "only a booking whose time has come can be marked completed or no_show"
+    if new == BookingStatus.BOOKED:
+        return "a booking cannot go back to booked; book again instead"
+    return None
+
+
 class ConversationState(StrEnum):
     """Who answers a conversation: the bot, or a person who took it over."""
 

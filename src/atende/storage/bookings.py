@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from atende.domain.entities import Busy
-from atende.domain.states import BookingStatus
+from atende.domain.states import BookingStatus, booking_change_problem
 from atende.storage.models import Booking, Contact, Pet, Service
 from atende.storage.portable import rowcount
 from atende.storage.types import utcnow
@@ -136,3 +136,24 @@ def due_reminders(
         for b, contact, pet, service in session.execute(stmt)
         if b.created_at <= b.starts_at - window
     ]
+
+
+class BookingChangeRefused(Exception):
+    """The status change breaks a booking rule (see ``booking_change_problem``)."""
+
+
+def set_status(session: Session, org_id: int, booking_id: int, new: str) -> Booking | None:
+    """Mark a booking completed, no_show or cancelled; None when it is not this org's."""
+    booking = session.scalar(
+        select(Booking)
+        .where(Booking.organization_id == org_id, Booking.id == booking_id)
+        .with_for_update()
+    )
+    if booking is None:
+        return None
+    problem = booking_change_problem(booking.status, new, booking.starts_at <= utcnow())
+    if problem:
+        raise BookingChangeRefused(problem)
+    booking.status = new
+    booking.updated_at = utcnow()
+    return booking

@@ -12,12 +12,14 @@ from sqlalchemy import select
 from atende.domain.phones import InvalidPhone, normalize_phone
 from atende.pipeline.operations import NotFound
 from atende.storage import bookings, catalog, conversations, knowledge, messages, usage
+from atende.storage.db import transaction
 from atende.storage.models import Alert, Organization
 from atende.storage.types import utcnow
 from atende.web.deps import OrgDep, RuntimeDep
 from atende.web.schemas import (
     AlertOut,
     BookingOut,
+    BookingStatusChange,
     ContactOut,
     ConversationOut,
     FailedOut,
@@ -175,6 +177,22 @@ def list_bookings(org: OrgDep, runtime: RuntimeDep) -> Items[BookingOut]:
             for b, phone, pet, service in rows
         ]
     )
+
+
+@router.post("/bookings/{booking_id}/status")
+def change_booking_status(
+    booking_id: int, change: BookingStatusChange, org: OrgDep, runtime: RuntimeDep
+) -> dict[str, str | int]:
+    """Mark what happened: ``completed``, ``no_show`` (the owner's figures count them) or
+    ``cancelled``."""
+    try:
+        with transaction(runtime.sessions) as s:
+            booking = bookings.set_status(s, org.id, booking_id, change.status)
+            if booking is None:
+                raise HTTPException(404, "booking not found")
+    except bookings.BookingChangeRefused as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return {"id": booking_id, "status": change.status}
 
 
 @router.get("/monitoring/queue-stats")

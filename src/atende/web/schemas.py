@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -112,3 +112,7 @@ class KnowledgeDocumentOut(BaseModel):
     kind: str
     passages: int
     chars: int
+
+
+class BookingStatusChange(BaseModel):
+    status: Literal["completed", "no_show", "cancelled"]
