@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
+import pytest
 
 from atende.storage import heartbeats, orgs
 from atende.storage.db import transaction
@@ -231,3 +235,19 @@ def test_marking_what_happened_to_a_booking(shop: Shop) -> None:
         shop.api("POST", "/api/bookings/999999/status", json={"status": "cancelled"}).status_code
         == 404
     )
+
+
+def test_dashboard_is_served_with_every_tab_and_its_script_parses(
+    shop: Shop, tmp_path: Path
+) -> None:
+    page = httpx.get(f"{shop.server.url}/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    for tab in ("Conversas", "Agenda", "Pets", "Falhas", "Conhecimento e IA"):
+        assert f">{tab}</button>" in page.text
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node not installed: the dashboard script's syntax is not checked")
+    script = tmp_path / "dashboard.js"
+    script.write_text(page.text.split("<script>")[1].split("</script>")[0])
+    checked = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
