@@ -44,7 +44,7 @@ def evo_shop(shop_factory: Callable[..., Shop], sqlite_url: str, evolution: Fake
         "typing": "on",
     }
     return shop_factory(
-        sqlite_url, extra=[("evolution", INSTANCE, creds)], phone_quiet_minutes=0.02
+        sqlite_url, extra=[("evolution", INSTANCE, creds)], phone_quiet_minutes=0.05
     )
 
 
@@ -215,7 +215,7 @@ def test_our_own_echo_is_ignored_but_a_reply_from_the_phone_pauses_the_bot(
     evo_shop.settle()
     assert len(sent_texts(evolution, customer)) == 1  # the bot stayed silent
 
-    time.sleep(1.3)  # the quiet period of this test (0.02 min) passes
+    time.sleep(3.1)  # the quiet period of this test (0.05 min = 3 s) passes
     later = event("messages_upsert_text.json")
     later["data"]["key"] = {"remoteJid": f"{customer}@s.whatsapp.net", "fromMe": False, "id": "C3"}
     later["data"]["message"] = {"conversation": "quanto custa o banho?"}
