@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time as clock
 from collections.abc import Callable, Iterator
 from datetime import datetime, time
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy import select
 
 from atende.runtime import Runtime
 from atende.storage.db import transaction
-from atende.storage.models import Booking, BrainLog, Conversation, LlmCall, Pet
+from atende.storage.models import Booking, BrainLog, Conversation, LlmCall, Message, Pet
 from tests.conftest import Shop, demo_runtime, llm_settings
 from tests.support.dialogue import TZ, Customer, next_weekday
 from tests.support.fake_llm import (
@@ -351,3 +352,45 @@ def test_the_served_demo_answers_twilio_through_the_model_and_reports_usage(
     assert float(usage["cost_usd"]) == pytest.approx(usage["prompt_tokens"] / 1e6, abs=1e-6)
     docs = shop.api("GET", "/api/knowledge").json()["items"]
     assert docs == []  # this shop has no documents; `atende kb add` fills it
+
+
+def test_a_model_that_never_stops_calling_tools_is_cut_off_and_offline_answers(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    llm.play(*[calls(tool("list_services"))] * 6)  # ATENDE_LLM_MAX_STEPS (6) rounds
+    answer = Customer(runtime, "demo", "+5511999990012").say("quanto custa o banho?")
+    assert "R$ 60,00" in answer
+    assert len(llm.requests) == 6
+
+
+def test_a_slow_model_keeps_the_claim_so_no_other_worker_answers_the_same_burst(
+    sqlite_url: str, tmp_path: Path, llm: FakeLLM
+) -> None:
+    import threading
+
+    rt = make_runtime(sqlite_url, tmp_path, llm, claim_lease_seconds=0.6, llm_timeout_seconds=5)
+    try:
+        llm.stall_seconds = 2.0  # more than three leases
+        llm.play("stall")
+        joana = Customer(rt, "demo", "+5511999990013")
+        from atende.channels.base import InboundMessage
+
+        rt.pipeline.ingestor.ingest(
+            joana.channel, InboundMessage("slow-1", joana.phone, None, "text", "oi, tudo bem?")
+        )
+        conv_id = joana.conversation().id
+        first = threading.Thread(target=rt.pipeline.flush, args=(conv_id,))
+        first.start()
+        clock.sleep(1.2)  # past two leases: without renewal the claim would be free
+        assert rt.pipeline.flush(conv_id) is None  # another worker's attempt
+        first.join(10)
+        assert len(llm.requests) == 1
+        with rt.sessions() as s:
+            replies = s.scalars(
+                select(Message).where(
+                    Message.conversation_id == conv_id, Message.direction == "out"
+                )
+            ).all()
+        assert [m.body for m in replies] == ["late"]
+    finally:
+        rt.close()

@@ -103,8 +103,9 @@ class LlmClient:
             response = self._client.chat.completions.create(**kwargs)
             choice = response.choices[0]
             calls = [
-                ToolCall(c.id, c.function.name, c.function.arguments or "{}")
-                for c in choice.message.tool_calls or []
+                # some servers leave the id out; the follow-up request needs one
+                ToolCall(c.id or f"call_{i}", c.function.name, c.function.arguments or "{}")
+                for i, c in enumerate(choice.message.tool_calls or [])
                 if c.type == "function"
             ]
             content = choice.message.content or ""

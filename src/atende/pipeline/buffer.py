@@ -10,6 +10,7 @@ leaves a claim that expires; the sweeper then schedules the flush again.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -61,6 +62,44 @@ class FlushResult:
     reply_ids: list[int]
 
 
+class _ClaimKeeper:
+    """Renews the claim's lease every third of it while the slow part of a flush runs
+    (a model may take longer than the lease), so no other worker starts the same burst."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        conversation_id: int,
+        token: str,
+        settings: PipelineSettings,
+    ) -> None:
+        self._sessions = sessions
+        self._conversation_id = conversation_id
+        self._token = token
+        self._lease = settings.claim_lease_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="atende-claim", daemon=True)
+
+    def __enter__(self) -> _ClaimKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._lease / 3):
+            try:
+                with transaction(self._sessions) as session:
+                    if not conversations.extend_claim(
+                        session, self._conversation_id, self._token, self._lease
+                    ):
+                        return
+            except Exception:
+                log.exception("could not renew the claim on %s", self._conversation_id)
+
+
 class Flusher:
     def __init__(
         self,
@@ -92,9 +131,11 @@ class Flusher:
             return None
         started = time.monotonic()
         try:
-            if self._voice is not None:
-                self._voice.transcribe_pending(conversation_id)
-            result = self._answer(conversation_id, token)
+            with _ClaimKeeper(self._sessions, conversation_id, token, self._settings):
+                if self._voice is not None:
+                    self._voice.transcribe_pending(conversation_id)
+                turn = self._prepare(conversation_id)
+            result = self._answer(conversation_id, token, turn)
         except LostClaim:
             log.warning(
                 "lost the claim on conversation %s; another worker answers", conversation_id
@@ -130,8 +171,7 @@ class Flusher:
             version = conv.buffer_version
         self._scheduler.schedule_flush(conversation_id, version, delay)
 
-    def _answer(self, conversation_id: int, token: str) -> FlushResult:
-        turn = self._prepare(conversation_id)
+    def _answer(self, conversation_id: int, token: str, turn: _Prepared | None) -> FlushResult:
         with transaction(self._sessions) as session:
             conv = session.get(Conversation, conversation_id, populate_existing=True)
             assert conv is not None

@@ -79,6 +79,17 @@ def try_claim(
     return token if rowcount(result) == 1 else None
 
 
+def extend_claim(session: Session, conversation_id: int, token: str, lease_seconds: float) -> bool:
+    """Keep our claim alive while slow work (a model, a transcription) goes on; False
+    when it is no longer ours."""
+    result = session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.claim_token == token)
+        .values(claimed_until=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    return rowcount(result) == 1
+
+
 def finish_claim(
     session: Session,
     conversation_id: int,
