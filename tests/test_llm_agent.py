@@ -231,6 +231,11 @@ def test_fast_path_answers_confident_intents_without_the_model(
             "Vou verificar com a equipe 🙂"
         )
         assert len(llm.requests) == 1
+        tuesday = next_weekday(1)
+        times = dani.say(f"tem horário pra banho dia {tuesday:%d/%m}?")
+        assert "10:00" in times  # a list of free times: no model needed
+        assert "nome" in dani.say("10h")  # and the booking goes on offline
+        assert len(llm.requests) == 1
     finally:
         rt.close()
 

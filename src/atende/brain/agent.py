@@ -5,7 +5,8 @@ Order of a turn:
 1. A pending proposal answered with a plain "sim"/"não" is settled by the tool layer
    (``proposals``), no model needed.
 2. Fast path (``fast_path``): what the offline brain answers confidently — hours, prices,
-   greetings, thanks, handoff, FAQ passages — skips the model.
+   greetings, thanks, handoff, FAQ passages, lists of free times — skips the model; a
+   booking begun from a list of times goes on offline.
 3. Otherwise the model runs, in ``prepare``, outside the write transaction: it may call
    several tools and read their results, up to ``max_steps`` rounds.
 """
@@ -136,6 +137,9 @@ class LlmBrain:
         words = len(re.findall(r"\w+", text))
         if probe.intent in ("greeting", "thanks"):
             return words <= 4  # 'oi, meu cachorro está vomitando' is not a greeting
+        if probe.intent in ("slots", "book"):
+            # a list of free times is a cheap, exact answer; the booking then goes on offline
+            return bool(probe.state.get("offered"))
         if probe.intent in ("prices", "services"):
             # a price of a named service, or the menu; 'atendem gato bravo?' is for the model
             services = DialogueContext(session, turn).services
