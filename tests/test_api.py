@@ -66,7 +66,15 @@ def test_conversation_messages_pets_and_bookings_shapes(shop: Shop) -> None:
         "species": "cachorro",
         "breed": "Poodle",
         "owner_phone": phone,
+        "birth_date": None,
     }
+    born = shop.api("PATCH", f"/api/pets/{pet['id']}", json={"birth_date": "2021-03-14"})
+    assert born.status_code == 200 and born.json()["birth_date"] == "2021-03-14"
+    assert shop.api("GET", "/api/pets").json()["items"][0]["birth_date"] == "2021-03-14"
+    for bad in ({"birth_date": "2999-01-01"}, {"birth_date": "ontem"}, {"nome": "x"}):
+        assert shop.api("PATCH", f"/api/pets/{pet['id']}", json=bad).status_code == 422
+    missing = shop.api("PATCH", "/api/pets/999999", json={"birth_date": None})
+    assert missing.status_code == 404
     [booking] = shop.api("GET", "/api/bookings").json()["items"]
     assert (
         booking["contact_phone"] == phone

@@ -7,7 +7,7 @@ import json
 import logging
 import time as clock
 from collections.abc import Callable, Iterator
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -399,3 +399,39 @@ def test_a_slow_model_keeps_the_claim_so_no_other_worker_answers_the_same_burst(
         assert [m.body for m in replies] == ["late"]
     finally:
         rt.close()
+
+
+def test_registering_a_pet_with_its_birthday_after_confirmation(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    errors: list[str] = []
+
+    def fix_date(request: dict[str, Any]) -> dict[str, Any]:
+        [result] = last_tool_results(request)
+        errors.append(result["error"])
+        return calls(
+            raw_tool(
+                "register_pet",
+                json.dumps({"name": "Luna", "species": "gato", "birth_date": "2022-05-01"}),
+            )
+        )
+
+    llm.play(
+        calls(
+            raw_tool(
+                "register_pet",
+                json.dumps({"name": "Luna", "species": "gato", "birth_date": "2099-05-01"}),
+            )
+        ),
+        fix_date,
+        text("Cadastro a Luna (gata, nascida em 01/05/2022)? 🐱"),
+    )
+    lia = Customer(runtime, "demo", "+5511999990014")
+    assert "Luna" in lia.say("quero cadastrar minha gata Luna, nasceu 1 de maio de 2022")
+    assert errors == ["birth_date is in the future"]
+    with runtime.sessions() as s:
+        assert s.scalars(select(Pet)).all() == []
+    assert "Luna está cadastrado" in lia.say("pode")
+    with runtime.sessions() as s:
+        [luna] = s.scalars(select(Pet)).all()
+    assert (luna.name, luna.species, luna.birth_date) == ("Luna", "gato", date(2022, 5, 1))

@@ -7,7 +7,7 @@ been taken since the proposal): the customer is told the truth about what was wr
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -45,8 +45,15 @@ def commit(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
         with ctx.session.begin_nested():
             if action == "register_pet":
                 pet = proposal["pet"]
+                born = pet.get("birth_date")
                 catalog.register_pet(
-                    ctx.session, org_id, contact_id, pet["name"], pet["species"], pet["breed"]
+                    ctx.session,
+                    org_id,
+                    contact_id,
+                    pet["name"],
+                    pet["species"],
+                    pet["breed"],
+                    date.fromisoformat(born) if born else None,
                 )
                 return f"Prontinho! {pet['name']} está cadastrado ✅🐾"
             if action == "cancel":

@@ -35,6 +35,7 @@ class PetArgs(Args):
     name: str = Field(min_length=1, max_length=60)
     species: str = Field(min_length=2, max_length=30, description="e.g. cachorro, gato")
     breed: str = Field("", max_length=60, description="breed, or SRD")
+    birth_date: dt.date | None = Field(None, description="YYYY-MM-DD, if the customer said")
 
 
 class BookArgs(Args):
@@ -158,7 +159,14 @@ class ToolBox(Tools):
     def register_pet(self, args: PetArgs) -> Result:
         if self._pet(args.name) is not None:
             return {"error": f"{args.name} is already registered"}
-        pet = {"name": args.name.strip(), "species": args.species.strip(), "breed": args.breed}
+        if args.birth_date and args.birth_date > self.ctx.today:
+            return {"error": "birth_date is in the future"}
+        pet = {
+            "name": args.name.strip(),
+            "species": args.species.strip(),
+            "breed": args.breed,
+            "birth_date": args.birth_date.isoformat() if args.birth_date else None,
+        }
         return self._propose({"action": "register_pet", "pet": pet}, f"cadastrar {args.name}")
 
     def book_service(self, args: BookArgs) -> Result:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,14 +45,33 @@ def pets_of(session: Session, org_id: int, contact_id: int) -> list[Pet]:
 
 
 def register_pet(
-    session: Session, org_id: int, contact_id: int, name: str, species: str, breed: str
+    session: Session,
+    org_id: int,
+    contact_id: int,
+    name: str,
+    species: str,
+    breed: str,
+    birth_date: date | None = None,
 ) -> Pet:
     pet = Pet(
-        organization_id=org_id, contact_id=contact_id, name=name, species=species, breed=breed
+        organization_id=org_id,
+        contact_id=contact_id,
+        name=name,
+        species=species,
+        breed=breed,
+        birth_date=birth_date,
     )
     session.add(pet)
     session.flush()
     return pet
+
+
+def set_birth_date(session: Session, org_id: int, pet_id: int, birth_date: date | None) -> bool:
+    pet = session.scalar(select(Pet).where(Pet.organization_id == org_id, Pet.id == pet_id))
+    if pet is None:
+        return False
+    pet.birth_date = birth_date
+    return True
 
 
 def all_pets(session: Session, org_id: int) -> list[tuple[Pet, str]]:

@@ -29,6 +29,7 @@ from atende.web.schemas import (
     MessageOut,
     OperatorReply,
     PetOut,
+    PetUpdate,
     QueueStats,
     RetryFailed,
     ServiceOut,
@@ -153,10 +154,29 @@ def list_pets(org: OrgDep, runtime: RuntimeDep) -> Items[PetOut]:
         rows = catalog.all_pets(s, org.id)
     return Items(
         items=[
-            PetOut(id=p.id, name=p.name, species=p.species, breed=p.breed, owner_phone=phone)
+            PetOut(
+                id=p.id,
+                name=p.name,
+                species=p.species,
+                breed=p.breed,
+                owner_phone=phone,
+                birth_date=p.birth_date.isoformat() if p.birth_date else None,
+            )
             for p, phone in rows
         ]
     )
+
+
+@router.patch("/pets/{pet_id}")
+def update_pet(
+    pet_id: int, change: PetUpdate, org: OrgDep, runtime: RuntimeDep
+) -> dict[str, object]:
+    """The pet's birthday, for the owner's birthday campaigns."""
+    with transaction(runtime.sessions) as s:
+        if not catalog.set_birth_date(s, org.id, pet_id, change.birth_date):
+            raise HTTPException(404, "pet not found")
+    born = change.birth_date.isoformat() if change.birth_date else None
+    return {"id": pet_id, "birth_date": born}
 
 
 @router.get("/bookings")

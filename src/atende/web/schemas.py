@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 T = TypeVar("T")
 
@@ -51,6 +52,19 @@ class PetOut(BaseModel):
     species: str
     breed: str
     owner_phone: str
+    birth_date: str | None = None
+
+
+class PetUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    birth_date: date | None
+
+    @field_validator("birth_date")
+    @classmethod
+    def _not_in_the_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():
+            raise ValueError("birth_date is in the future")
+        return value
 
 
 class BookingOut(BaseModel):
