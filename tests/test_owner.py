@@ -316,3 +316,30 @@ def test_the_worker_sends_what_the_periodic_jobs_queue(runtime: Runtime) -> None
     assert wait_settled(runtime.sessions, 20)
     sent = outbound(runtime, "summary") + outbound(runtime, "reminder")
     assert len(sent) == 3 and {m.status for m in sent} == {"sent"}  # one summary, two reminders
+
+
+def test_one_message_may_ask_several_things_about_past_periods(shop: tuple[Any, int]) -> None:
+    from atende.brain.base import BurstMessage, OrgProfile, Turn
+    from atende.brain.owner import OwnerAssistant
+
+    sessions, org_id = shop
+    tomorrow = NOW + timedelta(days=1)  # so "ontem" is the seeded day
+
+    def ask(text: str) -> str:
+        turn = Turn(
+            org=OrgProfile(org_id, "Pet Shop", "America/Sao_Paulo", "pt-BR", {}, [OWNER]),
+            conversation_id=0,
+            contact_id=0,
+            contact_phone=OWNER,
+            contact_name=None,
+            burst=[BurstMessage("text", text)],
+            state={},
+            now=tomorrow,
+        )
+        with sessions() as s:
+            return "\n".join(OwnerAssistant().respond(s, turn).texts)
+
+    both = ask("quanto faturei ontem e quantos cancelamentos?")
+    assert "Ontem: 1 cancelamento(s) e 1 falta(s)." in both
+    assert "Faturamento estimado ontem: R$ 270,00" in both
+    assert ask("como foi ontem?").startswith("📊 Ontem: 3 agendamento(s)")

@@ -40,7 +40,11 @@ TOPICS: list[tuple[str, str]] = [
     ("services", r"servico.*(mais|popular|procurad|vendid)|(mais|popular|procurad).*servico"),
     ("revenue", r"fatur|receita|ganh|dinheiro|vend|quanto (entrou|fiz)"),
     ("hours", r"horario.*(mais|pico|movimentad|cheio)|(pico|movimentad)"),
-    ("agenda", r"agend|quantos|marcad|atendiment|agenda|cliente.*hoje|hoje|amanha|semana|mes\b"),
+    (
+        "agenda",
+        r"agend|quantos|marcad|atendiment|agenda|cliente.*hoje|hoje|amanha|ontem|semana|mes\b"
+        r"|como (foi|esta|ta)|movimento|resultado",
+    ),
 ]
 
 
@@ -49,12 +53,27 @@ def topic_of(text: str) -> str | None:
     return next((name for name, pattern in TOPICS if re.search(pattern, folded)), None)
 
 
+def topics_of(text: str) -> list[str]:
+    """Every topic asked in one message ('faturamento e cancelamentos do mês'); the
+    catch-all agenda only when nothing more specific matched."""
+    folded = fold_chat(text)
+    found = [name for name, pattern in TOPICS if re.search(pattern, folded)]
+    specific = [t for t in found if t != "agenda"]
+    return specific or found
+
+
 def period_of(text: str, default: str) -> str:
     folded = fold_chat(text)
     if "amanha" in folded:
         return "tomorrow"
+    if "ontem" in folded:
+        return "yesterday"
+    if re.search(r"semana passada|ultima semana", folded):
+        return "last_week"
     if "semana" in folded:
         return "week"
+    if re.search(r"mes passado|ultimo mes", folded):
+        return "last_month"
     if re.search(r"\bmes\b|mensal", folded):
         return "month"
     if "hoje" in folded or "dia" in folded:
@@ -77,15 +96,14 @@ class OwnerAssistant:
         settled = self._campaign_step(session, turn, state, text)
         if settled is not None:
             return settled
-        topic = topic_of(text)
-        if topic is None:
+        topics = topics_of(text)
+        if not topics:
             return Reply([HELP], state, "owner:help", brain=self.name)
-        return Reply(
-            [self.answer(session, turn, topic, text, state)],
-            state,
-            f"owner:{topic}",
-            brain=self.name,
-        )
+        if "campaign" in topics:
+            topics = ["campaign"]  # drafting is a step of its own
+        answers = [self.answer(session, turn, topic, text, state) for topic in topics[:4]]
+        intent = "owner:" + "+".join(topics[:4])
+        return Reply(["\n\n".join(answers)], state, intent, brain=self.name)
 
     def answer(
         self, session: Session, turn: Turn, topic: str, text: str, state: dict[str, Any]

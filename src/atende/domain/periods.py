@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    name: str  # today | tomorrow | week | month
+    name: str  # today | tomorrow | yesterday | week | last_week | month | last_month
     label: str
     start: datetime
     end: datetime
@@ -18,15 +18,23 @@ class Period:
 
 def period(name: str, now: datetime, tz: ZoneInfo) -> Period:
     today = now.astimezone(tz).date()
+    monday = today - timedelta(days=today.weekday())
+    month_start = today.replace(day=1)
     if name == "tomorrow":
         first, last, label = today + timedelta(days=1), today + timedelta(days=2), "amanhã"
+    elif name == "yesterday":
+        first, last, label = today - timedelta(days=1), today, "ontem"
     elif name == "week":
-        first = today - timedelta(days=today.weekday())
-        last, label = first + timedelta(days=7), "esta semana"
+        first, last, label = monday, monday + timedelta(days=7), "esta semana"
+    elif name == "last_week":
+        first, last, label = monday - timedelta(days=7), monday, "na semana passada"
     elif name == "month":
-        first = today.replace(day=1)
+        first = month_start
         last = (first + timedelta(days=32)).replace(day=1)
         label = "este mês"
+    elif name == "last_month":
+        first = (month_start - timedelta(days=1)).replace(day=1)
+        last, label = month_start, "no mês passado"
     else:
         name, first, last, label = "today", today, today + timedelta(days=1), "hoje"
     return Period(name, label, _midnight(first, tz), _midnight(last, tz))
