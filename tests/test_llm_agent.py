@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time as clock
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -355,6 +357,9 @@ def test_the_served_demo_answers_twilio_through_the_model_and_reports_usage(
     assert usage["turns"] == 2 and usage["turns_without_llm"] == 1
     assert usage["prompt_tokens"] > 0
     assert float(usage["cost_usd"]) == pytest.approx(usage["prompt_tokens"] / 1e6, abs=1e-6)
+    metrics = httpx.get(f"{shop.server.url}/metrics").text
+    assert re.search(r'^atende_llm_calls_total\{outcome="ok"\} [1-9]', metrics, re.M)
+    assert re.search(r'^atende_turns_total\{brain="openai"\} [1-9]', metrics, re.M)
     docs = shop.api("GET", "/api/knowledge").json()["items"]
     assert docs == []  # this shop has no documents; `atende kb add` fills it
 

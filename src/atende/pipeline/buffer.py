@@ -310,6 +310,11 @@ class Flusher:
             )
             reply = Reply([SORRY], {}, "error", handoff=True)
         calls = list(reply.llm_calls)
+        metrics.TURNS.labels(reply.brain or self._brain.name).inc()
+        for c in calls:
+            metrics.LLM_CALLS.labels(c.outcome).inc()
+            metrics.LLM_TOKENS.labels("prompt").inc(c.prompt_tokens)
+            metrics.LLM_TOKENS.labels("completion").inc(c.completion_tokens)
         session.add(
             BrainLog(
                 organization_id=org.id,

@@ -10,3 +10,6 @@ REPLAYS = Counter("atende_webhook_replays_total", "Inbound messages already stor
 FLUSHES = Counter("atende_flushes_total", "Bursts answered", ["route"])
 SENDS = Counter("atende_sends_total", "Outbound send attempts", ["outcome"])
 FLUSH_SECONDS = Histogram("atende_flush_seconds", "Time to answer one burst")
+LLM_CALLS = Counter("atende_llm_calls_total", "Language model requests", ["outcome"])
+LLM_TOKENS = Counter("atende_llm_tokens_total", "Language model tokens", ["kind"])
+TURNS = Counter("atende_turns_total", "Bursts answered, by the brain that answered", ["brain"])
