@@ -440,3 +440,14 @@ def test_registering_a_pet_with_its_birthday_after_confirmation(
     with runtime.sessions() as s:
         [luna] = s.scalars(select(Pet)).all()
     assert (luna.name, luna.species, luna.birth_date) == ("Luna", "gato", date(2022, 5, 1))
+
+
+def test_opting_out_is_a_rule_not_a_model_decision(runtime: Runtime, llm: FakeLLM) -> None:
+    rui = Customer(runtime, "demo", "+5511999990015")
+    assert "não vai mais receber" in rui.say("pare de me mandar promoção")
+    assert llm.requests == []
+    with runtime.sessions() as s:
+        from atende.storage.models import Contact
+
+        contact = s.scalar(select(Contact).where(Contact.phone == "+5511999990015"))
+        assert contact is not None and contact.opted_out_at is not None

@@ -343,3 +343,23 @@ def test_one_message_may_ask_several_things_about_past_periods(shop: tuple[Any, 
     assert "Ontem: 1 cancelamento(s) e 1 falta(s)." in both
     assert "Faturamento estimado ontem: R$ 270,00" in both
     assert ask("como foi ontem?").startswith("📊 Ontem: 3 agendamento(s)")
+
+
+def test_customers_who_opt_out_get_no_campaigns_but_still_their_reminders(
+    runtime: Runtime,
+) -> None:
+    edu = Customer(runtime, "demo", CLIENTS["edu"][0])
+    assert "não vai mais receber nossas promoções" in edu.say("SAIR")
+    bruno = Customer(runtime, "demo", CLIENTS["bruno"][0])
+    assert "não vai mais receber" in bruno.say("por favor, não quero mais receber promoções")
+    owner = Customer(runtime, "demo", OWNER)
+    ideas = owner.say("campanha")
+    promo = next(line for line in ideas.splitlines() if "horários livres" in line)
+    assert "Vou enviar para 3 cliente(s)" in owner.say(f"enviar {promo.split('.')[0]}")
+    owner.say("sim")
+    sent = outbound(runtime, "campaign")
+    assert {m.body.split("!")[0] for m in sent} == {"Oi, Ana", "Oi, Carla", "Oi, Davi"}
+    assert all(m.body.endswith("(Para não receber mais promoções, responda SAIR.)") for m in sent)
+    evening = datetime.combine(utcnow().astimezone(TZ).date(), time(19), tzinfo=TZ)
+    runtime.pipeline.periodic.reminders(1, evening)
+    assert any(m.body.startswith("Oi, Bruno!") for m in outbound(runtime, "reminder"))

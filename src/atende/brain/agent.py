@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from atende.brain.base import Reply, Turn
 from atende.brain.context import DialogueContext
-from atende.brain.intents import find_service
+from atende.brain.intents import find_service, main_intent
 from atende.brain.llm import CallRecord, LlmClients, LlmConfig
 from atende.brain.offline import HANDOFF, OfflineBrain
 from atende.brain.prompt import ContextLimits, build_messages
@@ -79,6 +79,8 @@ class LlmBrain:
         texts = [m.text for m in turn.burst]
         if not any(t.strip() for t in texts):
             return Plan("offline")  # a voice note we could not hear: ask to write
+        if main_intent(texts) == "optout":
+            return Plan("offline")  # honoured by rule, whatever a model would make of it
         pending = turn.state.get("pending")
         if pending:
             answer = answer_to_proposal(texts, ctx.today)

@@ -16,6 +16,11 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"|falar com (alguem|o dono|a dona|voce|um|uma|gente"
         r"|(a|o) (veterinari\w*|vet|responsavel)))\b",
     ),
+    (
+        "optout",
+        r"^\s*(sair|stop|parar|pare)\s*[.!]*\s*$|nao quero (mais )?receber|parar de receber"
+        r"|pare de (me )?(mandar|enviar)|sair da lista|descadastr\w*|cancelar (a )?inscricao",
+    ),
     ("cancel", r"\b(cancel\w*|desmarc\w*)\b"),
     (
         "reschedule",

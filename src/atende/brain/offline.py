@@ -18,6 +18,7 @@ from atende.brain.intents import find_service, intents_of, main_intent
 from atende.brain.ptdates import extract_when
 from atende.brain.retrieval import Hit, KnowledgeSearch
 from atende.storage import bookings as booking_repo
+from atende.storage import contacts
 
 ASK_TO_WRITE = (
     "Recebi seu áudio 🎧 mas não consegui ouvir por aqui. Pode me escrever em texto, por favor? 🙏"
@@ -28,6 +29,10 @@ HANDOFF = (
     "Em instantes alguém responde por aqui 🙂"
 )
 THANKS = "Por nada! Qualquer coisa é só chamar 🐾"
+OPTED_OUT = (
+    "Pronto, você não vai mais receber nossas promoções 👍 Os lembretes dos seus "
+    "agendamentos continuam, e é só chamar quando precisar!"
+)
 INFO_INTENTS = ("hours", "prices", "services")
 FLOWS_BOOKING = ("booking", "reschedule")
 
@@ -54,6 +59,9 @@ class OfflineBrain:
         intent = main_intent(texts)
         if intent == "handoff":
             return Reply([HANDOFF], {}, "handoff", handoff=True)
+        if intent == "optout":
+            contacts.opt_out(session, turn.org.id, turn.contact_id)
+            return Reply([OPTED_OUT], state, "optout")
         text = " ".join(texts)
         flow = state.get("flow")
         if flow and not _leaves_flow(ctx, intent, text):

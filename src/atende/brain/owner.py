@@ -32,6 +32,7 @@ HELP = (
     "• ideias de *campanha* (envio só com sua confirmação)\n"
     "• o *resumo* do dia"
 )
+OPT_OUT_FOOTER = "\n\n(Para não receber mais promoções, responda SAIR.)"
 TOPICS: list[tuple[str, str]] = [
     ("summary", r"\bresumo\b"),
     ("campaign", r"campanha|promoc|promo\b|divulg|ideia|marketing|aniversari"),
@@ -241,7 +242,7 @@ class OwnerAssistant:
                     "owner:campaign",
                     brain=self.name,
                 )
-            reach = campaigns.reachable(session, org.id, list(campaign.audience))
+            reach = campaigns.reachable(session, org.id, list(campaign.audience), marketing=True)
             state["campaign_pending"] = campaign.id
             minutes = max(1, round(len(reach) / self.per_minute))
             return Reply(
@@ -269,10 +270,11 @@ class OwnerAssistant:
         gap = 60.0 / self.per_minute
         sends: list[tuple[int, float]] = []
         for i, (contact, conv_id, channel_id) in enumerate(
-            campaigns.reachable(session, org.id, list(campaign.audience))
+            campaigns.reachable(session, org.id, list(campaign.audience), marketing=True)
         ):
             first = (contact.name or "").split(" ")[0]
             body = campaign.body.replace("{oi}", f"Oi, {first}!" if first else "Oi!")
+            body += OPT_OUT_FOOTER
             delay = i * gap
             msg_id = message_repo.add_outbound(
                 session,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
 from atende.storage.models import Campaign, Channel, Contact, Conversation
@@ -52,10 +52,11 @@ def discard(session: Session, org_id: int, campaign_id: int) -> None:
 
 
 def reachable(
-    session: Session, org_id: int, contact_ids: list[int]
+    session: Session, org_id: int, contact_ids: list[int], marketing: bool = False
 ) -> list[tuple[Contact, int, str]]:
     """(contact, conversation id, channel id) of each contact's latest conversation on an
-    active channel; contacts never talked to on WhatsApp cannot be reached and are left out."""
+    active channel; contacts never talked to on WhatsApp cannot be reached and are left out,
+    and ``marketing`` leaves out those who asked not to get campaigns."""
     if not contact_ids:
         return []
     stmt = (
@@ -66,6 +67,7 @@ def reachable(
             Contact.organization_id == org_id,
             Contact.id.in_(contact_ids),
             Channel.status == "active",
+            Contact.opted_out_at.is_(None) if marketing else true(),
         )
         .order_by(
             Contact.id, Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()

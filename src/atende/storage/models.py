@@ -86,6 +86,7 @@ class Contact(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     phone: Mapped[str] = mapped_column(String(32))
     name: Mapped[str | None] = mapped_column(String(200), default=None)
+    opted_out_at: Mapped[datetime | None] = mapped_column(default=None)  # no campaigns
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
