@@ -93,7 +93,9 @@ class LlmBrain:
         return self._think(ctx, settings)
 
     def respond(self, session: Session, turn: Turn) -> Reply:
-        plan = turn.prepared if isinstance(turn.prepared, Plan) else self.prepare(session, turn)
+        # ``prepare`` ran before the transaction; if it could not, the offline brain answers
+        # rather than calling the model while the transaction holds its locks
+        plan = turn.prepared if isinstance(turn.prepared, Plan) else Plan("offline")
         state = dict(turn.state)
         if plan.route == "confirm":
             proposal = state.pop("pending")

@@ -142,7 +142,7 @@ class OwnerLlmBrain:
         return Plan("llm", [whatsapp_text(result.text)], dict(turn.state), calls=result.calls)
 
     def respond(self, session: Session, turn: Turn) -> Reply:
-        plan = turn.prepared if isinstance(turn.prepared, Plan) else self.prepare(session, turn)
+        plan = turn.prepared if isinstance(turn.prepared, Plan) else Plan("offline")
         if plan.route == "llm":
             return Reply(plan.texts, plan.state, "owner:llm", brain=self.name, llm_calls=plan.calls)
         reply = self._offline.respond(session, turn)

@@ -65,7 +65,11 @@ class Tools:
                 for e in exc.errors()
             )
             return {"error": f"invalid arguments: {problems}"}
-        return func(args)
+        try:
+            return func(args)
+        except Exception:  # a bug in one tool must not cost the customer their answer
+            log.exception("tool %s failed", name)
+            return {"error": "this tool failed; answer without it or hand off to a person"}
 
 
 @dataclass(slots=True)
