@@ -451,3 +451,29 @@ def test_opting_out_is_a_rule_not_a_model_decision(runtime: Runtime, llm: FakeLL
 
         contact = s.scalar(select(Contact).where(Contact.phone == "+5511999990015"))
         assert contact is not None and contact.opted_out_at is not None
+
+
+def test_one_proposal_per_turn_and_servers_that_send_arguments_as_objects(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    thursday = next_weekday(3)
+    seen: list[dict[str, Any]] = []
+
+    def book(hour: str) -> dict[str, Any]:
+        args = {
+            "service": "Banho",
+            "date": thursday.isoformat(),
+            "time": hour,
+            "pet_name": "Kiko",
+            "species": "cachorro",
+        }
+        return {"name": "book_service", "arguments": args}  # an object, not a JSON string
+
+    def answer(request: dict[str, Any]) -> dict[str, Any]:
+        seen.extend(last_tool_results(request))
+        return text("Confirma o banho do Kiko quinta às 09:00?")
+
+    llm.play(calls(book("09:00"), book("10:00")), answer)
+    Customer(runtime, "demo", "+5511999990016").say("2 banhos pro Kiko quinta, 9h e 10h")
+    assert seen[0]["status"].startswith("proposed")
+    assert "one change at a time" in seen[1]["error"]

@@ -104,7 +104,7 @@ class LlmClient:
             choice = response.choices[0]
             calls = [
                 # some servers leave the id out; the follow-up request needs one
-                ToolCall(c.id or f"call_{i}", c.function.name, c.function.arguments or "{}")
+                ToolCall(c.id or f"call_{i}", c.function.name, _as_json(c.function.arguments))
                 for i, c in enumerate(choice.message.tool_calls or [])
                 if c.type == "function"
             ]
@@ -134,6 +134,13 @@ class LlmClient:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _as_json(arguments: object) -> str:
+    """Arguments as the JSON text the protocol specifies; some servers send an object."""
+    if isinstance(arguments, str):
+        return arguments or "{}"
+    return json.dumps(arguments if arguments is not None else {})
 
 
 def _describe(exc: BaseException) -> str:

@@ -76,6 +76,7 @@ class ToolBox(Tools):
         self.knowledge = knowledge
         self.state = state
         self.handoff = False
+        self.proposed: str | None = None  # this turn's proposal: one per turn
         tools: dict[str, tuple[type[Args], Any, str]] = {
             "list_services": (NoArgs, self.list_services, "Services with price and duration."),
             "list_free_slots": (
@@ -235,6 +236,12 @@ class ToolBox(Tools):
     # helpers
 
     def _propose(self, proposal: dict[str, Any], summary: str) -> Result:
+        if self.proposed is not None:
+            return {
+                "error": f"one change at a time: the customer must first confirm "
+                f"'{self.proposed}'; propose this one after that"
+            }
+        self.proposed = summary
         proposal["summary"] = summary
         self.state["pending"] = proposal
         return {
