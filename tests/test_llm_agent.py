@@ -60,6 +60,13 @@ def runtime(db_url: str, tmp_path: Path, llm: FakeLLM) -> Iterator[Runtime]:
     rt.close()
 
 
+def propose_booking(service: str, day: date, at: str, pet: str, **more: str) -> dict[str, Any]:
+    """The model asking for ``book_service`` (a pet not registered yet needs ``species``)."""
+    return calls(
+        tool("book_service", service=service, date=day.isoformat(), time=at, pet_name=pet, **more)
+    )
+
+
 def bookings(runtime: Runtime) -> list[Booking]:
     with runtime.sessions() as s:
         return list(s.scalars(select(Booking).order_by(Booking.id)))
@@ -79,17 +86,7 @@ def test_multi_step_tool_conversation_books_only_after_the_customer_confirms(
         services, slots = last_tool_results(request)
         seen["services"] = [s["name"] for s in services["services"]]
         seen["slots"] = slots["free_times"]
-        return calls(
-            tool(
-                "book_service",
-                service="Banho",
-                date=tuesday.isoformat(),
-                time="09:00",
-                pet_name="Thor",
-                species="cachorro",
-                breed="SRD",
-            )
-        )
+        return propose_booking("Banho", tuesday, "09:00", "Thor", species="cachorro", breed="SRD")
 
     def ask_confirmation(request: dict[str, Any]) -> dict[str, Any]:
         [proposal] = last_tool_results(request)
@@ -134,16 +131,7 @@ def test_bad_tool_arguments_go_back_to_the_model_which_corrects_them(
     def correct(request: dict[str, Any]) -> dict[str, Any]:
         [result] = last_tool_results(request)
         errors.append(result["error"])
-        return calls(
-            tool(
-                "book_service",
-                service="banho e tosa",
-                date=friday.isoformat(),
-                time="14:00",
-                pet_name="Mel",
-                species="gato",
-            )
-        )
+        return propose_booking("banho e tosa", friday, "14:00", "Mel", species="gato")
 
     llm.play(
         calls(
@@ -166,16 +154,7 @@ def test_a_proposal_is_never_committed_without_the_customers_yes(
     runtime: Runtime, llm: FakeLLM
 ) -> None:
     wednesday = next_weekday(2)
-    propose = calls(
-        tool(
-            "book_service",
-            service="Tosa",
-            date=wednesday.isoformat(),
-            time="10:00",
-            pet_name="Bob",
-            species="cachorro",
-        )
-    )
+    propose = propose_booking("Tosa", wednesday, "10:00", "Bob", species="cachorro")
     llm.play(
         propose,
         text("Posso confirmar a tosa do Bob quarta às 10:00?"),
@@ -305,16 +284,7 @@ def test_a_yes_that_comes_after_the_proposed_time_books_nothing(
 ) -> None:
     monday = next_weekday(0)
     llm.play(
-        calls(
-            tool(
-                "book_service",
-                service="Banho",
-                date=monday.isoformat(),
-                time="08:00",
-                pet_name="Rex",
-                species="cachorro",
-            )
-        ),
+        propose_booking("Banho", monday, "08:00", "Rex", species="cachorro"),
         text("Confirma banho do Rex segunda 08:00?"),
     )
     gil = Customer(runtime, "demo", "+5511999990011")
