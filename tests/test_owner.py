@@ -160,6 +160,24 @@ def runtime(db_url: str, tmp_path: Path) -> Iterator[Runtime]:
     rt.close()
 
 
+def ask_owner(sessions: Any, org_id: int, assistant: Any, text: str, now: datetime) -> str:
+    """One owner message straight to the assistant, at a chosen moment."""
+    from atende.brain.base import BurstMessage, OrgProfile, Turn
+
+    turn = Turn(
+        org=OrgProfile(org_id, "Pet Shop", "America/Sao_Paulo", "pt-BR", {}, [OWNER]),
+        conversation_id=0,
+        contact_id=0,
+        contact_phone=OWNER,
+        contact_name=None,
+        burst=[BurstMessage("text", text)],
+        state={},
+        now=now,
+    )
+    with sessions() as s:
+        return "\n".join(assistant.respond(s, turn).texts)
+
+
 def outbound(rt: Runtime, author: str) -> list[Message]:
     with rt.sessions() as s:
         return list(s.scalars(select(Message).where(Message.author == author).order_by(Message.id)))
@@ -319,25 +337,13 @@ def test_the_worker_sends_what_the_periodic_jobs_queue(runtime: Runtime) -> None
 
 
 def test_one_message_may_ask_several_things_about_past_periods(shop: tuple[Any, int]) -> None:
-    from atende.brain.base import BurstMessage, OrgProfile, Turn
     from atende.brain.owner import OwnerAssistant
 
     sessions, org_id = shop
     tomorrow = NOW + timedelta(days=1)  # so "ontem" is the seeded day
 
     def ask(text: str) -> str:
-        turn = Turn(
-            org=OrgProfile(org_id, "Pet Shop", "America/Sao_Paulo", "pt-BR", {}, [OWNER]),
-            conversation_id=0,
-            contact_id=0,
-            contact_phone=OWNER,
-            contact_name=None,
-            burst=[BurstMessage("text", text)],
-            state={},
-            now=tomorrow,
-        )
-        with sessions() as s:
-            return "\n".join(OwnerAssistant().respond(s, turn).texts)
+        return ask_owner(sessions, org_id, OwnerAssistant(), text, tomorrow)
 
     both = ask("quanto faturei ontem e quantos cancelamentos?")
     assert "Ontem: 1 cancelamento(s) e 1 falta(s)." in both
@@ -363,3 +369,16 @@ def test_customers_who_opt_out_get_no_campaigns_but_still_their_reminders(
     evening = datetime.combine(utcnow().astimezone(TZ).date(), time(19), tzinfo=TZ)
     runtime.pipeline.periodic.reminders(1, evening)
     assert any(m.body.startswith("Oi, Bruno!") for m in outbound(runtime, "reminder"))
+
+
+def test_the_owner_asking_for_a_days_agenda_gets_the_appointments(
+    shop: tuple[Any, int],
+) -> None:
+    from atende.brain.owner import OwnerAssistant
+
+    sessions, org_id = shop
+    answer = ask_owner(sessions, org_id, OwnerAssistant(), "qual a agenda de amanhã?", NOW)
+    assert "🗓️ Agenda amanhã:" in answer
+    assert "• 09:00 Vacinação — Carla" in answer and "• 10:00 Banho — Bruno" in answer
+    today = ask_owner(sessions, org_id, OwnerAssistant(), "agenda de hoje", NOW)
+    assert "Banho e tosa" not in today.split("🗓️")[1]  # cancelled ones are not on it

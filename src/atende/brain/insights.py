@@ -86,6 +86,21 @@ def figures_text(f: Figures) -> str:
     return "\n".join(lines)
 
 
+def agenda_text(f: Figures, tz: ZoneInfo, limit: int = 15) -> str:
+    """The day's appointments still on, one a line: what an owner asking for 'a agenda de
+    amanhã' wants to read."""
+    booked = [r for r in f.rows if r.status in (BookingStatus.BOOKED, BookingStatus.COMPLETED)]
+    if not booked:
+        return ""
+    lines = [f"🗓️ Agenda {f.period.label}:"]
+    for r in booked[:limit]:
+        who = " — ".join(x for x in (r.pet_name, r.contact_name or r.contact_phone) if x)
+        lines.append(f"• {say.hhmm(r.starts_at.astimezone(tz))} {r.service} — {who}")
+    if len(booked) > limit:
+        lines.append(f"… e mais {len(booked) - limit}.")
+    return "\n".join(lines)
+
+
 def inactive(session: Session, org_id: int, now: datetime, owners: list[str]) -> list[Client]:
     return analytics.inactive_clients(session, org_id, now, INACTIVE_DAYS, owners)
 

@@ -142,7 +142,11 @@ class OwnerAssistant:
             return f"⏰ Horários mais movimentados {label}: " + ", ".join(
                 f"{h:02d}h ({n})" for h, n in figures.hours[:5]
             )
-        return insights.figures_text(figures)
+        text = insights.figures_text(figures)
+        if figures.period.name in ("today", "tomorrow", "yesterday"):
+            agenda = insights.agenda_text(figures, tz)
+            text = f"{text}\n\n{agenda}" if agenda else text
+        return text
 
     # campaigns
 
