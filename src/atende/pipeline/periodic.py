@@ -22,7 +22,7 @@ from atende.pipeline.ports import Scheduler
 from atende.storage import bookings, campaigns, conversations
 from atende.storage import messages as message_repo
 from atende.storage.db import transaction
-from atende.storage.models import Channel, Contact, Organization, PeriodicMark
+from atende.storage.models import Booking, Channel, Contact, Organization, PeriodicMark
 from atende.storage.portable import insert_ignore
 from atende.storage.types import utcnow
 
@@ -56,22 +56,17 @@ class PeriodicJobs:
         return queued
 
     def daily_summary(self, org_id: int, now: datetime) -> list[int]:
+        with self._sessions() as session:  # most minutes nothing is due: decide read-only
+            org = session.get(Organization, org_id)
+            day = _summary_day(org, now)
+            if day is None or _marked(session, org_id, "daily_summary", day):
+                return []
         with transaction(self._sessions) as session:
             org = session.get(Organization, org_id)
-            if org is None or not org.owner_phones:
-                return []
-            settings = dict(org.settings or {})
-            if settings.get("summary") is False:
+            if org is None or not _claim(session, org.id, "daily_summary", day):
                 return []
             tz = ZoneInfo(org.timezone)
             local = now.astimezone(tz)
-            hour, minute = (
-                int(x) for x in settings.get("summary_time", DEFAULT_SUMMARY_TIME).split(":")
-            )
-            if local.time() < time(hour, minute):
-                return []
-            if not _claim(session, org.id, "daily_summary", local.date().isoformat()):
-                return []
             text = insights.daily_summary(
                 session, org.id, org.name, now, tz, list(org.owner_phones)
             )
@@ -91,6 +86,15 @@ class PeriodicJobs:
             return ids
 
     def reminders(self, org_id: int, now: datetime) -> list[int]:
+        with self._sessions() as session:  # most minutes nothing is due: decide read-only
+            org = session.get(Organization, org_id)
+            if org is None or (org.settings or {}).get("reminders") is False:
+                return []
+            hours = float((org.settings or {}).get("reminder_hours", DEFAULT_REMINDER_HOURS))
+            due = bookings.due_reminders(session, org.id, now, hours)
+            keys = [_reminder_key(b) for b, *_ in due]
+            if not due or message_repo.existing_keys(session, keys) == set(keys):
+                return []
         with transaction(self._sessions) as session:
             org = session.get(Organization, org_id)
             if org is None:
@@ -124,13 +128,35 @@ class PeriodicJobs:
                     f"{say.hhmm(local)} na {org.name} 🐾 Se precisar remarcar ou cancelar, "
                     "é só responder aqui."
                 )
-                key = f"reminder:{booking.id}:{booking.starts_at.isoformat()}"
+                key = _reminder_key(booking)
                 msg_id = message_repo.add_outbound(
                     session, org.id, target[0], target[1], text, key, author="reminder"
                 )
                 if msg_id is not None:
                     ids.append(msg_id)
             return ids
+
+
+def _summary_day(org: Organization | None, now: datetime) -> str | None:
+    """The local date whose summary is due now, or None (no owners, off, too early)."""
+    if org is None or not org.owner_phones:
+        return None
+    settings = dict(org.settings or {})
+    if settings.get("summary") is False:
+        return None
+    local = now.astimezone(ZoneInfo(org.timezone))
+    hour, minute = (int(x) for x in settings.get("summary_time", DEFAULT_SUMMARY_TIME).split(":"))
+    return local.date().isoformat() if local.time() >= time(hour, minute) else None
+
+
+def _reminder_key(booking: Booking) -> str:
+    return f"reminder:{booking.id}:{booking.starts_at.isoformat()}"
+
+
+def _marked(session: Session, org_id: int, kind: str, key: str) -> bool:
+    return (
+        session.get(PeriodicMark, {"organization_id": org_id, "kind": kind, "key": key}) is not None
+    )
 
 
 def _claim(session: Session, org_id: int, kind: str, key: str) -> bool:

@@ -314,3 +314,11 @@ def before(session: Session, conversation_id: int, before_id: int, limit: int) -
         .limit(limit)
     )
     return list(reversed(list(session.scalars(stmt))))
+
+
+def existing_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these idempotency keys already name a message."""
+    if not keys:
+        return set()
+    stmt = select(Message.idempotency_key).where(Message.idempotency_key.in_(keys))
+    return {k for k in session.scalars(stmt) if k is not None}
