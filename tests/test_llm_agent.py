@@ -447,3 +447,22 @@ def test_one_proposal_per_turn_and_servers_that_send_arguments_as_objects(
     Customer(runtime, "demo", "+5511999990016").say("2 banhos pro Kiko quinta, 9h e 10h")
     assert seen[0]["status"].startswith("proposed")
     assert "one change at a time" in seen[1]["error"]
+
+
+def test_a_proposal_left_behind_during_an_outage_is_not_committed_by_a_later_yes(
+    runtime: Runtime, llm: FakeLLM
+) -> None:
+    tuesday = next_weekday(1)
+    llm.play(
+        propose_booking("Tosa", tuesday, "15:00", "Nico", species="cachorro"),
+        text("Confirma a tosa do Nico terça 15:00?"),
+        500,
+        500,  # the model is down for the next turn
+    )
+    ze = Customer(runtime, "demo", "+5511999990017")
+    ze.say("tosa pro Nico terça 15h")
+    assert "R$ 60,00" in ze.say("e quanto custa o banho?")  # offline answers meanwhile
+    assert "pending" not in state_of(ze)
+    llm.play(text("Sim o quê? 🙂"))
+    ze.say("sim")
+    assert bookings(runtime) == []

@@ -109,6 +109,8 @@ class LlmBrain:
         reply = self._offline.respond(session, turn)
         reply.brain = "offline" if not plan.calls else "offline-fallback"
         reply.llm_calls = plan.calls
+        # the talk moved past the proposal without a yes: a later "sim" must not commit it
+        reply.state.pop("pending", None)
         return reply
 
     def settings_for(self, turn: Turn) -> AgentSettings:
