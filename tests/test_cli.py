@@ -303,7 +303,7 @@ def test_org_template_configures_the_24_hour_window_fallback(tmp_path: Path) -> 
 def test_org_owner_and_settings(tmp_path: Path) -> None:
     atende(tmp_path, "init", "--demo")
     added = atende(
-        tmp_path, "org", "owner", "demo", "--add", "+55 (11) 90000-0000", "--add", "+5511900000001"
+        tmp_path, "org", "owner", "demo", "--add", "(11) 90000-0000", "--add", "+5511900000001"
     )
     assert added.stdout.strip() == "owner phones: +5511900000000, +5511900000001"
     removed = atende(tmp_path, "org", "owner", "demo", "--remove", "+5511900000001")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from atende import __version__
 from atende.config import Settings
-from atende.domain.phones import InvalidPhone, normalize_phone
+from atende.domain.phones import InvalidPhone, normalize_phone, normalize_typed_phone
 
 
 class CliError(Exception):
@@ -88,7 +88,7 @@ def cmd_org_create(args: argparse.Namespace) -> None:
     if not args.slug.replace("-", "").replace("_", "").isalnum():
         raise CliError("slug may only contain letters, digits, '-' and '_'")
     try:
-        phones = [normalize_phone(p) for p in args.owner_phone or []]
+        phones = [normalize_typed_phone(p) for p in args.owner_phone or []]
     except InvalidPhone as exc:
         raise CliError(str(exc)) from exc
     try:
@@ -136,8 +136,8 @@ def _org(session: Session, slug: str) -> Any:
 def cmd_org_owner(args: argparse.Namespace) -> None:
     """The owner's numbers: their messages go to the owner assistant, never the customer one."""
     try:
-        add = [normalize_phone(p) for p in args.add or []]
-        remove = {normalize_phone(p) for p in args.remove or []}
+        add = [normalize_typed_phone(p) for p in args.add or []]
+        remove = {normalize_typed_phone(p) for p in args.remove or []}
     except InvalidPhone as exc:
         raise CliError(str(exc)) from exc
     with _database(_settings()) as session:
@@ -512,7 +512,7 @@ def cmd_chat(args: argparse.Namespace) -> None:
     from atende.storage.migrate import upgrade
 
     try:
-        phone = normalize_phone(args.phone)
+        phone = normalize_typed_phone(args.phone)
     except InvalidPhone as exc:
         raise CliError(str(exc)) from exc
     overrides: dict[str, object] = {}
