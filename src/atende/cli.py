@@ -8,10 +8,13 @@ import secrets
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from atende.storage.models import Organization
 
 from atende import __version__
 from atende.config import Settings
@@ -103,7 +106,6 @@ def cmd_org_create(args: argparse.Namespace) -> None:
 
 def cmd_org_template(args: argparse.Namespace) -> None:
     """Templates for messages outside the customer's 24-hour window (Meta, Twilio)."""
-    from atende.storage import orgs
 
     if args.provider == "meta" and not args.name:
         raise CliError("meta templates need --name (and optionally --language, default pt_BR)")
@@ -115,16 +117,15 @@ def cmd_org_template(args: argparse.Namespace) -> None:
         else {"content_sid": args.content_sid}
     )
     with _database(_settings()) as session:
-        org = orgs.org_by_slug(session, args.slug)
-        if org is None:
-            raise CliError(f"no organization {args.slug!r}")
+        org = _org(session, args.slug)
         settings = dict(org.settings or {})
         settings["templates"] = {**settings.get("templates", {}), args.provider: template}
         org.settings = settings
     print(f"template for {args.provider}: {template}")
 
 
-def _org(session: Session, slug: str) -> Any:
+def _org(session: Session, slug: str) -> Organization:
+    """The organization, or the CLI error every command gives for an unknown slug."""
     from atende.storage import orgs
 
     org = orgs.org_by_slug(session, slug)
@@ -344,9 +345,7 @@ def cmd_channel_add(args: argparse.Namespace) -> None:
     address, creds = CREDENTIALS[args.provider](args)
     settings = _settings()
     with _database(settings) as session:
-        org = orgs.org_by_slug(session, args.slug)
-        if org is None:
-            raise CliError(f"no organization {args.slug!r}")
+        org = _org(session, args.slug)
         channel = orgs.add_channel(session, org.id, args.provider, address, creds)
         webhook = f"{settings.public_url}/webhooks/{args.provider}/{channel.id}"
         if args.provider == "evolution":

@@ -19,7 +19,6 @@ from atende.brain.intents import find_service, is_no, is_yes, pick_number
 from atende.brain.pets import breed_in, name_in, named_pet_in, species_in
 from atende.brain.ptdates import extract_when
 from atende.domain.entities import ServiceInfo
-from atende.domain.slots import slot_problem
 from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
@@ -81,7 +80,7 @@ def _take_entities(ctx: DialogueContext, st: State, text: str) -> None:
 def _take_new_pet_hints(ctx: DialogueContext, st: State, text: str) -> None:
     """'para a Mel', 'meu gato': what the customer already told about the pet."""
     name = named_pet_in(text)
-    if name and not any(fold(p.name) == fold(name) for p in ctx.pets):
+    if name and ctx.pet_named(name) is None:
         st.setdefault("new_pet", {})["name"] = name
     species = species_in(text)
     if species and not st.get("new_pet", {}).get("name"):
@@ -142,9 +141,7 @@ def next_question(ctx: DialogueContext, st: State) -> list[str]:
     if not st.get("time"):
         return _offer_times(ctx, st, service, day)
     start = datetime.combine(day, time.fromisoformat(st["time"]), tzinfo=ctx.tz)
-    problem = slot_problem(
-        start, service.duration_minutes, ctx.hours, ctx.busy(service, day), ctx.now, ctx.tz
-    )
+    problem = ctx.slot_problem(service, start)
     if problem:
         st.pop("time", None)
         intro = {

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from atende.brain.base import Turn
 from atende.domain.entities import Busy, OpeningInterval, ServiceInfo
-from atende.domain.slots import free_slots
+from atende.domain.slots import free_slots, slot_problem
+from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
 from atende.storage.models import Booking, Pet
@@ -52,6 +53,22 @@ class DialogueContext:
 
     def pet(self, pet_id: int | None) -> Pet | None:
         return next((p for p in self.pets if p.id == pet_id), None)
+
+    def pet_named(self, name: str) -> Pet | None:
+        """The customer's pet called ``name`` (case and accents aside)."""
+        return next((p for p in self.pets if fold(p.name) == fold(name.strip())), None)
+
+    def slot_problem(self, service: ServiceInfo, start: datetime) -> str | None:
+        """Why ``start`` cannot be booked for ``service`` now (``past``, ``closed``,
+        ``taken``), or None; the booking being rescheduled does not count as taken."""
+        return slot_problem(
+            start,
+            service.duration_minutes,
+            self.hours,
+            self.busy(service, start.date()),
+            self.now,
+            self.tz,
+        )
 
     def busy(self, service: ServiceInfo, day: date) -> list[Busy]:
         start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz)

@@ -227,8 +227,9 @@ class OwnerAssistant:
                     ["Ok, não enviei nada 👍"], state, "owner:campaign_declined", brain=self.name
                 )
         drafts = state.get("campaigns") or []
-        choice = re.search(r"(?:envi\w*|mand\w*|dispar\w*|opcao|numero)?\s*(\d)\b", fold_chat(text))
-        wants = re.search(r"envi|mand|dispar", fold_chat(text)) or re.fullmatch(r"\s*\d\s*", text)
+        folded = fold_chat(text)
+        choice = re.search(r"(?:envi\w*|mand\w*|dispar\w*|opcao|numero)?\s*(\d)\b", folded)
+        wants = re.search(r"envi|mand|dispar", folded) or re.fullmatch(r"\s*\d\s*", text)
         if drafts and choice and wants:
             index = int(choice.group(1)) - 1
             if not 0 <= index < len(drafts):
@@ -276,8 +277,7 @@ class OwnerAssistant:
         for i, (contact, conv_id, channel_id) in enumerate(
             campaigns.reachable(session, org.id, list(campaign.audience), marketing=True)
         ):
-            first = (contact.name or "").split(" ")[0]
-            body = campaign.body.replace("{oi}", f"Oi, {first}!" if first else "Oi!")
+            body = campaign.body.replace("{oi}", say.hello(contact.name))
             body += OPT_OUT_FOOTER
             delay = i * gap
             msg_id = message_repo.add_outbound(

@@ -69,6 +69,12 @@ def opening_hours_text(hours: Sequence[OpeningInterval]) -> str:
     return "; ".join(parts) if parts else "horário ainda não cadastrado"
 
 
+def hello(full_name: str | None) -> str:
+    """'Oi, Ana!' by first name when WhatsApp told us the name, else 'Oi!'."""
+    first = (full_name or "").split(" ")[0]
+    return f"Oi, {first}!" if first else "Oi!"
+
+
 def menu(org_name: str) -> str:
     return (
         f"Aqui é o assistente da {org_name}. Posso te ajudar a:\n"

@@ -21,7 +21,6 @@ from atende.brain.manage_flow import describe
 from atende.brain.retrieval import KnowledgeSearch
 from atende.brain.toolkit import Args, NoArgs, Result, Tools
 from atende.domain.entities import ServiceInfo
-from atende.domain.slots import slot_problem
 from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 
@@ -158,7 +157,7 @@ class ToolBox(Tools):
     # writing tools: proposals only
 
     def register_pet(self, args: PetArgs) -> Result:
-        if self._pet(args.name) is not None:
+        if self.ctx.pet_named(args.name) is not None:
             return {"error": f"{args.name} is already registered"}
         if args.birth_date and args.birth_date > self.ctx.today:
             return {"error": "birth_date is in the future"}
@@ -178,7 +177,7 @@ class ToolBox(Tools):
         problem = self._problem(service, start)
         if problem:
             return problem
-        pet = self._pet(args.pet_name)
+        pet = self.ctx.pet_named(args.pet_name)
         proposal: dict[str, Any] = {
             "action": "book",
             "service_id": service.id,
@@ -259,14 +258,7 @@ class ToolBox(Tools):
         return {"error": f"no service called {name!r}; services are: {names}"}
 
     def _problem(self, service: ServiceInfo, start: dt.datetime) -> Result | None:
-        problem = slot_problem(
-            start,
-            service.duration_minutes,
-            self.ctx.hours,
-            self.ctx.busy(service, start.date()),
-            self.ctx.now,
-            self.ctx.tz,
-        )
+        problem = self.ctx.slot_problem(service, start)
         if problem is None:
             return None
         reasons = {
@@ -276,9 +268,6 @@ class ToolBox(Tools):
         }
         free = [say.hhmm(s) for s in self.ctx.free(service, start.date())][:8]
         return {"error": reasons.get(problem, problem), "free_times_that_day": free}
-
-    def _pet(self, name: str) -> Any:
-        return next((p for p in self.ctx.pets if fold(p.name) == fold(name.strip())), None)
 
     def _upcoming(self, booking_id: int) -> Any:
         upcoming = booking_repo.upcoming_for_contact(

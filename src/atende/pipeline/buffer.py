@@ -51,10 +51,6 @@ class _Prepared:
     turn: Turn
     upto: int
 
-    @property
-    def owner(self) -> bool:
-        return self.turn.owner
-
 
 @dataclass(frozen=True, slots=True)
 class FlushResult:
@@ -187,7 +183,7 @@ class Flusher:
             reply = None
             if route is not Route.SILENT:
                 fresh = self._turn(org, contact, conv, burst, upto, route)
-                if turn is not None and turn.owner == fresh.owner:
+                if turn is not None and turn.turn.owner == fresh.owner:
                     fresh.prepared = turn.turn.prepared
                 reply = self._think(session, org, conv, fresh)
             reply_ids: list[int] = []

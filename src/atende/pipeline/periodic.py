@@ -88,21 +88,18 @@ class PeriodicJobs:
     def reminders(self, org_id: int, now: datetime) -> list[int]:
         with self._sessions() as session:  # most minutes nothing is due: decide read-only
             org = session.get(Organization, org_id)
-            if org is None or (org.settings or {}).get("reminders") is False:
+            hours = _reminder_hours(org)
+            if org is None or hours is None:
                 return []
-            hours = float((org.settings or {}).get("reminder_hours", DEFAULT_REMINDER_HOURS))
             due = bookings.due_reminders(session, org.id, now, hours)
             keys = [_reminder_key(b) for b, *_ in due]
             if not due or message_repo.existing_keys(session, keys) == set(keys):
                 return []
         with transaction(self._sessions) as session:
             org = session.get(Organization, org_id)
-            if org is None:
+            hours = _reminder_hours(org)
+            if org is None or hours is None:
                 return []
-            settings = dict(org.settings or {})
-            if settings.get("reminders") is False:
-                return []
-            hours = float(settings.get("reminder_hours", DEFAULT_REMINDER_HOURS))
             tz = ZoneInfo(org.timezone)
             due = bookings.due_reminders(session, org.id, now, hours)
             if not due:
@@ -119,11 +116,9 @@ class PeriodicJobs:
                 if target is None:
                     continue
                 local = booking.starts_at.astimezone(tz)
-                first = (name or "").split(" ")[0]
-                hello = f"Oi, {first}!" if first else "Oi!"
                 whose = f" do {pet}" if pet else ""
                 text = (
-                    f"{hello} Passando para lembrar: {service}{whose} "
+                    f"{say.hello(name)} Passando para lembrar: {service}{whose} "
                     f"{say.day_label(local.date(), now.astimezone(tz).date())} às "
                     f"{say.hhmm(local)} na {org.name} 🐾 Se precisar remarcar ou cancelar, "
                     "é só responder aqui."
@@ -147,6 +142,13 @@ def _summary_day(org: Organization | None, now: datetime) -> str | None:
     local = now.astimezone(ZoneInfo(org.timezone))
     hour, minute = (int(x) for x in settings.get("summary_time", DEFAULT_SUMMARY_TIME).split(":"))
     return local.date().isoformat() if local.time() >= time(hour, minute) else None
+
+
+def _reminder_hours(org: Organization | None) -> float | None:
+    """How long before a booking its reminder goes, or None when reminders are off."""
+    if org is None or (org.settings or {}).get("reminders") is False:
+        return None
+    return float((org.settings or {}).get("reminder_hours", DEFAULT_REMINDER_HOURS))
 
 
 def _reminder_key(booking: Booking) -> str:
