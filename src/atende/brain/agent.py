@@ -88,7 +88,7 @@ class LlmBrain:
                 return Plan("confirm")
             if answer == "no":
                 return Plan("decline")
-        if settings.fast_path and not pending and self._offline_is_confident(session, turn):
+        if settings.fast_path and not pending and self._offline_is_confident(ctx):
             return Plan("offline")
         return self._think(ctx, settings)
 
@@ -130,8 +130,9 @@ class LlmBrain:
         fast_path = base.fast_path if fast is None else fast in (True, "on")
         return AgentSettings(llm, fast_path, base.max_steps, base.limits)
 
-    def _offline_is_confident(self, session: Session, turn: Turn) -> bool:
+    def _offline_is_confident(self, ctx: DialogueContext) -> bool:
         """Ask the offline brain in a savepoint that is rolled back: would it know?"""
+        session, turn = ctx.session, ctx.turn
         if turn.state.get("flow"):
             return True  # an offline flow (started while the model was down) finishes offline
         savepoint = session.begin_nested()
@@ -148,8 +149,7 @@ class LlmBrain:
             return bool(probe.state.get("offered"))
         if probe.intent in ("prices", "services"):
             # a price of a named service, or the menu; 'atendem gato bravo?' is for the model
-            services = DialogueContext(session, turn).services
-            return find_service(text, services) is not None or words <= 4
+            return find_service(text, ctx.services) is not None or words <= 4
         return probe.intent in FAST_INTENTS
 
     def _think(self, ctx: DialogueContext, settings: AgentSettings) -> Plan:

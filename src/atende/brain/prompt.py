@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from atende.brain import replies as say
 from atende.brain.context import DialogueContext
 from atende.brain.manage_flow import describe
 from atende.brain.retrieval import KnowledgeSearch
 from atende.domain.states import BookingStatus
+from atende.storage import bookings as booking_repo
 from atende.storage import messages as message_repo
 from atende.storage.models import Booking, Message
 
@@ -58,17 +57,6 @@ def build_messages(
         out.append({"role": role, "content": message.transcript or message.body})
     out.append({"role": "user", "content": burst})
     return out
-
-
-def full_history_tokens(ctx: DialogueContext) -> int:
-    """What the naive approach sends: every message of the conversation, every turn."""
-    rows = message_repo.before(ctx.session, ctx.turn.conversation_id, 2**62, 100_000)
-    burst = " ".join(m.text for m in ctx.turn.burst)
-    return (
-        estimate_tokens(_system(ctx))
-        + sum(estimate_tokens(m.transcript or m.body) + 4 for m in rows)
-        + estimate_tokens(burst)
-    )
 
 
 def _passages(ctx: DialogueContext, knowledge: KnowledgeSearch | None, burst: str) -> str:
@@ -143,16 +131,9 @@ def _system(ctx: DialogueContext) -> str:
 
 def _bookings(ctx: DialogueContext) -> tuple[list[Booking], list[Booking]]:
     now = ctx.turn.now
-    stmt = (
-        select(Booking)
-        .where(
-            Booking.organization_id == ctx.turn.org.id,
-            Booking.contact_id == ctx.turn.contact_id,
-            Booking.starts_at >= now - timedelta(days=30),
-        )
-        .order_by(Booking.starts_at)
+    rows = booking_repo.contact_bookings_since(
+        ctx.session, ctx.turn.org.id, ctx.turn.contact_id, now - timedelta(days=30)
     )
-    rows = list(ctx.session.scalars(stmt))
     upcoming = [b for b in rows if b.starts_at > now and b.status == BookingStatus.BOOKED]
     past = [b for b in rows if b.starts_at <= now][-10:]
     return upcoming, past

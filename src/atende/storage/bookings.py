@@ -85,6 +85,22 @@ def upcoming_for_contact(session: Session, org_id: int, contact_id: int) -> list
     return list(session.scalars(stmt))
 
 
+def contact_bookings_since(
+    session: Session, org_id: int, contact_id: int, since: datetime
+) -> list[Booking]:
+    """A customer's bookings starting from ``since`` on, any status, earliest first."""
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.organization_id == org_id,
+            Booking.contact_id == contact_id,
+            Booking.starts_at >= since,
+        )
+        .order_by(Booking.starts_at)
+    )
+    return list(session.scalars(stmt))
+
+
 def cancel(session: Session, org_id: int, booking_id: int) -> bool:
     result = session.execute(
         update(Booking)
