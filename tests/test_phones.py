@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from atende.domain.phones import InvalidPhone, normalize_phone, normalize_typed_phone
+from atende.domain.phones import normalize_phone, normalize_typed_phone
+from atende.errors import InvalidPhone
 
 
 @pytest.mark.parametrize(

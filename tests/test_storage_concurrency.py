@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from atende.errors import SlotTaken
 from atende.storage import bookings, conversations, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.inbound import InboundWriter, Recorded
@@ -132,7 +133,7 @@ def test_concurrent_bookings_of_one_slot_let_exactly_one_win(db_url: str) -> Non
                     start + timedelta(minutes=offset_minutes),
                 )
             outcomes.append("booked")
-        except bookings.SlotTaken:
+        except SlotTaken:
             outcomes.append("taken")
 
     # six customers, overlapping starts (0, 10, ..., 50 min) for a 60-minute service

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 from atende import __version__
 from atende.config import Settings
-from atende.domain.phones import InvalidPhone, normalize_phone, normalize_typed_phone
+from atende.domain.phones import normalize_phone, normalize_typed_phone
+from atende.errors import InvalidPhone, SlugTaken
 
 
 class CliError(Exception):
@@ -100,7 +101,7 @@ def cmd_org_create(args: argparse.Namespace) -> None:
             key = orgs.issue_api_key(session, org.id)
             print(f"id: {org.id}")
             print(f"api key: {key}")
-    except orgs.SlugTaken as exc:
+    except SlugTaken as exc:
         raise CliError(str(exc)) from exc
 
 
@@ -197,7 +198,8 @@ def cmd_kb_add(args: argparse.Namespace) -> None:
 
     from tqdm import tqdm
 
-    from atende.brain.documents import UnreadableDocument, read_document
+    from atende.brain.documents import read_document
+    from atende.errors import UnreadableDocument
     from atende.storage import knowledge
 
     paths = [Path(f) for f in args.files]
@@ -228,7 +230,8 @@ def _embed_passages(settings: Settings, docs: list[Any]) -> dict[str, list[bytes
     endpoint fails (the user fixes it and adds again)."""
     from tqdm import tqdm
 
-    from atende.brain.embeddings import EmbeddingError, to_bytes
+    from atende.brain.embeddings import to_bytes
+    from atende.errors import EmbeddingError
     from atende.runtime import embedder_for
 
     embedder = embedder_for(settings)

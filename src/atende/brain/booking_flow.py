@@ -20,6 +20,7 @@ from atende.brain.pets import breed_in, name_in, named_pet_in, species_in
 from atende.brain.ptdates import extract_when
 from atende.domain.entities import ServiceInfo
 from atende.domain.text import fold
+from atende.errors import SlotTaken
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
 
@@ -264,7 +265,7 @@ def _commit(ctx: DialogueContext, st: State) -> list[str]:
                 )
                 pet_id = pet.id
             booking_repo.book(ctx.session, org_id, contact_id, service.id, pet_id, start)
-    except (booking_repo.SlotTaken, IntegrityError):
+    except (SlotTaken, IntegrityError):
         st.pop("time", None)
         return [
             "Poxa, esse horário acabou de ser reservado 😕 "

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from atende.errors import UnreadableDocument
+
 KINDS = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -23,10 +25,6 @@ KINDS = {
 }
 CHUNK_CHARS = 700
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-
-
-class UnreadableDocument(ValueError):
-    """The file's type is not supported, or its text could not be read."""
 
 
 @dataclass(frozen=True, slots=True)

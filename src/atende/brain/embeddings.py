@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import openai
 
+from atende.errors import EmbeddingError
+
 log = logging.getLogger(__name__)
 
 BATCH = 64
-
-
-class EmbeddingError(Exception):
-    """The embeddings endpoint failed or answered something unusable."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ from typing import Any
 
 import openai
 
+from atende.errors import LlmError
+
 
 @dataclass(frozen=True, slots=True)
 class LlmConfig:
@@ -71,14 +73,6 @@ class Completion:
                 for c in self.tool_calls
             ]
         return message
-
-
-class LlmError(Exception):
-    """The model could not be reached or answered nonsense, after retries."""
-
-    def __init__(self, message: str, record: CallRecord) -> None:
-        super().__init__(message)
-        self.record = record
 
 
 class LlmClient:

@@ -17,6 +17,7 @@ from atende.brain.context import DialogueContext
 from atende.brain.intents import is_no, is_yes
 from atende.brain.ptdates import extract_when
 from atende.domain.slots import slot_problem
+from atende.errors import SlotTaken
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
 
@@ -64,7 +65,7 @@ def commit(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
                 return _reschedule(ctx, proposal)
             if action == "book":
                 return _book(ctx, proposal)
-    except (booking_repo.SlotTaken, IntegrityError):
+    except (SlotTaken, IntegrityError):
         return (
             "Poxa, esse horário acabou de ser reservado por outra pessoa 😕 "
             "Quer que eu veja outro horário?"

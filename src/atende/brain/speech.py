@@ -9,13 +9,7 @@ from typing import Any, Protocol
 
 import httpx
 
-
-class TranscriptionError(Exception):
-    """The audio could not be turned into text (service down, bad answer, bad audio)."""
-
-
-class TooLong(TranscriptionError):
-    """The voice note is longer than the configured limit."""
+from atende.errors import SynthesisError, TooLong, TranscriptionError
 
 
 class Transcriber(Protocol):
@@ -182,9 +176,9 @@ def _audio(
     try:
         response = client.post(url, json=payload, headers=headers)
     except httpx.HTTPError as exc:
-        raise TranscriptionError(f"speech synthesis failed: {exc.__class__.__name__}") from exc
+        raise SynthesisError(f"speech synthesis failed: {exc.__class__.__name__}") from exc
     if not response.is_success or not response.content:
-        raise TranscriptionError(f"speech synthesis answered {response.status_code}")
+        raise SynthesisError(f"speech synthesis answered {response.status_code}")
     return response.content, response.headers.get("content-type", default_type).split(";")[0]
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from atende.brain.llm import CallRecord, LlmClient, LlmError
+from atende.brain.llm import CallRecord, LlmClient
+from atende.errors import LlmError
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from atende.channels.evolution import EvolutionChannel
 from atende.channels.meta import MetaChannel
 from atende.channels.simulator import SimulatorChannel
 from atende.channels.twilio import TwilioChannel
+from atende.errors import UnknownProvider
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +35,6 @@ FACTORIES: dict[str, Factory] = {
     "evolution": lambda cfg, env: EvolutionChannel(cfg, env.http),
     "simulator": lambda cfg, env: SimulatorChannel(cfg),
 }
-
-
-class UnknownProvider(ValueError):
-    pass
 
 
 def build_channel(config: ChannelConfig, env: ChannelEnv) -> Channel:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from atende.errors import InvalidPhone
+
+__all__ = ["InvalidPhone", "normalize_phone", "normalize_typed_phone"]
+
 _DIGITS = re.compile(r"\D+")
-
-
-class InvalidPhone(ValueError):
-    """Raised for text that cannot be an E.164 number."""
 
 
 def normalize_phone(raw: str) -> str:

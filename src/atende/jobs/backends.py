@@ -14,6 +14,8 @@ from huey import PriorityRedisExpireHuey, SqliteHuey
 from huey.api import Huey
 from huey.storage import SqliteStorage
 
+from atende.errors import ConfigurationError
+
 QUEUE_NAME = "atende"
 
 
@@ -28,7 +30,7 @@ class AtendeSqliteHuey(SqliteHuey):  # type: ignore[misc]
     storage_class = NormalSyncSqliteStorage
 
 
-class UnsupportedQueueUrl(ValueError):
+class UnsupportedQueueUrl(ConfigurationError):
     pass
 
 

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.brain.speech import TranscriptionError
 from atende.channels.base import Channel, SendResult, WindowedChannel
-from atende.channels.errors import SendError
+from atende.errors import SendError, SynthesisError
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.ports import PipelineSettings, Scheduler
@@ -101,7 +100,7 @@ class Dispatcher:
             return self._fail(claimed, refused.code, refused.detail)
         except SendError as exc:
             return self._after_error(claimed, exc.code, str(exc), exc.is_transient)
-        except TranscriptionError as exc:  # speech synthesis failed: try again later
+        except SynthesisError as exc:  # speech synthesis failed: try again later
             return self._after_error(claimed, "tts", str(exc), True)
         except Exception as exc:  # an adapter bug must not lose the message
             log.exception("unexpected error sending message %s", message_id)

@@ -7,15 +7,12 @@ import secrets
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.domain.states import ConversationState
+from atende.errors import NotFound
 from atende.pipeline.ports import Scheduler
 from atende.storage import conversations, messages
 from atende.storage.db import transaction
 from atende.storage.models import Conversation
 from atende.storage.types import utcnow
-
-
-class NotFound(LookupError):
-    pass
 
 
 class Operations:

@@ -18,7 +18,8 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.brain.speech import Transcriber, TranscriptionError, build_speaker
+from atende.brain.speech import Transcriber, build_speaker
+from atende.errors import SynthesisError
 from atende.pipeline.channels import ChannelDirectory
 from atende.storage import clips
 from atende.storage.db import transaction
@@ -135,7 +136,7 @@ class VoiceReplies:
         options = self._options(org_settings)
         speaker = build_speaker(options.get("provider", "none"), self._http, **options)
         if speaker is None:
-            raise TranscriptionError("no speaker configured")
+            raise SynthesisError("no speaker configured")
         audio, content_type = speaker.synthesize(text)
         with transaction(self._sessions) as session:
             token = clips.store(session, org_id, audio, content_type, self._ttl)

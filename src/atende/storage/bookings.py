@@ -15,13 +15,10 @@ from sqlalchemy.orm import Session
 
 from atende.domain.entities import Busy
 from atende.domain.states import BookingStatus, booking_change_problem
+from atende.errors import BookingChangeRefused, SlotTaken
 from atende.storage.models import Booking, Contact, Pet, Service
 from atende.storage.portable import rowcount
 from atende.storage.types import utcnow
-
-
-class SlotTaken(Exception):
-    """Another booking holds an overlapping time for the same service."""
 
 
 def busy_for_service(
@@ -152,10 +149,6 @@ def due_reminders(
         for b, contact, pet, service in session.execute(stmt)
         if b.created_at <= b.starts_at - window
     ]
-
-
-class BookingChangeRefused(Exception):
-    """The status change breaks a booking rule (see ``booking_change_problem``)."""
 
 
 def set_status(session: Session, org_id: int, booking_id: int, new: str) -> Booking | None:

@@ -10,11 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atende.errors import SlugTaken
 from atende.storage.models import ApiKey, Channel, OpeningHours, Organization, Service
-
-
-class SlugTaken(ValueError):
-    """An organization with this slug already exists."""
 
 
 def hash_key(key: str) -> str:

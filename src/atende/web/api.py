@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 
 from atende.domain.phones import InvalidPhone, normalize_phone
-from atende.pipeline.operations import NotFound
+from atende.errors import BookingChangeRefused, NotFound
 from atende.storage import bookings, catalog, conversations, knowledge, messages, usage
 from atende.storage.db import transaction
 from atende.storage.models import Alert, Organization
@@ -210,7 +210,7 @@ def change_booking_status(
             booking = bookings.set_status(s, org.id, booking_id, change.status)
             if booking is None:
                 raise HTTPException(404, "booking not found")
-    except bookings.BookingChangeRefused as exc:
+    except BookingChangeRefused as exc:
         raise HTTPException(409, str(exc)) from exc
     return {"id": booking_id, "status": change.status}
 
