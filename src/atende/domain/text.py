@@ -38,3 +38,15 @@ ABBREVIATIONS = {
 def fold_chat(text: str) -> str:
     """``fold`` plus WhatsApp abbreviations: 'vcs abrem hj?' -> 'voces abrem hoje?'."""
     return re.sub(r"\w+", lambda m: ABBREVIATIONS.get(m.group(0), m.group(0)), fold(text))
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """Text every database can hold: NUL (which PostgreSQL ``text`` refuses) and lone
+    UTF-16 surrogates (which no UTF-8 column can encode, yet JSON's ``\\ud83d`` escapes
+    produce) become U+FFFD. Applied once at the boundary — provider payloads, operator
+    replies, API parameters — so a message is stored and answered the same on SQLite and
+    PostgreSQL instead of being lost to a 500."""
+    return _UNSTORABLE.sub("\ufffd", text)
