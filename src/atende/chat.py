@@ -16,6 +16,7 @@ from typing import TextIO
 from sqlalchemy import select
 
 from atende.channels.base import ChannelConfig, InboundMessage
+from atende.errors import NotFound
 from atende.runtime import Runtime
 from atende.storage import orgs
 from atende.storage.db import transaction
@@ -26,7 +27,7 @@ def simulator_channel(runtime: Runtime, slug: str) -> tuple[ChannelConfig, str]:
     with transaction(runtime.sessions) as session:
         org = orgs.org_by_slug(session, slug)
         if org is None:
-            raise SystemExit(f"error: no organization {slug!r} (run `atende init --demo`)")
+            raise NotFound(f"no organization {slug!r} (run `atende init --demo`)")
         channels = orgs.channels_of(session, org.id, "simulator")
         row = (
             channels[0]

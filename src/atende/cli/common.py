@@ -1,0 +1,65 @@
+"""What every command shares: settings, one write transaction on an up-to-date schema,
+the organization lookup, and how mistakes are shown (``error: …``, exit code 2)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from atende.config import Settings
+from atende.errors import AtendeError
+
+if TYPE_CHECKING:
+    from atende.storage.models import Organization
+
+
+class CliError(AtendeError):
+    """A user mistake: printed as ``error: …`` with exit code 2, no traceback."""
+
+
+def console() -> Console:
+    """Rich output on a terminal; plain, unwrapped lines when piped, so scripts can read
+    them (``id:`` / ``api key:`` / ``webhook:``)."""
+    tty = sys.stdout.isatty()
+    return Console(soft_wrap=not tty, width=None if tty else 200, highlight=False, markup=False)
+
+
+def settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise CliError(f"invalid configuration: {exc}") from exc
+
+
+@contextmanager
+def database(config: Settings) -> Iterator[Session]:
+    """The schema brought up to date, then one write transaction on it."""
+    from atende.storage.db import make_engine, make_sessionmaker, transaction
+    from atende.storage.migrate import upgrade
+
+    upgrade(config.database_url)
+    engine = make_engine(config.database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def find_org(session: Session, slug: str) -> Organization:
+    """The organization, or the error every command gives for an unknown slug."""
+    from atende.storage import orgs
+
+    org = orgs.org_by_slug(session, slug)
+    if org is None:
+        raise CliError(f"no organization {slug!r}")
+    return org
+
+
+def on_off(value: str | None) -> bool | None:
+    return None if value is None else value == "on"
