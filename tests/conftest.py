@@ -31,6 +31,9 @@ from tests.support.settle import wait_settled
 
 PG_ADMIN_URL = os.environ.get("ATENDE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ATENDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # "gw3" under pytest -n
+if "ATENDE_TEST_REDIS_URL" not in os.environ:  # one Redis database per parallel worker
+    REDIS_URL = f"redis://127.0.0.1:6379/{15 - int(_XDIST_WORKER.removeprefix('gw') or 0) % 12}"
 PG_HELP = (
     "PostgreSQL not reachable at {url} ({error}); start it "
     "(pg_ctlcluster <version> main start) or set ATENDE_TEST_PG_URL to enable these tests"

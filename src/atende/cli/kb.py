@@ -85,11 +85,10 @@ def list_documents(slug: Slug) -> None:
 
     with database(settings()) as session:
         docs = knowledge.documents(session, find_org(session, slug).id)
-    out = console()
     if not docs:
-        out.print("the knowledge base is empty: atende kb add SLUG FILE...")
-    for d in docs:
-        out.print(f"{d.name}\t{d.kind}\t{d.chunks} passages\t{d.chars} chars")
+        console().print("the knowledge base is empty: atende kb add SLUG FILE...")
+    for d in docs:  # tab-separated, for scripts
+        print(f"{d.name}\t{d.kind}\t{d.chunks} passages\t{d.chars} chars")
 
 
 @app.command()
