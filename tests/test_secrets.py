@@ -37,7 +37,7 @@ from tests.conftest import ACCOUNT, BUSINESS, TOKEN, Shop, demo_runtime, llm_set
 from tests.support.dialogue import Customer
 from tests.support.fake_llm import start_fake_llm, text
 from tests.support.providers import signed_twilio, twilio_form
-from tests.support.secrets import raw_secret_columns
+from tests.support.raw_db import raw_secret_columns
 
 TWILIO = {"account_sid": ACCOUNT, "auth_token": TOKEN}
 META = {

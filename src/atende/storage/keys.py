@@ -97,6 +97,8 @@ def read_or_create(path: Path) -> str:
     key is written whole into a private temporary file (O_EXCL, 0600) and published with
     ``link``, which never replaces an existing file, so the first one in wins."""
     try:
+        if path.stat().st_mode & 0o077:
+            log.warning("%s is readable by other users: chmod 600 it", path)
         return path.read_text()
     except FileNotFoundError:
         pass
