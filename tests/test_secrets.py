@@ -383,3 +383,12 @@ def test_keys_and_credentials_stay_out_of_reprs() -> None:
     assert key not in repr(Settings(_env_file=None, secret_key=key))  # type: ignore[call-arg]
     assert TOKEN not in repr(ChannelConfig("ch_1", 1, "twilio", BUSINESS, TWILIO))
     assert TOKEN not in repr(Channel(id="ch_1", provider="twilio", credentials=TWILIO))
+
+
+def test_a_webhook_on_the_wrong_key_fails_loudly_and_stores_nothing(
+    shop_factory: Callable[..., Shop], sqlite_url: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    shop = shop_factory(sqlite_url, secret_key=new_key())  # not the key the shop was saved with
+    assert shop.post_inbound("oi").status_code == 500  # the provider will retry it
+    assert shop.messages_of("+5511999990001") == []
+    assert "SecretsUnreadable" in capfd.readouterr().err  # the server's log says why
