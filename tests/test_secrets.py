@@ -24,10 +24,10 @@ import atende
 from atende.channels.base import ChannelConfig
 from atende.channels.registry import ChannelEnv
 from atende.config import Settings
-from atende.errors import ConfigurationError, SecretsUnreadable
+from atende.errors import ConfigurationError, Conflict, SecretsUnreadable
 from atende.pipeline.channels import ChannelDirectory
 from atende.runtime import build_runtime
-from atende.storage import keys, orgs
+from atende.storage import heartbeats, keys, orgs
 from atende.storage.db import make_engine, make_sessionmaker, normalize_url, transaction
 from atende.storage.migrate import alembic_config, upgrade
 from atende.storage.models import Channel, Organization
@@ -392,3 +392,16 @@ def test_a_webhook_on_the_wrong_key_fails_loudly_and_stores_nothing(
     assert shop.post_inbound("oi").status_code == 500  # the provider will retry it
     assert shop.messages_of("+5511999990001") == []
     assert "SecretsUnreadable" in capfd.readouterr().err  # the server's log says why
+
+
+def test_rotation_refuses_while_a_worker_runs_unless_forced(sqlite_url: str) -> None:
+    old, new = new_key(), new_key()
+    org_id, ids = store_everything(sqlite_url, old)
+    engine = make_engine(sqlite_url, old)
+    with transaction(make_sessionmaker(engine)) as s:
+        heartbeats.beat(s, "host-1:4242", "0.1.0")
+    engine.dispose()
+    with pytest.raises(Conflict, match="host-1:4242"):
+        rotate_key(sqlite_url, f"{new},{old}")
+    assert read_back(sqlite_url, old, org_id, ids["twilio"])[0] == TWILIO  # nothing changed
+    assert rotate_key(sqlite_url, f"{new},{old}", force=True).resealed.channels == len(CHANNELS)
