@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
@@ -275,3 +276,8 @@ def shop_factory(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[Callable[.
 @pytest.fixture
 def shop(shop_factory: Callable[..., Shop], sqlite_url: str) -> Shop:
     return shop_factory(sqlite_url)
+
+
+# Stored credentials are encrypted (storage/keys.py). PostgreSQL has no key file beside
+# it, so every test process gets one key unless the environment brings its own.
+os.environ.setdefault("ATENDE_SECRET_KEY", Fernet.generate_key().decode())

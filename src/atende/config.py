@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATENDE_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./atende.db"
+    # Fernet keys for stored credentials, comma-separated: the first encrypts, all decrypt.
+    # Empty with SQLite: a key file beside the database (storage/keys.py).
+    secret_key: SecretStr = SecretStr("")
     queue_url: str = ""
     public_url: str = "http://127.0.0.1:8000"
     buffer_seconds: float = Field(8.0, ge=0)

@@ -23,6 +23,7 @@ AtendeError                        base of all of them
 ├── ModelError                     a language or embedding model failed; the offline brain answers
 │   ├── LlmError                   chat completion failed after retries (carries its call record)
 │   └── EmbeddingError             the embeddings endpoint failed; search falls back to words
+├── SecretsUnreadable              stored secrets do not open with the configured key → 500
 └── SpeechError                    audio in or out failed
     ├── TranscriptionError         a voice note could not become text
     │   └── TooLong                longer than the configured limit
@@ -80,6 +81,11 @@ class SlotTaken(Conflict):
 
 class BookingChangeRefused(Conflict):
     """A booking cannot move to the asked status (e.g. a cancelled one marked attended)."""
+
+
+class SecretsUnreadable(AtendeError):
+    """Stored credentials cannot be decrypted: a wrong ATENDE_SECRET_KEY (or key file),
+    or an old key dropped before ``rotate-key`` re-encrypted everything. Never garbage."""
 
 
 class ChannelError(AtendeError):

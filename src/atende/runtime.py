@@ -153,7 +153,7 @@ class Runtime:
 
 def build_runtime(settings: Settings | None = None) -> Runtime:
     settings = settings or Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.secret_key.get_secret_value())
     sessions = make_sessionmaker(engine)
     http = httpx.Client(
         timeout=httpx.Timeout(settings.send_timeout_seconds, connect=5.0),

@@ -15,7 +15,11 @@ CACHE_SECONDS = 5.0
 
 
 class ChannelDirectory:
-    """Channel configs by id, cached for a few seconds: every webhook needs one."""
+    """Channel configs by id, cached for a few seconds: every webhook needs one.
+
+    Credentials arrive decrypted (their column type opens them, storage/secrets.py), so
+    adapters only ever see plain values. With the wrong key the lookup raises
+    ``SecretsUnreadable``: the webhook answers 500 and the provider retries it later."""
 
     def __init__(self, sessions: sessionmaker[Session], env: ChannelEnv) -> None:
         self._sessions = sessions

@@ -17,6 +17,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.storage import secrets
+from atende.storage.keys import box_for_url
+
 
 def normalize_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` and use psycopg 3 for them."""
@@ -26,13 +29,18 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, secret_key: str = "") -> Engine:
+    """An engine with its key for stored secrets (``keys.py`` says where it comes from):
+    without one, PostgreSQL refuses here, before anything is served."""
     url = normalize_url(url)
+    box = box_for_url(url, secret_key)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    secrets.bind(engine, box)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

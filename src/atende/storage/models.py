@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from atende.storage.secrets import EncryptedJSON, SealedSecretsJSON
 from atende.storage.types import UTCDateTime, utcnow
 
 Id = Integer().with_variant(BigInteger(), "postgresql")
@@ -44,7 +45,8 @@ class Organization(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="America/Sao_Paulo")
     locale: Mapped[str] = mapped_column(String(16), default="pt-BR")
     owner_phones: Mapped[list[str]] = mapped_column(default=list)
-    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # secret fields (llm.api_key, tts.api_key…) are encrypted in the database
+    settings: Mapped[dict[str, Any]] = mapped_column(SealedSecretsJSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -64,7 +66,7 @@ class Channel(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     provider: Mapped[str] = mapped_column(String(32))
     address: Mapped[str] = mapped_column(String(64))
-    credentials: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    credentials: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     status: Mapped[str] = mapped_column(String(32), default="active")
     connection_state: Mapped[str | None] = mapped_column(String(32), default=None)
     connection_reason: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -1,4 +1,8 @@
-"""Organizations, their API keys and their channels."""
+"""Organizations, their API keys and their channels.
+
+Channel credentials and the secret fields of ``settings`` are encrypted by their column
+types (``storage/secrets.py``): code here and its callers handle them in the clear.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atende.domain.phones import DEFAULT_COUNTRY, country_code
 from atende.errors import SlugTaken
 from atende.storage.models import ApiKey, Channel, OpeningHours, Organization, Service
 
@@ -25,15 +30,30 @@ def create_org(
     timezone: str = "America/Sao_Paulo",
     owner_phones: list[str] | None = None,
     locale: str = "pt-BR",
+    country: str = DEFAULT_COUNTRY,
 ) -> Organization:
+    """``country`` (ISO 3166 alpha-2) is where numbers typed without '+' belong."""
+    region = country_code(country)
     if session.scalar(select(Organization.id).where(Organization.slug == slug)) is not None:
         raise SlugTaken(f"organization {slug!r} already exists")
     org = Organization(
-        slug=slug, name=name, timezone=timezone, locale=locale, owner_phones=owner_phones or []
+        slug=slug,
+        name=name,
+        timezone=timezone,
+        locale=locale,
+        owner_phones=owner_phones or [],
+        settings={"country": region},
     )
     session.add(org)
     session.flush()
     return org
+
+
+def set_country(org: Organization, country: str) -> str:
+    """The organization's default country for typed phone numbers; returns the code."""
+    region = country_code(country)
+    org.settings = {**(org.settings or {}), "country": region}
+    return region
 
 
 def issue_api_key(session: Session, org_id: int) -> str:

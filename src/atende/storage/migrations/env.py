@@ -18,7 +18,7 @@ def run() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = make_engine(url)
+    engine = make_engine(url, config.attributes.get("secret_key", ""))
     with engine.connect() as connection:
         context.configure(
             connection=connection,
