@@ -7,6 +7,7 @@
 | ``org``      | ``org create|owner|template|settings``     |
 | ``kb``       | ``kb add|list|remove|search``              |
 | ``channel``  | ``channel add SLUG PROVIDER``, ``status``, ``pair`` |
+| ``keys``     | ``rotate-key``                             |
 
 Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); any
 ``AtendeError`` (a user mistake) is printed as ``error: …`` with exit code 2.
@@ -22,7 +23,7 @@ from typing import Annotated
 import typer
 
 from atende import __version__
-from atende.cli import channel, kb, org, run, setup
+from atende.cli import channel, kb, keys, org, run, setup
 from atende.errors import AtendeError
 
 app = typer.Typer(
@@ -53,6 +54,7 @@ app.command()(run.serve)
 app.command()(run.web)
 app.command()(run.worker)
 app.command()(run.chat)
+app.command("rotate-key")(keys.rotate_key)
 app.add_typer(org.app, name="org")
 app.add_typer(kb.app, name="kb")
 app.add_typer(channel.app, name="channel")

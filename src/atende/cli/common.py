@@ -42,8 +42,9 @@ def database(config: Settings) -> Iterator[Session]:
     from atende.storage.db import make_engine, make_sessionmaker, transaction
     from atende.storage.migrate import upgrade
 
-    upgrade(config.database_url)
-    engine = make_engine(config.database_url)
+    key = config.secret_key.get_secret_value()
+    upgrade(config.database_url, key)
+    engine = make_engine(config.database_url, key)
     try:
         with transaction(make_sessionmaker(engine)) as session:
             yield session

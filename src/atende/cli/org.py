@@ -31,11 +31,11 @@ class TemplateProvider(StrEnum):
     twilio = "twilio"
 
 
-def _phones(raw: list[str] | None) -> list[str]:
+def _phones(raw: list[str] | None, country: str) -> list[str]:
     from atende.domain.phones import normalize_typed_phone
 
     try:
-        return [normalize_typed_phone(p) for p in raw or []]
+        return [normalize_typed_phone(p, country) for p in raw or []]
     except InvalidPhone as exc:
         raise CliError(str(exc)) from exc
 
@@ -48,6 +48,9 @@ def create(
     owner_phone: Annotated[
         list[str] | None, typer.Option(help="the owner's WhatsApp number (repeatable)")
     ] = None,
+    country: Annotated[
+        str, typer.Option(help="ISO country of numbers typed without '+' (BR, PT, US…)")
+    ] = "BR",
 ) -> None:
     """Create an organization and print its API key (shown once)."""
     from atende.storage import orgs
@@ -58,11 +61,14 @@ def create(
         raise CliError(f"unknown timezone {timezone!r}") from exc
     if not slug.replace("-", "").replace("_", "").isalnum():
         raise CliError("slug may only contain letters, digits, '-' and '_'")
-    phones = _phones(owner_phone)
+    from atende.domain.phones import country_code
+
+    region = country_code(country)
+    phones = _phones(owner_phone, region)
     out = console()
     try:
         with database(settings()) as session:
-            org = orgs.create_org(session, slug, name, timezone, phones)
+            org = orgs.create_org(session, slug, name, timezone, phones, country=region)
             key = orgs.issue_api_key(session, org.id)
             out.print(f"id: {org.id}")
             out.print(f"api key: {key}")
@@ -105,9 +111,12 @@ def owner(
     remove: Annotated[list[str] | None, typer.Option(metavar="PHONE", help="repeatable")] = None,
 ) -> None:
     """The owner's numbers: they get the owner assistant, never the customer one."""
-    added, removed = _phones(add), set(_phones(remove))
+    from atende.domain.phones import country_of
+
     with database(settings()) as session:
         org = find_org(session, slug)
+        country = country_of(org.settings or {})
+        added, removed = _phones(add, country), set(_phones(remove, country))
         phones = [p for p in org.owner_phones or [] if p not in removed]
         phones += [p for p in added if p not in phones]
         org.owner_phones = phones
@@ -140,8 +149,13 @@ def org_settings(
     reminder_hours: Annotated[
         int | None, typer.Option(help="remind this many hours before (24; 1-168)")
     ] = None,
+    country: Annotated[
+        str | None, typer.Option(help="ISO country of numbers typed without '+'")
+    ] = None,
 ) -> None:
     """Brain, LLM, daily summary and reminders, overriding the environment's defaults."""
+    from atende.storage import orgs
+
     changes: dict[str, Any] = {"brain": brain.value if brain else None}
     changes["summary_time"] = _summary_time(summary_time) if summary_time is not None else None
     changes["summary"] = on_off(summary.value if summary else None)
@@ -163,6 +177,9 @@ def org_settings(
         if llm_changes:
             current["llm"] = {**current.get("llm", {}), **llm_changes}
         org.settings = current
+        if country is not None:
+            orgs.set_country(org, country)
+        current = dict(org.settings)
     _print_settings(current)
 
 

@@ -35,7 +35,7 @@ def _serve(host: str, port: int, embedded_worker: bool) -> None:
     config = settings()
     if "public_url" not in config.model_fields_set:  # not configured: where we listen
         config = config.model_copy(update={"public_url": f"http://{host}:{port}"})
-    upgrade(config.database_url)
+    upgrade(config.database_url, config.secret_key.get_secret_value())
     runtime = build_runtime(config)
     app = create_app(runtime, embedded_worker=embedded_worker)
     console().print(
@@ -72,21 +72,25 @@ def chat(
 ) -> None:
     """Talk to the assistant as a WhatsApp customer would."""
     from atende.chat import run_chat
-    from atende.domain.phones import normalize_typed_phone
+    from atende.domain.phones import DEFAULT_COUNTRY, country_of, normalize_typed_phone
     from atende.runtime import build_runtime
+    from atende.storage import orgs
     from atende.storage.migrate import upgrade
 
-    try:
-        customer = normalize_typed_phone(phone)
-    except InvalidPhone as exc:
-        raise CliError(str(exc)) from exc
     overrides: dict[str, object] = {}
     if buffer_seconds is not None:
         overrides["buffer_seconds"] = buffer_seconds
     config = settings(**overrides)
-    upgrade(config.database_url)
+    upgrade(config.database_url, config.secret_key.get_secret_value())
     runtime = build_runtime(config)
     try:
+        with runtime.sessions() as session:
+            found = orgs.org_by_slug(session, org)
+            country = country_of(found.settings or {}) if found else DEFAULT_COUNTRY
+        try:
+            customer = normalize_typed_phone(phone, country)
+        except InvalidPhone as exc:
+            raise CliError(str(exc)) from exc
         run_chat(runtime, org, customer)
     finally:
         runtime.close()
