@@ -21,8 +21,10 @@ TWILIO = (
 
 
 def credentials(tmp_path: Path, channel_id: str) -> dict[str, str]:
-    """The channel's credentials as atende reads them (the key file beside the database)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'atende.db'}")
+    """The channel's credentials as the CLI reads them: with the key file beside the database
+    (this test process has ATENDE_SECRET_KEY set, so the file's key is passed)."""
+    key = (tmp_path / "atende.secret").read_text().strip()
+    engine = make_engine(f"sqlite:///{tmp_path / 'atende.db'}", key)
     try:
         with make_sessionmaker(engine)() as s:
             channel = s.scalar(select(Channel).where(Channel.id == channel_id))
