@@ -17,6 +17,7 @@ from atende.domain.entities import Busy
 from atende.domain.states import BookingStatus, booking_change_problem
 from atende.errors import BookingChangeRefused, SlotTaken
 from atende.storage.models import Booking, Contact, Pet, Service
+from atende.storage.paging import After, Page, by_time_desc, take
 from atende.storage.portable import rowcount
 from atende.storage.types import utcnow
 
@@ -122,6 +123,25 @@ def list_bookings(session: Session, org_id: int) -> list[tuple[Booking, str, str
         .order_by(Booking.starts_at.desc())
     )
     return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+
+
+BookingRow = tuple[Booking, str, str | None, str]
+
+
+def bookings_page(
+    session: Session, org_id: int, after: After | None, limit: int
+) -> Page[BookingRow]:
+    """One page of ``list_bookings``: latest start first, ties by id."""
+    stmt = (
+        select(Booking, Contact.phone, Pet.name, Service.name)
+        .join(Contact, Contact.id == Booking.contact_id)
+        .join(Service, Service.id == Booking.service_id)
+        .outerjoin(Pet, Pet.id == Booking.pet_id)
+        .where(Booking.organization_id == org_id)
+    )
+    paged = by_time_desc(stmt, Booking.starts_at, Booking.id, after, limit)
+    rows: list[BookingRow] = [(b, phone, pet, svc) for b, phone, pet, svc in session.execute(paged)]
+    return take(rows, limit, lambda r: After(r[0].id, r[0].starts_at))
 
 
 def due_reminders(
