@@ -1,10 +1,11 @@
 """Schemathesis over every /api/ operation, many more examples than the suite runs.
 
-    PYTHONPATH=src python -m bench.fuzz_api [EXAMPLES_PER_OPERATION]   (default 300)
+    PYTHONPATH=src python -m bench.fuzz_api [EXAMPLES_PER_OPERATION [DATABASE_URL]]
 
-Starts the demo shop on a SQLite file in a temporary directory on 127.0.0.1 (no
-worker), runs EXAMPLES valid and as many invalid requests per operation, and prints
-"requests N, 5xx M" with the statuses seen and any answer that broke the schema.
+Starts the demo shop on 127.0.0.1 (no worker) on a SQLite file in a temporary
+directory, or on DATABASE_URL (an empty database, e.g. a fresh PostgreSQL one), runs
+EXAMPLES valid and as many invalid requests per operation, and prints "requests N,
+5xx M" with the statuses seen and any answer that broke the schema.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from atende.storage.migrate import upgrade
 from atende.storage.types import utcnow
 
 
-def main(examples: int) -> int:
+def main(examples: int, database_url: str | None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'atende.db'}"
+        url = database_url or f"sqlite:///{Path(tmp) / 'atende.db'}"
         upgrade(url)
         with api_server(url, Path(tmp)) as api:
             with transaction(api.runtime.sessions) as s:
@@ -41,4 +42,5 @@ def main(examples: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 300))
+    args = sys.argv[1:]
+    sys.exit(main(int(args[0]) if args else 300, args[1] if len(args) > 1 else None))

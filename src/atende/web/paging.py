@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -82,8 +83,9 @@ CursorParam = Annotated[
 ]
 
 
-def pager(list_name: str, timed: bool = False) -> Any:
-    """A dependency reading ``limit`` and ``cursor`` for the named list."""
+def pager(list_name: str, timed: bool = False) -> Callable[[int, str | None], PageRequest]:
+    """A dependency reading ``limit`` and ``cursor`` for the named list (``timed``: its
+    keys carry a time as well as the id)."""
 
     def page_request(limit: LimitParam = 50, cursor: CursorParam = None) -> PageRequest:
         return PageRequest(limit, decode(list_name, cursor, timed) if cursor else None)
