@@ -112,26 +112,14 @@ def cancel(session: Session, org_id: int, booking_id: int) -> bool:
     return rowcount(result) == 1
 
 
-def list_bookings(session: Session, org_id: int) -> list[tuple[Booking, str, str | None, str]]:
-    """Bookings with the contact phone, pet name and service name, newest start first."""
-    stmt = (
-        select(Booking, Contact.phone, Pet.name, Service.name)
-        .join(Contact, Contact.id == Booking.contact_id)
-        .join(Service, Service.id == Booking.service_id)
-        .outerjoin(Pet, Pet.id == Booking.pet_id)
-        .where(Booking.organization_id == org_id)
-        .order_by(Booking.starts_at.desc())
-    )
-    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
-
-
 BookingRow = tuple[Booking, str, str | None, str]
 
 
 def bookings_page(
     session: Session, org_id: int, after: After | None, limit: int
 ) -> Page[BookingRow]:
-    """One page of ``list_bookings``: latest start first, ties by id."""
+    """One page of bookings with the contact phone, pet name and service name, latest
+    start first, ties by id."""
     stmt = (
         select(Booking, Contact.phone, Pet.name, Service.name)
         .join(Contact, Contact.id == Booking.contact_id)

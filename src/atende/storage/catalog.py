@@ -75,16 +75,6 @@ def set_birth_date(session: Session, org_id: int, pet_id: int, birth_date: date 
     return True
 
 
-def all_pets(session: Session, org_id: int) -> list[tuple[Pet, str]]:
-    stmt = (
-        select(Pet, Contact.phone)
-        .join(Contact, Contact.id == Pet.contact_id)
-        .where(Pet.organization_id == org_id)
-        .order_by(Pet.id)
-    )
-    return [(pet, phone) for pet, phone in session.execute(stmt)]
-
-
 def services_page(
     session: Session, org_id: int, after: After | None, limit: int
 ) -> Page[ServiceInfo]:

@@ -287,15 +287,6 @@ def requeue(session: Session, org_id: int, message_ids: list[int]) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def for_conversation(session: Session, org_id: int, conversation_id: int) -> list[Message]:
-    stmt = (
-        select(Message)
-        .where(Message.organization_id == org_id, Message.conversation_id == conversation_id)
-        .order_by(Message.id)
-    )
-    return list(session.scalars(stmt))
-
-
 def count_by_status(session: Session, org_id: int | None = None) -> dict[str, int]:
     stmt = select(Message.status, func.count()).where(Message.direction == "out")
     if org_id is not None:
