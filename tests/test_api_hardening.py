@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 
 from atende.storage import conversations, messages
 from atende.storage.db import transaction
-from atende.storage.models import Conversation, Message
+from atende.storage.models import BrainLog, Conversation, Message
 from atende.storage.types import utcnow
 from atende.web.server import DeadlineH11Protocol, DeadlineHttpToolsProtocol
 from tests.support.api_server import (
@@ -177,6 +177,16 @@ def test_nul_in_an_operator_reply_is_stored_as_a_replacement_character(api: ApiS
         assert s.scalar(select(func.count()).select_from(Message)) == 1
     bad_phone = api.api("GET", "/api/conversations", params={"phone": "+55\x0011"})
     assert bad_phone.status_code == 400 and "phone" in bad_phone.json()["detail"]
+
+
+def test_llm_usage_counts_turns_on_both_databases(api: ApiServer) -> None:
+    conv_id = one_conversation(api)
+    with transaction(api.runtime.sessions) as s:
+        for brain in ("openai", "offline", "offline", "owner-llm"):
+            s.add(BrainLog(organization_id=api.org_id, conversation_id=conv_id, brain=brain))
+    got = api.api("GET", "/api/monitoring/llm-usage", params={"days": 1})
+    assert got.status_code == 200, got.text
+    assert (got.json()["turns"], got.json()["turns_without_llm"]) == (4, 2)
 
 
 def test_media_token_with_nul_is_not_found(api: ApiServer) -> None:

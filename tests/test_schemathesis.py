@@ -10,11 +10,13 @@ from atende.storage.types import utcnow
 from tests.support.api_server import add_conversation, api_server
 from tests.support.fuzz import fuzz
 
-EXAMPLES = 40
+EXAMPLES = 30
 
 
-def test_no_generated_request_gets_a_server_error(sqlite_url: str, tmp_path: Path) -> None:
-    with api_server(sqlite_url, tmp_path) as api:
+def test_no_generated_request_gets_a_server_error(db_url: str, tmp_path: Path) -> None:
+    """On both databases: PostgreSQL refuses what SQLite lets through (NUL in text, some
+    grouped expressions), so a request can be fine on one and a 500 on the other."""
+    with api_server(db_url, tmp_path) as api:
         with transaction(api.runtime.sessions) as s:
             for i in range(3):
                 add_conversation(
