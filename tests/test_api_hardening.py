@@ -11,11 +11,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
 
 from atende.storage import conversations, messages
 from atende.storage.db import transaction
@@ -247,21 +249,29 @@ def test_security_headers_on_every_response(sqlite_api: ApiServer) -> None:
     assert " onclick=" not in page and "javascript:" not in page
 
 
+def unanswered(s: Session, conversation_id: int) -> None:
+    """The conversation has a burst the bot has not answered yet."""
+    s.execute(
+        update(Conversation).where(Conversation.id == conversation_id).values(buffer_version=1)
+    )
+
+
 def test_queue_stats_count_only_the_callers_organization(sqlite_api: ApiServer) -> None:
     a = sqlite_api
     a_conv = one_conversation(a)
+    later = utcnow() + timedelta(days=30)
     with transaction(a.runtime.sessions) as s:
         messages.add_outbound(s, a.org_id, a_conv, a.channel_id, "para A", "a-1")
+        unanswered(s, a_conv)
         b_org, b_channel, b_key = second_org(s)
     before = a.api("GET", "/api/monitoring/queue-stats").json()
     assert before["outbound_queued"] == 1 and before["messages"] == {"queued": 1}
-    assert before["conversations_waiting"] == 0 and before["oldest_queued_seconds"] >= 0
+    assert before["conversations_waiting"] == 1 and before["oldest_queued_seconds"] >= 0
     with transaction(a.runtime.sessions) as s:  # tenant B gets busy
         for i in range(5):
             conv = add_conversation(s, b_org, b_channel, f"+55118888000{i}", utcnow(), utcnow())
-            s.get(Conversation, conv).buffer_version = 1  # type: ignore[union-attr]
+            unanswered(s, conv)
             messages.add_outbound(s, b_org, conv, b_channel, "agora", f"b-{i}")
-            later = utcnow().replace(year=utcnow().year + 1)
             messages.add_outbound(s, b_org, conv, b_channel, "depois", f"b-l{i}", not_before=later)
     assert a.api("GET", "/api/monitoring/queue-stats").json() == {
         **before,
@@ -270,7 +280,7 @@ def test_queue_stats_count_only_the_callers_organization(sqlite_api: ApiServer) 
     b = a.api("GET", "/api/monitoring/queue-stats", key=b_key).json()
     assert (b["conversations_waiting"], b["outbound_queued"], b["outbound_deferred"]) == (5, 5, 5)
     with a.runtime.sessions() as s:
-        assert conversations.pending_count(s) == 5  # /metrics still sees everyone
+        assert conversations.pending_count(s) == 6  # /metrics still sees everyone
 
 
 def test_an_unexpected_failure_is_a_json_500_logged_once(
