@@ -96,7 +96,10 @@ def test_another_organization_sees_nothing_of_this_one(shop: Shop) -> None:
     conv_id = shop.api("GET", "/api/conversations").json()["items"][0]["id"]
     headers = {"Authorization": f"Bearer {other_key}"}
     base = shop.server.url
-    assert httpx.get(f"{base}/api/conversations", headers=headers).json() == {"items": []}
+    assert httpx.get(f"{base}/api/conversations", headers=headers).json() == {
+        "items": [],
+        "next": None,
+    }
     assert (
         httpx.get(f"{base}/api/conversations/{conv_id}/messages", headers=headers).status_code
         == 404
@@ -109,7 +112,7 @@ def test_another_organization_sees_nothing_of_this_one(shop: Shop) -> None:
         f"{base}/api/conversations/{conv_id}/messages", headers=headers, json={"body": "x"}
     )
     assert reply.status_code == 404
-    assert httpx.get(f"{base}/api/contacts", headers=headers).json() == {"items": []}
+    assert httpx.get(f"{base}/api/contacts", headers=headers).json()["items"] == []
 
 
 def test_bad_input_gets_a_clear_4xx_json(shop: Shop) -> None:
@@ -163,8 +166,15 @@ def test_bad_input_gets_a_clear_4xx_json(shop: Shop) -> None:
 
 def test_queue_stats_and_alerts(shop: Shop) -> None:
     stats = shop.api("GET", "/api/monitoring/queue-stats").json()
-    assert set(stats) == {"queue_pending", "queue_scheduled", "conversations_waiting", "messages"}
-    assert shop.api("GET", "/api/monitoring/alerts").json() == {"items": []}
+    assert set(stats) == {
+        "conversations_waiting",
+        "outbound_queued",
+        "outbound_deferred",
+        "outbound_sending",
+        "oldest_queued_seconds",
+        "messages",
+    }
+    assert shop.api("GET", "/api/monitoring/alerts").json() == {"items": [], "next": None}
 
 
 def test_health_reports_ok_then_version_skew(shop: Shop) -> None:
@@ -193,7 +203,8 @@ def test_metrics_are_prometheus_text(shop: Shop) -> None:
 
 def test_landing_and_openapi(shop: Shop) -> None:
     page = httpx.get(shop.server.url + "/").text
-    assert "<title>atende" in page and "/api/conversations" in page
+    assert "<title>atende" in page and '<script src="/static/dashboard.js"' in page
+    assert "/api/conversations" in httpx.get(shop.server.url + "/static/dashboard.js").text
     spec = httpx.get(shop.server.url + "/openapi.json").json()
     assert "/api/bookings" in spec["paths"]
 
@@ -256,6 +267,6 @@ def test_dashboard_is_served_with_every_tab_and_its_script_parses(
     if node is None:
         pytest.skip("node not installed: the dashboard script's syntax is not checked")
     script = tmp_path / "dashboard.js"
-    script.write_text(page.text.split("<script>")[1].split("</script>")[0])
+    script.write_text(httpx.get(f"{shop.server.url}/static/dashboard.js").text)
     checked = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr

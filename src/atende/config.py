@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(10.0, gt=0)
     worker_threads: int = Field(4, ge=1)
     max_body_bytes: int = Field(4 * 1024 * 1024, ge=1024)
+    # Slow clients: a request's headers must arrive within this many seconds of the
+    # connection (or of the previous response), its body within the second figure.
+    header_timeout_seconds: float = Field(10.0, gt=0, le=3600)
+    body_timeout_seconds: float = Field(30.0, gt=0, le=3600)
     log_level: str = "INFO"
 
     @field_validator("public_url")

@@ -6,6 +6,7 @@ AtendeError                        base of all of them
 │   ├── UnreadableDocument         a knowledge-base file we cannot read
 │   ├── UnknownProvider            a channel provider atende has no adapter for
 │   └── ConfigurationError         settings that cannot work (queue URL, secret key…)
+├── Unauthenticated                no valid admin API key with the request     → 401
 ├── NotFound (LookupError)         the named thing is not in this organization → 404
 ├── Conflict                       the request clashes with what is stored     → 409
 │   ├── SlugTaken                  an organization with this slug exists
@@ -61,6 +62,10 @@ class UnknownProvider(InvalidInput):
 
 class ConfigurationError(InvalidInput):
     """Settings that cannot work as given."""
+
+
+class Unauthenticated(AtendeError):
+    """The request carries no admin API key, or one no organization holds."""
 
 
 class NotFound(AtendeError, LookupError):

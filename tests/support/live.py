@@ -1,13 +1,16 @@
-"""A real uvicorn serving the app on 127.0.0.1, in a thread of the test process."""
+"""A real uvicorn serving the app on 127.0.0.1, in a thread of the test process, built
+by ``web.server.build_server`` like ``atende serve`` (same protocol, same deadlines)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from typing import Any
 
-import uvicorn
+from atende.config import Settings
+from atende.web.server import DeadlineHttpToolsProtocol, build_server
 
 
 def free_port() -> int:
@@ -17,12 +20,21 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, app: Any, port: int | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        port: int | None = None,
+        settings: Settings | None = None,
+        protocol: type[asyncio.Protocol] = DeadlineHttpToolsProtocol,
+    ) -> None:
         self.port = port or free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        self.server = build_server(
+            app,
+            settings or Settings(_env_file=None),  # type: ignore[call-arg]
+            port=self.port,
+            log_level="warning",
+            protocol=protocol,
         )
-        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
@@ -38,6 +50,6 @@ class LiveServer:
             time.sleep(0.02)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=20)

@@ -25,7 +25,7 @@ class Operations:
         with transaction(self._sessions) as session:
             conv = conversations.get(session, org_id, conversation_id)
             if conv is None:
-                raise NotFound(conversation_id)
+                raise NotFound(f"conversation {conversation_id} not found")
             conv.state = ConversationState.HUMAN
             conv.human_until = None
 
@@ -34,7 +34,7 @@ class Operations:
         with transaction(self._sessions) as session:
             conv = conversations.get(session, org_id, conversation_id)
             if conv is None:
-                raise NotFound(conversation_id)
+                raise NotFound(f"conversation {conversation_id} not found")
             conv.state = ConversationState.BOT
             conv.human_until = None
             conv.dialogue_state = {}
@@ -43,7 +43,7 @@ class Operations:
         with transaction(self._sessions) as session:
             conv: Conversation | None = conversations.get(session, org_id, conversation_id)
             if conv is None:
-                raise NotFound(conversation_id)
+                raise NotFound(f"conversation {conversation_id} not found")
             message_id = messages.add_outbound(
                 session,
                 org_id,

@@ -17,6 +17,7 @@ from atende.domain.entities import Busy
 from atende.domain.states import BookingStatus, booking_change_problem
 from atende.errors import BookingChangeRefused, SlotTaken
 from atende.storage.models import Booking, Contact, Pet, Service
+from atende.storage.paging import After, Page, by_time_desc, take
 from atende.storage.portable import rowcount
 from atende.storage.types import utcnow
 
@@ -111,17 +112,24 @@ def cancel(session: Session, org_id: int, booking_id: int) -> bool:
     return rowcount(result) == 1
 
 
-def list_bookings(session: Session, org_id: int) -> list[tuple[Booking, str, str | None, str]]:
-    """Bookings with the contact phone, pet name and service name, newest start first."""
+BookingRow = tuple[Booking, str, str | None, str]
+
+
+def bookings_page(
+    session: Session, org_id: int, after: After | None, limit: int
+) -> Page[BookingRow]:
+    """One page of bookings with the contact phone, pet name and service name, latest
+    start first, ties by id."""
     stmt = (
         select(Booking, Contact.phone, Pet.name, Service.name)
         .join(Contact, Contact.id == Booking.contact_id)
         .join(Service, Service.id == Booking.service_id)
         .outerjoin(Pet, Pet.id == Booking.pet_id)
         .where(Booking.organization_id == org_id)
-        .order_by(Booking.starts_at.desc())
     )
-    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+    paged = by_time_desc(stmt, Booking.starts_at, Booking.id, after, limit)
+    rows: list[BookingRow] = [(b, phone, pet, svc) for b, phone, pet, svc in session.execute(paged)]
+    return take(rows, limit, lambda r: After(r[0].id, r[0].starts_at))
 
 
 def due_reminders(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from atende.domain.entities import OpeningInterval, ServiceInfo
 from atende.storage.models import Contact, OpeningHours, Pet, Service
+from atende.storage.paging import After, Page, by_id, take
 
 
 def services(session: Session, org_id: int) -> list[ServiceInfo]:
@@ -74,11 +75,26 @@ def set_birth_date(session: Session, org_id: int, pet_id: int, birth_date: date 
     return True
 
 
-def all_pets(session: Session, org_id: int) -> list[tuple[Pet, str]]:
+def services_page(
+    session: Session, org_id: int, after: After | None, limit: int
+) -> Page[ServiceInfo]:
+    """One page of the active services, in the order they were added."""
+    stmt = select(Service).where(Service.organization_id == org_id, Service.active.is_(True))
+    rows = [
+        ServiceInfo(id=s.id, name=s.name, price=s.price, duration_minutes=s.duration_minutes)
+        for s in session.scalars(by_id(stmt, Service.id, after, limit))
+    ]
+    return take(rows, limit, lambda s: After(s.id))
+
+
+def pets_page(
+    session: Session, org_id: int, after: After | None, limit: int
+) -> Page[tuple[Pet, str]]:
+    """One page of the organization's pets with their owner's phone, oldest first."""
     stmt = (
         select(Pet, Contact.phone)
         .join(Contact, Contact.id == Pet.contact_id)
         .where(Pet.organization_id == org_id)
-        .order_by(Pet.id)
     )
-    return [(pet, phone) for pet, phone in session.execute(stmt)]
+    rows = [(pet, phone) for pet, phone in session.execute(by_id(stmt, Pet.id, after, limit))]
+    return take(rows, limit, lambda r: After(r[0].id))

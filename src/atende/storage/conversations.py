@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from atende.storage.models import Contact, Conversation
+from atende.storage.paging import After, Page, by_id, by_time_desc, take
 from atende.storage.portable import insert_ignore, rowcount
 from atende.storage.types import utcnow
 
@@ -148,8 +149,9 @@ def get(session: Session, org_id: int, conversation_id: int) -> Conversation | N
 
 
 def list_for_org(
-    session: Session, org_id: int, phone: str | None = None, limit: int = 200
+    session: Session, org_id: int, phone: str | None = None
 ) -> list[tuple[Conversation, str]]:
+    """Every conversation of the organization, most recent activity first."""
     stmt = (
         select(Conversation, Contact.phone)
         .join(Contact, Contact.id == Conversation.contact_id)
@@ -157,11 +159,37 @@ def list_for_org(
     )
     if phone:
         stmt = stmt.where(Contact.phone == phone)
-    stmt = stmt.order_by(Conversation.last_message_at.desc().nulls_last()).limit(limit)
+    stmt = stmt.order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id)
     return [(c, p) for c, p in session.execute(stmt)]
 
 
+# A conversation's activity time: its last message, or its creation before any message.
+# Never null, so one keyset (activity, id) orders every conversation, newest first.
+ACTIVITY = func.coalesce(Conversation.last_message_at, Conversation.created_at)
+
+
+def page_for_org(
+    session: Session, org_id: int, phone: str | None, after: After | None, limit: int
+) -> Page[tuple[Conversation, str]]:
+    """One page of the organization's conversations, most recent activity first. A
+    conversation that gets a message while someone pages moves to the front: it shows on
+    the next first page, and is not repeated further down."""
+    stmt = (
+        select(Conversation, Contact.phone)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .where(Conversation.organization_id == org_id)
+    )
+    if phone:
+        stmt = stmt.where(Contact.phone == phone)
+    rows = [
+        (c, p)
+        for c, p in session.execute(by_time_desc(stmt, ACTIVITY, Conversation.id, after, limit))
+    ]
+    return take(rows, limit, lambda r: After(r[0].id, r[0].last_message_at or r[0].created_at))
+
+
 def pending_count(session: Session) -> int:
+    """Conversations of every organization with an unanswered burst (for /metrics)."""
     return int(
         session.scalar(
             select(func.count()).where(
@@ -172,6 +200,21 @@ def pending_count(session: Session) -> int:
     )
 
 
+def waiting_count(session: Session, org_id: int) -> int:
+    """The organization's conversations with an unanswered burst."""
+    stmt = select(func.count()).where(
+        Conversation.organization_id == org_id,
+        Conversation.buffer_version > Conversation.answered_version,
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def contacts_of(session: Session, org_id: int) -> list[Contact]:
     stmt = select(Contact).where(Contact.organization_id == org_id).order_by(Contact.id)
     return list(session.scalars(stmt))
+
+
+def contacts_page(session: Session, org_id: int, after: After | None, limit: int) -> Page[Contact]:
+    stmt = select(Contact).where(Contact.organization_id == org_id)
+    rows = list(session.scalars(by_id(stmt, Contact.id, after, limit)))
+    return take(rows, limit, lambda c: After(c.id))

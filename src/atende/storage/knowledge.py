@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from atende.storage.models import KnowledgeChunk, KnowledgeDocument
+from atende.storage.paging import After, Page, by_id, take
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,23 @@ def replace_document(
     )
     session.flush()
     return doc.id
+
+
+def documents_page(
+    session: Session, org_id: int, after: After | None, limit: int
+) -> Page[DocumentInfo]:
+    """One page of the knowledge base's documents with their passage counts, oldest first."""
+    counts = (
+        select(func.count())
+        .where(KnowledgeChunk.document_id == KnowledgeDocument.id)
+        .scalar_subquery()
+    )
+    stmt = select(KnowledgeDocument, counts).where(KnowledgeDocument.organization_id == org_id)
+    rows = [
+        DocumentInfo(doc.id, doc.name, doc.kind, int(n), doc.chars)
+        for doc, n in session.execute(by_id(stmt, KnowledgeDocument.id, after, limit))
+    ]
+    return take(rows, limit, lambda d: After(d.id))
 
 
 def remove_document(session: Session, org_id: int, name: str) -> bool:

@@ -6,6 +6,7 @@ lease); the claim is a compare-and-set, so a send job that runs twice sends once
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from atende.domain.states import MessageStatus, may_advance
 from atende.storage.models import Message
+from atende.storage.paging import After, Page, by_id, take
 from atende.storage.portable import insert_ignore, rowcount
 from atende.storage.types import utcnow
 
@@ -285,15 +287,6 @@ def requeue(session: Session, org_id: int, message_ids: list[int]) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def for_conversation(session: Session, org_id: int, conversation_id: int) -> list[Message]:
-    stmt = (
-        select(Message)
-        .where(Message.organization_id == org_id, Message.conversation_id == conversation_id)
-        .order_by(Message.id)
-    )
-    return list(session.scalars(stmt))
-
-
 def count_by_status(session: Session, org_id: int | None = None) -> dict[str, int]:
     stmt = select(Message.status, func.count()).where(Message.direction == "out")
     if org_id is not None:
@@ -322,3 +315,57 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
         return set()
     stmt = select(Message.idempotency_key).where(Message.idempotency_key.in_(keys))
     return {k for k in session.scalars(stmt) if k is not None}
+
+
+def conversation_page(
+    session: Session, org_id: int, conversation_id: int, after: After | None, limit: int
+) -> Page[Message]:
+    """One page of a conversation's messages, oldest first."""
+    stmt = select(Message).where(
+        Message.organization_id == org_id, Message.conversation_id == conversation_id
+    )
+    rows = list(session.scalars(by_id(stmt, Message.id, after, limit)))
+    return take(rows, limit, lambda m: After(m.id))
+
+
+def failed_page(
+    session: Session, org_id: int, since: datetime, after: After | None, limit: int
+) -> Page[Message]:
+    """One page of the outbound messages that failed for good since ``since``, oldest first."""
+    stmt = select(Message).where(
+        Message.organization_id == org_id,
+        Message.direction == "out",
+        Message.status == MessageStatus.FAILED,
+        Message.updated_at >= since,
+    )
+    rows = list(session.scalars(by_id(stmt, Message.id, after, limit)))
+    return take(rows, limit, lambda m: After(m.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """An organization's replies not yet handed to the provider."""
+
+    queued: int  # due now, waiting for a send job
+    deferred: int  # held back: a retry's backoff, or a campaign's pacing
+    sending: int  # claimed by a send job right now
+    oldest_queued_at: datetime | None
+
+
+def outbound_backlog(session: Session, org_id: int) -> Backlog:
+    """Counted from the messages table, so one organization sees only its own traffic
+    (the job queue's depth mixes every organization's and lives on /metrics)."""
+    now = utcnow()
+    due = or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now)
+    stmt = select(
+        func.count().filter(Message.status == MessageStatus.QUEUED, due),
+        func.count().filter(Message.status == MessageStatus.QUEUED, Message.next_attempt_at > now),
+        func.count().filter(Message.status == MessageStatus.SENDING),
+        func.min(Message.created_at).filter(Message.status == MessageStatus.QUEUED),
+    ).where(
+        Message.organization_id == org_id,
+        Message.direction == "out",
+        Message.status.in_((MessageStatus.QUEUED, MessageStatus.SENDING)),
+    )
+    queued, deferred, sending, oldest = session.execute(stmt).one()
+    return Backlog(int(queued), int(deferred), int(sending), oldest)

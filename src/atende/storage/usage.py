@@ -43,14 +43,14 @@ def llm_usage(session: Session, org_id: int, since: datetime) -> Usage:
             LlmCall.outcome != "ok",
         )
     )
-    turns = dict(
-        session.execute(
-            select(BrainLog.brain.in_(MODEL_BRAINS), func.count())
-            .where(BrainLog.organization_id == org_id, BrainLog.created_at >= since)
-            .group_by(BrainLog.brain.in_(MODEL_BRAINS))
-        ).all()
-    )
-    with_model, without = int(turns.get(True, 0)), int(turns.get(False, 0))
+    # A filtered count, not GROUP BY brain IN (...): PostgreSQL cannot match a grouped
+    # expression whose bound parameters are repeated, and refused every call with a 500.
+    total, with_model = session.execute(
+        select(func.count(), func.count().filter(BrainLog.brain.in_(MODEL_BRAINS))).where(
+            BrainLog.organization_id == org_id, BrainLog.created_at >= since
+        )
+    ).one()
+    without = int(total) - int(with_model)
     return Usage(
         calls=int(calls[0]),
         errors=int(errors or 0),
@@ -58,6 +58,6 @@ def llm_usage(session: Session, org_id: int, since: datetime) -> Usage:
         completion_tokens=int(calls[2]),
         cost_usd=Decimal(calls[3]).quantize(Decimal("0.000001")),
         avg_latency_ms=round(float(calls[4])),
-        turns=with_model + without,
+        turns=int(total),
         turns_without_llm=without,
     )

@@ -1,24 +1,36 @@
-"""The FastAPI application. ``create_app`` takes a built runtime (tests pass their own)."""
+"""The FastAPI application. ``create_app`` takes a built runtime (tests pass their own).
+
+From the outside in: security headers on every response, the body limit and deadline,
+the provider webhooks (served without FastAPI), then FastAPI with the admin API,
+health, the dashboard and its static files, and voice clips.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from atende import __version__
+from atende.errors import NotFound
 from atende.runtime import Runtime
 from atende.storage import clips
-from atende.web import api, health
+from atende.web import api, errors, health, monitoring
+from atende.web.headers import SecurityHeadersMiddleware
 from atende.web.limits import BodyLimitMiddleware
 from atende.web.webhooks import WebhookApp
 
-DASHBOARD = (Path(__file__).parent / "static" / "dashboard.html").read_text(encoding="utf-8")
+STATIC = Path(__file__).parent / "static"
+DASHBOARD = (STATIC / "dashboard.html").read_text(encoding="utf-8")
+# What clips.store hands out (secrets.token_urlsafe(32)); anything else names no clip
+# and never reaches the database (a NUL in it would make PostgreSQL refuse the query).
+CLIP_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def create_app(runtime: Runtime, embedded_worker: bool) -> ASGIApp:
@@ -34,22 +46,21 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> ASGIApp:
 
     app = FastAPI(title="atende", version=__version__, lifespan=lifespan)
     app.state.runtime = runtime
-    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    errors.install(app)
     app.include_router(api.router)
+    app.include_router(monitoring.router)
     app.include_router(health.router)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
-        return JSONResponse({"detail": errors}, status_code=422)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/media/{token}", include_in_schema=False)
     def voice_clip(token: str) -> Response:
         """A voice reply for the provider to fetch; gone once its time is up."""
+        if not CLIP_TOKEN.fullmatch(token):
+            raise NotFound("not found")
         with runtime.sessions() as session:
             clip = clips.fetch(session, token)
             if clip is None:
-                return JSONResponse({"detail": "not found"}, status_code=404)
+                raise NotFound("not found")
             return Response(clip.data, media_type=clip.content_type)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -57,4 +68,7 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> ASGIApp:
         """Conversations, takeover and operator replies, agenda, pets, failed messages."""
         return DASHBOARD
 
-    return WebhookApp(app, runtime)
+    settings = runtime.settings
+    webhooks = WebhookApp(app, runtime)
+    limited = BodyLimitMiddleware(webhooks, settings.max_body_bytes, settings.body_timeout_seconds)
+    return SecurityHeadersMiddleware(limited)

@@ -1,17 +1,21 @@
-"""Request dependencies: the runtime, and the organization behind a bearer API key."""
+"""Request dependencies: the runtime, the organization behind a bearer API key, and
+row ids in paths."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 
+from atende.errors import NotFound, Unauthenticated
 from atende.runtime import Runtime
 from atende.storage import orgs
 from atende.storage.models import Organization
 
 bearer = HTTPBearer(auto_error=False, description="The organization's admin API key")
+INT64 = range(-(2**63), 2**63)
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -27,12 +31,30 @@ def current_org(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Organization:
     if credentials is None or not credentials.credentials:
-        raise HTTPException(401, "missing Authorization: Bearer <org API key>")
+        raise Unauthenticated("missing Authorization: Bearer <org API key>")
     with runtime.sessions() as session:
         org = orgs.org_for_key(session, credentials.credentials)
     if org is None:
-        raise HTTPException(401, "invalid API key")
+        raise Unauthenticated("invalid API key")
     return org
 
 
 OrgDep = Annotated[Organization, Depends(current_org)]
+
+
+def stored_id(thing: str) -> AfterValidator:
+    """An id no table can hold names nothing: 404 like any unknown id, instead of the
+    database's overflow error. NotFound is no ValueError, so pydantic lets it through
+    to the error handlers rather than turning it into a 422."""
+
+    def check(value: int) -> int:
+        if value not in INT64:
+            raise NotFound(f"{thing} not found")
+        return value
+
+    return AfterValidator(check)
+
+
+ConversationId = Annotated[int, stored_id("conversation")]
+PetId = Annotated[int, stored_id("pet")]
+BookingId = Annotated[int, stored_id("booking")]

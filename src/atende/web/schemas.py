@@ -1,17 +1,25 @@
-"""Shapes of the admin API (lists are {"items": [...]}, times ISO 8601 with offset)."""
+"""Shapes of the admin API (lists are {"items": [...], "next": cursor | null}, times
+ISO 8601 with offset). Text a client sends goes through ``storable`` here, once."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from atende.domain.text import storable
 
 T = TypeVar("T")
+# Text from outside as every database can store it (NUL and lone surrogates → U+FFFD).
+StorableText = Annotated[str, AfterValidator(storable)]
 
 
 class Items(BaseModel, Generic[T]):
+    """A page of a list; ``next`` is the cursor to the following page, null on the last."""
+
     items: list[T]
+    next: str | None = None
 
 
 class ServiceOut(BaseModel):
@@ -78,11 +86,11 @@ class BookingOut(BaseModel):
 
 
 class OperatorReply(BaseModel):
-    body: str = Field(min_length=1, max_length=4096)
+    body: StorableText = Field(min_length=1, max_length=4096)
 
 
 class RetryFailed(BaseModel):
-    hours: float = Field(24, gt=0, le=24 * 30)
+    hours: float = Field(24, gt=0, le=24 * 30, allow_inf_nan=False)
 
 
 class AlertOut(BaseModel):
@@ -103,10 +111,15 @@ class FailedOut(BaseModel):
 
 
 class QueueStats(BaseModel):
-    queue_pending: int
-    queue_scheduled: int
-    conversations_waiting: int
-    messages: dict[str, int]
+    """The caller's organization only, counted from its own rows (global queue depth is
+    on /metrics)."""
+
+    conversations_waiting: int = Field(description="Conversations with an unanswered burst")
+    outbound_queued: int = Field(description="Replies due now, waiting for a send job")
+    outbound_deferred: int = Field(description="Replies held back: retry backoff, pacing")
+    outbound_sending: int = Field(description="Replies being handed to the provider")
+    oldest_queued_seconds: float | None = Field(description="Age of the oldest queued reply")
+    messages: dict[str, int] = Field(description="Outbound messages by status")
 
 
 class LlmUsageOut(BaseModel):
