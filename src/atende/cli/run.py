@@ -26,11 +26,10 @@ def web(host: Host = "127.0.0.1", port: Port = 8000) -> None:
 
 
 def _serve(host: str, port: int, embedded_worker: bool) -> None:
-    import uvicorn
-
     from atende.runtime import build_runtime
     from atende.storage.migrate import upgrade
     from atende.web.app import create_app
+    from atende.web.server import build_server
 
     config = settings()
     if "public_url" not in config.model_fields_set:  # not configured: where we listen
@@ -42,7 +41,7 @@ def _serve(host: str, port: int, embedded_worker: bool) -> None:
         f"atende {__version__} on http://{host}:{port} (public URL {config.public_url})"
     )
     try:
-        uvicorn.run(app, host=host, port=port, log_level=config.log_level.lower(), access_log=False)
+        build_server(app, config, host=host, port=port).run()  # header and body deadlines
     finally:
         runtime.close()
 
