@@ -47,6 +47,7 @@ class Cluster:
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", "/tmp"),
             "ATENDE_DATABASE_URL": db_url,
+            "ATENDE_SECRET_KEY": os.environ["ATENDE_SECRET_KEY"],  # the test process's key
             "ATENDE_QUEUE_URL": queue_url,
             "ATENDE_TWILIO_API_BASE": twilio.url,
             "ATENDE_BUFFER_SECONDS": str(buffer),
