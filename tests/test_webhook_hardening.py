@@ -40,7 +40,9 @@ def start_hub(shop_factory: Callable[..., Shop], url: str) -> Iterator[Hub]:
     evolution = fake_evolution(INSTANCE, EVO_KEY)
     try:
         shop = shop_factory(url, extra=channels(evolution.url), meta_graph_base=graph.url)
-        yield Hub(shop, graph, evolution)
+        hub = Hub(shop, graph, evolution)
+        yield hub
+        hub.http.close()
     finally:
         graph.stop()
         evolution.stop()

@@ -8,7 +8,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,7 @@ class Hub:
     shop: Shop
     graph: FakeAPI
     evolution: FakeAPI
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
     def url(self, provider: str) -> str:
         channel = self.shop.channel_id if provider == "twilio" else self.shop.channels[provider]
@@ -103,19 +104,19 @@ class Hub:
     def twilio(self, pairs: list[tuple[str, str]], suffix: str = "") -> httpx.Response:
         url = self.url("twilio") + suffix
         raw, headers = signed_twilio(url, pairs, TOKEN)
-        return httpx.post(url, content=raw, headers=headers, timeout=30)
+        return self.http.post(url, content=raw, headers=headers)
 
     def meta(self, body: bytes, secret: str = META_SECRET) -> httpx.Response:
         headers = {
             "Content-Type": "application/json",
             "X-Hub-Signature-256": sign.meta_signature(body, secret),
         }
-        return httpx.post(self.url("meta"), content=body, headers=headers, timeout=30)
+        return self.http.post(self.url("meta"), content=body, headers=headers)
 
     def evolution_post(self, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
         sent = {"x-atende-secret": EVO_SECRET} if headers is None else headers
         sent = {"Content-Type": "application/json", **sent}
-        return httpx.post(self.url("evolution"), content=body, headers=sent, timeout=30)
+        return self.http.post(self.url("evolution"), content=body, headers=sent)
 
     def inbound(self, provider: str) -> list[Message]:
         channel = self.shop.channel_id if provider == "twilio" else self.shop.channels[provider]
@@ -143,7 +144,7 @@ class Hub:
     def metric(self, name: str, **labels: str) -> float:
         """A sample read from GET /metrics, as Prometheus would scrape it (0 if absent)."""
         wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-        page = httpx.get(f"{self.shop.server.url}/metrics", timeout=10).text
+        page = self.http.get(f"{self.shop.server.url}/metrics").text
         for line in page.splitlines():
             found = re.fullmatch(rf"{name}\{{(.*)\}} (\S+)", line)
             if found and ",".join(sorted(found[1].split(","))) == wanted:
@@ -190,9 +191,11 @@ def serve_hub(db_url: str, workdir: Path, **overrides: Any) -> Iterator[Hub]:
     )
     runtime = build_runtime(settings)
     server = LiveServer(create_app(runtime, embedded_worker=True), port=port).__enter__()
+    hub = Hub(Shop(runtime, server, twilio, channel_id, key, org_id, others), graph, evolution)
     try:
-        yield Hub(Shop(runtime, server, twilio, channel_id, key, org_id, others), graph, evolution)
+        yield hub
     finally:
+        hub.http.close()
         server.__exit__(None, None, None)
         runtime.close()
         for fake in (twilio, graph, evolution):

@@ -65,9 +65,15 @@ def _content_types(choices: dict[str, Any], text: str) -> dict[str, Any] | None:
     return None
 
 
+MAX_FORM_BYTES = 128 * 1024  # a 4,096-character WhatsApp text, all escaped, fits 3 times
+
+
 @lru_cache(maxsize=16)  # verify() then parse() on the same thread: a few suffice
 def _pairs(raw: bytes) -> tuple[tuple[str, str], ...]:
-    """The decoded form as pairs, in order, repeated names kept (Twilio signs them all)."""
+    """The decoded form as pairs, in order, repeated names kept (Twilio signs them all).
+    Decoding runs before the signature can be checked, so its size is bounded first."""
+    if len(raw) > MAX_FORM_BYTES:
+        raise BadPayload(f"form body larger than {MAX_FORM_BYTES} bytes")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
