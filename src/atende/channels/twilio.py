@@ -68,7 +68,7 @@ def _content_types(choices: dict[str, Any], text: str) -> dict[str, Any] | None:
 MAX_FORM_BYTES = 128 * 1024  # a 4,096-character WhatsApp text, all escaped, fits 3 times
 
 
-@lru_cache(maxsize=16)  # verify() then parse() on the same thread: a few suffice
+@lru_cache(maxsize=8)  # verify() then parse() on the same thread: a few suffice
 def _pairs(raw: bytes) -> tuple[tuple[str, str], ...]:
     """The decoded form as pairs, in order, repeated names kept (Twilio signs them all).
     Decoding runs before the signature can be checked, so its size is bounded first."""

@@ -30,6 +30,7 @@ from atende.channels.base import (
     WebhookRequest,
 )
 from atende.channels.errors import SignatureInvalid, WebhookRejected
+from atende.channels.registry import FACTORIES
 from atende.domain.text import storable
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
@@ -110,7 +111,8 @@ class Ingestor:
             return self._handle(provider, channel_id, request)
         except Exception as exc:
             transient = is_transient(exc)
-            metrics.WEBHOOKS.labels(provider, "unavailable" if transient else "error").inc()
+            label = provider if provider in FACTORIES else "unknown"  # the URL's word
+            metrics.WEBHOOKS.labels(label, "unavailable" if transient else "error").inc()
             log.error("%s webhook for %s failed: %s", provider, channel_id, one_line(exc))
             if transient:
                 return _error(503, "storage is unavailable; deliver this webhook again later")

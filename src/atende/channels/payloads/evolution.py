@@ -36,7 +36,7 @@ class Envelope(Payload):
     data: Any = None
 
 
-@lru_cache(maxsize=16)  # verify() then parse() on the same thread
+@lru_cache(maxsize=8)  # verify() then parse() on the same thread
 def envelope(raw: bytes) -> Envelope:
     """The envelope of a raw body (BadPayload unless a bounded JSON object)."""
     return validate(Envelope, load_json(raw))
