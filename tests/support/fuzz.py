@@ -177,14 +177,16 @@ EVO_OTHERS = ["connection_update_open.json", "connection_update_close_lost.json"
               "connection_update_close_logged_out.json"]  # fmt: skip
 
 
-def _evolution_text(event: dict[str, Any], value: Any) -> None:
+def _evolution_text(event: dict[str, Any], value: Any, typed: bool = False) -> None:
+    """Put ``value`` where the fixture's text is (an audio's MIME type, or with
+    ``typed`` the audio part itself)."""
     message = event["data"]["message"]
     if "conversation" in message:
         message["conversation"] = value
     elif "extendedTextMessage" in message:
         message["extendedTextMessage"]["text"] = value
     else:
-        message["audioMessage"] = value if not isinstance(value, str) else {"mimetype": value}
+        message["audioMessage"] = value if typed else {"mimetype": value}
 
 
 @st.composite
@@ -205,7 +207,8 @@ def evolution_message(draw: st.DrawFn) -> tuple[dict[str, Any], str | None]:
     elif how == "long_id":
         data["key"]["id"] = "E" * 129
     elif how == "text_type":
-        _evolution_text(event, draw(NOT_OBJECT if "audioMessage" in data["message"] else NOT_TEXT))
+        audio = "audioMessage" in data["message"]
+        _evolution_text(event, draw(NOT_OBJECT if audio else NOT_TEXT), typed=True)
     elif how == "jid":
         data["key"]["remoteJid"] = draw(NOT_TEXT)
     elif how in ("key", "data"):
@@ -326,7 +329,7 @@ def problems(hub: Hub, delivery: Delivery, tally: Tally) -> list[str]:
             found.append(f"{got}: {response.text[:200]}")
         stored = hub.count_inbound(delivery.valid_ids), hub.count_inbound() - before
         if stored != (len(delivery.valid_ids),) * 2:
-            found.append(f"rows {stored} for valid items {delivery.valid_ids}")
+            found.append(f"rows {stored} for {delivery.valid_ids}: {delivery.shown[:500]}")
     return found
 
 
