@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import secrets
+import signal
 import sys
 import tempfile
 import warnings
@@ -72,6 +73,7 @@ def main() -> int:
     parser.add_argument("--pg", default="", help="PostgreSQL admin URL (also fuzz PostgreSQL)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still drop the database
     logging.basicConfig(level=logging.ERROR)  # skipped items log a warning each: too many here
     failed = False
     for kind in ["sqlite"] + (["postgresql"] if args.pg else []):
