@@ -70,8 +70,8 @@ def meta_delivery(
 
 
 def meta_message(wamid: str, body: Any, sender: Any = "5511999990001") -> dict[str, Any]:
-    return {"from": sender, "id": wamid, "timestamp": "1767268800", "type": "text",
-            "text": {"body": body}}  # fmt: skip
+    message = {"from": sender, "id": wamid, "timestamp": "1767268800", "type": "text"}
+    return {**message, "text": {"body": body}}
 
 
 def evolution_event(text_body: Any = None, **data: Any) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Evolution signs nothing, so ``channel add`` registers our webhook on the instance with
 a per-channel secret header, and every delivery without it is refused; where the
-instance is configured with a ``jwt_key``, its HS256 bearer token is accepted instead.
+instance is configured with a ``jwt_key``, its HS256 bearer token (``exp`` at most ten
+minutes ahead) is accepted instead, and global webhooks carry the instance's ``apikey``
+in the envelope. Every envelope must name this channel's instance.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ Loose = Annotated[str | None, BeforeValidator(_loose)]
 class Payload(BaseModel):
     """Base of every wire model: unknown fields ignored, values never mutated."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 M = TypeVar("M", bound=BaseModel)
