@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.support.api_fuzz import fuzz
 from tests.support.api_server import add_conversation, api_server
-from tests.support.fuzz import fuzz
 
 from atende.storage.db import transaction
 from atende.storage.migrate import upgrade

@@ -103,7 +103,7 @@ def test_every_delivery_must_carry_the_secret_or_a_valid_jwt(evo_shop: Shop) -> 
     assert post(evo_shop, fixture_as_sent, headers={}).status_code == 200
     assert len(inbound(evo_shop)) == 2
     other = {**payload, "instance": "someone-else"}
-    assert post(evo_shop, other).status_code == 400
+    assert post(evo_shop, other).status_code == 403
 
 
 def test_text_is_answered_through_send_text(evo_shop: Shop, evolution: FakeAPI) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from atende.storage.db import transaction
 from atende.storage.types import utcnow
+from tests.support.api_fuzz import fuzz
 from tests.support.api_server import add_conversation, api_server
-from tests.support.fuzz import fuzz
 
 EXAMPLES = 30
 

@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import func, select
 
 from atende.storage.models import Message
-from tests.conftest import TOKEN, Shop
+from tests.conftest import ACCOUNT, BUSINESS, TOKEN, Shop
 from tests.support.providers import FIXTURES, SHARED, signed_twilio, twilio_form
 
 
@@ -86,7 +86,8 @@ def test_replayed_message_sid_is_stored_and_answered_once(shop: Shop) -> None:
 
 
 def test_signed_garbage_is_400_and_stores_nothing(shop: Shop) -> None:
-    pairs = [("Body", "oi")]  # signed correctly but no MessageSid, no From
+    # signed correctly, for this account and number, but no MessageSid, no From
+    pairs = [("Body", "oi"), ("AccountSid", ACCOUNT), ("To", BUSINESS)]
     raw, headers = signed_twilio(shop.webhook_url, pairs, TOKEN)
     response = httpx.post(shop.webhook_url, content=raw, headers=headers)
     assert response.status_code == 400

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 import httpx
@@ -63,13 +65,35 @@ Event = InboundMessage | DeliveryStatus | OutboundEcho | ConnectionUpdate
 
 
 @dataclass(frozen=True, slots=True)
+class Rejection:
+    """One item of a delivery that could not be read; the others still count.
+
+    ``reason`` is a short label for metrics (``malformed``, ``bad_phone``…); ``detail``
+    names the field, never its value (logs must not carry customers' text or secrets).
+    """
+
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What a verified delivery holds: the events to apply and the items skipped."""
+
+    events: list[Event] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookRequest:
-    """A webhook as the web layer received it: raw bytes, headers, the public URL."""
+    """A webhook as the web layer received it: raw bytes, headers, the public URL, and
+    when it arrived (the "now" that time-limited credentials are checked against)."""
 
     raw_body: bytes
     headers: Mapping[str, str]
     public_url: str
     query: Mapping[str, str] = field(default_factory=dict)
+    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +139,12 @@ class Channel(Protocol):
     config: ChannelConfig
 
     def verify(self, request: WebhookRequest) -> None:
-        """Raise SignatureMissing / SignatureInvalid unless the request is authentic."""
+        """Raise SignatureMissing / SignatureInvalid unless the request is authentic,
+        judging from headers and raw bytes before anything is parsed for use."""
 
-    def parse(self, request: WebhookRequest) -> list[Event]:
-        """Turn a verified webhook into normalized events (BadPayload if it cannot)."""
+    def parse(self, request: WebhookRequest) -> Parsed:
+        """Turn a verified webhook into normalized events, item by item: a malformed
+        item becomes a Rejection; BadPayload only when the delivery as a whole is."""
 
     def ack(self) -> Ack:
         """The body a provider expects when a webhook was accepted."""
@@ -172,9 +198,12 @@ def post_or_raise(client: httpx.Client, url: str, **kwargs: Any) -> httpx.Respon
     return response
 
 
-def as_dict(value: Any) -> dict[str, Any]:
-    """Provider JSON, defensively: the value if it is an object, else an empty one."""
-    return value if isinstance(value, dict) else {}
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison that takes any text: a header or JSON value with
+    non-ASCII characters or lone surrogates is simply unequal, never an exception."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
 
 
 def download(client: httpx.Client, url: str, dest: BinaryIO, max_bytes: int, **kwargs: Any) -> str:

@@ -2,34 +2,42 @@
 
 Evolution signs nothing, so ``channel add`` registers our webhook on the instance with
 a per-channel secret header, and every delivery without it is refused; where the
-instance is configured with a ``jwt_key``, its HS256 bearer token is accepted instead.
+instance is configured with a ``jwt_key``, its HS256 bearer token (``exp`` at most ten
+minutes ahead) is accepted instead, and global webhooks carry the instance's ``apikey``
+in the envelope. Every envelope must name this channel's instance.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hmac
-import json
 from typing import Any, BinaryIO
 
 import httpx
-import jwt
 
 from atende.channels.base import (
     Ack,
     ChannelConfig,
     ConnectionUpdate,
     DeliveryStatus,
-    Event,
     InboundMessage,
     OutboundEcho,
+    Parsed,
+    Rejection,
     SendResult,
     WebhookRequest,
-    as_dict,
     post_or_raise,
+    same_secret,
 )
-from atende.channels.errors import BadPayload, MediaError, SendError, SignatureInvalid
+from atende.channels.errors import (
+    BadPayload,
+    MediaError,
+    SendError,
+    SignatureInvalid,
+    SignatureMissing,
+)
+from atende.channels.payloads import evolution as payload
+from atende.channels.payloads.common import one
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 SECRET_HEADER = "x-atende-secret"
@@ -65,85 +73,84 @@ class EvolutionChannel:
 
     def verify(self, request: WebhookRequest) -> None:
         """The secret header we registered, else Evolution's JWT, else the envelope's
-        ``apikey`` equal to this channel's key; anything else is refused (403)."""
+        ``apikey`` equal to this channel's key; and the envelope's ``instance`` must be
+        this channel's. Missing credentials 401, wrong ones 403."""
+        by_header = self._header_credentials(request)
+        try:
+            envelope = payload.envelope(request.raw_body)
+        except BadPayload:
+            if by_header:
+                raise
+            raise SignatureMissing(f"no {SECRET_HEADER}, JWT or readable apikey") from None
+        api_key = self.config.credentials["api_key"]
+        if not by_header and not same_secret(envelope.apikey or "", api_key):
+            raise SignatureInvalid(f"no valid {SECRET_HEADER}, JWT or apikey")
+        if envelope.instance != self.instance:
+            raise SignatureInvalid("the event does not name this channel's Evolution instance")
+
+    def _header_credentials(self, request: WebhookRequest) -> bool:
+        """True when a header credential is present and valid; 403 when present and
+        wrong; False when the request carries none (the envelope must then)."""
         creds = self.config.credentials
         secret = request.headers.get(SECRET_HEADER)
         bearer = request.headers.get("authorization", "")
         if secret:
-            if not hmac.compare_digest(secret, creds["webhook_secret"]):
+            if not same_secret(secret, creds["webhook_secret"]):
                 raise SignatureInvalid(f"{SECRET_HEADER} does not match")
-        elif bearer.lower().startswith("bearer ") and creds.get("jwt_key"):
-            try:
-                jwt.decode(bearer[7:], creds["jwt_key"], algorithms=["HS256"])
-            except jwt.PyJWTError as exc:
-                raise SignatureInvalid("webhook JWT is invalid or expired") from exc
-        elif not hmac.compare_digest(_envelope_apikey(request.raw_body), creds["api_key"]):
-            raise SignatureInvalid(f"no valid {SECRET_HEADER}, JWT or apikey")
+            return True
+        if bearer.lower().startswith("bearer ") and creds.get("jwt_key"):
+            payload.check_jwt(bearer[7:], creds["jwt_key"], request.received_at)
+            return True
+        return False
 
-    def parse(self, request: WebhookRequest) -> list[Event]:
-        try:
-            payload = json.loads(request.raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadPayload("body is not JSON") from exc
-        if not isinstance(payload, dict) or not isinstance(payload.get("event"), str):
+    def parse(self, request: WebhookRequest) -> Parsed:
+        envelope = payload.envelope(request.raw_body)
+        if envelope.event is None:
             raise BadPayload("not an Evolution API event")
-        if payload.get("instance") not in (None, self.instance):
-            raise BadPayload("event of another instance")
-        event = payload["event"].lower().replace("_", ".")
-        data = payload.get("data")
-        if not isinstance(data, dict):
-            return []
-        if event in ("messages.upsert", "send.message"):
-            found = self._message(data)
-            return [found] if found else []
-        if event == "messages.update":
-            return self._statuses(data)
-        if event == "connection.update":
-            reason = data.get("statusReason")
-            return [
-                ConnectionUpdate(
-                    str(data.get("state", "")), None if reason is None else str(reason)
-                )
-            ]
-        if event == "qrcode.updated":
-            qrcode = as_dict(data.get("qrcode"))
-            return [
-                ConnectionUpdate("connecting", None, qrcode.get("pairingCode"), qrcode.get("code"))
-            ]
-        return []
+        read = {
+            "messages.upsert": self._message,
+            "send.message": self._message,
+            "messages.update": _status,
+            "connection.update": _connection,
+            "qrcode.updated": _qrcode,
+        }.get(envelope.event.lower().replace("_", "."))
+        parsed = Parsed()
+        if read is not None:
+            read(envelope.data, parsed)
+        return parsed
 
-    def _message(self, data: dict[str, Any]) -> Event | None:
-        key = as_dict(data.get("key"))
-        jid = str(key.get("remoteJid", ""))
-        if jid.endswith("@lid"):
-            jid = str(key.get("remoteJidAlt", ""))
-        if not jid or jid.endswith(IGNORED_JIDS) or not key.get("id"):
-            return None
+    def _message(self, raw: Any, parsed: Parsed) -> None:
+        data = one(payload.MessageData, raw, "data", parsed.rejected)
+        if data is None:
+            return
+        key = data.key
+        jid = key.jid
+        if not jid or jid.endswith(IGNORED_JIDS):
+            return  # groups, broadcasts, newsletters: not a customer talking to us
+        if not key.id:
+            parsed.rejected.append(Rejection("malformed", "data.key.id: missing"))
+            return
         try:
             phone = normalize_phone(jid)
         except InvalidPhone:
-            return None
-        message = as_dict(data.get("message"))
-        kind, body = _content(message)
-        if key.get("fromMe"):
-            return OutboundEcho(str(key["id"]), phone, body)
-        return InboundMessage(
-            provider_id=str(key["id"]),
-            sender=phone,
-            sender_name=data.get("pushName") or None,
-            kind=kind,
-            body=body,
-            media_url=f"evolution-media:{key['id']}" if kind in ("audio", "image") else None,
-            media_type=_media_type(message, kind),
+            parsed.rejected.append(Rejection("bad_phone", f"message {key.id}: unusable JID"))
+            return
+        message = data.message or payload.Content()
+        kind, body = message.kind_and_text()
+        if key.from_me:
+            parsed.events.append(OutboundEcho(key.id, phone, body))
+            return
+        parsed.events.append(
+            InboundMessage(
+                provider_id=key.id,
+                sender=phone,
+                sender_name=data.push_name,
+                kind=kind,
+                body=body,
+                media_url=f"evolution-media:{key.id}" if kind in ("audio", "image") else None,
+                media_type=message.media_type(kind),
+            )
         )
-
-    def _statuses(self, data: dict[str, Any]) -> list[Event]:
-        key = as_dict(data.get("key"))
-        message_id = data.get("keyId") or data.get("messageId") or key.get("id")
-        status = STATUS_MAP.get(str(data.get("status", "")).upper())
-        if not message_id or status is None:
-            return []
-        return [DeliveryStatus(str(message_id), status)]
 
     def ack(self) -> Ack:
         return Ack('{"ok":true}', "application/json")
@@ -268,44 +275,27 @@ def connect_state(answer: dict[str, Any]) -> str | None:
     return str(state) if state else None
 
 
-def _envelope_apikey(raw: bytes) -> str:
-    """The ``apikey`` Evolution puts in every event envelope ("" when absent or null)."""
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return ""
-    value = payload.get("apikey") if isinstance(payload, dict) else None
-    return value if isinstance(value, str) else ""
+def _status(raw: Any, parsed: Parsed) -> None:
+    status = one(payload.StatusData, raw, "data", parsed.rejected)
+    mapped = STATUS_MAP.get(status.status.upper()) if status else None
+    if status and status.id and mapped:
+        parsed.events.append(DeliveryStatus(status.id, mapped))
+
+
+def _connection(raw: Any, parsed: Parsed) -> None:
+    conn = one(payload.ConnectionData, raw, "data", parsed.rejected)
+    if conn:
+        parsed.events.append(ConnectionUpdate(conn.state, conn.reason))
+
+
+def _qrcode(raw: Any, parsed: Parsed) -> None:
+    qr = one(payload.QrData, raw, "data", parsed.rejected)
+    if qr:
+        code = qr.qrcode or payload.QrCode()
+        parsed.events.append(ConnectionUpdate("connecting", None, code.pairing_code, code.code))
 
 
 def typing_delay_ms(text: str) -> int:
     """About as long as a person takes to type a short message: 40 ms a character,
     between 1 and 5 seconds."""
     return max(1000, min(5000, 40 * len(text)))
-
-
-def _content(message: dict[str, Any]) -> tuple[str, str]:
-    """(kind, text) from the shapes Evolution 2.0 to 2.3 emit."""
-    if isinstance(message.get("conversation"), str):
-        return "text", message["conversation"]
-    extended = message.get("extendedTextMessage")
-    if isinstance(extended, dict):
-        return "text", str(extended.get("text", ""))
-    image = message.get("imageMessage")
-    if isinstance(image, dict):
-        return "image", str(image.get("caption", ""))
-    if isinstance(message.get("audioMessage"), dict):
-        return "audio", ""
-    for kind in ("buttonsResponseMessage", "listResponseMessage", "templateButtonReplyMessage"):
-        reply = message.get(kind)
-        if isinstance(reply, dict):
-            title = (
-                reply.get("selectedDisplayText") or reply.get("title") or reply.get("selectedId")
-            )
-            return "text", str(title or "")
-    return "other", ""
-
-
-def _media_type(message: dict[str, Any], kind: str) -> str | None:
-    part = message.get(f"{kind}Message")
-    return str(part.get("mimetype")) if isinstance(part, dict) and part.get("mimetype") else None

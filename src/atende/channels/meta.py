@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 import httpx
@@ -15,15 +14,18 @@ from atende.channels.base import (
     Ack,
     ChannelConfig,
     DeliveryStatus,
-    Event,
     InboundMessage,
+    Parsed,
+    Rejection,
     SendResult,
     WebhookRequest,
-    as_dict,
     download,
     post_or_raise,
+    same_secret,
 )
-from atende.channels.errors import BadPayload, MediaError, SignatureInvalid, SignatureMissing
+from atende.channels.errors import MediaError, SignatureInvalid, SignatureMissing
+from atende.channels.payloads import meta as payload
+from atende.channels.payloads.common import each, load_json, validate
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ class MetaChannel:
         """Meta's GET handshake: echo ``hub.challenge`` when the verify token matches."""
         token = query.get("hub.verify_token", "")
         expected = self.config.credentials["verify_token"]
-        if query.get("hub.mode") != "subscribe" or not hmac.compare_digest(token, expected):
+        if query.get("hub.mode") != "subscribe" or not same_secret(token, expected):
             raise SignatureInvalid("hub.verify_token does not match")
         return query.get("hub.challenge", "")
 
@@ -64,59 +66,43 @@ class MetaChannel:
             raise SignatureMissing("X-Hub-Signature-256 header is missing")
         secret = self.config.credentials["app_secret"].encode()
         expected = "sha256=" + hmac.new(secret, request.raw_body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(header.strip().lower(), expected):
+        if not same_secret(header.strip().lower(), expected):
             raise SignatureInvalid("X-Hub-Signature-256 does not match")
 
-    def parse(self, request: WebhookRequest) -> list[Event]:
-        try:
-            payload = json.loads(request.raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadPayload("body is not JSON") from exc
-        if not isinstance(payload, dict) or not isinstance(payload.get("entry"), list):
-            raise BadPayload("not a WhatsApp Business Account webhook")
-        events: list[Event | None] = []
-        for value in _values(payload):
-            if (
-                str(as_dict(value.get("metadata")).get("phone_number_id", ""))
-                != self.phone_number_id
-            ):
+    def parse(self, request: WebhookRequest) -> Parsed:
+        hook = validate(payload.Webhook, load_json(request.raw_body))
+        parsed = Parsed()
+        for value in hook.values(parsed.rejected):
+            if value.metadata is None or value.metadata.phone_number_id != self.phone_number_id:
                 continue  # another number of the same app
-            names = {
-                c.get("wa_id"): as_dict(c.get("profile")).get("name")
-                for c in _dicts(value.get("contacts"))
-            }
-            events.extend(self._message(m, names) for m in _dicts(value.get("messages")))
-            events.extend(self._status(s) for s in _dicts(value.get("statuses")))
-        return [e for e in events if e is not None]
+            names = value.names(parsed.rejected)
+            for message in each(payload.Message, value.messages, "messages", parsed.rejected):
+                self._message(message, names, parsed)
+            for status in each(payload.Status, value.statuses, "statuses", parsed.rejected):
+                mapped = STATUS_MAP.get(status.status)
+                if mapped is not None:
+                    parsed.events.append(DeliveryStatus(status.id, mapped, status.error_code))
+        return parsed
 
-    def _message(self, raw: dict[str, Any], names: Mapping[Any, Any]) -> InboundMessage | None:
-        sender = raw.get("from")
-        if not sender or not raw.get("id"):
-            log.warning("Meta message without a phone number (username user): not supported yet")
-            return None
+    def _message(self, raw: payload.Message, names: Mapping[str, str], parsed: Parsed) -> None:
         try:
-            phone = normalize_phone(str(sender))
+            phone = normalize_phone(raw.sender or "")
         except InvalidPhone:
-            return None
-        kind = str(raw.get("type", "text"))
-        body, media_id, media_type = _content(kind, raw)
-        return InboundMessage(
-            provider_id=str(raw["id"]),
-            sender=phone,
-            sender_name=names.get(sender),
-            kind="text" if kind in ("button", "interactive") else kind,
-            body=body,
-            media_url=f"meta-media:{media_id}" if media_id else None,
-            media_type=media_type,
+            # username-only users (no phone) are not supported yet
+            parsed.rejected.append(Rejection("bad_phone", f"message {raw.id}: no usable 'from'"))
+            return
+        body, media = raw.content()
+        parsed.events.append(
+            InboundMessage(
+                provider_id=raw.id,
+                sender=phone,
+                sender_name=names.get(raw.sender or ""),
+                kind="text" if raw.type in ("button", "interactive") else raw.type,
+                body=body,
+                media_url=f"meta-media:{media.id}" if media and media.id else None,
+                media_type=media.mime_type if media else None,
+            )
         )
-
-    def _status(self, raw: dict[str, Any]) -> DeliveryStatus | None:
-        status = STATUS_MAP.get(str(raw.get("status", "")))
-        if status is None or not raw.get("id"):
-            return None
-        errors = _dicts(raw.get("errors"))
-        code = str(errors[0].get("code")) if errors and errors[0].get("code") is not None else None
-        return DeliveryStatus(str(raw["id"]), status, code)
 
     def ack(self) -> Ack:
         return Ack("OK")
@@ -214,30 +200,3 @@ def _interactive(choices: dict[str, Any]) -> dict[str, Any] | None:
             "action": {"button": "Ver opções", "sections": [section]},
         }
     return None
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _values(payload: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for entry in _dicts(payload.get("entry")):
-        for change in _dicts(entry.get("changes")):
-            value = change.get("value")
-            if change.get("field") == "messages" and isinstance(value, dict):
-                yield value
-
-
-def _content(kind: str, raw: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    """(text the brain reads, media id, media type) for each message type."""
-    part = as_dict(raw.get(kind))
-    if kind == "text":
-        return str(part.get("body", "")), None, None
-    if kind in ("audio", "image", "video", "document", "sticker"):
-        return str(part.get("caption", "")), part.get("id"), part.get("mime_type")
-    if kind == "button":
-        return str(part.get("text") or part.get("payload") or ""), None, None
-    if kind == "interactive":
-        reply = as_dict(part.get("button_reply") or part.get("list_reply"))
-        return str(reply.get("title") or reply.get("id") or ""), None, None
-    return "", None, None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from typing import Any, BinaryIO
 
-from atende.channels.base import Ack, ChannelConfig, Event, SendResult, WebhookRequest
+from atende.channels.base import Ack, ChannelConfig, Parsed, SendResult, WebhookRequest
 from atende.channels.errors import MediaError, SignatureInvalid
 
 
@@ -21,8 +21,8 @@ class SimulatorChannel:
     def verify(self, request: WebhookRequest) -> None:
         raise SignatureInvalid("the simulator channel takes no webhooks; use `atende chat`")
 
-    def parse(self, request: WebhookRequest) -> list[Event]:
-        return []
+    def parse(self, request: WebhookRequest) -> Parsed:
+        return Parsed()
 
     def ack(self) -> Ack:
         return Ack("")

@@ -9,20 +9,22 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
 
 import httpx
-from twilio.request_validator import RequestValidator
 
 from atende.channels.base import (
     Ack,
     ChannelConfig,
     DeliveryStatus,
-    Event,
     InboundMessage,
+    Parsed,
     SendResult,
     WebhookRequest,
     download,
     post_or_raise,
+    same_secret,
 )
 from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
+from atende.channels.payloads import twilio as payload
+from atende.channels.payloads.common import validate
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -63,14 +65,31 @@ def _content_types(choices: dict[str, Any], text: str) -> dict[str, Any] | None:
     return None
 
 
-@lru_cache(maxsize=16)  # verify() then parse() on the same thread: a few suffice
-def _form(raw: bytes) -> dict[str, str]:
-    """The decoded form; cached because verify() and parse() both need it."""
+MAX_FORM_BYTES = 128 * 1024  # a 4,096-character WhatsApp text, all escaped, fits 3 times
+
+
+@lru_cache(maxsize=8)  # verify() then parse() on the same thread: a few suffice
+def _pairs(raw: bytes) -> tuple[tuple[str, str], ...]:
+    """The decoded form as pairs, in order, repeated names kept (Twilio signs them all).
+    Decoding runs before the signature can be checked, so its size is bounded first."""
+    if len(raw) > MAX_FORM_BYTES:
+        raise BadPayload(f"form body larger than {MAX_FORM_BYTES} bytes")
     try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadPayload("body is not UTF-8 form data") from exc
-    return dict(pairs)
+    return tuple(parse_qsl(text, keep_blank_values=True, strict_parsing=False))
+
+
+def _form(raw: bytes) -> payload.Form:
+    return validate(payload.Form, payload.first_values(_pairs(raw)))
+
+
+def _same_number(a: str, b: str) -> bool:
+    try:
+        return normalize_phone(a) == normalize_phone(b)
+    except InvalidPhone:
+        return False
 
 
 class TwilioChannel:
@@ -86,43 +105,50 @@ class TwilioChannel:
         self._content_base = (content_base or "https://content.twilio.com").rstrip("/")
 
     def verify(self, request: WebhookRequest) -> None:
+        """The signature over every posted pair, then that the message is for this
+        channel: Twilio's ``AccountSid`` and our number (``To``, or ``From`` on a status)."""
         signature = request.headers.get("x-twilio-signature")
         if not signature:
             raise SignatureMissing("X-Twilio-Signature header is missing")
-        validator = RequestValidator(self.config.credentials["auth_token"])
-        if not validator.validate(request.public_url, dict(_form(request.raw_body)), signature):
+        pairs = _pairs(request.raw_body)
+        token = self.config.credentials["auth_token"]
+        urls = payload.url_variants(request.public_url)
+        if not any(same_secret(signature, payload.signature(u, pairs, token)) for u in urls):
             raise SignatureInvalid("X-Twilio-Signature does not match")
-
-    def parse(self, request: WebhookRequest) -> list[Event]:
         form = _form(request.raw_body)
-        sid = form.get("MessageSid") or form.get("SmsSid")
+        if form.account_sid != self.config.credentials["account_sid"]:
+            raise SignatureInvalid("AccountSid is not this channel's Twilio account")
+        if not _same_number(form.business_address, self.config.address):
+            raise SignatureInvalid("the message is not addressed to this channel's number")
+
+    def parse(self, request: WebhookRequest) -> Parsed:
+        form = _form(request.raw_body)
+        sid = form.sid
         if not sid:
             raise BadPayload("MessageSid is missing")
-        if "MessageStatus" in form and "Body" not in form:
-            status = STATUS_MAP.get(form["MessageStatus"].lower())
+        if form.is_status:
+            status = STATUS_MAP.get((form.message_status or "").lower())
             if status is None:
-                return []
-            return [DeliveryStatus(sid, status, form.get("ErrorCode") or None)]
+                return Parsed()
+            return Parsed([DeliveryStatus(sid, status, form.error_code or None)])
         try:
-            sender = normalize_phone(form.get("From", ""))
+            sender = normalize_phone(form.sender)
         except InvalidPhone as exc:
             raise BadPayload(str(exc)) from exc
-        return [self._inbound(sid, sender, form)]
+        return Parsed([self._inbound(sid, sender, form)])
 
-    def _inbound(self, sid: str, sender: str, form: dict[str, str]) -> InboundMessage:
-        media_url = form.get("MediaUrl0") or None
-        media_type = form.get("MediaContentType0") or None
-        kind = form.get("MessageType") or "text"
+    def _inbound(self, sid: str, sender: str, form: payload.Form) -> InboundMessage:
+        media_type = form.media_type or None
+        kind = form.message_type or "text"
         if media_type and kind == "text":
-            kind = media_type.split("/", 1)[0]
-        body = form.get("Body", "") or form.get("ButtonText", "") or form.get("ListTitle", "")
+            kind = media_type.split("/", 1)[0][:16]
         return InboundMessage(
             provider_id=sid,
             sender=sender,
-            sender_name=form.get("ProfileName") or None,
+            sender_name=form.profile_name,
             kind=kind,
-            body=body,
-            media_url=media_url,
+            body=form.text,
+            media_url=form.media_url or None,
             media_type=media_type,
         )
 

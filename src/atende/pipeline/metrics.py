@@ -6,6 +6,11 @@ from prometheus_client import Counter, Histogram
 
 WEBHOOKS = Counter("atende_webhooks_total", "Webhooks received", ["provider", "outcome"])
 INGESTED = Counter("atende_messages_ingested_total", "Inbound messages stored")
+ITEMS_REJECTED = Counter(
+    "atende_webhook_items_rejected_total",
+    "Items of authentic webhooks skipped: malformed, unusable sender, or not storable",
+    ["provider", "reason"],
+)
 REPLAYS = Counter("atende_webhook_replays_total", "Inbound messages already stored (replays)")
 FLUSHES = Counter("atende_flushes_total", "Bursts answered", ["route"])
 SENDS = Counter("atende_sends_total", "Outbound send attempts", ["outcome"])

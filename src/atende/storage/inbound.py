@@ -52,6 +52,23 @@ RETURNING id
 """
 
 
+TRANSIENT_NAMES = frozenset(
+    {"OperationalError", "InterfaceError", "DisconnectionError", "TimeoutError", "ConnectionError"}
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that trying again later may cure (database or queue down, locked,
+    timed out, disk full) rather than one the data causes (too long, constraint).
+
+    PEP 249 gives every driver the same class names (sqlite3, psycopg, and SQLAlchemy's
+    wrappers of them), so the check is by name and needs no driver imported.
+    """
+    if isinstance(exc, OSError):
+        return True
+    return any(cls.__name__ in TRANSIENT_NAMES for cls in type(exc).__mro__)
+
+
 @dataclass(frozen=True, slots=True)
 class Recorded:
     """Where an inbound message landed; ``message_id`` is None for a replay."""

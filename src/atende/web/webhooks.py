@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -18,6 +19,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from atende.channels.base import WebhookRequest
 from atende.runtime import Runtime
+from atende.storage.types import utcnow
+
+log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = re.compile(
     r"/webhooks/(?P<provider>[a-z]+)/(?P<channel>[A-Za-z0-9_-]{1,64})(?:/status)?"
@@ -33,13 +37,25 @@ class WebhookApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("POST", "GET"):
             match = WEBHOOK_PATH.fullmatch(scope["path"])
-            if match is not None and scope["method"] == "POST":
-                await self._handle(scope, receive, send, match["provider"], match["channel"])
-                return
             if match is not None:
-                await self._challenge(scope, send, match["provider"], match["channel"])
+                await self._guarded(scope, receive, send, match["provider"], match["channel"])
                 return
         await self.app(scope, receive, send)
+
+    async def _guarded(
+        self, scope: Scope, receive: Receive, send: Send, provider: str, channel: str
+    ) -> None:
+        """The pipeline answers every webhook itself; anything escaping it (or this
+        adapter) is one log line and a JSON 500, never a traceback per request."""
+        try:
+            if scope["method"] == "POST":
+                await self._handle(scope, receive, send, provider, channel)
+            else:
+                await self._challenge(scope, send, provider, channel)
+        except Exception as exc:
+            log.error("webhook %s/%s failed: %s", provider, channel, exc.__class__.__name__)
+            detail = json.dumps({"detail": "internal error while handling this webhook"})
+            await _answer(send, 500, detail, "application/json")
 
     async def _challenge(self, scope: Scope, send: Send, provider: str, channel: str) -> None:
         """Meta's subscription handshake: GET with hub.mode / hub.verify_token / hub.challenge."""
@@ -66,7 +82,7 @@ class WebhookApp:
         query = scope.get("query_string", b"").decode("latin-1")
         if query:
             url += "?" + query
-        request = WebhookRequest(raw_body=body, headers=headers, public_url=url)
+        request = WebhookRequest(body, headers, url, received_at=utcnow())
         outcome = await asyncio.get_running_loop().run_in_executor(
             self.runtime.ingest_executor,
             self.runtime.pipeline.ingestor.handle_webhook,
