@@ -11,6 +11,7 @@ import base64
 import binascii
 import hmac
 import json
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import httpx
@@ -30,6 +31,7 @@ from atende.channels.base import (
     post_or_raise,
 )
 from atende.channels.errors import BadPayload, MediaError, SendError, SignatureInvalid
+from atende.channels.sent_lookup import evolution_find_sent
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 SECRET_HEADER = "x-atende-secret"
@@ -259,6 +261,12 @@ class EvolutionChannel:
             )
         result: dict[str, Any] = response.json()
         return result
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[str]:
+        """SentLookup: the chat's messages from us (text or extended text)."""
+        return evolution_find_sent(
+            self._client, self._base, self.instance, self._headers()["apikey"], to, body, since
+        )
 
 
 def connect_state(answer: dict[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
@@ -23,6 +24,7 @@ from atende.channels.base import (
     post_or_raise,
 )
 from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
+from atende.channels.sent_lookup import TwilioAccount, twilio_find_sent
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -212,3 +214,13 @@ class TwilioChannel:
             # A 2xx means Twilio accepted the message: retrying could deliver it twice.
             return SendResult(None)
         return SendResult(str(sid))
+
+    def find_sent(self, to: str, body: str, since: datetime) -> list[str]:
+        """SentLookup: the account's messages from our number to ``to`` since that day.
+        A message sent with a Content template or quick replies carries the content's
+        body, so only plain text is found this way."""
+        creds = self.config.credentials
+        account = TwilioAccount(
+            self._api_base, creds["account_sid"], creds["auth_token"], self.config.address
+        )
+        return twilio_find_sent(self._client, account, to, body, since)

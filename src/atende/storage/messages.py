@@ -6,13 +6,15 @@ lease); the claim is a compare-and-set, so a send job that runs twice sends once
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from atende.domain.states import MessageStatus, may_advance
+from atende.storage import alerts
 from atende.storage.models import Message
 from atende.storage.portable import insert_ignore, rowcount
 from atende.storage.types import utcnow
@@ -112,10 +114,48 @@ def recent(session: Session, conversation_id: int, limit: int = 10) -> list[Mess
     return list(reversed(list(session.scalars(stmt))))
 
 
-def claim_send(session: Session, message_id: int, lease_seconds: float) -> Message | None:
+@dataclass(frozen=True, slots=True)
+class SendClaim:
+    """A claimed outbound message. ``outcome_unknown``: it was re-claimed from a stale
+    ``sending`` claim, so an earlier attempt (begun at ``started_at``) may have reached
+    the provider before its worker died."""
+
+    message: Message
+    outcome_unknown: bool
+    started_at: datetime
+
+
+def claim_send(session: Session, message_id: int, lease_seconds: float) -> SendClaim | None:
     """Take a due outbound message for sending; None if another job has it, it is done,
-    or an earlier reply of its conversation is still on its way (replies keep their order)."""
+    or an earlier reply of its conversation is still on its way (replies keep their order).
+
+    Two compare-and-sets, stale claim first, so the caller learns which one it won: a
+    fresh attempt starts its clock, a re-claim keeps the clock of the attempt it replaces."""
     now = utcnow()
+    lease = {
+        "status": MessageStatus.SENDING.value,
+        "claimed_until": now + timedelta(seconds=lease_seconds),
+        "attempts": Message.attempts + 1,
+        "updated_at": now,
+    }
+    stale = (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now)
+    if _claim_where(session, message_id, stale, lease):
+        msg = session.get(Message, message_id, populate_existing=True)
+        assert msg is not None
+        return SendClaim(msg, True, msg.send_started_at or msg.created_at)
+    due = (Message.status == MessageStatus.QUEUED) & or_(
+        Message.next_attempt_at.is_(None), Message.next_attempt_at <= now
+    )
+    if _claim_where(session, message_id, due, {**lease, "send_started_at": now}):
+        msg = session.get(Message, message_id, populate_existing=True)
+        assert msg is not None
+        return SendClaim(msg, False, now)
+    return None
+
+
+def _claim_where(
+    session: Session, message_id: int, condition: ColumnElement[bool], values: dict[str, Any]
+) -> bool:
     earlier = aliased(Message)
     waiting_for_earlier = (
         select(earlier.id)
@@ -127,28 +167,27 @@ def claim_send(session: Session, message_id: int, lease_seconds: float) -> Messa
         )
         .exists()
     )
-    due_queued = (Message.status == MessageStatus.QUEUED) & or_(
-        Message.next_attempt_at.is_(None), Message.next_attempt_at <= now
-    )
-    stale_sending = (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now)
     result = session.execute(
         update(Message)
         .where(
             Message.id == message_id,
             Message.direction == "out",
-            due_queued | stale_sending,
+            condition,
             ~waiting_for_earlier,
         )
-        .values(
-            status=MessageStatus.SENDING.value,
-            claimed_until=now + timedelta(seconds=lease_seconds),
-            attempts=Message.attempts + 1,
-            updated_at=now,
-        )
+        .values(**values)
     )
-    if rowcount(result) != 1:
-        return None
-    return session.get(Message, message_id, populate_existing=True)
+    return rowcount(result) == 1
+
+
+def known_provider_ids(session: Session, channel_id: str, provider_ids: list[str]) -> set[str]:
+    """Which of these provider message ids a message of this channel already carries."""
+    if not provider_ids:
+        return set()
+    stmt = select(Message.provider_id).where(
+        Message.channel_id == channel_id, Message.provider_id.in_(provider_ids)
+    )
+    return {p for p in session.scalars(stmt) if p is not None}
 
 
 def next_in_line(session: Session, conversation_id: int, after_id: int) -> int | None:
@@ -167,7 +206,9 @@ def next_in_line(session: Session, conversation_id: int, after_id: int) -> int |
 
 
 def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
-    session.execute(
+    """The provider has the message: record its id, and close its failure alert (a
+    message that failed earlier and went out after retry-failed needs no one any more)."""
+    org_id = session.scalar(
         update(Message)
         .where(Message.id == message_id, Message.status == MessageStatus.SENDING)
         .values(
@@ -178,7 +219,14 @@ def mark_sent(session: Session, message_id: int, provider_id: str | None) -> Non
             error_detail=None,
             updated_at=utcnow(),
         )
+        .returning(Message.organization_id)
     )
+    if org_id is not None:
+        _failure_over(session, org_id, message_id)
+
+
+def _failure_over(session: Session, org_id: int, message_id: int) -> None:
+    alerts.resolve(session, org_id, alerts.message_subject(message_id), [alerts.SEND_FAILED])
 
 
 def mark_retry(
@@ -213,6 +261,9 @@ def mark_failed(session: Session, message_id: int, code: str, detail: str) -> No
     )
 
 
+DONE = (MessageStatus.SENT.value, MessageStatus.DELIVERED.value, MessageStatus.READ.value)
+
+
 def apply_status(
     session: Session, channel_id: str, provider_id: str, status: str, error_code: str | None
 ) -> bool:
@@ -226,6 +277,8 @@ def apply_status(
     if error_code:
         msg.error_code = error_code
     msg.updated_at = utcnow()
+    if status in DONE:  # it reached the customer after all: its failure alert is over
+        _failure_over(session, msg.organization_id, msg.id)
     return True
 
 
