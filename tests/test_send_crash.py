@@ -13,8 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import update
 
-from tests.support.fake_senders import FakeSenders, start_fake_senders
+from atende.storage.db import transaction
+from atende.storage.models import Contact, Conversation, Message
+from tests.support.fake_senders import TWILIO_ACCOUNT, FakeSenders, start_fake_senders
 from tests.support.send_crash import CrashRun
 
 
@@ -48,3 +52,108 @@ def test_killed_sends_are_reconciled_not_repeated(crash_run: CrashRun) -> None:
     # Meta cannot say what it has: every message arrives, resends are allowed and counted
     assert len(crash_run.fake.copies("meta")) == 24
     assert outcome.unknown["meta"] >= outcome.exposed["meta"] > 0
+
+
+# The same decisions one at a time, in-process: a message left as a killed worker leaves it.
+
+
+@pytest.fixture
+def stranded(sqlite_url: str, tmp_path: Path) -> Iterator[CrashRun]:
+    fake = start_fake_senders(delay=0)
+    run = CrashRun(sqlite_url, f"sqlite:///{tmp_path / 'queue.db'}", tmp_path, fake)
+    run.queue(per_provider=2)
+    yield run
+    run.close()
+    fake.stop()
+
+
+def unknown(provider: str) -> float:
+    return (
+        REGISTRY.get_sample_value("atende_sends_outcome_unknown_total", {"provider": provider})
+        or 0.0
+    )
+
+
+def stored(run: CrashRun, message_id: int) -> Message:
+    with run.runtime.sessions() as s:
+        message = s.get(Message, message_id)
+        assert message is not None
+        return message
+
+
+def recipient(run: CrashRun, message_id: int) -> str:
+    with run.runtime.sessions() as s:
+        conv = s.get(Conversation, stored(run, message_id).conversation_id)
+        assert conv is not None
+        contact = s.get(Contact, conv.contact_id)
+        assert contact is not None
+        return contact.phone
+
+
+@pytest.mark.parametrize("shape", ["twilio", "evolution paged", "evolution list"])
+def test_a_send_the_provider_already_has_is_recorded_not_repeated(
+    stranded: CrashRun, shape: str
+) -> None:
+    provider = shape.split()[0]
+    stranded.fake.evolution_bare_list = shape == "evolution list"
+    message_id = stranded.message_ids(provider)[0]
+    body = stored(stranded, message_id).body
+    stranded.fake.accept(provider, recipient(stranded, message_id), body, "ID-FROM-PROVIDER")
+    stranded.strand(message_id)
+    before = unknown(provider)
+    assert stranded.runtime.pipeline.send(message_id) == "reconciled"
+    message = stored(stranded, message_id)
+    assert (message.status, message.provider_id) == ("sent", "ID-FROM-PROVIDER")
+    assert len(stranded.fake.sent(provider)) == 1 and unknown(provider) == before
+
+
+@pytest.mark.parametrize("provider", ["twilio", "evolution"])
+def test_a_send_that_never_reached_the_provider_is_sent_again(
+    stranded: CrashRun, provider: str
+) -> None:
+    message_id = stranded.message_ids(provider)[0]
+    stranded.strand(message_id)
+    before = unknown(provider)
+    assert stranded.runtime.pipeline.send(message_id) == "sent"
+    assert len(stranded.fake.sent(provider)) == 1 and unknown(provider) == before
+
+
+def test_a_failed_lookup_resends_and_counts_the_unknown_outcome(stranded: CrashRun) -> None:
+    message_id = stranded.message_ids("twilio")[0]
+    stranded.strand(message_id)
+    stranded.fake.api.fail_next(rf"/2010-04-01/Accounts/{TWILIO_ACCOUNT}/Messages\.json", 503)
+    before = unknown("twilio")
+    assert stranded.runtime.pipeline.send(message_id) == "sent"
+    assert len(stranded.fake.sent("twilio")) == 1 and unknown("twilio") == before + 1
+
+
+def test_meta_cannot_be_asked_so_the_resend_is_counted(stranded: CrashRun) -> None:
+    message_id = stranded.message_ids("meta")[0]
+    stranded.strand(message_id)
+    before = unknown("meta")
+    assert stranded.runtime.pipeline.send(message_id) == "sent"
+    assert unknown("meta") == before + 1
+
+
+def test_an_identical_earlier_reply_is_not_taken_for_this_one(stranded: CrashRun) -> None:
+    first, second = stranded.message_ids("evolution")
+    with transaction(stranded.runtime.sessions) as s:
+        s.execute(
+            update(Message).where(Message.id == second).values(body=stored(stranded, first).body)
+        )
+    assert stranded.runtime.pipeline.send(first) == "sent"
+    stranded.strand(second)
+    assert stranded.runtime.pipeline.send(second) == "sent"  # the provider's copy is the first's
+    ids = {stored(stranded, first).provider_id, stored(stranded, second).provider_id}
+    assert ids == {a.provider_id for a in stranded.fake.sent("evolution")} and len(ids) == 2
+
+
+def test_choices_twilio_renders_itself_count_as_unknown(stranded: CrashRun) -> None:
+    message_id = stranded.message_ids("twilio")[0]
+    choices = {"kind": "buttons", "prompt": "Qual horário?", "options": ["9h", "10h"]}
+    with transaction(stranded.runtime.sessions) as s:
+        s.execute(update(Message).where(Message.id == message_id).values(choices=choices))
+    stranded.strand(message_id)
+    before = unknown("twilio")
+    assert stranded.runtime.pipeline.send(message_id) == "sent"
+    assert unknown("twilio") == before + 1

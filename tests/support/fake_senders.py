@@ -42,6 +42,7 @@ class Accepted:
 class FakeSenders:
     api: FakeAPI
     delay: float = 0.3
+    evolution_bare_list: bool = False  # findMessages as a plain list (some v2 releases)
     accepted: list[Accepted] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -162,7 +163,7 @@ def _evolution_routes(fake: FakeSenders) -> None:
         return 201, {"key": {"remoteJid": jid, "fromMe": True, "id": key_id}, "status": "PENDING"}
 
     def find(req: Recorded, _: re.Match[str]) -> tuple[int, Any]:
-        """chat/findMessages in v2's paged shape; odd ids come as extendedTextMessage."""
+        """chat/findMessages, newest first, in v2's paged shape (or as a bare list)."""
         if req.headers.get("apikey") != EVOLUTION_KEY:
             return 401, {"status": 401, "error": "Unauthorized"}
         query = req.json()
@@ -170,6 +171,8 @@ def _evolution_routes(fake: FakeSenders) -> None:
         rows = fake.listing("evolution", "+" + jid.split("@", 1)[0])
         size, page = int(query.get("offset", 50)), int(query.get("page", 1))
         records = [_evolution_record(a, jid) for a in rows[(page - 1) * size : page * size]]
+        if fake.evolution_bare_list:
+            return 200, records
         pages = max(1, -(-len(rows) // size))
         total = len(rows)
         return 200, {
@@ -182,8 +185,8 @@ def _evolution_routes(fake: FakeSenders) -> None:
 
 def _evolution_record(accepted: Accepted, jid: str) -> dict[str, Any]:
     text = accepted.body
-    odd = int(accepted.provider_id[4:], 16) % 2
-    message = {"extendedTextMessage": {"text": text}} if odd else {"conversation": text}
+    extended = len(text) % 2  # both shapes Evolution uses for text, about half each
+    message = {"extendedTextMessage": {"text": text}} if extended else {"conversation": text}
     return {
         "key": {"id": accepted.provider_id, "remoteJid": jid, "fromMe": True},
         "message": message,

@@ -13,11 +13,12 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from atende.config import Settings
@@ -48,13 +49,16 @@ class Outcome:
     missing: Counter[str] = field(default_factory=Counter)
     exposed: Counter[str] = field(default_factory=Counter)
     unknown: Counter[str] = field(default_factory=Counter)
+    kills: int = 0
 
     def per_thousand(self, provider: str) -> float:
         return 1000 * self.duplicates[provider] / max(1, self.queued[provider])
 
 
 class CrashRun:
-    def __init__(self, db_url: str, queue_url: str, tmp: Path, fake: FakeSenders) -> None:
+    def __init__(
+        self, db_url: str, queue_url: str, tmp: Path, fake: FakeSenders, sweep_seconds: float = 0.5
+    ) -> None:
         self.tmp, self.fake = tmp, fake
         self.metrics_dir = tmp / "metrics"
         self.metrics_dir.mkdir(exist_ok=True)
@@ -67,15 +71,21 @@ class CrashRun:
             "ATENDE_QUEUE_URL": queue_url,
             "ATENDE_TWILIO_API_BASE": fake.url,
             "ATENDE_META_GRAPH_BASE": fake.url,
-            "ATENDE_SWEEP_INTERVAL_SECONDS": "0.5",
+            "ATENDE_SWEEP_INTERVAL_SECONDS": str(sweep_seconds),
             "ATENDE_CLAIM_LEASE_SECONDS": str(LEASE_SECONDS),
             "ATENDE_SEND_TIMEOUT_SECONDS": "3",
             "ATENDE_SEND_RETRY_BASE_SECONDS": "0.2",
             "ATENDE_WORKER_THREADS": "6",
         }
-        self.runtime: Runtime = build_runtime(
-            Settings(_env_file=None, database_url=db_url, queue_url=queue_url)  # type: ignore[call-arg]
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            database_url=db_url,
+            queue_url=queue_url,
+            twilio_api_base=fake.url,
+            meta_graph_base=fake.url,
+            claim_lease_seconds=LEASE_SECONDS,
         )
+        self.runtime: Runtime = build_runtime(settings)
         self.org_id, self.channels = self._seed()
         self.workers: list[subprocess.Popen[bytes]] = []
         self.outcome = Outcome()
@@ -147,21 +157,26 @@ class CrashRun:
                 .join(Contact, Contact.id == Conversation.contact_id)
                 .where(Message.status == "sending")
             ).all()
-        found: dict[int, str] = {}
-        for message_id, channel_id, body, phone in rows:
-            provider = by_channel[channel_id]
-            if (phone, body) in self.fake.copies(provider):
-                found[message_id] = provider
-        return found
+        held = {p: set(self.fake.copies(p)) for p in PROVIDERS}
+        return {
+            message_id: by_channel[channel_id]
+            for message_id, channel_id, body, phone in rows
+            if (phone, body) in held[by_channel[channel_id]]
+        }
 
-    def kill_in_flight(self, worker: subprocess.Popen[bytes], wanted: set[str]) -> bool:
-        """SIGKILL ``worker`` once the provider holds an unrecorded send of one of the
-        ``wanted`` providers; False when that moment never came (everything was sent)."""
+    def kill_in_flight(
+        self, worker: subprocess.Popen[bytes], wanted: set[str], at_least: int = 1
+    ) -> bool:
+        """SIGKILL ``worker`` once the provider holds ``at_least`` unrecorded sends of its
+        own (not left by an earlier kill), one of a ``wanted`` provider; False when that
+        moment never came (all was sent)."""
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and worker.poll() is None:
-            if set(self.in_limbo().values()) & wanted:
+            limbo = {i: p for i, p in self.in_limbo().items() if i not in self._exposed}
+            if len(limbo) >= at_least and set(limbo.values()) & wanted:
                 worker.send_signal(signal.SIGKILL)
                 worker.wait(timeout=10)
+                self.outcome.kills += 1
                 for message_id, provider in self.in_limbo().items():
                     if message_id not in self._exposed:
                         self._exposed.add(message_id)
@@ -172,13 +187,13 @@ class CrashRun:
             time.sleep(0.01)
         return False
 
-    def crash_and_recover(self, kills: int, timeout: float = 120) -> Outcome:
+    def crash_and_recover(self, kills: int, timeout: float = 120, at_least: int = 1) -> Outcome:
         """Kill ``kills`` workers mid-send (favouring providers not yet caught), then let
         a last worker finish; returns what the providers received."""
         worker = self.start_worker()
         for _ in range(kills):
             uncaught = {p for p in PROVIDERS if self.outcome.exposed[p] == 0}
-            if not self.kill_in_flight(worker, uncaught or set(PROVIDERS)):
+            if not self.kill_in_flight(worker, uncaught or set(PROVIDERS), at_least):
                 break
             worker = self.start_worker()
         self.wait_all_sent(timeout)
@@ -219,6 +234,27 @@ class CrashRun:
                 .where(Channel.provider == provider, Message.direction == "out")
             ).all()
         return {(phone, body): pid for phone, body, pid in rows}
+
+    def message_ids(self, provider: str) -> list[int]:
+        with self.runtime.sessions() as s:
+            stmt = select(Message.id).where(Message.channel_id == self.channels[provider])
+            return list(s.scalars(stmt.order_by(Message.id)))
+
+    def strand(self, message_id: int) -> None:
+        """Leave a message as a worker killed mid-send does: claimed a moment ago, its
+        lease already run out."""
+        now = utcnow()
+        with transaction(self.runtime.sessions) as s:
+            s.execute(
+                update(Message)
+                .where(Message.id == message_id)
+                .values(
+                    status="sending",
+                    attempts=1,
+                    send_started_at=now - timedelta(seconds=1),
+                    claimed_until=now - timedelta(milliseconds=1),
+                )
+            )
 
     def close(self) -> None:
         for proc in self.workers:

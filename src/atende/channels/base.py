@@ -121,9 +121,13 @@ class SentLookup(Protocol):
     caller drops ids it already recorded for another message (two identical replies in
     a row), so only an unrecorded match counts."""
 
-    def find_sent(self, to: str, body: str, since: datetime) -> list[str]:
+    def find_sent(
+        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+    ) -> list[str] | None:
         """Provider ids of the matching messages, oldest first (empty: none was sent);
-        SendError when the provider could not be asked or not searched far enough."""
+        None when this message cannot be recognised (``choices`` the provider renders
+        with a body of its own); SendError when the provider could not be asked or not
+        searched far enough."""
 
 
 class Channel(Protocol):

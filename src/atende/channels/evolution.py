@@ -262,8 +262,11 @@ class EvolutionChannel:
         result: dict[str, Any] = response.json()
         return result
 
-    def find_sent(self, to: str, body: str, since: datetime) -> list[str]:
-        """SentLookup: the chat's messages from us (text or extended text)."""
+    def find_sent(
+        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+    ) -> list[str] | None:
+        """SentLookup: the chat's messages from us (text or extended text); choices are
+        sent as plain text, so they change nothing."""
         return evolution_find_sent(
             self._client, self._base, self.instance, self._headers()["apikey"], to, body, since
         )

@@ -215,10 +215,13 @@ class TwilioChannel:
             return SendResult(None)
         return SendResult(str(sid))
 
-    def find_sent(self, to: str, body: str, since: datetime) -> list[str]:
+    def find_sent(
+        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+    ) -> list[str] | None:
         """SentLookup: the account's messages from our number to ``to`` since that day.
-        A message sent with a Content template or quick replies carries the content's
-        body, so only plain text is found this way."""
+        Choices sent as quick replies or a list carry the content's body, not ours."""
+        if choices and _content_types(choices, body) is not None:
+            return None
         creds = self.config.credentials
         account = TwilioAccount(
             self._api_base, creds["account_sid"], creds["auth_token"], self.config.address

@@ -142,11 +142,12 @@ class Dispatcher:
         if isinstance(adapter, SentLookup) and _shows_our_text(adapter, claimed):
             since = claimed.started_at - LOOKUP_MARGIN
             try:
-                found = adapter.find_sent(claimed.phone or "", claimed.body, since)
+                found = adapter.find_sent(claimed.phone or "", claimed.body, since, claimed.choices)
             except Exception as exc:  # the lookup failing must not keep the message from going
                 log.warning("could not check whether message %s went out: %r", claimed.id, exc)
             else:
-                return self._unrecorded(claimed, found)
+                if found is not None:
+                    return self._unrecorded(claimed, found)
         metrics.SENDS_OUTCOME_UNKNOWN.labels(adapter.config.provider).inc()
         log.warning("message %s may have gone out already; sending it again", claimed.id)
         return None

@@ -222,11 +222,7 @@ def mark_sent(session: Session, message_id: int, provider_id: str | None) -> Non
         .returning(Message.organization_id)
     )
     if org_id is not None:
-        _failure_over(session, org_id, message_id)
-
-
-def _failure_over(session: Session, org_id: int, message_id: int) -> None:
-    alerts.resolve(session, org_id, alerts.message_subject(message_id), [alerts.SEND_FAILED])
+        alerts.resolve(session, org_id, alerts.message_subject(message_id), [alerts.SEND_FAILED])
 
 
 def mark_retry(
@@ -261,9 +257,6 @@ def mark_failed(session: Session, message_id: int, code: str, detail: str) -> No
     )
 
 
-DONE = (MessageStatus.SENT.value, MessageStatus.DELIVERED.value, MessageStatus.READ.value)
-
-
 def apply_status(
     session: Session, channel_id: str, provider_id: str, status: str, error_code: str | None
 ) -> bool:
@@ -277,8 +270,6 @@ def apply_status(
     if error_code:
         msg.error_code = error_code
     msg.updated_at = utcnow()
-    if status in DONE:  # it reached the customer after all: its failure alert is over
-        _failure_over(session, msg.organization_id, msg.id)
     return True
 
 
@@ -299,6 +290,7 @@ def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[
                 (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now),
             ),
         )
+        .order_by(Message.id)  # the same backlog in the same order: the sweeper's pauses hold
         .limit(limit)
     )
     return list(session.scalars(stmt))
