@@ -6,8 +6,9 @@ messages are found here and scheduled again; the claims make a repeat harmless.
 A message that is due but still queued usually has its job waiting behind others, not
 lost. Scheduling it again on every sweep would multiply a backlog into a flood of
 no-op jobs just when the queue is busiest, so each process re-schedules the same
-message after growing pauses (grace, 2×, 4×… up to ``MAX_PAUSE``). A process that has
-just started (after a crash) knows no pauses and re-schedules everything at once.
+attempt of a message after growing pauses (grace, 2×, 4×… up to ``MAX_PAUSE``). A new
+attempt (a claim that went stale) is scheduled at once, and so is everything in a
+process that has just started after a crash.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Sweeper:
     def __init__(self, sessions: sessionmaker[Session], scheduler: Scheduler) -> None:
         self._sessions = sessions
         self._scheduler = scheduler
-        self._pauses: dict[int, tuple[float, float]] = {}  # message id → (next at, pause)
+        self._pauses: dict[tuple[int, int], tuple[float, float]] = {}  # → (next at, pause)
         self._lock = threading.Lock()
 
     def sweep(self, grace_seconds: float) -> SweepResult:
@@ -50,19 +51,19 @@ class Sweeper:
             clips.purge_expired(session)
         return SweepResult(len(overdue), len(due))
 
-    def _not_paused(self, due: list[int], grace: float) -> list[int]:
-        """The due messages whose pause is over; each one's next pause doubles. Messages
-        no longer due (sent, or claimed by a live job) are forgotten."""
+    def _not_paused(self, due: list[tuple[int, int]], grace: float) -> list[int]:
+        """The due (message, attempt)s whose pause is over; each one's next pause doubles.
+        What is no longer due (sent, claimed anew) is forgotten."""
         now = time.monotonic()
         ready: list[int] = []
         still_due = set(due)
         with self._lock:
-            pauses = {i: p for i, p in self._pauses.items() if i in still_due}
-            for message_id in due:
-                next_at, pause = pauses.get(message_id, (now, grace / 2))
+            pauses = {k: p for k, p in self._pauses.items() if k in still_due}
+            for key in due:
+                next_at, pause = pauses.get(key, (now, grace / 2))
                 if next_at <= now:
                     pause = min(MAX_PAUSE, max(grace, pause * 2))
-                    pauses[message_id] = (now + pause, pause)
-                    ready.append(message_id)
+                    pauses[key] = (now + pause, pause)
+                    ready.append(key[0])
             self._pauses = pauses
         return ready

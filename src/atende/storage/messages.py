@@ -273,12 +273,13 @@ def apply_status(
     return True
 
 
-def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[int]:
-    """Queued messages whose time has come (plus stale claims) that no job may hold."""
+def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[tuple[int, int]]:
+    """Queued messages whose time has come (plus stale claims) that no job may hold,
+    as (id, attempts): every claim is a new attempt."""
     now = utcnow()
     cutoff = now - timedelta(seconds=grace_seconds)
     stmt = (
-        select(Message.id)
+        select(Message.id, Message.attempts)
         .where(
             Message.direction == "out",
             or_(
@@ -293,7 +294,7 @@ def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[
         .order_by(Message.id)  # the same backlog in the same order: the sweeper's pauses hold
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    return [(int(i), int(n)) for i, n in session.execute(stmt)]
 
 
 def failed_since(session: Session, org_id: int, hours: float) -> list[Message]:
