@@ -157,3 +157,16 @@ def test_choices_twilio_renders_itself_count_as_unknown(stranded: CrashRun) -> N
     before = unknown("twilio")
     assert stranded.runtime.pipeline.send(message_id) == "sent"
     assert unknown("twilio") == before + 1
+
+
+@pytest.mark.parametrize("provider", ["twilio", "evolution"])
+def test_a_send_that_timed_out_is_looked_up_before_the_retry(
+    stranded: CrashRun, provider: str
+) -> None:
+    message_id = stranded.message_ids(provider)[0]
+    stranded.fake.delay = 1.5  # beyond the 1 s send timeout: the provider has it, we don't know
+    assert stranded.runtime.pipeline.send(message_id) == "retry"
+    stranded.fake.delay = 0
+    assert stranded.runtime.pipeline.send(message_id) == "reconciled"
+    [accepted] = stranded.fake.sent(provider)
+    assert stored(stranded, message_id).provider_id == accepted.provider_id

@@ -77,6 +77,8 @@ class CrashRun:
             "ATENDE_SEND_RETRY_BASE_SECONDS": "0.2",
             "ATENDE_WORKER_THREADS": "6",
         }
+        if "ATENDE_SECRET_KEY" in os.environ:  # every process must encrypt with the same key
+            self.env["ATENDE_SECRET_KEY"] = os.environ["ATENDE_SECRET_KEY"]
         settings = Settings(  # type: ignore[call-arg]
             _env_file=None,
             database_url=db_url,
@@ -84,6 +86,8 @@ class CrashRun:
             twilio_api_base=fake.url,
             meta_graph_base=fake.url,
             claim_lease_seconds=LEASE_SECONDS,
+            send_timeout_seconds=1.0,
+            send_retry_base_seconds=0,
         )
         self.runtime: Runtime = build_runtime(settings)
         self.org_id, self.channels = self._seed()

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from atende.domain.states import MessageStatus, may_advance
 from atende.storage import alerts
 from atende.storage.models import Message
 from atende.storage.portable import insert_ignore, rowcount
-from atende.storage.types import utcnow
+from atende.storage.types import UTCDateTime, utcnow
 
 
 def add_outbound(
@@ -114,11 +114,16 @@ def recent(session: Session, conversation_id: int, limit: int = 10) -> list[Mess
     return list(reversed(list(session.scalars(stmt))))
 
 
+# The code a send attempt that timed out ends with (channels.base.post_or_raise): the
+# provider may have accepted that message even though we never heard back.
+TIMED_OUT = "timeout"
+
+
 @dataclass(frozen=True, slots=True)
 class SendClaim:
-    """A claimed outbound message. ``outcome_unknown``: it was re-claimed from a stale
-    ``sending`` claim, so an earlier attempt (begun at ``started_at``) may have reached
-    the provider before its worker died."""
+    """A claimed outbound message. ``outcome_unknown``: an earlier attempt, begun at
+    ``started_at``, may have reached the provider — its worker died holding the claim,
+    or it timed out waiting for the answer."""
 
     message: Message
     outcome_unknown: bool
@@ -129,8 +134,9 @@ def claim_send(session: Session, message_id: int, lease_seconds: float) -> SendC
     """Take a due outbound message for sending; None if another job has it, it is done,
     or an earlier reply of its conversation is still on its way (replies keep their order).
 
-    Two compare-and-sets, stale claim first, so the caller learns which one it won: a
-    fresh attempt starts its clock, a re-claim keeps the clock of the attempt it replaces."""
+    Two compare-and-sets, stale claim first, so the caller learns which one it won. A
+    fresh attempt starts its clock; one whose predecessor's outcome is unknown (stale
+    claim, timeout) keeps the clock of the attempt that may have gone out."""
     now = utcnow()
     lease = {
         "status": MessageStatus.SENDING.value,
@@ -140,17 +146,22 @@ def claim_send(session: Session, message_id: int, lease_seconds: float) -> SendC
     }
     stale = (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now)
     if _claim_where(session, message_id, stale, lease):
-        msg = session.get(Message, message_id, populate_existing=True)
-        assert msg is not None
-        return SendClaim(msg, True, msg.send_started_at or msg.created_at)
+        return _claimed(session, message_id, stale=True)
     due = (Message.status == MessageStatus.QUEUED) & or_(
         Message.next_attempt_at.is_(None), Message.next_attempt_at <= now
     )
-    if _claim_where(session, message_id, due, {**lease, "send_started_at": now}):
-        msg = session.get(Message, message_id, populate_existing=True)
-        assert msg is not None
-        return SendClaim(msg, False, now)
+    now_value = literal(now, UTCDateTime())
+    started = case((Message.error_code == TIMED_OUT, Message.send_started_at), else_=now_value)
+    if _claim_where(session, message_id, due, {**lease, "send_started_at": started}):
+        return _claimed(session, message_id, stale=False)
     return None
+
+
+def _claimed(session: Session, message_id: int, stale: bool) -> SendClaim:
+    msg = session.get(Message, message_id, populate_existing=True)
+    assert msg is not None
+    unknown = stale or msg.error_code == TIMED_OUT
+    return SendClaim(msg, unknown, msg.send_started_at or msg.created_at)
 
 
 def _claim_where(
