@@ -3,9 +3,9 @@
 Transient failures (5xx, 429, timeouts) retry with exponential backoff; permanent ones
 and the last attempt end ``failed`` with an alert. The send claim makes a job that
 runs twice send once. A worker that dies between the provider's answer and our commit
-leaves a stale claim: before sending that message again we ask the provider whether it
-already has it (``SentLookup``); where it cannot tell, the resend is counted in
-``atende_sends_outcome_unknown_total``.
+leaves a stale claim, and a timeout leaves us not knowing either: before sending such
+a message again we ask the provider whether it already has it (``SentLookup``); where
+it cannot tell, the resend is counted in ``atende_sends_outcome_unknown_total``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.voice import VoiceReplies
-from atende.storage import alerts, messages
+from atende.storage import alerts, sends
 from atende.storage.db import transaction
 from atende.storage.models import Contact, Conversation, Organization
 from atende.storage.types import utcnow
@@ -131,7 +131,7 @@ class Dispatcher:
 
     def _sent(self, claimed: _Claimed, provider_id: str | None, outcome: str) -> str:
         with transaction(self._sessions) as session:
-            messages.mark_sent(session, claimed.id, provider_id)
+            sends.mark_sent(session, claimed.id, provider_id)
         metrics.SENDS.labels(outcome).inc()
         self._send_next(claimed)
         return outcome
@@ -156,7 +156,7 @@ class Dispatcher:
         """The first match no other message of ours carries (two identical replies in a
         row are two provider messages)."""
         with self._sessions() as session:
-            known = messages.known_provider_ids(session, claimed.channel_id, provider_ids)
+            known = sends.known_provider_ids(session, claimed.channel_id, provider_ids)
         return next((p for p in provider_ids if p not in known), None)
 
     def _deliver(self, adapter: Channel, claimed: _Claimed) -> SendResult:
@@ -182,7 +182,7 @@ class Dispatcher:
 
     def _claim(self, message_id: int) -> _Claimed | None:
         with transaction(self._sessions) as session:
-            claim = messages.claim_send(session, message_id, self._settings.claim_lease_seconds)
+            claim = sends.claim_send(session, message_id, self._settings.claim_lease_seconds)
             if claim is None:
                 return None
             msg = claim.message
@@ -211,7 +211,7 @@ class Dispatcher:
     def _send_next(self, claimed: _Claimed) -> None:
         """Replies go out one after another: the next one waits for this one to finish."""
         with self._sessions() as session:
-            following = messages.next_in_line(session, claimed.conversation_id, claimed.id)
+            following = sends.next_in_line(session, claimed.conversation_id, claimed.id)
         if following is not None:
             self._scheduler.schedule_send(following, 0.0)
 
@@ -220,7 +220,7 @@ class Dispatcher:
             return self._fail(claimed, code, detail)
         delay = self._settings.send_retry_base_seconds * (2 ** (claimed.attempts - 1))
         with transaction(self._sessions) as session:
-            messages.mark_retry(session, claimed.id, delay, code, detail)
+            sends.mark_retry(session, claimed.id, delay, code, detail)
         metrics.SENDS.labels("retry").inc()
         log.warning("send of message %s failed (%s), retry in %.0fs", claimed.id, code, delay)
         self._scheduler.schedule_send(claimed.id, delay)
@@ -228,7 +228,7 @@ class Dispatcher:
 
     def _fail(self, claimed: _Claimed, code: str, detail: str) -> str:
         with transaction(self._sessions) as session:
-            messages.mark_failed(session, claimed.id, code, detail)
+            sends.mark_failed(session, claimed.id, code, detail)
             alerts.open_alert(
                 session,
                 claimed.organization_id,

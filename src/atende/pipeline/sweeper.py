@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.pipeline.ports import Scheduler
-from atende.storage import clips, conversations, messages
+from atende.storage import clips, conversations, sends
 from atende.storage.db import transaction
 
 MAX_PAUSE = 60.0
@@ -42,7 +42,7 @@ class Sweeper:
     def sweep(self, grace_seconds: float) -> SweepResult:
         with self._sessions() as session:
             overdue = conversations.overdue_buffers(session, grace_seconds)
-            due = self._not_paused(messages.due_sends(session, grace_seconds), grace_seconds)
+            due = self._not_paused(sends.due_sends(session, grace_seconds), grace_seconds)
         for conversation_id in overdue:
             self._scheduler.schedule_flush(conversation_id, 0, 0.0)
         for message_id in due:
