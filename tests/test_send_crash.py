@@ -170,3 +170,15 @@ def test_a_send_that_timed_out_is_looked_up_before_the_retry(
     assert stranded.runtime.pipeline.send(message_id) == "reconciled"
     [accepted] = stranded.fake.sent(provider)
     assert stored(stranded, message_id).provider_id == accepted.provider_id
+
+
+@pytest.mark.parametrize("provider", ["twilio", "evolution"])
+def test_the_lookup_reads_further_pages(stranded: CrashRun, provider: str) -> None:
+    message_id = stranded.message_ids(provider)[0]
+    phone, body = recipient(stranded, message_id), stored(stranded, message_id).body
+    stranded.fake.accept(provider, phone, body, "OURS")
+    for n in range(120):  # newer messages to the same customer push ours to page two
+        stranded.fake.accept(provider, phone, f"outra mensagem {n}", f"OTHER{n}")
+    stranded.strand(message_id)
+    assert stranded.runtime.pipeline.send(message_id) == "reconciled"
+    assert stored(stranded, message_id).provider_id == "OURS"

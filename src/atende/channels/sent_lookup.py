@@ -66,13 +66,15 @@ def twilio_find_sent(
     url = f"{account.api_base}/2010-04-01/Accounts/{account.account_sid}/Messages.json"
     listed: list[Listed] = []
     for _ in range(MAX_PAGES):
-        page = _json(
-            request_or_raise(
-                client,
-                "GET",
-                url,
-                params=params,
-                auth=(account.account_sid, account.auth_token),
+        page = as_dict(
+            _json(
+                request_or_raise(
+                    client,
+                    "GET",
+                    url,
+                    params=params,
+                    auth=(account.account_sid, account.auth_token),
+                )
             )
         )
         rows = [_twilio_row(as_dict(m)) for m in page.get("messages") or []]
@@ -80,6 +82,8 @@ def twilio_find_sent(
         next_uri = page.get("next_page_uri")
         if not next_uri or _reaches_before(rows, since):
             return matches(listed, body, since)
+        if not str(next_uri).startswith("/"):  # only ever a path on the API we called
+            raise SendError("lookup: unexpected next_page_uri", code="lookup", is_transient=True)
         url, params = f"{account.api_base}{next_uri}", None
     raise SendError(
         "lookup: more sent messages than a search covers", code="lookup", is_transient=True
