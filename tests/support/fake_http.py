@@ -88,15 +88,21 @@ def start_fake_api() -> FakeAPI:
                 self.rfile.read(length),
             )
             status, payload = holder["api"].dispatch(recorded)
-            body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header(
-                "Content-Type",
-                "application/octet-stream" if isinstance(payload, bytes) else "application/json",
-            )
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            raw = isinstance(payload, bytes)
+            body = payload if raw else json.dumps(payload).encode()
+            try:
+                self.send_response(status)
+                self.send_header(
+                    "Content-Type",
+                    "application/octet-stream"
+                    if isinstance(payload, bytes)
+                    else "application/json",
+                )
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client went away (a killed worker): nothing to answer
 
         do_GET = do_POST = do_DELETE = _serve
 

@@ -133,6 +133,26 @@ class SubscriptionVerifier(Protocol):
         """The body to echo back; SignatureInvalid when the token does not match."""
 
 
+@runtime_checkable
+class SentLookup(Protocol):
+    """Providers that can list what the account sent (Twilio, Evolution). A send whose
+    worker died after calling the provider has an unknown outcome; asking first turns
+    most of those into "it went out" instead of a duplicate for the customer.
+
+    The rule for "this one is ours": sent to ``to`` (E.164), with exactly ``body``
+    (surrounding whitespace aside), created by the provider at or after ``since``. The
+    caller drops ids it already recorded for another message (two identical replies in
+    a row), so only an unrecorded match counts."""
+
+    def find_sent(
+        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+    ) -> list[str] | None:
+        """Provider ids of the matching messages, oldest first (empty: none was sent);
+        None when this message cannot be recognised (``choices`` the provider renders
+        with a body of its own); SendError when the provider could not be asked or not
+        searched far enough."""
+
+
 class Channel(Protocol):
     """An adapter for one provider account. Only ``send_text`` is required to reply."""
 
@@ -184,8 +204,13 @@ def raise_for_send(response: httpx.Response) -> None:
 
 def post_or_raise(client: httpx.Client, url: str, **kwargs: Any) -> httpx.Response:
     """POST and turn transport failures (timeouts, refused connections) into transient errors."""
+    return request_or_raise(client, "POST", url, **kwargs)
+
+
+def request_or_raise(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    """Any request, with post_or_raise's mapping of failures onto SendError."""
     try:
-        response = client.post(url, **kwargs)
+        response = client.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:
         raise SendError(
             f"timeout: {exc.__class__.__name__}", code="timeout", is_transient=True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from typing import Any, BinaryIO
 
 import httpx
@@ -38,6 +39,7 @@ from atende.channels.errors import (
 )
 from atende.channels.payloads import evolution as payload
 from atende.channels.payloads.common import one
+from atende.channels.sent_lookup import evolution_find_sent
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 SECRET_HEADER = "x-atende-secret"
@@ -266,6 +268,15 @@ class EvolutionChannel:
             )
         result: dict[str, Any] = response.json()
         return result
+
+    def find_sent(
+        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+    ) -> list[str] | None:
+        """SentLookup: the chat's messages from us (text or extended text); choices are
+        sent as plain text, so they change nothing."""
+        return evolution_find_sent(
+            self._client, self._base, self.instance, self._headers()["apikey"], to, body, since
+        )
 
 
 def connect_state(answer: dict[str, Any]) -> str | None:

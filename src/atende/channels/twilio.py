@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
@@ -25,6 +26,7 @@ from atende.channels.base import (
 from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissing
 from atende.channels.payloads import twilio as payload
 from atende.channels.payloads.common import validate
+from atende.channels.sent_lookup import TwilioAccount, twilio_find_sent
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -238,3 +240,16 @@ class TwilioChannel:
             # A 2xx means Twilio accepted the message: retrying could deliver it twice.
             return SendResult(None)
         return SendResult(str(sid))
+
+    def find_sent(
+        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+    ) -> list[str] | None:
+        """SentLookup: the account's messages from our number to ``to`` since that day.
+        Choices sent as quick replies or a list carry the content's body, not ours."""
+        if choices and _content_types(choices, body) is not None:
+            return None
+        creds = self.config.credentials
+        account = TwilioAccount(
+            self._api_base, creds["account_sid"], creds["auth_token"], self.config.address
+        )
+        return twilio_find_sent(self._client, account, to, body, since)

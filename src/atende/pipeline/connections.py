@@ -1,5 +1,7 @@
 """WhatsApp Web sessions: remember each channel's state, reconnect what can be, alert
-on what needs a person, repair drift by asking the provider, and notice silence.
+on what needs a person, repair drift by asking the provider, and notice silence. A
+channel that is open again closes its connection alerts; one that receives again
+closes its silence alert.
 
 Recent Evolution versions post only final closes (a recoverable drop shows as
 connecting → open), so the periodic ``check`` matters as much as the events.
@@ -19,8 +21,9 @@ from atende.channels.evolution import connect_state
 from atende.domain.connections import NEEDS_PAIRING, on_close
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.ports import Scheduler
+from atende.storage import alerts
 from atende.storage.db import transaction
-from atende.storage.models import Alert, Channel, Conversation
+from atende.storage.models import Channel, Conversation
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -49,6 +52,12 @@ class ConnectionManager:
             if update.state == "open":
                 row.connection_state, row.connection_reason = "open", None
                 row.reconnect_attempts, row.next_reconnect_at, row.pairing_code = 0, None, None
+                alerts.resolve(
+                    session,
+                    row.organization_id,
+                    alerts.channel_subject(row.id),
+                    alerts.CONNECTION_KINDS,
+                )
                 return "open"
             if update.state == "connecting":
                 row.connection_state = "connecting"
@@ -74,7 +83,7 @@ class ConnectionManager:
         _alert(
             session,
             row,
-            "channel_needs_pairing" if pairing else "channel_down",
+            alerts.CHANNEL_NEEDS_PAIRING if pairing else alerts.CHANNEL_DOWN,
             decision.alert or "",
         )
         return "needs_pairing" if pairing else "gave up"
@@ -132,7 +141,8 @@ class ConnectionManager:
             self.check(channel_id)
 
     def _watch_silence(self, channel_id: str) -> None:
-        """Alert once when a channel that usually receives messages has gone quiet."""
+        """Alert once when a channel that usually receives messages has gone quiet; the
+        alert closes once messages arrive again."""
         now = utcnow()
         with transaction(self._sessions) as session:
             last = session.scalar(
@@ -147,23 +157,17 @@ class ConnectionManager:
                 )
             )
             row = session.get(Channel, channel_id)
-            if row is None or last is None or now - last < self._silence or (usual or 0) < 3:
+            if row is None or last is None:
                 return
-            _alert(
-                session, row, "channel_silent", f"nothing received since {last:%Y-%m-%d %H:%M} UTC"
-            )
+            if now - last < self._silence:
+                subject = alerts.channel_subject(row.id)
+                alerts.resolve(session, row.organization_id, subject, [alerts.CHANNEL_SILENT])
+            elif (usual or 0) >= 3:
+                since = f"nothing received since {last:%Y-%m-%d %H:%M} UTC"
+                _alert(session, row, alerts.CHANNEL_SILENT, since)
 
 
 def _alert(session: Session, row: Channel, kind: str, message: str) -> None:
     """One open alert per channel and kind: repeating it helps nobody."""
-    text = f"channel {row.id}: {message}"
-    existing = session.scalar(
-        select(Alert.id).where(
-            Alert.organization_id == row.organization_id,
-            Alert.kind == kind,
-            Alert.message.startswith(f"channel {row.id}:"),
-            Alert.resolved_at.is_(None),
-        )
-    )
-    if existing is None:
-        session.add(Alert(organization_id=row.organization_id, kind=kind, message=text))
+    subject = alerts.channel_subject(row.id)
+    alerts.open_alert(session, row.organization_id, kind, subject, f"channel {row.id}: {message}")

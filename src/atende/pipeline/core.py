@@ -19,7 +19,7 @@ from atende.pipeline.ingest import Ingestor
 from atende.pipeline.operations import Operations
 from atende.pipeline.periodic import PeriodicJobs
 from atende.pipeline.ports import PipelineSettings, Scheduler
-from atende.pipeline.sweeper import SweepResult, sweep
+from atende.pipeline.sweeper import Sweeper, SweepResult
 from atende.pipeline.voice import VoiceNotes, VoiceReplies
 
 
@@ -84,6 +84,7 @@ class Pipeline:
         )
         self.operations = Operations(sessions, self.scheduler)
         self.periodic = PeriodicJobs(sessions, self.scheduler)
+        self.sweeper = Sweeper(sessions, self.scheduler)
 
     def bind(self, scheduler: Scheduler) -> None:
         self.scheduler.target = scheduler
@@ -95,4 +96,4 @@ class Pipeline:
         return self.dispatcher.send(message_id)
 
     def sweep(self, grace_seconds: float) -> SweepResult:
-        return sweep(self.sessions, self.scheduler, grace_seconds)
+        return self.sweeper.sweep(grace_seconds)

@@ -18,3 +18,8 @@ FLUSH_SECONDS = Histogram("atende_flush_seconds", "Time to answer one burst")
 LLM_CALLS = Counter("atende_llm_calls_total", "Language model requests", ["outcome"])
 LLM_TOKENS = Counter("atende_llm_tokens_total", "Language model tokens", ["kind"])
 TURNS = Counter("atende_turns_total", "Bursts answered, by the brain that answered", ["brain"])
+SENDS_OUTCOME_UNKNOWN = Counter(
+    "atende_sends_outcome_unknown_total",
+    "Sends repeated without knowing whether the earlier attempt reached the provider",
+    ["provider"],
+)

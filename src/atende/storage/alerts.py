@@ -1,12 +1,69 @@
-"""Alerts as the admin API lists them (the rooms that raise alerts insert the rows)."""
+"""Alerts: open once per organization, kind and subject; resolved when the subject recovers.
+
+A subject names what an alert is about (``message:123``, ``channel:ch_x``). The partial
+unique index on open alerts makes "open once" hold even when two workers raise the same
+alert at the same moment; resolving stamps ``resolved_at``, so a later failure of the
+same subject opens a fresh alert.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Iterable
+
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from atende.storage.models import Alert
 from atende.storage.paging import After, Page, by_id_desc, take
+from atende.storage.portable import insert_ignore, rowcount
+from atende.storage.types import utcnow
+
+SEND_FAILED = "send_failed"
+CHANNEL_DOWN = "channel_down"
+CHANNEL_NEEDS_PAIRING = "channel_needs_pairing"
+CHANNEL_SILENT = "channel_silent"
+CONNECTION_KINDS = (CHANNEL_DOWN, CHANNEL_NEEDS_PAIRING, CHANNEL_SILENT)
+
+
+def message_subject(message_id: int) -> str:
+    return f"message:{message_id}"
+
+
+def channel_subject(channel_id: str) -> str:
+    return f"channel:{channel_id}"
+
+
+def open_alert(session: Session, org_id: int, kind: str, subject: str, message: str) -> bool:
+    """Raise an alert unless the same one is already open; True when a row was added."""
+    new_id = insert_ignore(
+        session,
+        Alert.__table__,  # type: ignore[arg-type]
+        {
+            "organization_id": org_id,
+            "kind": kind,
+            "subject": subject,
+            "message": message,
+            "created_at": utcnow(),
+        },
+        ["organization_id", "kind", "subject"],
+        conflict_where=text("resolved_at IS NULL"),
+    )
+    return new_id is not None
+
+
+def resolve(session: Session, org_id: int, subject: str, kinds: Iterable[str]) -> int:
+    """Close the open alerts of these kinds about ``subject``; how many were closed."""
+    result = session.execute(
+        update(Alert)
+        .where(
+            Alert.organization_id == org_id,
+            Alert.subject == subject,
+            Alert.kind.in_(tuple(kinds)),
+            Alert.resolved_at.is_(None),
+        )
+        .values(resolved_at=utcnow())
+    )
+    return rowcount(result)
 
 
 def open_page(session: Session, org_id: int, after: After | None, limit: int) -> Page[Alert]:

@@ -1,8 +1,5 @@
-"""Messages in and out. Outbound sends are claimed like conversations are.
-
-An outbound message is ``queued`` until a send job claims it (``sending`` with a
-lease); the claim is a compare-and-set, so a send job that runs twice sends once.
-"""
+"""Messages in and out: storing them, reading histories, status callbacks, failures.
+How an outbound message is claimed and sent lives in ``storage.sends``."""
 
 from __future__ import annotations
 
@@ -11,12 +8,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from atende.domain.states import MessageStatus, may_advance
 from atende.storage.models import Message
 from atende.storage.paging import After, Page, by_id, take
-from atende.storage.portable import insert_ignore, rowcount
+from atende.storage.portable import insert_ignore
 from atende.storage.types import utcnow
 
 
@@ -114,107 +111,6 @@ def recent(session: Session, conversation_id: int, limit: int = 10) -> list[Mess
     return list(reversed(list(session.scalars(stmt))))
 
 
-def claim_send(session: Session, message_id: int, lease_seconds: float) -> Message | None:
-    """Take a due outbound message for sending; None if another job has it, it is done,
-    or an earlier reply of its conversation is still on its way (replies keep their order)."""
-    now = utcnow()
-    earlier = aliased(Message)
-    waiting_for_earlier = (
-        select(earlier.id)
-        .where(
-            earlier.conversation_id == Message.conversation_id,
-            earlier.direction == "out",
-            earlier.id < Message.id,
-            earlier.status.in_((MessageStatus.QUEUED.value, MessageStatus.SENDING.value)),
-        )
-        .exists()
-    )
-    due_queued = (Message.status == MessageStatus.QUEUED) & or_(
-        Message.next_attempt_at.is_(None), Message.next_attempt_at <= now
-    )
-    stale_sending = (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now)
-    result = session.execute(
-        update(Message)
-        .where(
-            Message.id == message_id,
-            Message.direction == "out",
-            due_queued | stale_sending,
-            ~waiting_for_earlier,
-        )
-        .values(
-            status=MessageStatus.SENDING.value,
-            claimed_until=now + timedelta(seconds=lease_seconds),
-            attempts=Message.attempts + 1,
-            updated_at=now,
-        )
-    )
-    if rowcount(result) != 1:
-        return None
-    return session.get(Message, message_id, populate_existing=True)
-
-
-def next_in_line(session: Session, conversation_id: int, after_id: int) -> int | None:
-    """The next queued reply of a conversation, to send once the one before it is done."""
-    return session.scalar(
-        select(Message.id)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.direction == "out",
-            Message.id > after_id,
-            Message.status == MessageStatus.QUEUED,
-        )
-        .order_by(Message.id)
-        .limit(1)
-    )
-
-
-def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
-    session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == MessageStatus.SENDING)
-        .values(
-            status=MessageStatus.SENT.value,
-            provider_id=provider_id,
-            claimed_until=None,
-            error_code=None,
-            error_detail=None,
-            updated_at=utcnow(),
-        )
-    )
-
-
-def mark_retry(
-    session: Session, message_id: int, delay_seconds: float, code: str, detail: str
-) -> None:
-    now = utcnow()
-    session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(
-            status=MessageStatus.QUEUED.value,
-            next_attempt_at=now + timedelta(seconds=delay_seconds),
-            claimed_until=None,
-            error_code=code,
-            error_detail=detail[:2000],
-            updated_at=now,
-        )
-    )
-
-
-def mark_failed(session: Session, message_id: int, code: str, detail: str) -> None:
-    session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(
-            status=MessageStatus.FAILED.value,
-            claimed_until=None,
-            error_code=code,
-            error_detail=detail[:2000],
-            updated_at=utcnow(),
-        )
-    )
-
-
 def apply_status(
     session: Session, channel_id: str, provider_id: str, status: str, error_code: str | None
 ) -> bool:
@@ -229,28 +125,6 @@ def apply_status(
         msg.error_code = error_code
     msg.updated_at = utcnow()
     return True
-
-
-def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[int]:
-    """Queued messages whose time has come (plus stale claims) that no job may hold."""
-    now = utcnow()
-    cutoff = now - timedelta(seconds=grace_seconds)
-    stmt = (
-        select(Message.id)
-        .where(
-            Message.direction == "out",
-            or_(
-                (Message.status == MessageStatus.QUEUED)
-                & or_(
-                    (Message.next_attempt_at.is_(None)) & (Message.created_at <= cutoff),
-                    Message.next_attempt_at <= cutoff,
-                ),
-                (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now),
-            ),
-        )
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
 
 
 def failed_since(session: Session, org_id: int, hours: float) -> list[Message]:

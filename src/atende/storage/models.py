@@ -144,6 +144,9 @@ class Message(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    # when the current send attempt began; a re-claim of a stale claim keeps it, so the
+    # provider lookup that precedes a resend searches from the attempt that may have gone out
+    send_started_at: Mapped[datetime | None] = mapped_column(default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
     error_detail: Mapped[str | None] = mapped_column(Text, default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), default=None)
@@ -226,10 +229,26 @@ class BrainLog(Base):
 
 
 class Alert(Base):
+    """Something a person should look at. ``subject`` names what it is about
+    ("message:123", "channel:ch_x"): it is open at most once per kind and subject, and
+    resolves itself when its subject recovers."""
+
     __tablename__ = "alerts"
+    __table_args__ = (
+        Index(
+            "uq_alerts_open_subject",
+            "organization_id",
+            "kind",
+            "subject",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(128), default=None)
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)

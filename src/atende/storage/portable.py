@@ -15,14 +15,16 @@ def insert_ignore(
     values: dict[str, Any],
     conflict: list[str],
     returning: str = "id",
+    conflict_where: Any = None,
 ) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None when it existed."""
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None when it existed.
+    ``conflict_where`` names a partial unique index by its predicate."""
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     stmt = (
         module.insert(table)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict)
+        .on_conflict_do_nothing(index_elements=conflict, index_where=conflict_where)
         .returning(table.c[returning])
     )
     row = session.execute(stmt).first()

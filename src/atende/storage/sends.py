@@ -1,0 +1,199 @@
+"""The outbound send lifecycle: claim, outcome, and what the sweeper finds due.
+
+An outbound message is ``queued`` until a send job claims it (``sending`` with a
+lease); the claim is a compare-and-set, so a send job that runs twice sends once. A
+claim that outlived its worker can be taken again; the new claim says so, because the
+attempt it replaces may have reached the provider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from atende.domain.states import MessageStatus
+from atende.storage import alerts
+from atende.storage.models import Message
+from atende.storage.portable import rowcount
+from atende.storage.types import UTCDateTime, utcnow
+
+# The code a send attempt that timed out ends with (channels.base.post_or_raise): the
+# provider may have accepted that message even though we never heard back.
+TIMED_OUT = "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class SendClaim:
+    """A claimed outbound message. ``outcome_unknown``: an earlier attempt, begun at
+    ``started_at``, may have reached the provider — its worker died holding the claim,
+    or it timed out waiting for the answer."""
+
+    message: Message
+    outcome_unknown: bool
+    started_at: datetime
+
+
+def claim_send(session: Session, message_id: int, lease_seconds: float) -> SendClaim | None:
+    """Take a due outbound message for sending; None if another job has it, it is done,
+    or an earlier reply of its conversation is still on its way (replies keep their order).
+
+    Two compare-and-sets, stale claim first, so the caller learns which one it won. A
+    fresh attempt starts its clock; one whose predecessor's outcome is unknown (stale
+    claim, timeout) keeps the clock of the attempt that may have gone out."""
+    now = utcnow()
+    lease = {
+        "status": MessageStatus.SENDING.value,
+        "claimed_until": now + timedelta(seconds=lease_seconds),
+        "attempts": Message.attempts + 1,
+        "updated_at": now,
+    }
+    stale = (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now)
+    if _claim_where(session, message_id, stale, lease):
+        return _claimed(session, message_id, stale=True)
+    due = (Message.status == MessageStatus.QUEUED) & or_(
+        Message.next_attempt_at.is_(None), Message.next_attempt_at <= now
+    )
+    now_value = literal(now, UTCDateTime())
+    started = case((Message.error_code == TIMED_OUT, Message.send_started_at), else_=now_value)
+    if _claim_where(session, message_id, due, {**lease, "send_started_at": started}):
+        return _claimed(session, message_id, stale=False)
+    return None
+
+
+def _claimed(session: Session, message_id: int, stale: bool) -> SendClaim:
+    msg = session.get(Message, message_id, populate_existing=True)
+    assert msg is not None
+    unknown = stale or msg.error_code == TIMED_OUT
+    return SendClaim(msg, unknown, msg.send_started_at or msg.created_at)
+
+
+def _claim_where(
+    session: Session, message_id: int, condition: ColumnElement[bool], values: dict[str, Any]
+) -> bool:
+    earlier = aliased(Message)
+    waiting_for_earlier = (
+        select(earlier.id)
+        .where(
+            earlier.conversation_id == Message.conversation_id,
+            earlier.direction == "out",
+            earlier.id < Message.id,
+            earlier.status.in_((MessageStatus.QUEUED.value, MessageStatus.SENDING.value)),
+        )
+        .exists()
+    )
+    result = session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.direction == "out",
+            condition,
+            ~waiting_for_earlier,
+        )
+        .values(**values)
+    )
+    return rowcount(result) == 1
+
+
+def known_provider_ids(session: Session, channel_id: str, provider_ids: list[str]) -> set[str]:
+    """Which of these provider message ids a message of this channel already carries."""
+    if not provider_ids:
+        return set()
+    stmt = select(Message.provider_id).where(
+        Message.channel_id == channel_id, Message.provider_id.in_(provider_ids)
+    )
+    return {p for p in session.scalars(stmt) if p is not None}
+
+
+def next_in_line(session: Session, conversation_id: int, after_id: int) -> int | None:
+    """The next queued reply of a conversation, to send once the one before it is done."""
+    return session.scalar(
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "out",
+            Message.id > after_id,
+            Message.status == MessageStatus.QUEUED,
+        )
+        .order_by(Message.id)
+        .limit(1)
+    )
+
+
+def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
+    """The provider has the message: record its id, and close its failure alert (a
+    message that failed earlier and went out after retry-failed needs no one any more)."""
+    org_id = session.scalar(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.SENDING)
+        .values(
+            status=MessageStatus.SENT.value,
+            provider_id=provider_id,
+            claimed_until=None,
+            error_code=None,
+            error_detail=None,
+            updated_at=utcnow(),
+        )
+        .returning(Message.organization_id)
+    )
+    if org_id is not None:
+        alerts.resolve(session, org_id, alerts.message_subject(message_id), [alerts.SEND_FAILED])
+
+
+def mark_retry(
+    session: Session, message_id: int, delay_seconds: float, code: str, detail: str
+) -> None:
+    now = utcnow()
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(
+            status=MessageStatus.QUEUED.value,
+            next_attempt_at=now + timedelta(seconds=delay_seconds),
+            claimed_until=None,
+            error_code=code,
+            error_detail=detail[:2000],
+            updated_at=now,
+        )
+    )
+
+
+def mark_failed(session: Session, message_id: int, code: str, detail: str) -> None:
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(
+            status=MessageStatus.FAILED.value,
+            claimed_until=None,
+            error_code=code,
+            error_detail=detail[:2000],
+            updated_at=utcnow(),
+        )
+    )
+
+
+def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[tuple[int, int]]:
+    """Queued messages whose time has come (plus stale claims) that no job may hold,
+    as (id, attempts): every claim is a new attempt."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=grace_seconds)
+    stmt = (
+        select(Message.id, Message.attempts)
+        .where(
+            Message.direction == "out",
+            or_(
+                (Message.status == MessageStatus.QUEUED)
+                & or_(
+                    (Message.next_attempt_at.is_(None)) & (Message.created_at <= cutoff),
+                    Message.next_attempt_at <= cutoff,
+                ),
+                (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now),
+            ),
+        )
+        .order_by(Message.id)  # the same backlog in the same order: the sweeper's pauses hold
+        .limit(limit)
+    )
+    return [(int(i), int(n)) for i, n in session.execute(stmt)]
