@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from atende.clock import ShiftedClock, installed
 from atende.config import Settings
 from atende.runtime import Runtime, build_runtime
 from atende.storage import orgs
@@ -24,6 +25,7 @@ from atende.storage.demo import create_demo
 from atende.storage.migrate import upgrade
 from atende.storage.models import Contact, Conversation, Message, Organization
 from atende.web.app import create_app
+from tests.support.clock import ANCHOR
 from tests.support.fake_twilio import FakeTwilio, start_fake_twilio
 from tests.support.live import LiveServer, free_port
 from tests.support.providers import signed_twilio, twilio_form
@@ -272,3 +274,11 @@ def shop_factory(tmp_path: Path, fake_twilio: FakeTwilio) -> Iterator[Callable[.
 @pytest.fixture
 def shop(shop_factory: Callable[..., Shop], sqlite_url: str) -> Shop:
     return shop_factory(sqlite_url)
+
+
+@pytest.fixture(autouse=True)
+def test_clock() -> Iterator[ShiftedClock]:
+    """Every test runs at tests/support/clock.py's ANCHOR (a Tuesday morning in São Paulo),
+    never at the wall clock's hour or weekday: one clock for the test and the runtime."""
+    with installed(ShiftedClock(ANCHOR)) as clock:
+        yield clock

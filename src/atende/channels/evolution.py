@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import httpx
 import jwt
 
+from atende import clock
 from atende.channels.base import (
     Ack,
     ChannelConfig,
@@ -74,7 +75,7 @@ class EvolutionChannel:
                 raise SignatureInvalid(f"{SECRET_HEADER} does not match")
         elif bearer.lower().startswith("bearer ") and creds.get("jwt_key"):
             try:
-                jwt.decode(bearer[7:], creds["jwt_key"], algorithms=["HS256"])
+                _check_jwt(bearer[7:], creds["jwt_key"])
             except jwt.PyJWTError as exc:
                 raise SignatureInvalid("webhook JWT is invalid or expired") from exc
         elif not hmac.compare_digest(_envelope_apikey(request.raw_body), creds["api_key"]):
@@ -309,3 +310,13 @@ def _content(message: dict[str, Any]) -> tuple[str, str]:
 def _media_type(message: dict[str, Any], kind: str) -> str | None:
     part = message.get(f"{kind}Message")
     return str(part.get("mimetype")) if isinstance(part, dict) and part.get("mimetype") else None
+
+
+def _check_jwt(token: str, key: str) -> None:
+    """HS256 signature by PyJWT; ``exp`` against the process clock, since PyJWT's own
+    check reads the wall clock (``atende.clock`` says why there is one clock)."""
+    off: jwt.types.Options = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
+    claims = jwt.decode(token, key, algorithms=["HS256"], options=off)
+    exp = claims.get("exp")
+    if exp is not None and (not isinstance(exp, int | float) or exp <= clock.now().timestamp()):
+        raise jwt.ExpiredSignatureError("Signature has expired")

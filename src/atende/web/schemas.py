@@ -7,6 +7,8 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from atende import clock
+
 T = TypeVar("T")
 
 
@@ -62,7 +64,7 @@ class PetUpdate(BaseModel):
     @field_validator("birth_date")
     @classmethod
     def _not_in_the_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today():
+        if value is not None and value > clock.latest_date():
             raise ValueError("birth_date is in the future")
         return value
 
