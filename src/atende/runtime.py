@@ -82,12 +82,13 @@ def choose_brain(
             fast_path=settings.llm_fast_path == "on",
             max_steps=settings.llm_max_steps,
             limits=ContextLimits(settings.llm_history_messages, settings.llm_context_tokens),
+            daily_tokens=settings.llm_daily_tokens,
         ),
     )
     if settings.brain == "openai" and not settings.llm_model:
         log.warning("ATENDE_BRAIN=openai needs ATENDE_LLM_MODEL; the offline brain answers")
     owner = OwnerAssistant(settings.campaign_per_minute)
-    owner_llm = OwnerLlmBrain(owner, clients, llm)
+    owner_llm = OwnerLlmBrain(owner, llm)
     return BrainSelector(offline, owner, llm, settings.brain, owner_llm)
 
 
