@@ -13,6 +13,9 @@ or a test, because one process serves one timeline; passing a clock into every f
 that touches a timestamp would thread it through every repository for no gain. APIs that
 already take ``now`` (``PeriodicJobs.run``) get it from the runtime's clock explicitly.
 
+Like ``atende.errors``, this is a leaf every room may import (it imports nothing of
+atende): channels check webhook token expiry with it, storage stamps rows with it.
+
 Monotonic timers (latencies, lease renewals, polling deadlines) stay on
 ``time.monotonic``: they measure durations, not dates.
 

@@ -94,7 +94,7 @@ def _completion(model: str, request: dict[str, Any], step: Completion) -> dict[s
     return {
         "id": f"chatcmpl-{next(_ids)}",
         "object": "chat.completion",
-        "created": int(time.time()),
+        "created": int(time.time()),  # noqa: TID251 - the provider's own clock
         "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {
