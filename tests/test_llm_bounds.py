@@ -19,6 +19,8 @@ from atende.brain.llm import LlmClient, LlmConfig
 from atende.brain.toolkit import LoopLimits, NoArgs, Tools, tool_loop
 from atende.clock import ShiftedClock
 from atende.runtime import Runtime
+from atende.storage import orgs
+from atende.storage.db import transaction
 from atende.storage.models import Alert, BrainLog, Message
 from atende.storage.types import utcnow
 from tests.conftest import demo_runtime, llm_settings
@@ -161,3 +163,22 @@ def alerts(runtime: Runtime) -> list[Alert]:
 def brains(runtime: Runtime) -> list[str]:
     with runtime.sessions() as s:
         return list(s.scalars(select(BrainLog.brain).order_by(BrainLog.id)))
+
+
+def test_the_environment_sets_the_default_budget_and_an_organization_may_lift_it(
+    sqlite_url: str, tmp_path: Path, llm: FakeLLM
+) -> None:
+    runtime = demo_runtime(sqlite_url, tmp_path, **llm_settings(llm.url, llm_daily_tokens=100))
+    try:
+        ana = Customer(runtime, "demo", "+5511999990001", "Ana")
+        llm.play(text("Oi, Ana! 🐾"), text("Claro, Ana! Abrimos às 8h."))
+        assert ana.say("oi, tudo bem?") == "Oi, Ana! 🐾"
+        assert ana.say("abrem que horas?") != "Claro, Ana! Abrimos às 8h."  # spent: offline
+        with transaction(runtime.sessions) as s:
+            org = orgs.org_by_slug(s, "demo")
+            assert org is not None
+            org.settings = {**org.settings, "llm_daily_tokens": 0}  # this shop: unlimited
+        assert ana.say("abrem que horas?") == "Claro, Ana! Abrimos às 8h."
+    finally:
+        runtime.close()
+    assert len(llm.requests) == 2
