@@ -17,6 +17,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from atende.clock import ShiftedClock, installed
 from atende.config import Settings
 from atende.runtime import Runtime, build_runtime
 from atende.storage import orgs
@@ -25,6 +26,7 @@ from atende.storage.demo import create_demo
 from atende.storage.migrate import upgrade
 from atende.storage.models import Contact, Conversation, Message, Organization
 from atende.web.app import create_app
+from tests.support.clock import ANCHOR
 from tests.support.fake_twilio import FakeTwilio, start_fake_twilio
 from tests.support.live import LiveServer, free_port
 from tests.support.providers import signed_twilio, twilio_form
@@ -281,3 +283,11 @@ def shop(shop_factory: Callable[..., Shop], sqlite_url: str) -> Shop:
 # Stored credentials are encrypted (storage/keys.py). PostgreSQL has no key file beside
 # it, so every test process gets one key unless the environment brings its own.
 os.environ.setdefault("ATENDE_SECRET_KEY", Fernet.generate_key().decode())
+
+
+@pytest.fixture(autouse=True)
+def test_clock() -> Iterator[ShiftedClock]:
+    """Every test runs at tests/support/clock.py's ANCHOR (a Tuesday morning in São Paulo),
+    never at the wall clock's hour or weekday: one clock for the test and the runtime."""
+    with installed(ShiftedClock(ANCHOR)) as clock:
+        yield clock

@@ -86,14 +86,15 @@ def test_every_delivery_must_carry_the_secret_or_a_valid_jwt(evo_shop: Shop) -> 
     assert post(evo_shop, payload, headers={}).status_code == 403
     assert post(evo_shop, {**payload, "apikey": None}, headers={}).status_code == 403
     assert post(evo_shop, payload, headers={"x-atende-secret": "guess"}).status_code == 403
-    expired = sign.evolution_webhook_jwt(JWT_KEY, now=int(time.time()) - 3600)
+    now = int(utcnow().timestamp())  # the clock the shop runs on (tests/support/clock.py)
+    expired = sign.evolution_webhook_jwt(JWT_KEY, now=now - 3600)
     assert (
         post(evo_shop, payload, headers={"Authorization": f"Bearer {expired}"}).status_code == 403
     )
-    forged = sign.evolution_webhook_jwt("another-key")
+    forged = sign.evolution_webhook_jwt("another-key", now=now)
     assert post(evo_shop, payload, headers={"Authorization": f"Bearer {forged}"}).status_code == 403
     assert inbound(evo_shop) == []
-    valid = sign.evolution_webhook_jwt(JWT_KEY)
+    valid = sign.evolution_webhook_jwt(JWT_KEY, now=now)
     assert post(evo_shop, payload, headers={"Authorization": f"Bearer {valid}"}).status_code == 200
     assert len(inbound(evo_shop)) == 1
     # a global webhook carries no headers: the envelope's apikey (the instance key) is checked

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from atende.brain import insights
+from atende.clock import ShiftedClock
 from atende.runtime import Runtime, build_runtime
 from atende.storage import orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
@@ -21,6 +22,7 @@ from atende.storage.demo import create_demo
 from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
 from atende.storage.types import utcnow
 from tests.conftest import demo_runtime, llm_settings, settings_for
+from tests.support.clock import move_to
 from tests.support.dialogue import TZ, Customer
 from tests.support.fake_llm import FakeLLM, calls, last_tool_results, start_fake_llm, text, tool
 
@@ -324,13 +326,16 @@ def test_a_declined_campaign_sends_nothing(runtime: Runtime) -> None:
     assert outbound(runtime, "campaign") == []
 
 
-def test_the_worker_sends_what_the_periodic_jobs_queue(runtime: Runtime) -> None:
+def test_the_worker_sends_what_the_periodic_jobs_queue(
+    runtime: Runtime, test_clock: ShiftedClock
+) -> None:
     from tests.support.settle import wait_settled
 
-    runtime.start_worker(embedded=True)  # its ticker runs the jobs too, with the real clock
     evening = datetime.combine(utcnow().astimezone(TZ).date(), time(19, 30), tzinfo=TZ)
-    runtime.pipeline.periodic.run(evening)
-    assert runtime.pipeline.periodic.run(evening) == 0  # everything due is already claimed
+    move_to(test_clock, evening)  # the ticker and this test read the same clock
+    runtime.start_worker(embedded=True)  # its ticker runs the jobs too
+    runtime.pipeline.periodic.run(utcnow())
+    assert runtime.pipeline.periodic.run(utcnow()) == 0  # everything due is already claimed
     assert wait_settled(runtime.sessions, 20)
     sent = outbound(runtime, "summary") + outbound(runtime, "reminder")
     assert len(sent) == 3 and {m.status for m in sent} == {"sent"}  # one summary, two reminders

@@ -10,7 +10,6 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from atende.storage.migrate import alembic_config, upgrade
 from atende.storage.models import Channel, Organization
 from atende.storage.rekey import rotate_key
 from atende.storage.secrets import Resealed, SecretBox
+from atende.storage.types import utcnow
 from tests.conftest import ACCOUNT, BUSINESS, TOKEN, Shop, demo_runtime, llm_settings, settings_for
 from tests.support.dialogue import Customer
 from tests.support.fake_llm import start_fake_llm, text
@@ -294,7 +294,7 @@ def legacy_rows(url: str) -> None:
         sa.column("credentials", sa.JSON),
         sa.column("created_at", sa.DateTime),
     )
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = utcnow().replace(tzinfo=None)
     with engine.begin() as conn:
         conn.execute(
             organizations.insert().values(

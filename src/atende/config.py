@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(2, ge=0)
     llm_max_steps: int = Field(6, ge=1)
     llm_history_messages: int = Field(10, ge=0)
-    llm_context_tokens: int = Field(3000, ge=200)
+    llm_context_tokens: int = Field(3000, ge=200)  # every request, tool schemas included
+    llm_daily_tokens: int = Field(0, ge=0)  # per organization and local day; 0: unlimited
     llm_price_input_per_mtok: float = Field(0.0, ge=0)
     llm_price_output_per_mtok: float = Field(0.0, ge=0)
     embeddings_model: str = ""

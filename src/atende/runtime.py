@@ -10,6 +10,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende import __version__
+from atende import clock as clocks
 from atende.brain.agent import AgentSettings, LlmBrain
 from atende.brain.embeddings import Embedder, EmbeddingConfig
 from atende.brain.llm import LlmClients, LlmConfig
@@ -80,12 +82,13 @@ def choose_brain(
             fast_path=settings.llm_fast_path == "on",
             max_steps=settings.llm_max_steps,
             limits=ContextLimits(settings.llm_history_messages, settings.llm_context_tokens),
+            daily_tokens=settings.llm_daily_tokens,
         ),
     )
     if settings.brain == "openai" and not settings.llm_model:
         log.warning("ATENDE_BRAIN=openai needs ATENDE_LLM_MODEL; the offline brain answers")
     owner = OwnerAssistant(settings.campaign_per_minute)
-    owner_llm = OwnerLlmBrain(owner, clients, llm)
+    owner_llm = OwnerLlmBrain(owner, llm)
     return BrainSelector(offline, owner, llm, settings.brain, owner_llm)
 
 
@@ -100,6 +103,8 @@ class Runtime:
     ingest_executor: ThreadPoolExecutor
     llm_clients: LlmClients
     embedder: Embedder | None = None
+    clock: clocks.Clock = clocks.PROCESS
+    _replaced_clock: clocks.Clock | None = field(default=None, repr=False)
     _consumer: Consumer | None = field(default=None, repr=False)
     _ticker: Ticker | None = field(default=None, repr=False)
     _last_connection_check: float = field(default=0.0, repr=False)
@@ -109,24 +114,24 @@ class Runtime:
         """Start consuming jobs plus the sweeper/heartbeat ticker in this process."""
         consumer = make_consumer(self.queue.huey, self.settings.worker_threads, embedded)
         self._consumer = consumer
-        self._ticker = Ticker(self.settings.sweep_interval_seconds, self._tick)
+        self._ticker = Ticker(self.settings.sweep_interval_seconds, self._tick, self.clock)
         self._ticker.start()
         if embedded:
             consumer.start()
         return consumer
 
-    def _tick(self) -> None:
+    def _tick(self, now: datetime) -> None:
         grace = max(2.0, self.settings.sweep_interval_seconds / 2)
         self.pipeline.sweep(grace)
         with transaction(self.sessions) as session:
             heartbeats.beat(session, worker_id(), __version__)
-        now = time.monotonic()
-        if now - self._last_connection_check >= self.settings.connection_check_seconds:
-            self._last_connection_check = now
+        elapsed = time.monotonic()
+        if elapsed - self._last_connection_check >= self.settings.connection_check_seconds:
+            self._last_connection_check = elapsed
             self.pipeline.connections.check_all()
-        if now - self._last_periodic >= self.settings.periodic_interval_seconds:
-            self._last_periodic = now
-            self.pipeline.periodic.run()
+        if elapsed - self._last_periodic >= self.settings.periodic_interval_seconds:
+            self._last_periodic = elapsed
+            self.pipeline.periodic.run(now)
 
     def stop_worker(self) -> None:
         if self._ticker is not None:
@@ -149,9 +154,14 @@ class Runtime:
         if self.embedder is not None:
             self.embedder.close()
         self.engine.dispose()
+        if self._replaced_clock is not None:
+            clocks.install(self._replaced_clock)
+            self._replaced_clock = None
 
 
-def build_runtime(settings: Settings | None = None) -> Runtime:
+def build_runtime(settings: Settings | None = None, clock: clocks.Clock | None = None) -> Runtime:
+    """Wire everything; ``clock`` (default: the installed one, the wall clock unless a
+    test installed another) becomes the process's clock until ``close``."""
     settings = settings or Settings()
     engine = make_engine(settings.database_url, settings.secret_key.get_secret_value())
     sessions = make_sessionmaker(engine)
@@ -202,6 +212,7 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         settings.audio_max_seconds,
     )
     queue = JobQueue(huey_from_url(settings.effective_queue_url), pipeline)
+    replaced = clocks.install(clock) if clock is not None else None
     return Runtime(
         settings,
         engine,
@@ -212,6 +223,8 @@ def build_runtime(settings: Settings | None = None) -> Runtime:
         _ingest_executor(engine),
         llm_clients,
         embedder,
+        clocks.PROCESS,
+        replaced,
     )
 
 

@@ -52,6 +52,7 @@ class FakeLLM:
     script: deque[Step] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    body_sizes: list[int] = field(default_factory=list)  # bytes of each chat request
     stall_seconds: float = 3.0
     embedding_inputs: list[list[str]] = field(default_factory=list)
     embeddings_down: bool = False
@@ -70,10 +71,11 @@ class FakeLLM:
         self.server.shutdown()
         self.server.server_close()
 
-    def next_step(self, request: dict[str, Any], headers: dict[str, str]) -> Step:
+    def next_step(self, request: dict[str, Any], headers: dict[str, str], size: int) -> Step:
         with self.lock:
             self.requests.append(request)
             self.headers.append(headers)
+            self.body_sizes.append(size)
             if not self.script:
                 return 599
             return self.script.popleft()
@@ -92,7 +94,7 @@ def _completion(model: str, request: dict[str, Any], step: Completion) -> dict[s
     return {
         "id": f"chatcmpl-{next(_ids)}",
         "object": "chat.completion",
-        "created": int(time.time()),
+        "created": int(time.time()),  # noqa: TID251 - the provider's own clock
         "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {
@@ -138,7 +140,8 @@ def start_fake_llm() -> FakeLLM:
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
-            request = json.loads(self.rfile.read(length))
+            raw = self.rfile.read(length)
+            request = json.loads(raw)
             fake = holder["llm"]
             if self.path == "/v1/embeddings":
                 fake.embedding_inputs.append(request["input"])
@@ -155,7 +158,8 @@ def start_fake_llm() -> FakeLLM:
             if self.path != "/v1/chat/completions":
                 self._send(404, b'{"error": {"message": "not found"}}')
                 return
-            step = fake.next_step(request, {k.lower(): v for k, v in self.headers.items()})
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            step = fake.next_step(request, headers, len(raw))
             if callable(step):
                 step = step(request)
             if isinstance(step, int):

@@ -88,7 +88,9 @@ class FakeSenders:
     def accept(self, provider: str, to: str, body: str, provider_id: str) -> None:
         """Keep the message, then take our time answering (outside the lock)."""
         with self.lock:
-            self.accepted.append(Accepted(provider, to, body, provider_id, datetime.now(UTC)))
+            # the provider's own clock: a real server's, not the one atende's processes share
+            stamp = datetime.now(UTC)  # noqa: TID251
+            self.accepted.append(Accepted(provider, to, body, provider_id, stamp))
         time.sleep(self.delay)
 
     def listing(self, provider: str, to: str) -> list[Accepted]:

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from atende.brain import bounds
 from atende.brain.base import Reply, Turn
+from atende.brain.budget import Allowance, allowance, report_spent
 from atende.brain.context import DialogueContext
 from atende.brain.intents import find_service, main_intent
 from atende.brain.llm import CallRecord, LlmClients, LlmConfig
@@ -29,7 +32,7 @@ from atende.brain.prompt import ContextLimits, build_messages
 from atende.brain.proposals import answer_to_proposal, commit
 from atende.brain.replies import whatsapp_text
 from atende.brain.retrieval import KnowledgeSearch
-from atende.brain.toolkit import tool_loop
+from atende.brain.toolkit import LoopLimits, LoopResult, Tools, tool_loop
 from atende.brain.tools import ToolBox
 
 log = logging.getLogger(__name__)
@@ -45,6 +48,7 @@ class AgentSettings:
     fast_path: bool = True
     max_steps: int = 6
     limits: ContextLimits = field(default_factory=ContextLimits)
+    daily_tokens: int = 0  # the environment's default daily budget; 0: unlimited
 
 
 @dataclass(slots=True)
@@ -56,6 +60,7 @@ class Plan:
     state: dict[str, Any] = field(default_factory=dict)
     handoff: bool = False
     calls: list[CallRecord] = field(default_factory=list)
+    spent: Allowance | None = None  # today's budget ran out: answer offline, alert once
 
 
 class LlmBrain:
@@ -109,6 +114,9 @@ class LlmBrain:
         reply = self._offline.respond(session, turn)
         reply.brain = "offline" if not plan.calls else "offline-fallback"
         reply.llm_calls = plan.calls
+        if plan.spent is not None:
+            report_spent(session, turn.org.id, plan.spent)
+            reply.brain = "offline-budget"
         # the talk moved past the proposal without a yes: a later "sim" must not commit it
         reply.state.pop("pending", None)
         return reply
@@ -128,7 +136,35 @@ class LlmBrain:
         )
         fast = own.get("fast_path")
         fast_path = base.fast_path if fast is None else fast in (True, "on")
-        return AgentSettings(llm, fast_path, base.max_steps, base.limits)
+        return AgentSettings(llm, fast_path, base.max_steps, base.limits, base.daily_tokens)
+
+    def run_model(
+        self,
+        turn: Turn,
+        session: Session,
+        messages: Callable[[int], list[dict[str, Any]]],
+        tools: Tools,
+        label: str,
+    ) -> tuple[LoopResult, Allowance | None]:
+        """The tool loop within the request cap and today's budget, and the allowance
+        when it is spent (before or during the loop). ``messages`` builds the first
+        request given the tokens the rest takes (tool schemas, room for tool rounds)."""
+        settings = self.settings_for(turn)
+        today = allowance(session, turn, settings.daily_tokens)
+        if today.exhausted:
+            return LoopResult(None), today
+        client = self._clients.get(settings.llm)
+        cap = settings.limits.token_budget
+        # the schemas, and room for a first round of tool results (``fit`` makes more)
+        reserved = bounds.request_tokens(settings.llm.model, [], tools.specs()) + cap // 8
+        result = tool_loop(
+            client,
+            messages(reserved),
+            tools,
+            LoopLimits(settings.max_steps, cap, today.left),
+            label,
+        )
+        return result, today.after(result.tokens) if result.over_budget else None
 
     def _offline_is_confident(self, ctx: DialogueContext) -> bool:
         """Ask the offline brain in a savepoint that is rolled back: would it know?"""
@@ -155,16 +191,16 @@ class LlmBrain:
     def _think(self, ctx: DialogueContext, settings: AgentSettings) -> Plan:
         state = {k: v for k, v in ctx.turn.state.items() if k not in OFFLINE_KEYS}
         tools = ToolBox(ctx, self._knowledge, state)
-        result = tool_loop(
-            self._clients.get(settings.llm),
-            build_messages(ctx, settings.limits, self._knowledge),
+        result, spent = self.run_model(
+            ctx.turn,
+            ctx.session,
+            lambda reserved: build_messages(ctx, settings.limits, self._knowledge, reserved),
             tools,
-            settings.max_steps,
             f"conversation {ctx.turn.conversation_id}",
         )
         text = result.text
         if text is None:
-            return Plan("offline", calls=result.calls)
+            return Plan("offline", calls=result.calls, spent=spent)
         if tools.handoff and not text:
             text = HANDOFF
         return Plan("llm", [whatsapp_text(text)], state, tools.handoff, result.calls)

@@ -17,7 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 import openai
+from openai.types import CompletionUsage
 
+from atende.brain import bounds
 from atende.errors import LlmError
 
 
@@ -103,9 +105,7 @@ class LlmClient:
                 if c.type == "function"
             ]
             content = choice.message.content or ""
-            if response.usage is not None:
-                record.prompt_tokens = response.usage.prompt_tokens or 0
-                record.completion_tokens = response.usage.completion_tokens or 0
+            _count(record, response.usage, messages, tools, content, calls)
         except (openai.OpenAIError, json.JSONDecodeError, IndexError, AttributeError) as exc:
             record.outcome = "error"
             record.error = _describe(exc)
@@ -128,6 +128,27 @@ class LlmClient:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _count(
+    record: CallRecord,
+    usage: CompletionUsage | None,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    content: str,
+    calls: list[ToolCall],
+) -> None:
+    """Tokens as the server reports them; estimated (``bounds``) where it does not, so
+    the daily budget counts a server that reports no usage too."""
+    if usage is not None and usage.prompt_tokens:
+        record.prompt_tokens = usage.prompt_tokens
+    else:
+        record.prompt_tokens = bounds.request_tokens(record.model, messages, tools or [])
+    if usage is not None and usage.completion_tokens:
+        record.completion_tokens = usage.completion_tokens
+    else:
+        said = content + "".join(c.name + c.arguments for c in calls)
+        record.completion_tokens = bounds.text_bytes(said) // bounds.BYTES_PER_TOKEN + 1
 
 
 def _as_json(arguments: object) -> str:

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from atende.brain import insights
 from atende.brain import replies as say
-from atende.brain.agent import AgentSettings, LlmBrain, Plan
+from atende.brain.agent import LlmBrain, Plan
 from atende.brain.base import Reply, Turn
-from atende.brain.llm import LlmClients
+from atende.brain.budget import report_spent
 from atende.brain.owner import OwnerAssistant, topic_of
 from atende.brain.replies import whatsapp_text
-from atende.brain.toolkit import Args, NoArgs, Result, Tools, tool_loop
+from atende.brain.toolkit import Args, NoArgs, Result, Tools
 from atende.storage import analytics
 
 
@@ -107,10 +107,9 @@ SYSTEM = (
 class OwnerLlmBrain:
     name = "owner-llm"
 
-    def __init__(self, offline: OwnerAssistant, clients: LlmClients, customer: LlmBrain) -> None:
+    def __init__(self, offline: OwnerAssistant, customer: LlmBrain) -> None:
         self._offline = offline
-        self._clients = clients
-        self._customer = customer
+        self._customer = customer  # its settings, clients, request cap and daily budget
 
     def prepare(self, session: Session, turn: Turn) -> Plan:
         text = " ".join(m.text for m in turn.burst)
@@ -121,7 +120,6 @@ class OwnerLlmBrain:
         )
         if campaign_talk or not text.strip():
             return Plan("offline")
-        settings: AgentSettings = self._customer.settings_for(turn)
         now = turn.now.astimezone(ZoneInfo(turn.org.timezone))
         system = SYSTEM.format(
             name=turn.org.name,
@@ -130,15 +128,15 @@ class OwnerLlmBrain:
             else turn.org.locale,
             now=f"{say.WEEKDAY_NAMES[now.weekday()]} {now:%Y-%m-%d %H:%M}",
         )
-        result = tool_loop(
-            self._clients.get(settings.llm),
-            [{"role": "system", "content": system}, {"role": "user", "content": text}],
+        result, spent = self._customer.run_model(
+            turn,
+            session,
+            lambda _: [{"role": "system", "content": system}, {"role": "user", "content": text}],
             OwnerTools(session, turn),
-            settings.max_steps,
             f"owner of organization {turn.org.id}",
         )
         if result.text is None:
-            return Plan("offline", calls=result.calls)
+            return Plan("offline", calls=result.calls, spent=spent)
         return Plan("llm", [whatsapp_text(result.text)], dict(turn.state), calls=result.calls)
 
     def respond(self, session: Session, turn: Turn) -> Reply:
@@ -149,4 +147,7 @@ class OwnerLlmBrain:
         reply.llm_calls = list(plan.calls)
         if plan.calls:
             reply.brain = "owner-fallback"
+        if plan.spent is not None:
+            report_spent(session, turn.org.id, plan.spent)
+            reply.brain = "owner-budget"
         return reply

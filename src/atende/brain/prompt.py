@@ -2,7 +2,8 @@
 
 Profile, hours, services, the contact with pets and bookings (last 30 days and
 upcoming), a pending proposal, the last N messages and the burst. When the budget is
-short, the oldest turns are folded into a one-paragraph summary instead of vanishing.
+short, the oldest turns are folded into a one-paragraph summary instead of vanishing;
+a long message is cut with a note (``bounds``), so a pasted text cannot crowd out the rest.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from atende.brain import bounds
 from atende.brain import replies as say
 from atende.brain.context import DialogueContext
 from atende.brain.manage_flow import describe
@@ -24,37 +26,46 @@ SUMMARY_SCAN = 40  # how many older messages the summary looks at
 
 
 def estimate_tokens(text: str) -> int:
-    """About four characters per token for Portuguese and English: close enough for budgets."""
-    return len(text) // 4 + 1
+    """About four bytes per token for Portuguese and English (``bounds`` says why bytes)."""
+    return bounds.text_bytes(text) // bounds.BYTES_PER_TOKEN + 1
 
 
 @dataclass(frozen=True, slots=True)
 class ContextLimits:
     history_messages: int = 10
-    token_budget: int = 3000
+    token_budget: int = 3000  # the whole request, tool schemas and tool rounds included
 
 
 def build_messages(
-    ctx: DialogueContext, limits: ContextLimits, knowledge: KnowledgeSearch | None = None
+    ctx: DialogueContext,
+    limits: ContextLimits,
+    knowledge: KnowledgeSearch | None = None,
+    reserved_tokens: int = 0,
 ) -> list[dict[str, Any]]:
-    burst = "\n".join(m.text for m in ctx.turn.burst if m.text.strip()) or "(mídia sem texto)"
-    system = _system(ctx) + _passages(ctx, knowledge, burst)
+    """The first request of a turn within ``limits.token_budget`` less ``reserved_tokens``
+    (the tool schemas and room for tool results): the burst takes at most three quarters
+    of what the system prompt leaves, one earlier message a quarter, each cut with a note."""
+    text = "\n".join(m.text for m in ctx.turn.burst if m.text.strip()) or "(mídia sem texto)"
+    system = _system(ctx) + _passages(ctx, knowledge, text)
+    room = limits.token_budget - reserved_tokens - estimate_tokens(system)
+    burst = bounds.cut(text, max(bounds.MIN_KEEP, room * 3 // 4 * bounds.BYTES_PER_TOKEN))
+    share = max(bounds.MIN_KEEP, room // 4 * bounds.BYTES_PER_TOKEN)
     older, recent = _history(ctx, limits.history_messages)
     used = estimate_tokens(system) + estimate_tokens(burst)
-    kept: list[Message] = []
+    kept: list[tuple[Message, str]] = []
     for message in reversed(recent):
-        cost = estimate_tokens(message.transcript or message.body) + 4
-        if used + cost > limits.token_budget:
+        said = bounds.cut(message.transcript or message.body, share)
+        cost = estimate_tokens(said) + 4
+        if used + cost > limits.token_budget - reserved_tokens:
             break
-        kept.insert(0, message)
+        kept.insert(0, (message, said))
         used += cost
     folded = older + recent[: len(recent) - len(kept)]
     out: list[dict[str, Any]] = [{"role": "system", "content": system}]
     if folded:
         out.append({"role": "system", "content": _summary(folded)})
-    for message in kept:
-        role = "user" if message.direction == "in" else "assistant"
-        out.append({"role": role, "content": message.transcript or message.body})
+    for message, said in kept:
+        out.append({"role": "user" if message.direction == "in" else "assistant", "content": said})
     out.append({"role": "user", "content": burst})
     return out
 

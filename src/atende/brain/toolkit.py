@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from atende.brain import bounds
 from atende.brain.llm import CallRecord, LlmClient
 from atende.errors import LlmError
 
@@ -73,24 +74,47 @@ class Tools:
             return {"error": "this tool failed; answer without it or hand off to a person"}
 
 
+@dataclass(frozen=True, slots=True)
+class LoopLimits:
+    """How far one turn may go: rounds, the size of each request (``bounds``) and the
+    tokens the organization may still spend today (None: no daily budget)."""
+
+    max_steps: int
+    cap_tokens: int
+    allowance: int | None = None
+
+
 @dataclass(slots=True)
 class LoopResult:
-    text: str | None  # None: the model failed or never answered
+    text: str | None  # None: the model failed, never answered, or may not be asked
     calls: list[CallRecord] = field(default_factory=list)
+    over_budget: bool = False  # stopped because today's tokens ran out
+
+    @property
+    def tokens(self) -> int:
+        return sum(c.prompt_tokens + c.completion_tokens for c in self.calls)
 
 
 def tool_loop(
     client: LlmClient,
     messages: list[dict[str, Any]],
     tools: Tools,
-    max_steps: int,
+    limits: LoopLimits,
     label: str,
 ) -> LoopResult:
     """Ask, run the tools the model calls, show it their results, repeat until it answers
-    in text or ``max_steps`` rounds pass."""
+    in text or ``limits.max_steps`` rounds pass. Every request is first fitted within
+    ``limits.cap_tokens``; a tool result takes at most a quarter of it, cut with a note."""
     specs = tools.specs()
     result = LoopResult(None)
-    for _ in range(max_steps):
+    for _ in range(limits.max_steps):
+        if limits.allowance is not None and result.tokens >= limits.allowance:
+            log.warning("today's LLM tokens ran out during %s; the offline brain answers", label)
+            result.over_budget = True
+            return result
+        if not bounds.fit(client.config.model, messages, specs, limits.cap_tokens):
+            log.warning("no request for %s fits %s tokens", label, limits.cap_tokens)
+            return result
         try:
             completion = client.complete(messages, specs)
         except LlmError as exc:
@@ -104,12 +128,10 @@ def tool_loop(
         messages.append(completion.as_message())
         for call in completion.tool_calls:
             outcome = tools.run(call.name, call.arguments)
+            said = json.dumps(outcome, ensure_ascii=False, default=str)
+            share = limits.cap_tokens * bounds.BYTES_PER_TOKEN // 4
             messages.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": call.id,
-                    "content": json.dumps(outcome, ensure_ascii=False, default=str),
-                }
+                {"role": "tool", "tool_call_id": call.id, "content": bounds.cut(said, share)}
             )
-    log.warning("LLM used all %s steps for %s without answering", max_steps, label)
+    log.warning("LLM used all %s steps for %s without answering", limits.max_steps, label)
     return result

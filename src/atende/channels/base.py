@@ -5,11 +5,12 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 import httpx
 
+from atende import clock
 from atende.channels.errors import MediaError, SendError
 
 
@@ -93,7 +94,7 @@ class WebhookRequest:
     headers: Mapping[str, str]
     public_url: str
     query: Mapping[str, str] = field(default_factory=dict)
-    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    received_at: datetime = field(default_factory=clock.now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,12 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from datetime import datetime
 
 from huey.api import Huey
 from huey.consumer import Consumer
+
+from atende.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +48,13 @@ def worker_id() -> str:
 
 
 class Ticker:
-    """Calls ``tick`` every ``interval`` seconds on a daemon thread until stopped."""
+    """Calls ``tick(now)`` every ``interval`` seconds on a daemon thread until stopped;
+    ``now`` comes from the runtime's clock, the one every other part of it reads."""
 
-    def __init__(self, interval: float, tick: Callable[[], None]) -> None:
+    def __init__(self, interval: float, tick: Callable[[datetime], None], clock: Clock) -> None:
         self._interval = interval
         self._tick = tick
+        self._clock = clock
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="atende-ticker", daemon=True)
 
@@ -63,7 +68,7 @@ class Ticker:
     def _run(self) -> None:
         while True:
             try:
-                self._tick()
+                self._tick(self._clock.now())
             except Exception:
                 log.exception("ticker step failed")
             if self._stop.wait(self._interval):

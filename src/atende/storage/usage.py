@@ -61,3 +61,13 @@ def llm_usage(session: Session, org_id: int, since: datetime) -> Usage:
         turns=int(total),
         turns_without_llm=without,
     )
+
+
+def tokens_since(session: Session, org_id: int, since: datetime) -> int:
+    """Prompt and completion tokens the organization's model calls used since ``since``."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(LlmCall.prompt_tokens + LlmCall.completion_tokens), 0)).where(
+            LlmCall.organization_id == org_id, LlmCall.created_at >= since
+        )
+    )
+    return int(total or 0)

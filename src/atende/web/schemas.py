@@ -8,6 +8,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from atende import clock
 from atende.domain.text import storable
 
 T = TypeVar("T")
@@ -70,7 +71,7 @@ class PetUpdate(BaseModel):
     @field_validator("birth_date")
     @classmethod
     def _not_in_the_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today():
+        if value is not None and value > clock.latest_date():
             raise ValueError("birth_date is in the future")
         return value
 
