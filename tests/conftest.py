@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from atende.clock import ShiftedClock, installed
+from atende.clock import Clock, ShiftedClock, SystemClock, installed
 from atende.config import Settings
 from atende.runtime import Runtime, build_runtime
 from atende.storage import orgs
@@ -286,8 +286,15 @@ os.environ.setdefault("ATENDE_SECRET_KEY", Fernet.generate_key().decode())
 
 
 @pytest.fixture(autouse=True)
-def test_clock() -> Iterator[ShiftedClock]:
+def test_clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
     """Every test runs at tests/support/clock.py's ANCHOR (a Tuesday morning in São Paulo),
-    never at the wall clock's hour or weekday: one clock for the test and the runtime."""
-    with installed(ShiftedClock(ANCHOR)) as clock:
+    never at the wall clock's hour or weekday: one clock for the test and the runtime.
+
+    A test marked ``wall_clock`` runs atende in other processes (``atende worker``), which
+    read the machine's clock: it keeps that one clock too, and must not depend on the date
+    or the hour (``scripts/test-at.sh`` runs the suite at other moments to prove it)."""
+    chosen: Clock = (
+        SystemClock() if request.node.get_closest_marker("wall_clock") else (ShiftedClock(ANCHOR))
+    )
+    with installed(chosen) as clock:
         yield clock

@@ -90,3 +90,11 @@ def test_numbers_typed_without_plus_belong_to_the_organizations_country(tmp_path
     assert unknown.returncode == 2 and "error:" in unknown.stderr
     moved = atende(tmp_path, "org", "settings", "demo", "--country", "us")
     assert moved.returncode == 0 and "country: US" in moved.stdout
+
+
+def test_an_organizations_daily_model_budget_is_a_setting(tmp_path: Path) -> None:
+    atende(tmp_path, "init", "--demo")
+    set_ = atende(tmp_path, "org", "settings", "demo", "--llm-daily-tokens", "50000")
+    assert set_.returncode == 0 and "llm_daily_tokens: 50000" in set_.stdout
+    wrong = atende(tmp_path, "org", "settings", "demo", "--llm-daily-tokens", "-1")
+    assert wrong.returncode == 2 and "--llm-daily-tokens" in wrong.stderr

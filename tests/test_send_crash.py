@@ -35,6 +35,7 @@ def crash_run(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CrashR
     fake.stop()
 
 
+@pytest.mark.wall_clock  # worker processes read the machine's clock
 def test_killed_sends_are_reconciled_not_repeated(crash_run: CrashRun) -> None:
     crash_run.queue(per_provider=24)
     outcome = crash_run.crash_and_recover(kills=4)

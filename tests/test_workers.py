@@ -28,6 +28,8 @@ from tests.conftest import BUSINESS, TOKEN, seed_shop, settings_for
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.settle import wait_settled
 
+pytestmark = pytest.mark.wall_clock  # every test here runs `atende worker` processes
+
 
 @pytest.fixture(params=["embedded", "scale-out"])
 def backends(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:

@@ -152,6 +152,10 @@ def org_settings(
     country: Annotated[
         str | None, typer.Option(help="ISO country of numbers typed without '+'")
     ] = None,
+    llm_daily_tokens: Annotated[
+        int | None,
+        typer.Option(help="tokens per local day for this organization's model calls (0: no limit)"),
+    ] = None,
 ) -> None:
     """Brain, LLM, daily summary and reminders, overriding the environment's defaults."""
     from atende.storage import orgs
@@ -163,6 +167,9 @@ def org_settings(
     if reminder_hours is not None and not 1 <= reminder_hours <= 168:
         raise CliError("--reminder-hours must be between 1 and 168")
     changes["reminder_hours"] = reminder_hours
+    if llm_daily_tokens is not None and llm_daily_tokens < 0:
+        raise CliError("--llm-daily-tokens must be 0 (no limit) or more")
+    changes["llm_daily_tokens"] = llm_daily_tokens
     llm = {
         "base_url": llm_base_url,
         "model": llm_model,
