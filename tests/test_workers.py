@@ -26,7 +26,7 @@ from atende.runtime import Runtime, build_runtime
 from atende.storage.models import Conversation, Message
 from tests.conftest import BUSINESS, TOKEN, seed_shop, settings_for
 from tests.support.fake_twilio import FakeTwilio
-from tests.support.settle import wait_settled
+from tests.support.settle import clock_environment, wait_settled
 
 pytestmark = pytest.mark.wall_clock  # every test here runs `atende worker` processes
 
@@ -46,6 +46,7 @@ class Cluster:
         self.twilio = twilio
         _, channel_id, _, _ = seed_shop(db_url)
         self.env = {
+            **clock_environment(),
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", "/tmp"),
             "ATENDE_DATABASE_URL": db_url,

@@ -34,6 +34,7 @@ from tests.support.fake_senders import (
     TWILIO_TOKEN,
     FakeSenders,
 )
+from tests.support.settle import clock_environment
 
 PROVIDERS = ("twilio", "evolution", "meta")
 LEASE_SECONDS = 2.0
@@ -63,6 +64,7 @@ class CrashRun:
         self.metrics_dir = tmp / "metrics"
         self.metrics_dir.mkdir(exist_ok=True)
         self.env = {
+            **clock_environment(),
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", "/tmp"),
             "PYTHONPATH": os.environ.get("PYTHONPATH", ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from sqlalchemy import select
@@ -33,3 +34,9 @@ def wait_settled(sessions: sessionmaker[Session], timeout: float, poll: float = 
             return True
         time.sleep(poll)
     return False
+
+
+def clock_environment() -> dict[str, str]:
+    """What a child process needs to share this one's clock: libfaketime's variables when
+    the suite runs under scripts/test-at.sh (nothing otherwise)."""
+    return {k: v for k, v in os.environ.items() if k == "LD_PRELOAD" or k.startswith("FAKETIME")}
