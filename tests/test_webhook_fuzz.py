@@ -26,6 +26,9 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+# One server per module outlives any one test's clock: the module keeps the machine's clock
+# throughout (intake only, nothing here depends on the date or hour).
+pytestmark = pytest.mark.wall_clock
 QUIET = {"buffer_seconds": 3600.0, "buffer_max_messages": 10**6}  # intake only: no replies
 
 
