@@ -84,7 +84,7 @@ def sent_texts(evolution: FakeAPI, number: str) -> list[str]:
 def test_every_delivery_must_carry_the_secret_or_a_valid_jwt(evo_shop: Shop) -> None:
     payload = {**event("messages_upsert_text.json"), "apikey": "not-the-key"}
     assert post(evo_shop, payload, headers={}).status_code == 403
-    assert post(evo_shop, {**payload, "apikey": None}, headers={}).status_code == 403
+    assert post(evo_shop, {**payload, "apikey": None}, headers={}).status_code == 401  # none
     assert post(evo_shop, payload, headers={"x-atende-secret": "guess"}).status_code == 403
     now = int(utcnow().timestamp())  # the clock the shop runs on (tests/support/clock.py)
     expired = sign.evolution_webhook_jwt(JWT_KEY, now=now - 3600)

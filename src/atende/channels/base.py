@@ -212,13 +212,13 @@ def request_or_raise(client: httpx.Client, method: str, url: str, **kwargs: Any)
     """Any request, with post_or_raise's mapping of failures onto SendError."""
     try:
         response = client.request(method, url, **kwargs)
-    except httpx.TimeoutException as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise SendError(  # never reached the provider: sending again cannot duplicate
+            f"transport: {exc.__class__.__name__}", code="transport", is_transient=True
+        ) from exc
+    except httpx.TransportError as exc:  # timeouts, resets: the provider may have it
         raise SendError(
             f"timeout: {exc.__class__.__name__}", code="timeout", is_transient=True
-        ) from exc
-    except httpx.TransportError as exc:
-        raise SendError(
-            f"transport: {exc.__class__.__name__}", code="transport", is_transient=True
         ) from exc
     raise_for_send(response)
     return response

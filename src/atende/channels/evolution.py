@@ -85,6 +85,8 @@ class EvolutionChannel:
                 raise
             raise SignatureMissing(f"no {SECRET_HEADER}, JWT or readable apikey") from None
         api_key = self.config.credentials["api_key"]
+        if not by_header and not envelope.apikey:
+            raise SignatureMissing(f"no {SECRET_HEADER}, JWT or apikey")
         if not by_header and not same_secret(envelope.apikey or "", api_key):
             raise SignatureInvalid(f"no valid {SECRET_HEADER}, JWT or apikey")
         if envelope.instance != self.instance:

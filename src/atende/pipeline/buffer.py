@@ -21,10 +21,9 @@ from atende.pipeline import metrics
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.router import Route, route_for
 from atende.pipeline.voice import VoiceNotes, VoiceReplies
-from atende.storage import conversations, messages, orgs
+from atende.storage import alerts, conversations, messages, orgs
 from atende.storage.db import transaction
 from atende.storage.models import (
-    Alert,
     BrainLog,
     Contact,
     Conversation,
@@ -297,12 +296,12 @@ class Flusher:
                 reply = self._brain.respond(session, turn)
         except Exception as exc:
             log.exception("brain failed on conversation %s", conv.id)
-            session.add(
-                Alert(
-                    organization_id=org.id,
-                    kind="brain_error",
-                    message=f"conversation {conv.id}: {exc.__class__.__name__}",
-                )
+            alerts.open_alert(  # once per conversation while open, not once per turn
+                session,
+                org.id,
+                "brain_error",
+                f"conversation:{conv.id}",
+                f"conversation {conv.id}: {exc.__class__.__name__}",
             )
             reply = Reply([SORRY], {}, "error", handoff=True)
         calls = list(reply.llm_calls)

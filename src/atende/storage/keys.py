@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import secrets as random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -45,7 +45,7 @@ _SEPARATORS = re.compile(r"[\s,]+")
 class KeySource:
     """The keys in use and where they came from (never printed: only ``origin``)."""
 
-    keys: list[bytes]
+    keys: list[bytes] = field(repr=False)
     origin: str  # "ATENDE_SECRET_KEY", a key file's path, or "in-memory database"
     file: Path | None = None
 

@@ -18,16 +18,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atende.errors import (
     AtendeError,
+    ConfigurationError,
     Conflict,
     InvalidInput,
     NotFound,
     Unauthenticated,
+    UnknownProvider,
     WebhookRejected,
 )
 
 log = logging.getLogger(__name__)
 
 STATUS: list[tuple[type[AtendeError], int]] = [
+    (ConfigurationError, 500),  # a misconfigured server: not the client's mistake
+    (UnknownProvider, 500),  # a stored channel with no adapter: ours too
     (InvalidInput, 400),
     (Unauthenticated, 401),
     (NotFound, 404),

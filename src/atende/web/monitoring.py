@@ -17,11 +17,18 @@ from atende.storage.types import utcnow
 from atende.web.api import RESPONSES, iso
 from atende.web.deps import OrgDep, RuntimeDep
 from atende.web.paging import PageRequest, pager, respond
-from atende.web.schemas import AlertOut, FailedOut, Items, LlmUsageOut, QueueStats, RetryFailed
+from atende.web.schemas import (
+    MAX_HOURS,
+    AlertOut,
+    FailedOut,
+    Items,
+    LlmUsageOut,
+    QueueStats,
+    RetryFailed,
+)
 
 router = APIRouter(prefix="/api/monitoring", tags=["monitoring"], responses=RESPONSES)
 
-MAX_HOURS = 24 * 365
 HoursParam = Annotated[
     float,
     Query(gt=0, le=MAX_HOURS, allow_inf_nan=False, description=f"0 < hours ≤ {MAX_HOURS}"),

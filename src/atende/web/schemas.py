@@ -90,8 +90,11 @@ class OperatorReply(BaseModel):
     body: StorableText = Field(min_length=1, max_length=4096)
 
 
+MAX_HOURS = 24 * 365  # how far back failed messages are listed, and may be retried
+
+
 class RetryFailed(BaseModel):
-    hours: float = Field(24, gt=0, le=24 * 30, allow_inf_nan=False)
+    hours: float = Field(24, gt=0, le=MAX_HOURS, allow_inf_nan=False)
 
 
 class AlertOut(BaseModel):

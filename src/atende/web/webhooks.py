@@ -2,8 +2,8 @@
 
 They run for every message a business receives and need nothing FastAPI offers
 (no dependency injection, no schema: providers call them, not people), so they skip
-its middleware stack: read the raw body (refusing oversize ones), hand it to the
-pipeline on the ingest pool, answer what the pipeline says.
+its middleware stack: read the raw body (web/limits.py in front bounds its size and
+time), hand it to the pipeline on the ingest pool, answer what the pipeline says.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ class WebhookApp:
     def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.app = app
         self.runtime = runtime
-        self.max_bytes = runtime.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("POST", "GET"):
@@ -69,15 +68,9 @@ class WebhookApp:
         self, scope: Scope, receive: Receive, send: Send, provider: str, channel: str
     ) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        body = await self._read_body(receive, headers)
+        body = await _read_body(receive)
         if body is None:
-            await _answer(
-                send,
-                413,
-                json.dumps({"detail": f"request body larger than {self.max_bytes} bytes"}),
-                "application/json",
-            )
-            return
+            return  # the client went away: nothing to store, nobody to answer
         url = self.runtime.settings.public_url + scope["path"]
         query = scope.get("query_string", b"").decode("latin-1")
         if query:
@@ -92,21 +85,18 @@ class WebhookApp:
         )
         await _answer(send, outcome.status, outcome.body, outcome.media_type)
 
-    async def _read_body(self, receive: Receive, headers: dict[str, str]) -> bytes | None:
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, None if the client disconnected. Its size and the time it may take
+    are already bounded by web/limits.py, which wraps this app (413 / 408)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
             return None
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 async def _answer(send: Send, status: int, body: str, media_type: str) -> None:
