@@ -174,6 +174,20 @@ def test_a_send_that_timed_out_is_looked_up_before_the_retry(
 
 
 @pytest.mark.parametrize("provider", ["twilio", "evolution"])
+def test_a_send_whose_connection_dropped_is_looked_up_before_the_retry(
+    stranded: CrashRun, provider: str
+) -> None:
+    message_id = stranded.message_ids(provider)[0]
+    stranded.fake.delay = 0
+    stranded.fake.hang_up = True  # the provider has it; the answer is a dropped connection
+    assert stranded.runtime.pipeline.send(message_id) == "retry"
+    stranded.fake.hang_up = False
+    assert stranded.runtime.pipeline.send(message_id) == "reconciled"
+    [accepted] = stranded.fake.sent(provider)
+    assert stored(stranded, message_id).provider_id == accepted.provider_id
+
+
+@pytest.mark.parametrize("provider", ["twilio", "evolution"])
 def test_the_lookup_reads_further_pages(stranded: CrashRun, provider: str) -> None:
     message_id = stranded.message_ids(provider)[0]
     phone, body = recipient(stranded, message_id), stored(stranded, message_id).body

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Handler = Callable[["Recorded", re.Match[str]], tuple[int, Any]]
+HANG_UP = object()  # a handler's payload: close the connection without answering
 
 
 @dataclass
@@ -88,6 +89,9 @@ def start_fake_api() -> FakeAPI:
                 self.rfile.read(length),
             )
             status, payload = holder["api"].dispatch(recorded)
+            if payload is HANG_UP:  # the request was taken; the answer never comes
+                self.close_connection = True
+                return
             raw = isinstance(payload, bytes)
             body = payload if raw else json.dumps(payload).encode()
             try:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from atende import clock
-from tests.support.fake_http import FakeAPI, Recorded, start_fake_api
+from tests.support.fake_http import HANG_UP, FakeAPI, Recorded, start_fake_api
 
 TWILIO_ACCOUNT = "AC" + "c" * 32
 TWILIO_TOKEN = "fake_crash_token_0123456789abcdef"
@@ -44,6 +44,7 @@ class FakeSenders:
     api: FakeAPI
     delay: float = 0.3
     evolution_bare_list: bool = False  # findMessages as a plain list (some v2 releases)
+    hang_up: bool = False  # keep a sent message, then drop the connection unanswered
     accepted: list[Accepted] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -118,6 +119,8 @@ def _twilio_routes(fake: FakeSenders) -> None:
         form = dict(parse_qsl(req.body.decode()))
         sid = f"SM{next(counter):032x}"
         fake.accept("twilio", form["To"].removeprefix("whatsapp:"), form.get("Body", ""), sid)
+        if fake.hang_up:
+            return 0, HANG_UP
         return 201, {"sid": sid, "status": "queued"}
 
     def listing(req: Recorded, _: re.Match[str]) -> tuple[int, Any]:
@@ -163,6 +166,8 @@ def _evolution_routes(fake: FakeSenders) -> None:
         payload = req.json()
         key_id = f"3EB0{next(counter):016X}"
         fake.accept("evolution", "+" + payload["number"], payload["text"], key_id)
+        if fake.hang_up:
+            return 0, HANG_UP
         jid = f"{payload['number']}@s.whatsapp.net"
         return 201, {"key": {"remoteJid": jid, "fromMe": True, "id": key_id}, "status": "PENDING"}
 
