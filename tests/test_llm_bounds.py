@@ -151,6 +151,7 @@ def test_once_the_days_tokens_are_spent_turns_go_offline_with_one_alert_until_mi
         llm.play(text("Abrimos às 8h, Ana! 😊"))
         assert ana.say("amanhã abrem cedo?") == "Abrimos às 8h, Ana! 😊"
         assert len(llm.requests) == spent + 1 and len(alerts(runtime)) == 1
+        assert alerts(runtime)[0].resolved_at is not None  # the model answers again: over
     finally:
         runtime.close()
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from atende.brain import bounds
 from atende.brain.base import Reply, Turn
-from atende.brain.budget import Allowance, allowance, report_spent
+from atende.brain.budget import Allowance, allowance, report_back, report_spent
 from atende.brain.context import DialogueContext
 from atende.brain.intents import find_service, main_intent
 from atende.brain.llm import CallRecord, LlmClients, LlmConfig
@@ -110,6 +110,7 @@ class LlmBrain:
             state.pop("pending", None)
             return self._reply([DECLINED], state, "declined", plan)
         if plan.route == "llm":
+            report_back(session, turn)
             return self._reply(plan.texts, plan.state, "llm", plan, plan.handoff)
         reply = self._offline.respond(session, turn)
         reply.brain = "offline" if not plan.calls else "offline-fallback"

@@ -66,11 +66,21 @@ def daily_limit(settings: dict[str, Any], default: int, org_id: int) -> int:
     return default
 
 
+def subject(day: date) -> str:
+    return f"budget:{day.isoformat()}"
+
+
+def report_back(session: Session, turn: Turn) -> None:
+    """The model answered this turn: an earlier day's "budget spent" alert is over."""
+    today = turn.now.astimezone(ZoneInfo(turn.org.timezone)).date()
+    alerts.resolve_all_but(session, turn.org.id, ALERT_KIND, subject(today))
+
+
 def report_spent(session: Session, org_id: int, spent: Allowance) -> None:
     """One alert per organization and local day, however many workers see it spent."""
     message = (
         f"today's language-model budget is spent ({spent.spent} of {spent.limit} tokens): "
         "the offline assistant answers until midnight; raise llm_daily_tokens to resume"
     )
-    if alerts.open_alert(session, org_id, ALERT_KIND, f"budget:{spent.day.isoformat()}", message):
+    if alerts.open_alert(session, org_id, ALERT_KIND, subject(spent.day), message):
         log.warning("organization %s: %s", org_id, message)

@@ -19,7 +19,7 @@ from atende.brain import insights
 from atende.brain import replies as say
 from atende.brain.agent import LlmBrain, Plan
 from atende.brain.base import Reply, Turn
-from atende.brain.budget import report_spent
+from atende.brain.budget import report_back, report_spent
 from atende.brain.owner import OwnerAssistant, topic_of
 from atende.brain.replies import whatsapp_text
 from atende.brain.toolkit import Args, NoArgs, Result, Tools
@@ -142,6 +142,7 @@ class OwnerLlmBrain:
     def respond(self, session: Session, turn: Turn) -> Reply:
         plan = turn.prepared if isinstance(turn.prepared, Plan) else Plan("offline")
         if plan.route == "llm":
+            report_back(session, turn)
             return Reply(plan.texts, plan.state, "owner:llm", brain=self.name, llm_calls=plan.calls)
         reply = self._offline.respond(session, turn)
         reply.llm_calls = list(plan.calls)

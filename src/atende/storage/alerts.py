@@ -66,6 +66,22 @@ def resolve(session: Session, org_id: int, subject: str, kinds: Iterable[str]) -
     return rowcount(result)
 
 
+def resolve_all_but(session: Session, org_id: int, kind: str, subject: str) -> int:
+    """Close the open alerts of ``kind`` about anything but ``subject`` (an earlier day's
+    "budget spent" once the model answers again); how many were closed."""
+    result = session.execute(
+        update(Alert)
+        .where(
+            Alert.organization_id == org_id,
+            Alert.kind == kind,
+            Alert.subject != subject,
+            Alert.resolved_at.is_(None),
+        )
+        .values(resolved_at=utcnow())
+    )
+    return rowcount(result)
+
+
 def open_page(session: Session, org_id: int, after: After | None, limit: int) -> Page[Alert]:
     """One page of the organization's unresolved alerts, newest first."""
     stmt = select(Alert).where(Alert.organization_id == org_id, Alert.resolved_at.is_(None))
