@@ -71,6 +71,17 @@ def test_a_send_job_that_runs_twice_sends_once(shop: Shop) -> None:
     assert len(shop.replies_to(PHONE)) == 1
 
 
+def test_a_send_twilio_took_but_answered_too_late_is_found_not_repeated(shop: Shop) -> None:
+    shop.twilio.stall_seconds = 1.5  # beyond the 1 s send timeout of the tests
+    shop.twilio.fail_next("late")
+    shop.post_inbound("oi", phone=PHONE)
+    shop.wait_replies(PHONE, 1, timeout=20)
+    shop.settle()
+    assert len(shop.replies_to(PHONE)) == 1  # looked up in Messages.json, not sent again
+    reply = _reply(shop)
+    assert reply["status"] == "sent" and reply["attempts"] == 2
+
+
 def test_accepted_send_with_unreadable_answer_is_not_sent_again(shop: Shop) -> None:
     shop.twilio.fail_next("badjson")
     shop.post_inbound("oi", phone=PHONE)

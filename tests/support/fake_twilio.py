@@ -1,4 +1,6 @@
-"""A local fake of Twilio's Messages REST API: records sends, fails on demand."""
+"""A local fake of Twilio's Messages REST API: records sends, fails on demand, and lists
+what it accepted (GET Messages.json by To, From and DateSent>), as atende asks before
+resending a message whose first attempt timed out."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
+
+from atende import clock
 
 MESSAGES_PATH = re.compile(r"/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json")
 
@@ -21,11 +26,15 @@ class Sent:
     account: str
     auth: tuple[str, str]
     form: dict[str, str]
+    sid: str = ""
+    created: Any = None  # when Twilio took it, on atende's clock
 
 
 @dataclass
 class FakeTwilio:
-    """Each send pops the next planned behaviour: 'ok', an HTTP status, 'timeout', 'badjson'."""
+    """Each send pops the next planned behaviour: 'ok', an HTTP status, 'timeout' (stall,
+    then 503: not taken), 'late' (taken, but the answer comes after ``stall_seconds``),
+    'badjson'."""
 
     server: ThreadingHTTPServer
     sent: list[Sent] = field(default_factory=list)
@@ -111,7 +120,7 @@ def start_fake_twilio() -> FakeTwilio:
             if behaviour == "badjson":
                 self._answer(201, b"{not json")
                 return
-            if behaviour != "ok":
+            if behaviour not in ("ok", "late"):
                 body = json.dumps(
                     {"code": 20500, "message": "planned failure", "status": behaviour}
                 )
@@ -119,8 +128,40 @@ def start_fake_twilio() -> FakeTwilio:
                 return
             with fake.lock:
                 sid = f"SM{len(fake.sent):032x}"
-                fake.sent.append(Sent(account, (user, password), form))
+                fake.sent.append(Sent(account, (user, password), form, sid, clock.now()))
+            if behaviour == "late":
+                time.sleep(fake.stall_seconds)
             self._answer(201, json.dumps({"sid": sid, "status": "queued"}).encode())
+
+        def do_GET(self) -> None:
+            """Messages.json?To=&From=&DateSent>=: what was accepted, newest first."""
+            fake = holder["fake"]
+            url = urlsplit(self.path)
+            if MESSAGES_PATH.fullmatch(url.path) is None:
+                self._answer(404, b'{"code": 20404, "message": "not found"}')
+                return
+            query = dict(parse_qsl(url.query))
+            day = query.get("DateSent>", "1970-01-01")
+            with fake.lock:
+                rows = [
+                    s
+                    for s in reversed(fake.sent)
+                    if s.form.get("To") == query.get("To")
+                    and s.form.get("From") == query.get("From")
+                    and s.created.date().isoformat() >= day
+                ]
+            listed = [
+                {
+                    "sid": s.sid,
+                    "body": s.form.get("Body", ""),
+                    "to": s.form.get("To"),
+                    "from": s.form.get("From"),
+                    "date_created": format_datetime(s.created.replace(microsecond=0)),
+                    "status": "sent",
+                }
+                for s in rows
+            ]
+            self._answer(200, json.dumps({"messages": listed, "next_page_uri": None}).encode())
 
         def _answer(self, status: int, body: bytes) -> None:
             try:
