@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from atende.storage.db import transaction
 from atende.storage.types import utcnow
 from tests.support.api_fuzz import fuzz
@@ -13,6 +15,7 @@ from tests.support.api_server import add_conversation, api_server
 EXAMPLES = 30
 
 
+@pytest.mark.timeout(600)  # CPU-bound generation: slow on a loaded 2-core machine
 def test_no_generated_request_gets_a_server_error(db_url: str, tmp_path: Path) -> None:
     """On both databases: PostgreSQL refuses what SQLite lets through (NUL in text, some
     grouped expressions), so a request can be fine on one and a 500 on the other."""
