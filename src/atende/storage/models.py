@@ -308,6 +308,9 @@ class LlmCall(Base):
     """One request to the language model: tokens, latency and estimated cost, per organization."""
 
     __tablename__ = "llm_calls"
+    __table_args__ = (  # the daily budget sums an organization's calls since midnight
+        Index("ix_llm_calls_organization_created", "organization_id", "created_at"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     conversation_id: Mapped[int | None] = mapped_column(default=None)
