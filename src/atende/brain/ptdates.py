@@ -2,7 +2,7 @@
 
 "amanhã às 10h", "dia 25/11", "25 de novembro", "15h30", "de manhã",
 "depois de amanhã", "próxima terça", "segunda que vem", "às 3 da tarde", "meio-dia".
-dateparser gets several of these wrong (see issue 2), hence this small extractor.
+dateparser gets several of these wrong, hence this small extractor.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""The flow of a message: ingest → buffer → brain → outbound. See DESIGN.md."""
+"""The flow of a message: ingest → buffer → brain → outbound. See docs/architecture.md."""
