@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from atende.storage.db import transaction
 from atende.storage.models import Message
 from tests.conftest import Shop
 from tests.support.fake_http import FakeAPI, fake_graph
@@ -176,7 +177,7 @@ def test_statuses_move_messages_and_keep_the_error_code(meta_shop: Shop) -> None
         for m in stored(meta_shop)
         if m.direction == "out" and m.channel_id == meta_shop.channel_id
     )
-    with meta_shop.runtime.sessions() as s, s.begin():
+    with transaction(meta_shop.runtime.sessions) as s:  # a write: BEGIN IMMEDIATE on SQLite
         row = s.get(Message, other.id)
         assert row is not None
         row.channel_id = meta_shop.channels["meta"]
