@@ -25,7 +25,7 @@ def test_provider_500s_then_success_sends_once(shop: Shop) -> None:
 
 
 def test_429_and_timeout_are_retried(shop: Shop) -> None:
-    shop.twilio.stall_seconds = 1.5  # beyond the 1 s send timeout of the tests
+    shop.twilio.stall_seconds = shop.runtime.settings.send_timeout_seconds + 1.0
     shop.twilio.fail_next(429, "timeout")
     shop.post_inbound("oi", phone=PHONE)
     shop.wait_replies(PHONE, 1, timeout=20)
@@ -72,7 +72,7 @@ def test_a_send_job_that_runs_twice_sends_once(shop: Shop) -> None:
 
 
 def test_a_send_twilio_took_but_answered_too_late_is_found_not_repeated(shop: Shop) -> None:
-    shop.twilio.stall_seconds = 1.5  # beyond the 1 s send timeout of the tests
+    shop.twilio.stall_seconds = shop.runtime.settings.send_timeout_seconds + 1.0
     shop.twilio.fail_next("late")
     shop.post_inbound("oi", phone=PHONE)
     shop.wait_replies(PHONE, 1, timeout=20)
