@@ -32,9 +32,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
-from atende.brain import insights
-from atende.brain.documents import read_document
-from atende.brain.prompt import estimate_tokens
+from atende.brain.agent.prompt import estimate_tokens
+from atende.brain.knowledge.documents import read_document
+from atende.brain.owner import insights
 from atende.channels.base import ChannelConfig, InboundMessage
 from atende.config import Settings
 from atende.runtime import Runtime, build_runtime

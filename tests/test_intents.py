@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from atende.brain.intents import find_service, is_no, is_yes, main_intent
+from atende.brain.dialogue.intents import find_service, is_no, is_yes, main_intent
 from atende.domain.entities import ServiceInfo
 
 PHRASES = [

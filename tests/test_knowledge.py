@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from atende.brain.documents import read_document
-from atende.brain.retrieval import KnowledgeSearch
+from atende.brain.knowledge.documents import read_document
+from atende.brain.knowledge.retrieval import KnowledgeSearch
 from atende.runtime import Runtime
 from atende.storage import knowledge, orgs
 from atende.storage.db import transaction
@@ -226,7 +226,7 @@ def test_optional_embeddings_find_passages_that_share_no_word_with_the_question(
 def test_the_models_search_uses_embeddings_and_survives_their_outage(
     sqlite_url: str, tmp_path: Path, documents: list[Path]
 ) -> None:
-    from atende.brain.embeddings import Embedder, EmbeddingConfig, to_bytes
+    from atende.brain.knowledge.embeddings import Embedder, EmbeddingConfig, to_bytes
 
     llm = start_fake_llm()
     policy = read_document(documents[2])

@@ -2,7 +2,7 @@
 server, which measures every request body it receives.
 
 The cap (``ATENDE_LLM_CONTEXT_TOKENS``) counts the whole body at four bytes a token
-(``atende.brain.bounds``), so no request may be larger than ``cap × 4`` bytes, whatever
+(``atende.brain.agent.bounds``), so no request may be larger than ``cap × 4`` bytes, whatever
 the customer pastes or a tool returns."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from atende.brain.llm import LlmClient, LlmConfig
-from atende.brain.toolkit import LoopLimits, NoArgs, Tools, tool_loop
+from atende.brain.agent.llm import LlmClient, LlmConfig
+from atende.brain.agent.toolkit import LoopLimits, NoArgs, Tools, tool_loop
 from atende.clock import ShiftedClock
 from atende.runtime import Runtime
 from atende.storage import orgs

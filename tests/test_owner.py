@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from atende.brain import insights
+from atende.brain.owner import insights
 from atende.clock import ShiftedClock
 from atende.runtime import Runtime, build_runtime
 from atende.storage import orgs
@@ -342,7 +342,7 @@ def test_the_worker_sends_what_the_periodic_jobs_queue(
 
 
 def test_one_message_may_ask_several_things_about_past_periods(shop: tuple[Any, int]) -> None:
-    from atende.brain.owner import OwnerAssistant
+    from atende.brain.owner.assistant import OwnerAssistant
 
     sessions, org_id = shop
     tomorrow = NOW + timedelta(days=1)  # so "ontem" is the seeded day
@@ -379,7 +379,7 @@ def test_customers_who_opt_out_get_no_campaigns_but_still_their_reminders(
 def test_the_owner_asking_for_a_days_agenda_gets_the_appointments(
     shop: tuple[Any, int],
 ) -> None:
-    from atende.brain.owner import OwnerAssistant
+    from atende.brain.owner.assistant import OwnerAssistant
 
     sessions, org_id = shop
     answer = ask_owner(sessions, org_id, OwnerAssistant(), "qual a agenda de amanhã?", NOW)

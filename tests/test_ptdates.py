@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from atende.brain.ptdates import When, extract_when
+from atende.brain.dialogue.when import When, extract_when
 
 TODAY = date(2026, 11, 22)  # a Sunday
 

@@ -219,7 +219,7 @@ def test_faster_whisper_transcribes_a_local_model(tmp_path: Path) -> None:
         )
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is needed to speak the test sentence")
-    from atende.brain.speech import WhisperTranscriber
+    from atende.speech.engines import WhisperTranscriber
 
     wav = tmp_path / "frase.wav"
     subprocess.run(["espeak-ng", "-v", "pt-br", "-w", str(wav), "quanto custa o banho"], check=True)

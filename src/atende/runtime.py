@@ -20,16 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atende import __version__
 from atende import clock as clocks
-from atende.brain.agent import AgentSettings, LlmBrain
-from atende.brain.embeddings import Embedder, EmbeddingConfig
-from atende.brain.llm import LlmClients, LlmConfig
-from atende.brain.offline import OfflineBrain
-from atende.brain.owner import OwnerAssistant
-from atende.brain.owner_agent import OwnerLlmBrain
-from atende.brain.prompt import ContextLimits
-from atende.brain.retrieval import KnowledgeSearch
+from atende.brain.agent.brain import AgentSettings, LlmBrain
+from atende.brain.agent.llm import LlmClients, LlmConfig
+from atende.brain.agent.prompt import ContextLimits
+from atende.brain.knowledge.embeddings import Embedder, EmbeddingConfig
+from atende.brain.knowledge.retrieval import KnowledgeSearch
+from atende.brain.offline.brain import OfflineBrain
+from atende.brain.owner.agent import OwnerLlmBrain
+from atende.brain.owner.assistant import OwnerAssistant
 from atende.brain.selector import BrainSelector
-from atende.brain.speech import build_transcriber
 from atende.channels.registry import ChannelEnv
 from atende.config import Settings
 from atende.jobs.backends import huey_from_url
@@ -37,6 +36,7 @@ from atende.jobs.consumer import Ticker, make_consumer, worker_id
 from atende.jobs.queue import JobQueue
 from atende.pipeline.core import Pipeline
 from atende.pipeline.ports import PipelineSettings
+from atende.speech.engines import build_transcriber
 from atende.storage import heartbeats
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 

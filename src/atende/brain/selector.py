@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atende.brain.agent import LlmBrain
+from atende.brain.agent.brain import LlmBrain
 from atende.brain.base import Brain, Reply, Turn
-from atende.brain.offline import OfflineBrain
-from atende.brain.owner import OwnerAssistant
+from atende.brain.offline.brain import OfflineBrain
+from atende.brain.owner.assistant import OwnerAssistant
 
 log = logging.getLogger(__name__)
 

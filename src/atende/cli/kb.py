@@ -12,7 +12,7 @@ from atende.cli.common import CliError, console, database, find_org, settings
 from atende.config import Settings
 
 if TYPE_CHECKING:
-    from atende.brain.documents import ReadDocument
+    from atende.brain.knowledge.documents import ReadDocument
 
 app = typer.Typer(help="The knowledge base: documents the assistant answers from.")
 
@@ -27,7 +27,7 @@ def add(
     """Add documents; a file with the same name replaces the one stored."""
     from tqdm import tqdm
 
-    from atende.brain.documents import read_document
+    from atende.brain.knowledge.documents import read_document
     from atende.errors import UnreadableDocument
     from atende.storage import knowledge
 
@@ -59,7 +59,7 @@ def _embed_passages(config: Settings, docs: list[ReadDocument]) -> dict[str, lis
     endpoint fails (the user fixes it and adds again)."""
     from tqdm import tqdm
 
-    from atende.brain.embeddings import to_bytes
+    from atende.brain.knowledge.embeddings import to_bytes
     from atende.errors import EmbeddingError
     from atende.runtime import embedder_for
 
@@ -110,7 +110,7 @@ def remove(slug: Slug, names: Annotated[list[str], typer.Argument(metavar="NAME.
 @app.command()
 def search(slug: Slug, query: Annotated[str, typer.Argument(help="a customer's question")]) -> None:
     """The passages a question finds."""
-    from atende.brain.retrieval import KnowledgeSearch
+    from atende.brain.knowledge.retrieval import KnowledgeSearch
     from atende.runtime import embedder_for
 
     config = settings()

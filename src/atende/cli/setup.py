@@ -39,7 +39,7 @@ def init(
 
 def _add_demo_faq(session: Session, org_id: int) -> None:
     """The demo shop's FAQ (payment, parking, pet taxi), so FAQ answers work out of the box."""
-    from atende.brain.documents import read_document
+    from atende.brain.knowledge.documents import read_document
     from atende.storage import knowledge
     from atende.storage.demo import DEMO_FAQ
 

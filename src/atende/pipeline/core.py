@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.brain.base import Brain
-from atende.brain.speech import Transcriber
 from atende.channels.registry import ChannelEnv
 from atende.pipeline.buffer import Flusher, FlushResult
 from atende.pipeline.channels import ChannelDirectory
@@ -21,6 +20,7 @@ from atende.pipeline.periodic import PeriodicJobs
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.sweeper import Sweeper, SweepResult
 from atende.pipeline.voice import VoiceNotes, VoiceReplies
+from atende.speech.engines import Transcriber
 
 
 class _LateScheduler:

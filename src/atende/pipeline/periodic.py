@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.brain import insights
-from atende.brain import replies as say
+from atende.brain.dialogue import replies as say
+from atende.brain.owner import insights
 from atende.domain.phones import normalize_phone
 from atende.pipeline.ports import Scheduler
 from atende.storage import bookings, campaigns, conversations

@@ -18,9 +18,9 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.brain.speech import Transcriber, build_speaker
 from atende.errors import SynthesisError
 from atende.pipeline.channels import ChannelDirectory
+from atende.speech.engines import Transcriber, build_speaker
 from atende.storage import clips
 from atende.storage.db import transaction
 from atende.storage.models import Conversation, Message, Organization

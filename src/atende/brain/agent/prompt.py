@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from atende.brain import bounds
-from atende.brain import replies as say
-from atende.brain.context import DialogueContext
-from atende.brain.manage_flow import describe
-from atende.brain.retrieval import KnowledgeSearch
+from atende.brain.agent import bounds
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.context import DialogueContext
+from atende.brain.knowledge.retrieval import KnowledgeSearch
+from atende.brain.offline.manage import describe
 from atende.domain.states import BookingStatus
 from atende.storage import bookings as booking_repo
 from atende.storage import messages as message_repo

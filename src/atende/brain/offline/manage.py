@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from atende.brain import booking_flow
-from atende.brain import replies as say
-from atende.brain.context import DialogueContext
-from atende.brain.intents import find_service, is_no, is_yes, pick_number
-from atende.brain.ptdates import extract_when
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.intents import find_service, is_no, is_yes, pick_number
+from atende.brain.dialogue.when import extract_when
+from atende.brain.offline import booking as booking_flow
 from atende.storage import bookings as booking_repo
 from atende.storage.models import Booking
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from atende.brain import bounds
-from atende.brain.llm import CallRecord, LlmClient
+from atende.brain.agent import bounds
+from atende.brain.agent.llm import CallRecord, LlmClient
 from atende.errors import LlmError
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from atende.brain import insights
-from atende.brain import replies as say
 from atende.brain.base import Reply, Turn
-from atende.brain.intents import is_no, is_yes
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.intents import is_no, is_yes
+from atende.brain.owner import insights
 from atende.domain.text import fold_chat
 from atende.storage import analytics, campaigns
 from atende.storage import messages as message_repo

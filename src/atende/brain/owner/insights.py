@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from atende.brain import replies as say
+from atende.brain.dialogue import replies as say
 from atende.domain.periods import Period, period
 from atende.domain.states import BookingStatus
 from atende.storage import analytics

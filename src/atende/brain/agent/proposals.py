@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from atende.brain import replies as say
-from atende.brain.context import DialogueContext
-from atende.brain.intents import is_no, is_yes
-from atende.brain.ptdates import extract_when
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.intents import is_no, is_yes
+from atende.brain.dialogue.when import extract_when
 from atende.domain.slots import slot_problem
 from atende.errors import SlotTaken
 from atende.storage import bookings as booking_repo

@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from atende.brain import replies as say
-from atende.brain.context import DialogueContext
-from atende.brain.intents import find_service, is_no, is_yes, pick_number
-from atende.brain.pets import breed_in, name_in, named_pet_in, species_in
-from atende.brain.ptdates import extract_when
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.intents import find_service, is_no, is_yes, pick_number
+from atende.brain.dialogue.pets import breed_in, name_in, named_pet_in, species_in
+from atende.brain.dialogue.when import extract_when
 from atende.domain.entities import ServiceInfo
 from atende.domain.text import fold
 from atende.errors import SlotTaken

@@ -21,19 +21,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atende.brain import bounds
+from atende.brain.agent import bounds
+from atende.brain.agent.budget import Allowance, allowance, report_back, report_spent
+from atende.brain.agent.llm import CallRecord, LlmClients, LlmConfig
+from atende.brain.agent.prompt import ContextLimits, build_messages
+from atende.brain.agent.proposals import answer_to_proposal, commit
+from atende.brain.agent.toolkit import LoopLimits, LoopResult, Tools, tool_loop
+from atende.brain.agent.tools import ToolBox
 from atende.brain.base import Reply, Turn
-from atende.brain.budget import Allowance, allowance, report_back, report_spent
-from atende.brain.context import DialogueContext
-from atende.brain.intents import find_service, main_intent
-from atende.brain.llm import CallRecord, LlmClients, LlmConfig
-from atende.brain.offline import HANDOFF, OfflineBrain
-from atende.brain.prompt import ContextLimits, build_messages
-from atende.brain.proposals import answer_to_proposal, commit
-from atende.brain.replies import whatsapp_text
-from atende.brain.retrieval import KnowledgeSearch
-from atende.brain.toolkit import LoopLimits, LoopResult, Tools, tool_loop
-from atende.brain.tools import ToolBox
+from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.intents import find_service, main_intent
+from atende.brain.dialogue.replies import whatsapp_text
+from atende.brain.knowledge.retrieval import KnowledgeSearch
+from atende.brain.offline.brain import HANDOFF, OfflineBrain
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from pydantic import Field
 
-from atende.brain import replies as say
-from atende.brain.context import DialogueContext
-from atende.brain.intents import find_service
-from atende.brain.manage_flow import describe
-from atende.brain.retrieval import KnowledgeSearch
-from atende.brain.toolkit import Args, NoArgs, Result, Tools
+from atende.brain.agent.toolkit import Args, NoArgs, Result, Tools
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.intents import find_service
+from atende.brain.knowledge.retrieval import KnowledgeSearch
+from atende.brain.offline.manage import describe
 from atende.domain.entities import ServiceInfo
 from atende.domain.text import fold
 from atende.storage import bookings as booking_repo

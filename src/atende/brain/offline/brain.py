@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from atende.brain import booking_flow, manage_flow
-from atende.brain import replies as say
 from atende.brain.base import Reply, Turn
-from atende.brain.context import DialogueContext
-from atende.brain.intents import find_service, intents_of, main_intent
-from atende.brain.ptdates import extract_when
-from atende.brain.retrieval import Hit, KnowledgeSearch
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.intents import find_service, intents_of, main_intent
+from atende.brain.dialogue.when import extract_when
+from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
+from atende.brain.offline import booking as booking_flow
+from atende.brain.offline import manage as manage_flow
 from atende.storage import bookings as booking_repo
 from atende.storage import contacts
 

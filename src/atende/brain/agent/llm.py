@@ -19,7 +19,7 @@ from typing import Any
 import openai
 from openai.types import CompletionUsage
 
-from atende.brain import bounds
+from atende.brain.agent import bounds
 from atende.errors import LlmError
 
 

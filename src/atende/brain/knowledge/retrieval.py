@@ -16,7 +16,7 @@ import bm25s
 import numpy as np
 from sqlalchemy.orm import Session
 
-from atende.brain.embeddings import Embedder, from_bytes
+from atende.brain.knowledge.embeddings import Embedder, from_bytes
 from atende.domain.text import fold_chat
 from atende.errors import EmbeddingError
 from atende.storage import knowledge

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from atende.brain import insights
-from atende.brain import replies as say
-from atende.brain.agent import LlmBrain, Plan
+from atende.brain.agent.brain import LlmBrain, Plan
+from atende.brain.agent.budget import report_back, report_spent
+from atende.brain.agent.toolkit import Args, NoArgs, Result, Tools
 from atende.brain.base import Reply, Turn
-from atende.brain.budget import report_back, report_spent
-from atende.brain.owner import OwnerAssistant, topic_of
-from atende.brain.replies import whatsapp_text
-from atende.brain.toolkit import Args, NoArgs, Result, Tools
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.replies import whatsapp_text
+from atende.brain.owner import insights
+from atende.brain.owner.assistant import OwnerAssistant, topic_of
 from atende.storage import analytics
 
 

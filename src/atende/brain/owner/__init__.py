@@ -1,0 +1,3 @@
+"""The owner's assistant: figures, inactive clients, campaigns and the daily summary, offline
+and with a model.
+"""
