@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Self-check for conversations.json (standard library only).
+"""Self-check for a held-out split (standard library only).
+
+Usage: python3 check.py [PATH]   (default: conversations.json next to this file)
 
 Errors make the script exit 1; warnings are printed but do not fail.
 """
@@ -13,6 +15,12 @@ import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PATH = os.path.join(HERE, "conversations.json")
+# per split file: id prefix ("h" -> h01..), minimum number of scenarios, and
+# the phone block (hundreds digit) so the splits never share a customer phone
+SPLITS = {
+    "conversations.json": ("h", 45, "1"),
+    "conversations_b.json": ("b", 32, "2"),
+}
 
 SERVICES = {
     "Banho": 60,
@@ -45,7 +53,6 @@ FACT_KEYS = {"pet_name", "species", "breed", "confirm", "when", "service"}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 GOOD_PLACEHOLDER = re.compile(r"^\{(date|weekday)\+(\d+)\}$")
 TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-PHONE = re.compile(r"^\+55119700001\d\d$")
 WEEKDAY_WORDS = {
     0: ["segunda"],
     1: ["terca"],
@@ -118,11 +125,22 @@ def check_slot(sid, b, now_wd, now_min, where, need_status):
         warn(sid, f"{where}: {b['time']} is not on the hour/half hour")
 
 
-def main():
-    with open(PATH, encoding="utf-8") as f:
+def main(argv):
+    path = argv[1] if len(argv) > 1 else PATH
+    if not os.path.exists(path) and os.path.exists(os.path.join(HERE, path)):
+        path = os.path.join(HERE, path)
+    with open(path, encoding="utf-8") as f:
         data = json.load(f)
-    if not isinstance(data, list) or len(data) < 45:
-        err("file", "must be a list of at least 45 scenarios")
+    name = os.path.basename(path)
+    if name in SPLITS:
+        prefix, min_n, block = SPLITS[name]
+    else:  # an unknown split: take the prefix from its first id
+        first = data[0].get("id", "") if isinstance(data, list) and data else ""
+        prefix, min_n, block = (first[:1] or "x"), 1, r"\d"
+    phone_re = re.compile(r"^\+5511970000" + block + r"\d\d$")
+    print(name)
+    if not isinstance(data, list) or len(data) < min_n:
+        err("file", f"must be a list of at least {min_n} scenarios")
         data = data if isinstance(data, list) else []
     ids, phones = set(), set()
     cats = collections.Counter()
@@ -133,8 +151,8 @@ def main():
                 err(sid, f"missing field {k!r}")
         if any(k not in s for k in ("now", "customer", "facts", "turns", "expect")):
             continue
-        if not re.match(r"^h\d\d$", str(sid)) or sid in ids:
-            err(sid, "id must be unique and look like hNN")
+        if not re.match(r"^" + re.escape(prefix) + r"\d\d$", str(sid)) or sid in ids:
+            err(sid, f"id must be unique and look like {prefix}NN")
         ids.add(sid)
         cat = s.get("category")
         if cat is not None and cat not in CATEGORIES:
@@ -154,7 +172,7 @@ def main():
         for k in ("phone", "name", "pets", "bookings"):
             if k not in c:
                 err(sid, f"customer missing {k!r}")
-        if not PHONE.match(c.get("phone", "")) or c.get("phone") in phones:
+        if not phone_re.match(c.get("phone", "")) or c.get("phone") in phones:
             err(sid, f"phone {c.get('phone')!r} malformed or duplicated")
         phones.add(c.get("phone"))
         if c.get("phone", "")[-2:] != str(sid)[-2:]:
@@ -263,4 +281,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv))
