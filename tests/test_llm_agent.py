@@ -119,7 +119,7 @@ def test_multi_step_tool_conversation_books_only_after_the_customer_confirms(
     with runtime.sessions() as s:
         pet = s.get(Pet, booking.pet_id)
         assert pet is not None and (pet.name, pet.species) == ("Thor", "cachorro")
-    assert "pending" not in state_of(ana)
+    assert state_of(ana)["pending"] is None
 
 
 def test_bad_tool_arguments_go_back_to_the_model_which_corrects_them(
@@ -146,7 +146,7 @@ def test_bad_tool_arguments_go_back_to_the_model_which_corrects_them(
     assert "date" in errors[0] and "pet_name" in errors[0]
     pending = state_of(mia)["pending"]
     assert pending["starts_at"] == datetime.combine(friday, time(14), tzinfo=TZ).isoformat()
-    assert pending["pet"] == {"name": "Mel", "species": "gato", "breed": "SRD"}
+    assert pending["pet"] == {"name": "Mel", "species": "gato", "breed": "SRD", "birth_date": None}
     assert bookings(runtime) == []
 
 
@@ -167,7 +167,7 @@ def test_a_proposal_is_never_committed_without_the_customers_yes(
     assert leo.say("hmm vou ver com minha esposa e já te falo") == "Prontinho, agendado! ✅"
     assert bookings(runtime) == []  # the model's words do not write anything
     assert "Tudo bem" in leo.say("não, deixa pra lá")
-    assert "pending" not in state_of(leo)
+    assert state_of(leo)["pending"] is None
     assert bookings(runtime) == []
     assert len(llm.requests) == 4  # "não" was settled by the tool layer
 
@@ -462,7 +462,7 @@ def test_a_proposal_left_behind_during_an_outage_is_not_committed_by_a_later_yes
     ze = Customer(runtime, "demo", "+5511999990017")
     ze.say("tosa pro Nico terça 15h")
     assert "R$ 60,00" in ze.say("e quanto custa o banho?")  # offline answers meanwhile
-    assert "pending" not in state_of(ze)
+    assert state_of(ze)["pending"] is None
     llm.play(text("Sim o quê? 🙂"))
     ze.say("sim")
     assert bookings(runtime) == []

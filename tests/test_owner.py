@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from atende.brain.dialogue.state import DialogueState
 from atende.brain.owner import insights
 from atende.clock import ShiftedClock
 from atende.runtime import Runtime, build_runtime
@@ -173,7 +174,7 @@ def ask_owner(sessions: Any, org_id: int, assistant: Any, text: str, now: dateti
         contact_phone=OWNER,
         contact_name=None,
         burst=[BurstMessage("text", text)],
-        state={},
+        state=DialogueState(),
         now=now,
     )
     with sessions() as s:

@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from atende.brain.dialogue.state import DialogueState
+
 
 @dataclass(frozen=True, slots=True)
 class OrgProfile:
@@ -35,7 +37,7 @@ class Turn:
     contact_phone: str
     contact_name: str | None
     burst: list[BurstMessage]
-    state: dict[str, Any]
+    state: DialogueState
     now: datetime
     first_message_id: int = 0  # history is what came before this message
     owner: bool = False  # the business's owner is writing, not a customer
@@ -49,9 +51,10 @@ class Reply:
     the others send the text, which already lists them."""
 
     texts: list[str]
-    state: dict[str, Any]
+    state: DialogueState
     intent: str = ""
     handoff: bool = False
+    urgent: bool = False  # an emergency: staff are alerted at once, a person takes over
     choices: dict[str, Any] | None = None
     brain: str = ""
     llm_calls: list[Any] = field(default_factory=list)  # CallRecords, logged with the reply

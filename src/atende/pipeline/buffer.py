@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
+from atende.brain.dialogue.state import DialogueState
 from atende.pipeline import metrics
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.router import Route, route_for
@@ -216,7 +217,7 @@ class Flusher:
             if reply_ids:
                 conv.last_message_at = utcnow()
             new_state = "human" if reply and reply.handoff and route is Route.CLIENT else None
-            state = reply.state if reply else None
+            state = reply.state.dump() if reply else None
             if not conversations.finish_claim(
                 session, conversation_id, token, upto, state, new_state
             ):
@@ -274,7 +275,7 @@ class Flusher:
             contact_phone=contact.phone,
             contact_name=contact.name,
             burst=[BurstMessage(m.kind, m.transcript or m.body) for m in burst],
-            state=dict(conv.dialogue_state or {}),
+            state=DialogueState.load(conv.dialogue_state),
             now=utcnow(),
             first_message_id=min((m.id for m in burst), default=0),
             owner=route is Route.OWNER,
@@ -303,7 +304,17 @@ class Flusher:
                 f"conversation:{conv.id}",
                 f"conversation {conv.id}: {exc.__class__.__name__}",
             )
-            reply = Reply([SORRY], {}, "error", handoff=True)
+            reply = Reply([SORRY], DialogueState(), "error", handoff=True)
+        if reply.urgent:
+            said = " ".join(m.text for m in turn.burst)
+            log.warning("emergency on conversation %s: handed to a person", conv.id)
+            alerts.open_alert(
+                session,
+                org.id,
+                "customer_emergency",
+                f"conversation:{conv.id}",
+                f"emergency — {turn.contact_name or turn.contact_phone}: {said[:300]}",
+            )
         calls = list(reply.llm_calls)
         metrics.TURNS.labels(reply.brain or self._brain.name).inc()
         for c in calls:

@@ -32,6 +32,7 @@ from atende.brain.base import Reply, Turn
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, main_intent
 from atende.brain.dialogue.replies import whatsapp_text
+from atende.brain.dialogue.state import DialogueState
 from atende.brain.knowledge.retrieval import KnowledgeSearch
 from atende.brain.offline.brain import HANDOFF, OfflineBrain
 
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 FAST_INTENTS = frozenset({"hours", "prices", "services", "greeting", "thanks", "handoff", "faq"})
 DECLINED = "Tudo bem, não fiz nenhuma alteração 🙂 Posso ajudar com outra coisa?"
-OFFLINE_KEYS = ("flow", "awaiting", "offered")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class Plan:
 
     route: str
     texts: list[str] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)
+    state: DialogueState = field(default_factory=DialogueState)
     handoff: bool = False
     calls: list[CallRecord] = field(default_factory=list)
     spent: Allowance | None = None  # today's budget ran out: answer offline, alert once
@@ -86,14 +86,14 @@ class LlmBrain:
             return Plan("offline")  # a voice note we could not hear: ask to write
         if main_intent(texts) == "optout":
             return Plan("offline")  # honoured by rule, whatever a model would make of it
-        pending = turn.state.get("pending")
-        if pending:
+        pending = turn.state.pending
+        if pending is not None:
             answer = answer_to_proposal(texts, ctx.today)
             if answer == "yes":
                 return Plan("confirm")
             if answer == "no":
                 return Plan("decline")
-        if settings.fast_path and not pending and self._offline_is_confident(ctx):
+        if settings.fast_path and pending is None and self._offline_is_confident(ctx):
             return Plan("offline")
         return self._think(ctx, settings)
 
@@ -101,13 +101,12 @@ class LlmBrain:
         # ``prepare`` ran before the transaction; if it could not, the offline brain answers
         # rather than calling the model while the transaction holds its locks
         plan = turn.prepared if isinstance(turn.prepared, Plan) else Plan("offline")
-        state = dict(turn.state)
-        if plan.route == "confirm":
-            proposal = state.pop("pending")
+        state = turn.state.copy_state()
+        proposal, state.pending = state.pending, None
+        if plan.route == "confirm" and proposal is not None:
             text = commit(DialogueContext(session, turn), proposal)
             return self._reply([text], state, "confirmed", plan)
         if plan.route == "decline":
-            state.pop("pending", None)
             return self._reply([DECLINED], state, "declined", plan)
         if plan.route == "llm":
             report_back(session, turn)
@@ -119,7 +118,7 @@ class LlmBrain:
             report_spent(session, turn.org.id, plan.spent)
             reply.brain = "offline-budget"
         # the talk moved past the proposal without a yes: a later "sim" must not commit it
-        reply.state.pop("pending", None)
+        reply.state.pending = None
         return reply
 
     def settings_for(self, turn: Turn) -> AgentSettings:
@@ -168,29 +167,34 @@ class LlmBrain:
         return result, today.after(result.tokens) if result.over_budget else None
 
     def _offline_is_confident(self, ctx: DialogueContext) -> bool:
-        """Ask the offline brain in a savepoint that is rolled back: would it know?"""
+        """Ask the offline brain in a savepoint that is rolled back: would it know?
+        An offline flow goes on offline until it misses the same answer twice; then the
+        model takes the turn, with the booking so far in its prompt."""
         session, turn = ctx.session, ctx.turn
-        if turn.state.get("flow"):
-            return True  # an offline flow (started while the model was down) finishes offline
         savepoint = session.begin_nested()
         try:
             probe = self._offline.respond(session, turn)
         finally:
             savepoint.rollback()
+        if probe.intent in ("stuck", "fallback"):
+            return False
+        if turn.state.flow is not None or probe.urgent:
+            return True
         text = " ".join(m.text for m in turn.burst)
         words = len(re.findall(r"\w+", text))
         if probe.intent in ("greeting", "thanks"):
             return words <= 4  # 'oi, meu cachorro está vomitando' is not a greeting
         if probe.intent in ("slots", "book"):
             # a list of free times is a cheap, exact answer; the booking then goes on offline
-            return bool(probe.state.get("offered"))
+            return bool(probe.state.offered)
         if probe.intent in ("prices", "services"):
             # a price of a named service, or the menu; 'atendem gato bravo?' is for the model
             return find_service(text, ctx.services) is not None or words <= 4
         return probe.intent in FAST_INTENTS
 
     def _think(self, ctx: DialogueContext, settings: AgentSettings) -> Plan:
-        state = {k: v for k, v in ctx.turn.state.items() if k not in OFFLINE_KEYS}
+        state = ctx.turn.state.copy_state()
+        state.reset_flow()  # the model takes over; the booking so far is in its prompt
         tools = ToolBox(ctx, self._knowledge, state)
         result, spent = self.run_model(
             ctx.turn,
@@ -208,7 +212,7 @@ class LlmBrain:
 
     @staticmethod
     def _reply(
-        texts: list[str], state: dict[str, Any], intent: str, plan: Plan, handoff: bool = False
+        texts: list[str], state: DialogueState, intent: str, plan: Plan, handoff: bool = False
     ) -> Reply:
         return Reply(
             texts, state, intent, handoff=handoff, brain="openai", llm_calls=list(plan.calls)

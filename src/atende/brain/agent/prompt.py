@@ -131,10 +131,10 @@ def _system(ctx: DialogueContext) -> str:
     )
     if past:
         lines.append("Last 30 days: " + "; ".join(f"{describe(ctx, b)} [{b.status}]" for b in past))
-    pending = turn.state.get("pending")
-    if pending:
+    pending = turn.state.pending
+    if pending is not None:
         lines.append(
-            f"Waiting for the customer to confirm: {pending.get('summary')}. If they now want "
+            f"Waiting for the customer to confirm: {pending.summary}. If they now want "
             "something different, propose again with the tools."
         )
     return "\n".join(lines)

@@ -7,7 +7,7 @@ been taken since the proposal): the customer is told the truth about what was wr
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import is_no, is_yes
+from atende.brain.dialogue.state import NewPet, Proposal
 from atende.brain.dialogue.when import extract_when
 from atende.domain.slots import slot_problem
 from atende.errors import SlotTaken
@@ -38,27 +39,26 @@ def answer_to_proposal(texts: list[str], today: Any) -> str | None:
     return None
 
 
-def commit(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
+def commit(ctx: DialogueContext, proposal: Proposal) -> str:
     """Do what was proposed; the sentence to tell the customer."""
-    action = proposal.get("action")
+    action = proposal.action
     org_id, contact_id = ctx.turn.org.id, ctx.turn.contact_id
     try:
         with ctx.session.begin_nested():
-            if action == "register_pet":
-                pet = proposal["pet"]
-                born = pet.get("birth_date")
+            if action == "register_pet" and proposal.pet is not None:
+                pet = proposal.pet
                 catalog.register_pet(
                     ctx.session,
                     org_id,
                     contact_id,
-                    pet["name"],
-                    pet["species"],
-                    pet["breed"],
-                    date.fromisoformat(born) if born else None,
+                    pet.name or "",
+                    pet.species or "",
+                    pet.breed or "",
+                    pet.birth_date,
                 )
-                return f"Prontinho! {pet['name']} está cadastrado ✅🐾"
-            if action == "cancel":
-                if not booking_repo.cancel(ctx.session, org_id, int(proposal["booking_id"])):
+                return f"Prontinho! {pet.name} está cadastrado ✅🐾"
+            if action == "cancel" and proposal.booking_id is not None:
+                if not booking_repo.cancel(ctx.session, org_id, proposal.booking_id):
                     return "Esse agendamento já não estava ativo. Posso ajudar em algo mais?"
                 return "Pronto, cancelado ✅ Quando quiser remarcar, é só chamar 🙂"
             if action == "reschedule":
@@ -85,21 +85,23 @@ def _still_possible(ctx: DialogueContext, service_id: int, start: datetime) -> b
     )
 
 
-def _book(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
+def _book(ctx: DialogueContext, proposal: Proposal) -> str:
     org_id, contact_id = ctx.turn.org.id, ctx.turn.contact_id
-    start = datetime.fromisoformat(proposal["starts_at"])
-    service = ctx.service(int(proposal["service_id"]))
+    if proposal.starts_at is None or proposal.service_id is None:
+        return GONE
+    start = datetime.fromisoformat(proposal.starts_at)
+    service = ctx.service(proposal.service_id)
     if service is None:
         return "Esse serviço não está mais disponível 😕 Posso ajudar com outro?"
     if not _still_possible(ctx, service.id, start):
         return GONE
-    pet_id = proposal.get("pet_id")
+    pet_id = proposal.pet_id
     known = ctx.pet(pet_id)
     pet_name = known.name if known is not None else ""
     if not pet_id:
-        new = proposal["pet"]
+        new = proposal.pet or NewPet()
         pet = catalog.register_pet(
-            ctx.session, org_id, contact_id, new["name"], new["species"], new["breed"]
+            ctx.session, org_id, contact_id, new.name or "", new.species or "", new.breed or ""
         )
         pet_id, pet_name = pet.id, pet.name
     booking_repo.book(ctx.session, org_id, contact_id, service.id, pet_id, start)
@@ -108,13 +110,13 @@ def _book(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
     return f"Prontinho! ✅ {service.name} do {pet_name} agendado: {when}. Até lá! 🐾"
 
 
-def _reschedule(ctx: DialogueContext, proposal: dict[str, Any]) -> str:
+def _reschedule(ctx: DialogueContext, proposal: Proposal) -> str:
     org_id, contact_id = ctx.turn.org.id, ctx.turn.contact_id
     upcoming = booking_repo.upcoming_for_contact(ctx.session, org_id, contact_id)
-    old = next((b for b in upcoming if b.id == int(proposal["booking_id"])), None)
-    if old is None:
+    old = next((b for b in upcoming if b.id == proposal.booking_id), None)
+    if old is None or proposal.starts_at is None:
         return "Esse agendamento já não estava ativo. Quer marcar um novo horário?"
-    start = datetime.fromisoformat(proposal["starts_at"])
+    start = datetime.fromisoformat(proposal.starts_at)
     if not _still_possible(ctx, old.service_id, start):
         return GONE
     booking_repo.cancel(ctx.session, org_id, old.id)

@@ -18,6 +18,7 @@ from atende.brain.agent.toolkit import Args, NoArgs, Result, Tools
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service
+from atende.brain.dialogue.state import DialogueState, Proposal
 from atende.brain.knowledge.retrieval import KnowledgeSearch
 from atende.brain.offline.manage import describe
 from atende.domain.entities import ServiceInfo
@@ -68,7 +69,7 @@ class ToolBox(Tools):
     """Tools bound to one turn. ``state`` receives proposals and the handoff flag."""
 
     def __init__(
-        self, ctx: DialogueContext, knowledge: KnowledgeSearch | None, state: dict[str, Any]
+        self, ctx: DialogueContext, knowledge: KnowledgeSearch | None, state: DialogueState
     ) -> None:
         super().__init__()
         self.ctx = ctx
@@ -241,8 +242,7 @@ class ToolBox(Tools):
                 f"'{self.proposed}'; propose this one after that"
             }
         self.proposed = summary
-        proposal["summary"] = summary
-        self.state["pending"] = proposal
+        self.state.pending = Proposal.model_validate({**proposal, "summary": summary})
         return {
             "status": "proposed, NOT done yet",
             "summary": summary,

@@ -92,6 +92,7 @@ class DialogueState(_Model):
     awaiting: Awaiting | None = None
     frame: Frame = Field(default_factory=Frame)
     offered: list[str] = Field(default_factory=list)  # times offered, "HH:MM"
+    offered_days: list[date] = Field(default_factory=list)  # days offered by number
     misses: int = 0  # turns in a row the question in ``awaiting`` went unanswered
     last_texts: list[str] = Field(default_factory=list)  # what we said last: never twice
     handed_to_model: bool = False  # the offline flow gave this turn to the LLM agent
@@ -124,6 +125,7 @@ class DialogueState(_Model):
         self.awaiting = None
         self.frame = Frame()
         self.offered = []
+        self.offered_days = []
         self.misses = 0
         self.handed_to_model = False
 

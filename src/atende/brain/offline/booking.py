@@ -1,278 +1,370 @@
-"""Booking (and rescheduling) as slot filling: service → pet → day → time → confirmation.
+"""Booking (and rescheduling) as a frame: service, day, time and pet, filled from every
+message — the first one included — and correctable at any step ("na verdade às 11h",
+"não, é pra Mel").
 
-The state lives in the conversation's ``dialogue_state``, so a restart mid-booking
-loses nothing. Nothing is written before the customer says yes; the write itself
+Each turn the frame takes whatever the customer's words give, then the flow asks for the
+first thing still missing. Nothing is written before the customer says yes; the write
 re-checks the slot inside the transaction (``storage.bookings.book``).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import cast, get_args
 
 from sqlalchemy.exc import IntegrityError
 
+from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
-from atende.brain.dialogue.intents import find_service, is_no, is_yes, pick_number
-from atende.brain.dialogue.pets import breed_in, name_in, named_pet_in, species_in
-from atende.brain.dialogue.when import extract_when
+from atende.brain.dialogue.intents import pick_number
+from atende.brain.dialogue.pets import breed_in, name_in, species_in
+from atende.brain.dialogue.reading import Reading
+from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
+from atende.brain.offline.outcome import Outcome
 from atende.domain.entities import ServiceInfo
 from atende.domain.text import fold
 from atende.errors import SlotTaken
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
 
-State = dict[str, Any]
 MAX_OFFERED = 10  # WhatsApp lists show at most 10 rows
+DAYS_OFFERED = 5
+SEARCH_DAYS = 21
+MAX_BREED = 40
+PERIODS = get_args(Period)
 
 
-def step(ctx: DialogueContext, st: State, text: str) -> list[str]:
-    """Take what the customer just wrote into the booking and say what comes next."""
-    awaiting = st.get("awaiting")
-    offered = st.get("offered") or []
-    if awaiting == "time" and (index := pick_number(text, len(offered))) is not None:
-        text = offered[index]  # "2" picks the second time offered
-    if awaiting == "confirm" and _plain_answer(ctx, text):
-        if is_yes(text):
-            return _commit(ctx, st)
-        if is_no(text):
-            st.pop("time", None)
-            st.pop("date", None)
-            st["awaiting"] = "date"
-            return ["Sem problemas! Para qual dia e horário você prefere? 🙂"]
-    if awaiting in ("pet_name", "pet_species", "pet_breed", "pet_choice"):
-        _take_pet_answer(ctx, st, text, awaiting)
-    _take_entities(ctx, st, text)
-    return next_question(ctx, st)
+def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
+    """Take what the customer just wrote into the frame and say what comes next."""
+    before = st.frame.model_dump()
+    awaiting = st.awaiting
+    _take_choice(ctx, st, reading)
+    if awaiting == "confirm":
+        fill(ctx, st, reading, correcting=True)
+        if st.frame.model_dump() == before:
+            if reading.yes and not reading.no:
+                return commit(ctx, st)
+            if reading.no:
+                st.frame.day, st.frame.at = None, None
+                out = next_question(ctx, st)
+                out.lead = "Sem problemas!"
+                return out
+    elif awaiting in ("pet_name", "pet_species", "pet_breed", "pet_choice"):
+        _take_pet_answer(ctx, st, reading)
+        fill(ctx, st, reading)
+    else:
+        fill(ctx, st, reading)
+    out = next_question(ctx, st)
+    out.progressed = st.frame.model_dump() != before
+    return out
 
 
-def _plain_answer(ctx: DialogueContext, text: str) -> bool:
-    """A yes/no that does not also change the day, time or service."""
-    when = extract_when(text, ctx.today)
-    return when.day is None and when.at is None and find_service(text, ctx.services) is None
+def _take_choice(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    """'2', 'o 2', 'opção 2': the second of what was offered."""
+    frame = st.frame
+    if st.awaiting == "time" and (i := pick_number(reading.text, len(st.offered))) is not None:
+        frame.at = time.fromisoformat(st.offered[i])
+    elif (
+        st.awaiting == "date" and (i := pick_number(reading.text, len(st.offered_days))) is not None
+    ):
+        frame.day = st.offered_days[i]
+    elif (
+        st.awaiting == "service" and (i := pick_number(reading.text, len(ctx.services))) is not None
+    ):
+        frame.service_id = ctx.services[i].id
+    elif (
+        st.awaiting == "pet_choice" and (i := pick_number(reading.text, len(ctx.pets))) is not None
+    ):
+        frame.pet_id, frame.new_pet = ctx.pets[i].id, None
 
 
-def _take_entities(ctx: DialogueContext, st: State, text: str) -> None:
-    service = find_service(text, ctx.services)
-    if service and st.get("flow") != "reschedule":
-        st["service_id"] = service.id
-    when = extract_when(text, ctx.today)
-    if when.day:
-        st["date"] = when.day.isoformat()
-        if not when.at:
-            st.pop("time", None)
-    if when.at:
-        st["time"] = when.at.strftime("%H:%M")
-    if when.period:
-        st["period"] = when.period
-    words = set(re.findall(r"\w+", fold(text)))
+def fill(
+    ctx: DialogueContext, st: DialogueState, reading: Reading, correcting: bool = False
+) -> None:
+    """Everything the customer's words say about the booking goes into the frame."""
+    frame = st.frame
+    if reading.service is not None and st.flow != "reschedule":
+        frame.service_id = reading.service.id
+    when = reading.when
+    if when.day is not None:
+        frame.day = when.day
+        frame.earliest = frame.latest = None
+        if when.at is None and not correcting:
+            frame.at = None
+    elif getattr(when, "earliest", None) is not None:
+        frame.day, frame.at = None, None
+        frame.earliest, frame.latest = (
+            getattr(when, "earliest", None),
+            getattr(when, "latest", None),
+        )
+    if when.at is not None:
+        frame.at = when.at
+        if frame.day is None and frame.earliest is None and st.flow == "reschedule":
+            frame.day = _rescheduled_day(ctx, st)
+    if when.period in PERIODS:
+        frame.period = cast(Period, when.period)
+    _fill_pet(ctx, st, reading)
+
+
+def _rescheduled_day(ctx: DialogueContext, st: DialogueState) -> date | None:
+    """'consegue adiantar o banho pras 9h?': a new time alone keeps the booking's day."""
+    old = ctx.ignore_booking
+    return old.starts_at.astimezone(ctx.tz).date() if old is not None else None
+
+
+def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    frame = st.frame
+    words_in = set(re.findall(r"\w+", fold(reading.text)))
     for pet in ctx.pets:
-        if fold(pet.name) in words:
-            st["pet_id"] = pet.id
-            st.pop("new_pet", None)
+        if fold(pet.name) in words_in:  # the pet named wins
+            frame.pet_id, frame.new_pet = pet.id, None
             return
-    if st.get("pet_id") or st.get("flow") == "reschedule":
+    if st.flow == "reschedule":
         return
-    _take_new_pet_hints(ctx, st, text)
-
-
-def _take_new_pet_hints(ctx: DialogueContext, st: State, text: str) -> None:
-    """'para a Mel', 'meu gato': what the customer already told about the pet."""
-    name = named_pet_in(text)
+    if reading.new_pet:
+        frame.pet_id = None
+        frame.new_pet = NewPet(species=reading.species)
+        return
+    name = reading.pet_name
     if name and ctx.pet_named(name) is None:
-        st.setdefault("new_pet", {})["name"] = name
-    species = species_in(text)
-    if species and not st.get("new_pet", {}).get("name"):
-        same = [p for p in ctx.pets if fold(p.species) == fold(species)]
-        if len(same) == 1:
-            st["pet_id"] = same[0].id
-            st.pop("new_pet", None)
-            return
-    if species and (not ctx.pets or "new_pet" in st):
-        st.setdefault("new_pet", {}).setdefault("species", species)
+        frame.pet_id = None
+        frame.new_pet = (frame.new_pet or NewPet()).model_copy(update={"name": name})
+    if reading.species and frame.pet_id is None:
+        new = frame.new_pet
+        if new is None or new.name is None:
+            same = [p for p in ctx.pets if fold(p.species) == fold(reading.species)]
+            if len(same) == 1 and new is None:
+                frame.pet_id = same[0].id  # "meu gato", and the customer has one cat
+                return
+        if new is not None or not ctx.pets:
+            frame.new_pet = (new or NewPet()).model_copy(
+                update={"species": (new.species if new and new.species else reading.species)}
+            )
 
 
-def _take_pet_answer(ctx: DialogueContext, st: State, text: str, awaiting: str) -> None:
-    new = st.setdefault("new_pet", {})
-    if awaiting == "pet_choice":
-        index = pick_number(text, len(ctx.pets))
-        if index is not None:
-            st["pet_id"] = ctx.pets[index].id
-            st.pop("new_pet", None)
+def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    """The answer to a pet question: free text is a valid name, species or breed."""
+    frame, text, awaiting = st.frame, reading.text.strip(), st.awaiting
+    if frame.pet_id is not None:
+        return
+    if any(fold(p.name) in set(re.findall(r"\w+", fold(text))) for p in ctx.pets):
+        return  # a known pet: ``fill`` takes it
+    if reading.question_like:
+        return
+    new = frame.new_pet or NewPet()
+    if awaiting in ("pet_name", "pet_choice"):
+        if reading.new_pet:
+            frame.new_pet = NewPet()
             return
-        if any(w in fold(text) for w in ("outro", "novo", "nova", "outra")):
-            return
-        awaiting = "pet_name"
-    if awaiting == "pet_name" and not any(fold(p.name) in fold(text) for p in ctx.pets):
         name = name_in(text)
         if name:
-            new["name"] = name
-    if "name" in new and "species" not in new and (species := species_in(text)):
-        new["species"] = species
-    elif awaiting == "pet_species" and "species" not in new:
-        guess = name_in(text)
-        if guess:
-            new["species"] = guess.lower()
-    if awaiting == "pet_breed" and "breed" not in new:
-        breed = breed_in(text)
+            new = new.model_copy(update={"name": name})
+            if new.species is None and reading.species:
+                new = new.model_copy(update={"species": reading.species})
+    elif awaiting == "pet_species":
+        species = reading.species or _single_word(text)
+        if species:
+            new = new.model_copy(update={"species": species})
+    elif awaiting == "pet_breed":
+        breed = breed_in(text) or _free_breed(text)
         if breed:
-            new["breed"] = breed
-    elif "species" in new and "breed" not in new and awaiting != "pet_name":
-        pass
-    if not new:
-        st.pop("new_pet", None)
+            new = new.model_copy(update={"breed": breed})
+    frame.new_pet = new
 
 
-def next_question(ctx: DialogueContext, st: State) -> list[str]:
-    st.setdefault("flow", "booking")
-    service = ctx.service(st.get("service_id"))
+def _single_word(text: str) -> str | None:
+    found = re.findall(r"[^\W\d_]+", text)
+    return found[0].lower() if len(found) in (1, 2) and species_in(text) is None else None
+
+
+def _free_breed(text: str) -> str | None:
+    """Any text is a breed ("golden retriever", "mistura de poodle"), within reason."""
+    cleaned = re.sub(
+        r"^(?:ele|ela)\s+(?:e|é)\s+|^(?:e|é)\s+(?:um|uma)?\s*", "", text.strip(), flags=re.I
+    )
+    cleaned = cleaned.strip(" .!")
+    if not cleaned or len(cleaned) > MAX_BREED or not re.search(r"[^\W\d_]", cleaned):
+        return None
+    return cleaned[:1].upper() + cleaned[1:]
+
+
+def next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
+    """Ask for the first thing the frame still lacks; confirm when nothing does."""
+    if st.flow is None:
+        st.flow = "booking"
+    frame = st.frame
+    service = ctx.service(frame.service_id)
     if service is None:
-        st["awaiting"] = "service"
-        return [f"Qual serviço você gostaria de agendar?\n{say.service_lines(ctx.services)}"]
-    if not st.get("date"):
-        st["awaiting"] = "date"
-        return [_ask_day(ctx, service)]
-    day = date.fromisoformat(st["date"])
-    if day < ctx.today:
-        st.pop("date", None)
-        st["awaiting"] = "date"
-        return ["Essa data já passou 😅 Para qual dia você quer agendar?"]
-    if not st.get("time"):
-        return _offer_times(ctx, st, service, day)
-    start = datetime.combine(day, time.fromisoformat(st["time"]), tzinfo=ctx.tz)
+        st.awaiting = "service"
+        return Outcome(question=words.ask_service(ctx.services))
+    if frame.day is None and frame.earliest is not None:
+        return _offer_span(ctx, st, service)
+    if frame.day is None:
+        return _ask_day(ctx, st, service)
+    if frame.day < ctx.today:
+        frame.day = None
+        out = _ask_day(ctx, st, service)
+        out.lead = words.PAST_DAY
+        return out
+    if frame.at is None:
+        return _offer_times(ctx, st, service, frame.day)
+    start = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
     problem = ctx.slot_problem(service, start)
     if problem:
-        st.pop("time", None)
-        intro = {
-            "past": "Esse horário já passou 😅",
-            "closed": "Nesse horário não estamos atendendo.",
-            "taken": "Esse horário já está ocupado.",
-        }[problem]
-        return [intro + " " + _offer_times(ctx, st, service, day)[0]]
-    pet_question = _pet_question(ctx, st)
-    if pet_question:
-        return [pet_question]
-    st["awaiting"] = "confirm"
-    return [_confirmation(ctx, st, service, start)]
+        frame.at = None
+        out = _offer_times(ctx, st, service, frame.day)
+        out.lead = f"{words.SLOT_PROBLEM[problem]} {out.lead}".strip()
+        return out
+    pet = _pet_question(ctx, st)
+    if pet is not None:
+        return pet
+    st.awaiting = "confirm"
+    return Outcome(question=_confirmation(ctx, st, service, start))
 
 
-def _pet_question(ctx: DialogueContext, st: State) -> str | None:
-    if st.get("pet_id") and ctx.pet(st["pet_id"]):
+def _pet_question(ctx: DialogueContext, st: DialogueState) -> Outcome | None:
+    frame = st.frame
+    if frame.pet_id is not None and ctx.pet(frame.pet_id) is not None:
         return None
-    new = st.get("new_pet")
-    if new:
-        if "name" not in new:
-            st["awaiting"] = "pet_name"
-            return f"Qual o nome do seu {new.get('species', 'pet')}? 🐾"
-        if "species" not in new:
-            st["awaiting"] = "pet_species"
-            return f"O {new['name']} é cachorro, gato ou outro bichinho?"
-        if "breed" not in new:
-            st["awaiting"] = "pet_breed"
-            return f"E qual a raça do {new['name']}? (se não tiver, pode dizer vira-lata)"
+    new = frame.new_pet
+    if new is None and len(ctx.pets) == 1:
+        frame.pet_id = ctx.pets[0].id
         return None
-    if not ctx.pets:
-        st["new_pet"] = {}
-        st["awaiting"] = "pet_name"
-        return "Ótimo! Para agendar, vou cadastrar seu pet 🐾 Qual o nome dele?"
-    if len(ctx.pets) == 1:
-        st["pet_id"] = ctx.pets[0].id
-        return None
-    st["awaiting"] = "pet_choice"
-    options = "\n".join(f"{i}. {p.name}" for i, p in enumerate(ctx.pets, 1))
-    return f"Para qual pet é o agendamento?\n{options}\n(ou me diga o nome de um pet novo)"
+    if new is None and ctx.pets:
+        st.awaiting = "pet_choice"
+        return Outcome(question=words.ask_which_pet([p.name for p in ctx.pets]))
+    new = new or NewPet()
+    frame.new_pet = new
+    if new.name is None:
+        st.awaiting = "pet_name"
+        return Outcome(question=words.ask_pet_name(new.species, registering=not ctx.pets))
+    if new.species is None:
+        st.awaiting = "pet_species"
+        return Outcome(question=words.ask_species(new.name))
+    if new.breed is None:
+        st.awaiting = "pet_breed"
+        return Outcome(question=words.ask_breed(new.name))
+    return None
 
 
-def _ask_day(ctx: DialogueContext, service: ServiceInfo) -> str:
+def _ask_day(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -> Outcome:
+    st.awaiting = "date"
+    days = _days_with_room(ctx, service, ctx.today, SEARCH_DAYS, st.frame.period)[:DAYS_OFFERED]
+    st.offered_days = days
     first = ctx.next_free(service)
-    hint = ""
+    first_label = None
     if first is not None:
-        when = f"{say.day_label(first.date(), ctx.today)} às {say.hhmm(first)}"
-        hint = f" O próximo horário livre é {when}."
-    return f"Para qual dia você quer o {service.name}?{hint}"
+        first_label = f"{say.day_label(first.date(), ctx.today)} às {say.hhmm(first)}"
+    labels = [say.day_label(d, ctx.today) for d in days]
+    return Outcome(question=words.ask_day(service, first_label, labels))
 
 
-def _offer_times(ctx: DialogueContext, st: State, service: ServiceInfo, day: date) -> list[str]:
-    period = st.get("period")
+def _days_with_room(
+    ctx: DialogueContext, service: ServiceInfo, start: date, days: int, period: str | None
+) -> list[date]:
+    found = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        if ctx.free(service, day, period):
+            found.append(day)
+    return found
+
+
+def _offer_span(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -> Outcome:
+    """'semana que vem de manhã': the first day of that span with room in that period."""
+    frame = st.frame
+    assert frame.earliest is not None
+    last = frame.latest or frame.earliest
+    span = (last - frame.earliest).days + 1
+    days = _days_with_room(ctx, service, max(frame.earliest, ctx.today), span, frame.period)
+    frame.earliest = frame.latest = None
+    if not days:
+        out = _ask_day(ctx, st, service)
+        out.lead = "Não tenho horário livre nesse período 😕"
+        return out
+    frame.day = days[0]
+    return _offer_times(ctx, st, service, days[0])
+
+
+def _offer_times(
+    ctx: DialogueContext, st: DialogueState, service: ServiceInfo, day: date
+) -> Outcome:
+    period = st.frame.period
     slots = ctx.free(service, day, period)
     label = say.day_label(day, ctx.today)
     if slots:
-        st["awaiting"] = "time"
+        st.awaiting = "time"
         shown = slots[:MAX_OFFERED]
-        st["offered"] = [say.hhmm(s) for s in shown]
-        lines = "\n".join(f"{i}. {t}" for i, t in enumerate(st["offered"], 1))
-        more = (
-            f"\n(e mais {len(slots) - len(shown)} horários — é só dizer qual)"
-            if len(slots) > len(shown)
-            else ""
+        st.offered = [say.hhmm(s) for s in shown]
+        return Outcome(
+            question=words.offer_times(service, label, st.offered, len(slots) - len(shown))
         )
-        return [
-            f"Horários livres para {service.name} {label}:\n{lines}{more}\n"
-            "Responda com o número ou o horário 🙂"
-        ]
-    st.pop("date", None)
-    st.pop("period", None)
-    st["awaiting"] = "date"
+    st.frame.day = None
+    st.frame.period = None
     if not [h for h in ctx.hours if h.weekday == day.weekday()]:
-        return [
-            f"{label[0].upper()}{label[1:]} não abrimos. "
-            f"Funcionamos {say.opening_hours_text(ctx.hours)}. Qual outro dia fica bom?"
-        ]
-    return [f"Não tenho horário livre para {service.name} {label}. {_ask_day(ctx, service)}"]
+        out = _ask_day(ctx, st, service)
+        out.lead = words.closed_on(label, say.opening_hours_text(ctx.hours))
+        return out
+    out = _ask_day(ctx, st, service)
+    out.lead = words.no_times(service, label)
+    return out
 
 
-def _pet_label(ctx: DialogueContext, st: State) -> str:
-    pet = ctx.pet(st.get("pet_id"))
+def _pet_label(ctx: DialogueContext, frame: Frame) -> str:
+    pet = ctx.pet(frame.pet_id)
     if pet is not None:
         return pet.name
-    new = st.get("new_pet") or {}
-    return str(new.get("name", "seu pet"))
+    return (frame.new_pet.name if frame.new_pet else None) or "seu pet"
 
 
-def _confirmation(ctx: DialogueContext, st: State, service: ServiceInfo, start: datetime) -> str:
-    lines = [
-        "Posso confirmar?",
-        f"• {service.name} para {_pet_label(ctx, st)}",
-        f"• {say.day_label(start.date(), ctx.today).capitalize()} às {say.hhmm(start)}",
-        f"• {say.money(service.price)}",
-    ]
-    new = st.get("new_pet")
-    if new and not st.get("pet_id"):
-        lines.append(f"• vou cadastrar: {new['name']} ({new['species']}, {new['breed']})")
-    if st.get("flow") == "reschedule":
-        lines[0] = "Posso remarcar para este horário?"
-    lines.append("Responda *sim* para confirmar ou *não* para mudar.")
-    return "\n".join(lines)
+def _confirmation(
+    ctx: DialogueContext, st: DialogueState, service: ServiceInfo, start: datetime
+) -> words.Question:
+    frame = st.frame
+    new = frame.new_pet
+    registering = None
+    if new is not None and frame.pet_id is None:
+        registering = f"{new.name} ({new.species}, {new.breed})"
+    return words.confirm_booking(
+        service,
+        _pet_label(ctx, frame),
+        words.day_and_time(start.date(), start, ctx.today),
+        registering,
+        reschedule=st.flow == "reschedule",
+    )
 
 
-def _commit(ctx: DialogueContext, st: State) -> list[str]:
-    service = ctx.service(st.get("service_id"))
-    assert service is not None
-    day = date.fromisoformat(st["date"])
-    start = datetime.combine(day, time.fromisoformat(st["time"]), tzinfo=ctx.tz)
+def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
+    frame = st.frame
+    service = ctx.service(frame.service_id)
+    assert service is not None and frame.day is not None and frame.at is not None
+    start = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
     org_id, contact_id = ctx.turn.org.id, ctx.turn.contact_id
     try:
         with ctx.session.begin_nested():
-            if st.get("flow") == "reschedule" and st.get("booking_id"):
-                booking_repo.cancel(ctx.session, org_id, int(st["booking_id"]))
-            pet_id = st.get("pet_id")
-            if not pet_id:
-                new = st["new_pet"]
+            if st.flow == "reschedule" and frame.booking_id is not None:
+                booking_repo.cancel(ctx.session, org_id, frame.booking_id)
+            pet_id = frame.pet_id
+            if pet_id is None:
+                new = frame.new_pet or NewPet()
                 pet = catalog.register_pet(
-                    ctx.session, org_id, contact_id, new["name"], new["species"], new["breed"]
+                    ctx.session,
+                    org_id,
+                    contact_id,
+                    new.name or "",
+                    new.species or "",
+                    new.breed or "",
                 )
                 pet_id = pet.id
             booking_repo.book(ctx.session, org_id, contact_id, service.id, pet_id, start)
     except (SlotTaken, IntegrityError):
-        st.pop("time", None)
-        return [
-            "Poxa, esse horário acabou de ser reservado 😕 "
-            + _offer_times(ctx, st, service, day)[0]
-        ]
-    label = f"{say.day_label(day, ctx.today)} às {say.hhmm(start)}"
-    pet_name = _pet_label(ctx, st)
-    verb = "remarcado" if st.get("flow") == "reschedule" else "agendado"
-    st.clear()
-    return [f"Prontinho! ✅ {service.name} do {pet_name} {verb}: {label}. Até lá! 🐾"]
+        frame.at = None
+        out = _offer_times(ctx, st, service, frame.day)
+        out.lead = f"{words.JUST_TAKEN} {out.lead}".strip()
+        return out
+    when = f"{say.day_label(frame.day, ctx.today)} às {say.hhmm(start)}"
+    text = words.booked(service, _pet_label(ctx, frame), when, st.flow == "reschedule")
+    st.reset_flow()
+    return Outcome(final=text)

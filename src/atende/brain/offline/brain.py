@@ -1,40 +1,31 @@
-"""The offline brain: keyword intents, a Portuguese date extractor and slot filling.
+"""The offline brain: rules over a typed dialogue state, no model and no network.
 
-It needs no model and no network, answers in milliseconds, and never writes without
-the customer's explicit confirmation.
+One turn: read the burst once (``dialogue.reading``); an emergency, a request for a
+person or an opt-out wins over everything; then the information questions of the burst
+are answered, in order, and the booking / cancel / reschedule flow in progress takes
+the rest. A question the customer does not answer is asked again once, reworded with
+examples or options; after that the customer is offered a person — the conversation
+never loops, and the same message is never sent twice in a row.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from atende.brain.base import Reply, Turn
-from atende.brain.dialogue import replies as say
+from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
-from atende.brain.dialogue.intents import find_service, intents_of, main_intent
-from atende.brain.dialogue.when import extract_when
+from atende.brain.dialogue.intents import intents_of
+from atende.brain.dialogue.reading import Reading, read
+from atende.brain.dialogue.state import DialogueState
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
-from atende.brain.offline import booking as booking_flow
-from atende.brain.offline import manage as manage_flow
+from atende.brain.offline import answers, booking, manage
+from atende.brain.offline.outcome import Outcome
 from atende.storage import bookings as booking_repo
 from atende.storage import contacts
 
-ASK_TO_WRITE = (
-    "Recebi seu áudio 🎧 mas não consegui ouvir por aqui. Pode me escrever em texto, por favor? 🙏"
-)
-ASK_FOR_TEXT = "Recebi sua mensagem! Por aqui eu entendo melhor texto 🙂 Como posso ajudar?"
-HANDOFF = (
-    "Claro! Vou chamar uma pessoa da nossa equipe para falar com você. "
-    "Em instantes alguém responde por aqui 🙂"
-)
-THANKS = "Por nada! Qualquer coisa é só chamar 🐾"
-OPTED_OUT = (
-    "Pronto, você não vai mais receber nossas promoções 👍 Os lembretes dos seus "
-    "agendamentos continuam, e é só chamar quando precisar!"
-)
-INFO_INTENTS = ("hours", "prices", "services")
+# kept importable where they were: the LLM agent answers with the same words
+HANDOFF = words.HANDOFF
 FLOWS_BOOKING = ("booking", "reschedule")
 
 
@@ -51,36 +42,33 @@ class OfflineBrain:
         """Nothing to do before the write transaction: the offline brain is instant."""
 
     def respond(self, session: Session, turn: Turn) -> Reply:
+        state = turn.state.copy_state()
         texts = [m.text.strip() for m in turn.burst if m.text.strip()]
-        state: dict[str, Any] = dict(turn.state)
         if not texts:
             audio = any(m.kind == "audio" for m in turn.burst)
-            return Reply([ASK_TO_WRITE if audio else ASK_FOR_TEXT], state, "media")
+            return Reply([words.ASK_TO_WRITE if audio else words.ASK_FOR_TEXT], state, "media")
         ctx = DialogueContext(session, turn)
-        intent = main_intent(texts)
-        if intent == "handoff":
-            return Reply([HANDOFF], {}, "handoff", handoff=True)
-        if intent == "optout":
+        reading = read(texts, ctx.now, ctx.services)
+        if reading.emergency:
+            state.reset_flow()
+            settings = turn.org.settings
+            text = words.emergency(settings.get("emergency_phone"), settings.get("address"))
+            return Reply([text], state, "emergency", handoff=True, urgent=True)
+        if reading.intent == "handoff":
+            state.reset_flow()
+            return Reply([words.HANDOFF], state, "handoff", handoff=True)
+        if reading.intent == "optout":
             contacts.opt_out(session, turn.org.id, turn.contact_id)
-            return Reply([OPTED_OUT], state, "optout")
-        text = " ".join(texts)
-        flow = state.get("flow")
-        if flow and not _leaves_flow(ctx, intent, text):
-            texts_out = _continue(ctx, state, text, intent)
-            return Reply(texts_out, state, f"{flow}:continue", choices=_choices(state, texts_out))
-        hit = self.faq(session, turn.org.id, text) if _may_be_faq(ctx, intent, text) else None
-        if hit is None and _question_about(ctx, intent, text):
-            strong = self.faq(session, turn.org.id, text)
-            hit = strong if strong and strong.coverage >= 0.75 and strong.matched >= 2 else None
-        if hit is not None:
-            texts_out = [faq_answer(hit)]
-            intent = "faq"
-        else:
-            texts_out = _route(ctx, state, intent, text)
-        greeting = _greeting_prefix(turn, texts)
-        if greeting and texts_out:
-            texts_out[0] = greeting + texts_out[0]
-        return Reply(texts_out, state, intent or "fallback", choices=_choices(state, texts_out))
+            return Reply([words.OPTED_OUT], state, "optout")
+        if state.awaiting == "person":
+            settled = _person_answer(state, reading)
+            if settled is not None:
+                return settled
+        reply = self._turn(ctx, state, reading)
+        reply.texts = _not_again(state, reply)
+        state.last_texts = list(reply.texts)
+        reply.state = state
+        return reply
 
     def faq(self, session: Session, org_id: int, text: str) -> Hit | None:
         if self._knowledge is None:
@@ -88,23 +76,112 @@ class OfflineBrain:
         hits = self._knowledge.search(session, org_id, text, k=1, semantic=False)
         return hits[0] if hits and hits[0].confident else None
 
+    def _turn(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
+        intent = reading.intent
+        if st.flow is not None and not _leaves_flow(st, reading):
+            return self._in_flow(ctx, st, reading)
+        hit = self._faq_for(ctx, reading)
+        if hit is not None:
+            return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
+        if intent in ("book", "slots") or (reading.service is not None and reading.has_when):
+            return self._start_booking(ctx, st, reading)
+        if intent in ("cancel", "reschedule"):
+            info = _info_lead(ctx, reading)
+            out = manage.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", reading)
+            return self._flow_reply(ctx, st, reading, out, intent, info)
+        if reading.questions:
+            return self._say(ctx, st, reading, [answers.answer(ctx, reading.questions)], intent)
+        if intent == "greeting":
+            return self._say(ctx, st, reading, [words.menu(ctx.turn.org.name)], intent)
+        if intent == "thanks":
+            return self._say(ctx, st, reading, [words.THANKS], intent)
+        if reading.service is not None:
+            return self._say(ctx, st, reading, [words.prices([reading.service])], "prices")
+        return self._not_understood(ctx, st, reading)
 
-def _may_be_faq(ctx: DialogueContext, intent: str | None, text: str) -> bool:
-    """Questions no intent covers, and price/service questions about something that is not
-    one of the services ('quanto custa o táxi dog?'), are looked up in the documents."""
-    if ctx.turn.state.get("flow"):
-        return False
-    if intent in (None, "greeting"):
-        return True
-    return intent in ("prices", "services") and find_service(text, ctx.services) is None
+    def _start_booking(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
+        info = _info_lead(ctx, reading, skip_service=True)
+        st.start("booking")
+        booking.fill(ctx, st, reading)
+        out = booking.next_question(ctx, st)
+        asked_slot = reading.intent == "slots" and reading.when.at is not None
+        if asked_slot and st.awaiting not in ("time", "date", "service") and not out.lead:
+            out.lead = words.IS_FREE  # "tem banho hoje às 15:30?": yes, it is free
+        return self._flow_reply(ctx, st, reading, out, reading.intent or "book", info)
 
+    def _in_flow(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
+        info = _info_lead(ctx, reading, skip_service=True)
+        if st.flow == "cancel" or (st.flow == "reschedule" and st.awaiting == "choose_booking"):
+            out = manage.step(ctx, st, reading)
+        else:
+            _with_old_booking(ctx, st)
+            out = booking.step(ctx, st, reading)
+        if info:
+            out.progressed = True  # we answered what they asked
+            if out.question is not None and not out.lead:
+                out.lead = words.BACK_TO_BOOKING
+        return self._flow_reply(ctx, st, reading, out, f"{st.flow or 'booking'}:continue", info)
 
-def _question_about(ctx: DialogueContext, intent: str | None, text: str) -> bool:
-    """'Com quantos dias o filhote pode vacinar?' names a service but asks about a policy:
-    a question with no day or time, which the documents may answer better than a booking."""
-    if ctx.turn.state.get("flow") or intent not in ("book", "slots"):
-        return False
-    return "?" in text and extract_when(text, ctx.today).empty
+    def _flow_reply(
+        self,
+        ctx: DialogueContext,
+        st: DialogueState,
+        reading: Reading,
+        out: Outcome,
+        intent: str,
+        info: str = "",
+    ) -> Reply:
+        """Count a question the customer did not answer; the second time it is reworded,
+        after that a person is offered."""
+        asking = st.awaiting if out.question is not None else None
+        if asking is not None and not out.progressed:
+            st.misses += 1
+        else:
+            st.misses = 0
+        if st.misses >= 2:
+            return _offer_person(st)
+        texts = out.texts(again=st.misses == 1)
+        if info:
+            texts = [info, *texts]
+        return self._say(ctx, st, reading, texts, intent)
+
+    def _not_understood(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
+        st.misses += 1
+        if st.misses >= 3:
+            return _offer_person(st)
+        text = words.NOT_UNDERSTOOD if st.misses == 1 else words.NOT_UNDERSTOOD_AGAIN
+        return Reply([text], st, "fallback")
+
+    def _say(
+        self,
+        ctx: DialogueContext,
+        st: DialogueState,
+        reading: Reading,
+        texts: list[str],
+        intent: str | None,
+    ) -> Reply:
+        if st.flow is None:
+            st.misses = 0
+        if texts and _greeted(reading):
+            first = (ctx.turn.contact_name or "").split(" ")[0] or None
+            texts = [words.greeting_prefix(first) + texts[0], *texts[1:]]
+        return Reply(texts, st, intent or "fallback", choices=_choices(st, texts))
+
+    def _faq_for(self, ctx: DialogueContext, reading: Reading) -> Hit | None:
+        """Questions no intent covers, and price/service questions about something that is
+        not one of the services ('quanto custa o táxi dog?'), are looked up in the
+        documents; a question naming a service but no day or time ('com quantos dias o
+        filhote pode vacinar?') too, when a passage covers it well."""
+        intent, text = reading.intent, reading.text
+        if intent in (None, "greeting") or (
+            intent in ("prices", "services") and reading.service is None
+        ):
+            return self.faq(ctx.session, ctx.turn.org.id, text)
+        if intent in ("book", "slots") and "?" in text and not reading.has_when:
+            strong = self.faq(ctx.session, ctx.turn.org.id, text)
+            if strong and strong.coverage >= 0.75 and strong.matched >= 2:
+                return strong
+        return None
 
 
 def faq_answer(hit: Hit) -> str:
@@ -114,97 +191,82 @@ def faq_answer(hit: Hit) -> str:
     return f"{text}\n\nPosso ajudar em mais alguma coisa? 🙂"
 
 
-def _choices(st: dict[str, Any], texts: list[str]) -> dict[str, Any] | None:
-    """Tappable options for what the last text asks, where the provider can show them."""
-    awaiting = st.get("awaiting")
-    if awaiting == "time" and st.get("offered"):
-        prompt = texts[-1].split("\n", 1)[0].rstrip(":") + ". Qual prefere?"
-        return {"kind": "list", "prompt": prompt, "options": list(st["offered"])}
-    if awaiting in ("confirm", "confirm_cancel"):
-        return {"kind": "buttons", "prompt": texts[-1], "options": ["Sim", "Não"]}
-    return None
+def _info_lead(ctx: DialogueContext, reading: Reading, skip_service: bool = False) -> str:
+    """Answers to the information questions a burst asks besides its request; a price
+    question about the service being booked is answered by the confirmation itself."""
+    parts = reading.questions
+    if skip_service and reading.intent in ("book", "slots", None):
+        parts = [p for p in parts if not (p.intent == "prices" and p.service == reading.service)]
+    return answers.answer(ctx, parts) if parts else ""
 
 
-def _leaves_flow(ctx: DialogueContext, intent: str | None, text: str) -> bool:
-    """A new cancel/reschedule request, or a pure question, interrupts the current flow."""
-    flow = ctx.turn.state.get("flow")
-    if intent in ("cancel", "reschedule") and intent != _intent_of_flow(flow):
+def _leaves_flow(st: DialogueState, reading: Reading) -> bool:
+    """A new cancel/reschedule request, or a new booking request, interrupts the flow."""
+    intent, flow = reading.intent, st.flow
+    if intent == "cancel" and flow != "cancel":
         return True
+    if intent == "reschedule" and flow not in ("reschedule",):
+        return flow != "booking" or st.awaiting != "confirm"
     return intent == "book" and flow not in FLOWS_BOOKING
 
 
-def _intent_of_flow(flow: str | None) -> str | None:
-    return {"cancel": "cancel", "reschedule": "reschedule", "booking": "book"}.get(flow or "")
-
-
-def _continue(ctx: DialogueContext, st: dict[str, Any], text: str, intent: str | None) -> list[str]:
-    flow = st.get("flow")
-    if intent in INFO_INTENTS and not _answers_something(ctx, text):
-        info = _info(ctx, intent or "", text)
-        if flow in FLOWS_BOOKING:
-            reminder = booking_flow.next_question(_with_old_booking(ctx, st), st)
-            return [info, "Voltando ao agendamento: " + reminder[0]]
-        return [info]
-    if flow == "reschedule" and st.get("awaiting") != "choose_booking":
-        return booking_flow.step(_with_old_booking(ctx, st), st, text)
-    if flow in ("cancel", "reschedule"):
-        return manage_flow.step(ctx, st, text)
-    return booking_flow.step(ctx, st, text)
-
-
-def _with_old_booking(ctx: DialogueContext, st: dict[str, Any]) -> DialogueContext:
-    if st.get("flow") == "reschedule" and st.get("booking_id"):
+def _with_old_booking(ctx: DialogueContext, st: DialogueState) -> None:
+    if st.flow == "reschedule" and st.frame.booking_id is not None:
         upcoming = booking_repo.upcoming_for_contact(
             ctx.session, ctx.turn.org.id, ctx.turn.contact_id
         )
-        ctx.ignore_booking = next((b for b in upcoming if b.id == st["booking_id"]), None)
-    return ctx
+        ctx.ignore_booking = next((b for b in upcoming if b.id == st.frame.booking_id), None)
 
 
-def _answers_something(ctx: DialogueContext, text: str) -> bool:
-    when = extract_when(text, ctx.today)
-    return when.day is not None or when.at is not None
+def _person_answer(st: DialogueState, reading: Reading) -> Reply | None:
+    """The customer answered our offer of a person."""
+    if reading.yes and not reading.no:
+        st.reset_flow()
+        return Reply([words.HANDOFF], st, "handoff", handoff=True)
+    st.awaiting = None
+    st.misses = 0
+    if reading.no and not reading.has_when and reading.service is None:
+        st.last_texts = [words.PERSON_DECLINED]
+        return Reply([words.PERSON_DECLINED], st, "person_declined")
+    return None  # they wrote something else: read it as usual
 
 
-def _route(ctx: DialogueContext, st: dict[str, Any], intent: str | None, text: str) -> list[str]:
-    if intent in ("book", "slots"):
-        st.clear()
-        return booking_flow.step(ctx, st, text)
-    if intent in ("cancel", "reschedule"):
-        return manage_flow.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", text)
-    if intent in INFO_INTENTS:
-        return [_info(ctx, intent or "", text)]
-    if intent == "greeting":
-        return [say.menu(ctx.turn.org.name) + "\nComo posso te ajudar?"]
-    if intent == "thanks":
-        return [THANKS]
-    if find_service(text, ctx.services):
-        if not extract_when(text, ctx.today).empty:
-            st.clear()
-            return booking_flow.step(ctx, st, text)
-        return [_info(ctx, "prices", text)]
-    return [
-        "Desculpe, não entendi bem 😅 Posso te ajudar com agendamentos, preços e horários, "
-        "ou chamar uma pessoa da equipe. O que você prefere?"
-    ]
+def _offer_person(st: DialogueState) -> Reply:
+    if st.last_texts == [words.PERSON_OFFER]:
+        st.reset_flow()
+        return Reply([words.PERSON_CALLED], st, "handoff", handoff=True)
+    st.awaiting = "person"
+    st.misses = 0
+    return Reply([words.PERSON_OFFER], st, "stuck")
 
 
-def _info(ctx: DialogueContext, intent: str, text: str) -> str:
-    if intent == "hours":
-        return f"Nosso horário: {say.opening_hours_text(ctx.hours)} 🕗"
-    service = find_service(text, ctx.services)
-    if intent in ("prices", "services") and service is not None:
-        yes = "Fazemos sim! " if intent == "services" else ""
-        return (
-            f"{yes}{service.name}: {say.money(service.price)} "
-            f"(dura cerca de {say.duration(service.duration_minutes)}). Quer agendar? 🙂"
-        )
-    return f"Nossos serviços:\n{say.service_lines(ctx.services)}\nQuer agendar algum? 🙂"
+def _not_again(st: DialogueState, reply: Reply) -> list[str]:
+    """Never the same message twice in a row: a repeat becomes the offer of a person."""
+    if reply.texts != st.last_texts or reply.handoff:
+        return reply.texts
+    if reply.texts == [words.PERSON_OFFER]:
+        reply.handoff = True
+        st.reset_flow()
+        return [words.PERSON_CALLED]
+    offered = _offer_person(st)
+    reply.intent, reply.handoff = offered.intent, offered.handoff
+    reply.choices = None
+    return offered.texts
 
 
-def _greeting_prefix(turn: Turn, texts: list[str]) -> str:
-    """Greet back, by first name when WhatsApp told us, when the customer greeted."""
-    if not any("greeting" in intents_of(t) for t in texts):
-        return ""
-    name = (turn.contact_name or "").split(" ")[0]
-    return f"Olá, {name}! 😊 " if name else "Olá! 😊 "
+def _greeted(reading: Reading) -> bool:
+    return any("greeting" in intents_of(t) for t in reading.text.split("\n")) or (
+        "greeting" in reading.intents
+    )
+
+
+def _choices(st: DialogueState, texts: list[str]) -> dict[str, object] | None:
+    """Tappable options for what the last text asks, where the provider can show them."""
+    if not texts:
+        return None
+    if st.awaiting == "time" and st.offered:
+        prompt = texts[-1].split("\n", 1)[0].rstrip(":") + ". Qual prefere?"
+        return {"kind": "list", "prompt": prompt, "options": list(st.offered)}
+    if st.awaiting in ("confirm", "confirm_cancel", "person"):
+        return {"kind": "buttons", "prompt": texts[-1], "options": ["Sim", "Não"]}
+    return None

@@ -2,100 +2,108 @@
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
-from atende.brain.dialogue.intents import find_service, is_no, is_yes, pick_number
-from atende.brain.dialogue.when import extract_when
-from atende.brain.offline import booking as booking_flow
+from atende.brain.dialogue.intents import pick_number
+from atende.brain.dialogue.reading import Reading
+from atende.brain.dialogue.state import DialogueState, Flow
+from atende.brain.offline import booking
+from atende.brain.offline.outcome import Outcome
 from atende.storage import bookings as booking_repo
 from atende.storage.models import Booking
 
-State = dict[str, Any]
 
-
-def describe(ctx: DialogueContext, booking: Booking) -> str:
-    service = ctx.service(booking.service_id)
-    pet = ctx.pet(booking.pet_id)
-    local = booking.starts_at.astimezone(ZoneInfo(ctx.turn.org.timezone))
-    who = f" do {pet.name}" if pet else ""
+def describe(ctx: DialogueContext, booking_row: Booking) -> str:
+    service = ctx.service(booking_row.service_id)
+    pet = ctx.pet(booking_row.pet_id)
+    local = booking_row.starts_at.astimezone(ZoneInfo(ctx.turn.org.timezone))
+    who = f" de {pet.name}" if pet else ""
     name = service.name if service else "Atendimento"
     return f"{name}{who} {say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
 
 
-def start(ctx: DialogueContext, st: State, flow: str, text: str) -> list[str]:
-    st.clear()
-    st["flow"] = flow
-    upcoming = booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
+def _upcoming(ctx: DialogueContext) -> list[Booking]:
+    return booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
+
+
+def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading) -> Outcome:
+    st.start(flow)
+    upcoming = _upcoming(ctx)
     if not upcoming:
-        st.clear()
-        return [
-            "Não encontrei nenhum agendamento futuro no seu número. Quer agendar um horário? 🙂"
-        ]
-    chosen = _match(ctx, upcoming, text) if len(upcoming) > 1 else upcoming[0]
+        st.reset_flow()
+        return Outcome(final=words.NO_UPCOMING)
+    chosen = _match(ctx, upcoming, reading) if len(upcoming) > 1 else upcoming[0]
     if chosen is None:
-        st["awaiting"] = "choose_booking"
-        options = "\n".join(f"{i}. {describe(ctx, b)}" for i, b in enumerate(upcoming, 1))
-        return [f"Qual destes agendamentos?\n{options}"]
-    return _chosen(ctx, st, chosen, text)
+        st.awaiting = "choose_booking"
+        return Outcome(question=words.choose_booking([describe(ctx, b) for b in upcoming]))
+    return _chosen(ctx, st, chosen, reading)
 
 
-def step(ctx: DialogueContext, st: State, text: str) -> list[str]:
-    awaiting = st.get("awaiting")
-    upcoming = booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
-    if awaiting == "choose_booking":
-        chosen = _match(ctx, upcoming, text)
+def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
+    upcoming = _upcoming(ctx)
+    if st.awaiting == "choose_booking":
+        chosen = _match(ctx, upcoming, reading)
         if chosen is None:
-            options = "\n".join(f"{i}. {describe(ctx, b)}" for i, b in enumerate(upcoming, 1))
-            return [f"Não consegui identificar 😅 Responda com o número:\n{options}"]
-        return _chosen(ctx, st, chosen, text)
-    if awaiting == "confirm_cancel":
-        booking = next((b for b in upcoming if b.id == st.get("booking_id")), None)
-        if booking is None:
-            st.clear()
-            return ["Esse agendamento não está mais ativo. Posso ajudar em algo mais?"]
-        if is_yes(text):
-            booking_repo.cancel(ctx.session, ctx.turn.org.id, booking.id)
-            st.clear()
-            return [f"Cancelado ✅ {describe(ctx, booking)}. Se quiser remarcar, é só chamar! 🐾"]
-        if is_no(text):
-            st.clear()
-            return ["Tudo certo, mantive seu agendamento 😉"]
-        return [f"Confirma o cancelamento de {describe(ctx, booking)}? Responda *sim* ou *não*."]
-    return start(ctx, st, st.get("flow", "cancel"), text)
+            return Outcome(
+                question=words.choose_booking([describe(ctx, b) for b in upcoming]),
+                progressed=False,
+            )
+        return _chosen(ctx, st, chosen, reading)
+    if st.awaiting == "confirm_cancel":
+        found = next((b for b in upcoming if b.id == st.frame.booking_id), None)
+        if found is None:
+            st.reset_flow()
+            return Outcome(final=words.BOOKING_GONE)
+        if reading.yes and not reading.no:
+            booking_repo.cancel(ctx.session, ctx.turn.org.id, found.id)
+            st.reset_flow()
+            return Outcome(final=words.cancelled(describe(ctx, found)))
+        if reading.no:
+            st.reset_flow()
+            return Outcome(final=words.KEPT)
+        return Outcome(question=words.confirm_cancel(describe(ctx, found)), progressed=False)
+    return start(ctx, st, st.flow or "cancel", reading)
 
 
-def _match(ctx: DialogueContext, upcoming: list[Booking], text: str) -> Booking | None:
-    index = pick_number(text, len(upcoming))
+def _match(ctx: DialogueContext, upcoming: list[Booking], reading: Reading) -> Booking | None:
+    index = pick_number(reading.text, len(upcoming))
     if index is not None:
         return upcoming[index]
-    when = extract_when(text, ctx.today)
-    service = find_service(text, ctx.services)
+    when, service = reading.when, reading.service
+    pets = {p.id for p in ctx.pets if p.name and p.name.lower() in reading.text.lower()}
     tz = ZoneInfo(ctx.turn.org.timezone)
     candidates = [
         b
         for b in upcoming
         if (when.day is None or b.starts_at.astimezone(tz).date() == when.day)
         and (service is None or b.service_id == service.id)
+        and (not pets or b.pet_id in pets)
     ]
-    if (when.day or service) and len(candidates) == 1:
+    if (when.day or service or pets) and len(candidates) == 1:
         return candidates[0]
     return None
 
 
-def _chosen(ctx: DialogueContext, st: State, booking: Booking, text: str) -> list[str]:
-    st["booking_id"] = booking.id
-    if st["flow"] == "cancel":
-        st["awaiting"] = "confirm_cancel"
-        return [f"Quer cancelar {describe(ctx, booking)}? Responda *sim* ou *não*."]
-    st["service_id"] = booking.service_id
-    if booking.pet_id:
-        st["pet_id"] = booking.pet_id
-    ctx.ignore_booking = booking
-    when = extract_when(text, ctx.today)
-    if when.day or when.at:
-        return booking_flow.step(ctx, st, text)
-    st["awaiting"] = "date"
-    return [f"Vamos remarcar {describe(ctx, booking)}. Para qual dia e horário?"]
+def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: Reading) -> Outcome:
+    st.frame.booking_id = chosen.id
+    if st.flow == "cancel":
+        st.awaiting = "confirm_cancel"
+        return Outcome(question=words.confirm_cancel(describe(ctx, chosen)))
+    st.frame.service_id = chosen.service_id
+    st.frame.pet_id = chosen.pet_id
+    ctx.ignore_booking = chosen
+    moved = reading.when
+    if moved.day is not None or moved.at is not None or getattr(moved, "earliest", None):
+        # the day being left is not the new one: "de terça pra quarta" is handled by when
+        old_day = chosen.starts_at.astimezone(ctx.tz).date()
+        if moved.day == old_day and moved.at is None:
+            st.awaiting = "date"
+            return Outcome(question=words.reschedule_when(describe(ctx, chosen)))
+        booking.fill(ctx, st, reading)
+        st.frame.service_id = chosen.service_id
+        return booking.next_question(ctx, st)
+    st.awaiting = "date"
+    return Outcome(question=words.reschedule_when(describe(ctx, chosen)))

@@ -115,8 +115,8 @@ class OwnerLlmBrain:
         text = " ".join(m.text for m in turn.burst)
         campaign_talk = (
             topic_of(text) == "campaign"
-            or turn.state.get("campaign_pending")
-            or (turn.state.get("campaigns") and any(ch.isdigit() for ch in text))
+            or turn.state.campaign_pending is not None
+            or (bool(turn.state.campaigns) and any(ch.isdigit() for ch in text))
         )
         if campaign_talk or not text.strip():
             return Plan("offline")
@@ -137,7 +137,9 @@ class OwnerLlmBrain:
         )
         if result.text is None:
             return Plan("offline", calls=result.calls, spent=spent)
-        return Plan("llm", [whatsapp_text(result.text)], dict(turn.state), calls=result.calls)
+        return Plan(
+            "llm", [whatsapp_text(result.text)], turn.state.copy_state(), calls=result.calls
+        )
 
     def respond(self, session: Session, turn: Turn) -> Reply:
         plan = turn.prepared if isinstance(turn.prepared, Plan) else Plan("offline")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from atende.brain.base import Reply, Turn
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.intents import is_no, is_yes
+from atende.brain.dialogue.state import DialogueState
 from atende.brain.owner import insights
 from atende.domain.text import fold_chat
 from atende.storage import analytics, campaigns
@@ -92,7 +92,7 @@ class OwnerAssistant:
         """Templates and queries only: nothing to do outside the transaction."""
 
     def respond(self, session: Session, turn: Turn) -> Reply:
-        state: dict[str, Any] = dict(turn.state)
+        state = turn.state.copy_state()
         text = " ".join(m.text for m in turn.burst if m.text.strip())
         settled = self._campaign_step(session, turn, state, text)
         if settled is not None:
@@ -107,7 +107,7 @@ class OwnerAssistant:
         return Reply(["\n\n".join(answers)], state, intent, brain=self.name)
 
     def answer(
-        self, session: Session, turn: Turn, topic: str, text: str, state: dict[str, Any]
+        self, session: Session, turn: Turn, topic: str, text: str, state: DialogueState
     ) -> str:
         org, tz, now = turn.org, ZoneInfo(turn.org.timezone), turn.now
         owners = [*org.owner_phones, turn.contact_phone]
@@ -151,7 +151,7 @@ class OwnerAssistant:
     # campaigns
 
     def draft_campaigns(
-        self, session: Session, turn: Turn, state: dict[str, Any], owners: list[str]
+        self, session: Session, turn: Turn, state: DialogueState, owners: list[str]
     ) -> str:
         org, now = turn.org, turn.now
         tz = ZoneInfo(org.timezone)
@@ -202,8 +202,8 @@ class OwnerAssistant:
             campaigns.create_draft(session, org.id, kind, body, audience)
             for kind, body, audience, _ in ideas
         ]
-        state["campaigns"] = [d.id for d in drafts]
-        state.pop("campaign_pending", None)
+        state.campaigns = [d.id for d in drafts]
+        state.campaign_pending = None
         lines = ["💡 Ideias de campanha (nada é enviado sem sua confirmação):"]
         for i, (_, body, _, why) in enumerate(ideas, 1):
             lines.append(f"{i}. {why}\n   “{body.replace('{oi}', 'Oi, [nome]!')}”")
@@ -211,22 +211,22 @@ class OwnerAssistant:
         return "\n".join(lines)
 
     def _campaign_step(
-        self, session: Session, turn: Turn, state: dict[str, Any], text: str
+        self, session: Session, turn: Turn, state: DialogueState, text: str
     ) -> Reply | None:
         org = turn.org
-        pending = state.get("campaign_pending")
+        pending = state.campaign_pending
         if pending:
             if is_yes(text) and not is_no(text):
-                state.pop("campaign_pending")
-                state.pop("campaigns", None)
+                state.campaign_pending = None
+                state.campaigns = []
                 return self._send(session, turn, state, int(pending))
             if is_no(text):
-                state.pop("campaign_pending")
+                state.campaign_pending = None
                 campaigns.discard(session, org.id, int(pending))
                 return Reply(
                     ["Ok, não enviei nada 👍"], state, "owner:campaign_declined", brain=self.name
                 )
-        drafts = state.get("campaigns") or []
+        drafts = state.campaigns
         folded = fold_chat(text)
         choice = re.search(r"(?:envi\w*|mand\w*|dispar\w*|opcao|numero)?\s*(\d)\b", folded)
         wants = re.search(r"envi|mand|dispar", folded) or re.fullmatch(r"\s*\d\s*", text)
@@ -248,7 +248,7 @@ class OwnerAssistant:
                     brain=self.name,
                 )
             reach = campaigns.reachable(session, org.id, list(campaign.audience), marketing=True)
-            state["campaign_pending"] = campaign.id
+            state.campaign_pending = campaign.id
             minutes = max(1, round(len(reach) / self.per_minute))
             return Reply(
                 [
@@ -262,7 +262,7 @@ class OwnerAssistant:
             )
         return None
 
-    def _send(self, session: Session, turn: Turn, state: dict[str, Any], campaign_id: int) -> Reply:
+    def _send(self, session: Session, turn: Turn, state: DialogueState, campaign_id: int) -> Reply:
         org = turn.org
         campaign = campaigns.get(session, org.id, campaign_id)
         if campaign is None or not campaigns.start_sending(session, org.id, campaign_id):

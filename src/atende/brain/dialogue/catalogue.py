@@ -1,0 +1,255 @@
+"""Every sentence the assistant says to a customer, in one place (Brazilian Portuguese).
+
+Flows decide *what* to say; this module decides *how*: warm, short, WhatsApp-style, at
+most about three short lines except lists. A question has two wordings: the first time,
+and a second one with examples or numbered options for when the first was not
+understood (no question is asked a third time: the customer is offered a person).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from atende.brain.dialogue import replies as say
+from atende.domain.entities import ServiceInfo
+
+# --- the conversation itself -------------------------------------------------------
+
+ASK_TO_WRITE = (
+    "Recebi seu áudio 🎧 mas não consegui ouvir por aqui. Pode me escrever em texto, por favor? 🙏"
+)
+ASK_FOR_TEXT = "Recebi sua mensagem! Por aqui eu entendo melhor texto 🙂 Como posso ajudar?"
+HANDOFF = (
+    "Claro! Vou chamar uma pessoa da nossa equipe para falar com você. "
+    "Em instantes alguém responde por aqui 🙂"
+)
+THANKS = "Por nada! Qualquer coisa é só chamar 🐾"
+OPTED_OUT = (
+    "Pronto, você não vai mais receber nossas promoções 👍 Os lembretes dos seus "
+    "agendamentos continuam, e é só chamar quando precisar!"
+)
+NOT_UNDERSTOOD = (
+    "Desculpe, não entendi bem 😅 Posso te ajudar com agendamentos, preços e horários, "
+    "ou chamar uma pessoa da equipe. O que você prefere?"
+)
+NOT_UNDERSTOOD_AGAIN = (
+    "Ainda não consegui entender 😕 Você pode escrever, por exemplo:\n"
+    "• *quero agendar um banho amanhã às 10h*\n"
+    "• *quanto custa a tosa?*\n"
+    "• *quero falar com uma pessoa*"
+)
+PERSON_OFFER = (
+    "Acho que não estou conseguindo te ajudar por aqui 😅 "
+    "Quer que eu chame uma pessoa da equipe? Responda *sim* ou *não*."
+)
+PERSON_DECLINED = (
+    "Tudo bem! Então me conte numa mensagem só o que você precisa, por exemplo: "
+    "*banho amanhã às 10h para o Thor* 🙂"
+)
+PERSON_CALLED = (
+    "Vou chamar uma pessoa da nossa equipe para te ajudar 🙂 Em instantes alguém responde por aqui."
+)
+BACK_TO_BOOKING = "Voltando ao agendamento:"
+NO_UPCOMING = "Não encontrei nenhum agendamento futuro no seu número. Quer agendar um horário? 🙂"
+BOOKING_GONE = "Esse agendamento não está mais ativo. Posso ajudar em algo mais?"
+KEPT = "Tudo certo, mantive seu agendamento 😉"
+PAST_DAY = "Essa data já passou 😅"
+SLOT_PROBLEM = {
+    "past": "Esse horário já passou 😅",
+    "closed": "Nesse horário não estamos atendendo.",
+    "taken": "Esse horário já está ocupado.",
+}
+JUST_TAKEN = "Poxa, esse horário acabou de ser reservado 😕"
+CHANGE_WHAT = "Sem problemas! Me diga o que quer mudar — o dia, o horário ou o pet 🙂"
+IS_FREE = "Tem sim! 🙂"
+
+
+def emergency(phone: str | None, address: str | None) -> str:
+    """A vet clinic's most important answer: a person now, and what to do meanwhile."""
+    lines = ["Entendi, isso é urgente! 🚨 Já avisei nossa equipe, que vai falar com você agora."]
+    if phone:
+        lines.append(f"Se puder, ligue já para *{phone}*.")
+    if address:
+        lines.append(f"Pode vir direto: {address}.")
+    if not phone and not address:
+        lines.append("Se o pet piorar, procure o pronto-atendimento veterinário mais próximo.")
+    return "\n".join(lines)
+
+
+def greeting_prefix(first_name: str | None) -> str:
+    return f"Olá, {first_name}! 😊 " if first_name else "Olá! 😊 "
+
+
+def menu(org_name: str) -> str:
+    return say.menu(org_name) + "\nComo posso te ajudar?"
+
+
+# --- answers ---------------------------------------------------------------------
+
+
+def price_line(service: ServiceInfo) -> str:
+    return (
+        f"{service.name}: {say.money(service.price)} "
+        f"(cerca de {say.duration(service.duration_minutes)})"
+    )
+
+
+def prices(services: Sequence[ServiceInfo], does: bool = False) -> str:
+    lead = "Fazemos sim! " if does else ""
+    if len(services) == 1:
+        return f"{lead}{price_line(services[0])}. Quer agendar? 🙂"
+    lines = "\n".join(f"• {price_line(s)}" for s in services)
+    return (
+        f"{lead}\n{lines}\nQuer agendar? 🙂".lstrip("\n") if lead else f"{lines}\nQuer agendar? 🙂"
+    )
+
+
+def service_list(services: Sequence[ServiceInfo]) -> str:
+    return f"Nossos serviços:\n{say.service_lines(services)}\nQuer agendar algum? 🙂"
+
+
+def hours(hours_text: str) -> str:
+    return f"Nosso horário: {hours_text} 🕗"
+
+
+def closed_on(label: str, hours_text: str) -> str:
+    return f"{label[0].upper()}{label[1:]} não abrimos. Funcionamos {hours_text}."
+
+
+def open_on(label: str, span: str) -> str:
+    return f"{label[0].upper()}{label[1:]} abrimos {span} 🕗"
+
+
+# --- questions: a first wording, and a second with examples or options --------------
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    first: str
+    again: str
+
+
+def ask_service(services: Sequence[ServiceInfo]) -> Question:
+    numbered = "\n".join(f"{i}. {s.name}" for i, s in enumerate(services, 1))
+    return Question(
+        f"Qual serviço você gostaria de agendar?\n{say.service_lines(services)}",
+        f"Me diga o número ou o nome do serviço 🙂\n{numbered}",
+    )
+
+
+def ask_day(service: ServiceInfo, first_free: str | None, days: Sequence[str]) -> Question:
+    hint = f" O próximo horário livre é {first_free}." if first_free else ""
+    options = "\n".join(f"{i}. {d}" for i, d in enumerate(days, 1))
+    again = "Pode me dizer o dia assim: *amanhã*, *sexta* ou *05/12* 🙂"
+    if options:
+        again += f"\nDias com horário livre:\n{options}"
+    return Question(f"Para qual dia você quer {say.the(service)}?{hint}", again)
+
+
+def offer_times(service: ServiceInfo, label: str, times: Sequence[str], more: int) -> Question:
+    lines = "\n".join(f"{i}. {t}" for i, t in enumerate(times, 1))
+    tail = f"\n(e mais {say.count(more, 'horário', 'horários')} — é só dizer qual)" if more else ""
+    first = (
+        f"Horários livres para {service.name} {label}:\n{lines}{tail}\n"
+        "Responda com o número ou o horário 🙂"
+    )
+    again = (
+        f"Responda só com o número da opção — por exemplo *1* para as {times[0]}:\n{lines}"
+        if times
+        else first
+    )
+    return Question(first, again)
+
+
+def no_times(service: ServiceInfo, label: str) -> str:
+    return f"Não tenho horário livre para {service.name} {label}."
+
+
+def ask_pet_name(species: str | None, registering: bool) -> Question:
+    if registering and species is None:
+        first = "Ótimo! Para agendar, vou cadastrar seu pet 🐾 Qual o nome dele?"
+    else:
+        first = f"Qual o nome do seu {species or 'pet'}? 🐾"
+    return Question(first, "Como seu pet se chama? Pode mandar só o nome, por exemplo: *Thor* 🐶")
+
+
+def ask_species(name: str) -> Question:
+    return Question(
+        f"{name} é cachorro, gato ou outro bichinho?",
+        f"Me diga a espécie de {name}, por exemplo: *cachorro*, *gato* ou *coelho* 🐾",
+    )
+
+
+def ask_breed(name: str) -> Question:
+    return Question(
+        f"E qual a raça de {name}? (se não tiver, pode dizer vira-lata)",
+        f"Pode escrever a raça de {name} do seu jeito — ou *vira-lata* se não tiver 🙂",
+    )
+
+
+def ask_which_pet(names: Sequence[str]) -> Question:
+    options = "\n".join(f"{i}. {n}" for i, n in enumerate(names, 1))
+    return Question(
+        f"Para qual pet é o agendamento?\n{options}\n(ou me diga o nome de um pet novo)",
+        f"Responda com o número do pet, ou escreva *outro pet* para cadastrar um novo:\n{options}",
+    )
+
+
+def confirm_booking(
+    service: ServiceInfo,
+    pet: str,
+    when: str,
+    new_pet: str | None,
+    reschedule: bool,
+) -> Question:
+    lines = [
+        "Posso remarcar para este horário?" if reschedule else "Posso confirmar?",
+        f"• {service.name} para {pet}",
+        f"• {when}",
+        f"• {say.money(service.price)}",
+    ]
+    if new_pet:
+        lines.append(f"• vou cadastrar: {new_pet}")
+    lines.append("Responda *sim* para confirmar ou *não* para mudar.")
+    short = f"{service.name} para {pet}, {when}"
+    return Question(
+        "\n".join(lines),
+        f"É só responder *sim* para eu confirmar ({short}) ou *não* para mudar 🙂",
+    )
+
+
+def booked(service: ServiceInfo, pet: str, when: str, reschedule: bool) -> str:
+    verb = "remarcado" if reschedule else "agendado"
+    return f"Prontinho! ✅ {service.name} de {pet} {verb}: {when}. Até lá! 🐾"
+
+
+def choose_booking(options: Sequence[str]) -> Question:
+    lines = "\n".join(f"{i}. {o}" for i, o in enumerate(options, 1))
+    return Question(
+        f"Qual destes agendamentos?\n{lines}",
+        f"Responda com o número do agendamento:\n{lines}",
+    )
+
+
+def confirm_cancel(described: str) -> Question:
+    return Question(
+        f"Quer cancelar {described}? Responda *sim* ou *não*.",
+        f"Para cancelar {described}, responda *sim*. Para manter, responda *não* 🙂",
+    )
+
+
+def cancelled(described: str) -> str:
+    return f"Cancelado ✅ {described}. Se quiser remarcar, é só chamar! 🐾"
+
+
+def reschedule_when(described: str) -> Question:
+    return Question(
+        f"Vamos remarcar {described}. Para qual dia e horário?",
+        "Me diga o novo dia e horário, por exemplo: *sexta às 14h* 🙂",
+    )
+
+
+def day_and_time(day: date, moment: datetime, today: date) -> str:
+    return f"{say.day_label(day, today).capitalize()} às {say.hhmm(moment)}"

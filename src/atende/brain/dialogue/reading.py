@@ -1,0 +1,111 @@
+"""What one burst says, read once: intents, the service, the day and time, pets named,
+yes or no, an emergency, a correction and the separate questions it asks.
+
+Flows consult a :class:`Reading` instead of each re-running the extractors on the text,
+so every step of a conversation sees the same understanding of the same words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from atende.brain.dialogue.intents import find_service, intents_of, is_no, is_yes, main_intent
+from atende.brain.dialogue.pets import breed_in, named_pet_in, species_in
+from atende.brain.dialogue.when import When, extract_when
+from atende.domain.entities import ServiceInfo
+from atende.domain.text import fold, fold_chat
+
+INFO_INTENTS = ("hours", "prices", "services")
+_NEW_PET = re.compile(
+    r"\b(outr[oa]|nov[oa]) (pet|bichinho|cachorr\w*|gat\w*|animal)\b|\bpet novo\b"
+)
+_QUESTION_SPLIT = re.compile(r"(?<=[?!])\s+|\n+")
+_CORRECTION = re.compile(
+    r"\b(na verdade|na vdd|errei|quis dizer|me enganei|corrigindo|ops|opa,? nao)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One question or request of a burst, with its own intent and service."""
+
+    text: str
+    intent: str | None
+    service: ServiceInfo | None
+
+
+@dataclass(slots=True)
+class Reading:
+    text: str
+    intents: list[str]
+    intent: str | None
+    when: When
+    service: ServiceInfo | None
+    pet_name: str | None  # a pet named in the text (known or not)
+    species: str | None
+    breed: str | None
+    new_pet: bool  # "outro pet", "um pet novo"
+    yes: bool
+    no: bool
+    emergency: bool
+    correction: bool
+    parts: list[Part] = field(default_factory=list)
+
+    @property
+    def has_when(self) -> bool:
+        return not self.when.empty
+
+    @property
+    def question_like(self) -> bool:
+        """It asks or wants something else, so it is no answer to a pet question."""
+        others = ("cancel", "reschedule", "handoff", "optout", "emergency", "hours", "prices")
+        return bool(self.questions) or self.intent in others
+
+    @property
+    def questions(self) -> list[Part]:
+        """The information questions (prices, hours, services) it asks, in order."""
+        return [p for p in self.parts if p.intent in INFO_INTENTS]
+
+
+def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Reading:
+    text = " ".join(t.strip() for t in texts if t.strip())
+    intents = [i for t in texts for i in intents_of(t)]
+    return Reading(
+        text=text,
+        intents=intents,
+        intent=main_intent(texts),
+        when=extract_when(text, now.date()),
+        service=find_service(text, services),
+        pet_name=named_pet_in(text),
+        species=species_in(text),
+        breed=breed_in(text),
+        new_pet=bool(_NEW_PET.search(fold(text))),
+        yes=is_yes(text),
+        no=is_no(text),
+        emergency="emergency" in intents,
+        correction=bool(_CORRECTION.search(fold_chat(text))),
+        parts=split_parts(texts, services),
+    )
+
+
+def split_parts(texts: list[str], services: list[ServiceInfo]) -> list[Part]:
+    """'quanto custa o banho? e a tosa? vcs abrem domingo?' → three parts; 'e a tosa?'
+    inherits the intent of the part before it."""
+    parts: list[Part] = []
+    for text in texts:
+        for piece in _QUESTION_SPLIT.split(text):
+            piece = piece.strip()
+            if not piece:
+                continue
+            found = [i for i in intents_of(piece) if i not in ("greeting", "thanks")]
+            intent = found[0] if found else None
+            service = find_service(piece, services)
+            if intent is None and service is not None and parts and parts[-1].intent:
+                intent = parts[-1].intent  # "e a tosa?" after "quanto custa o banho?"
+            small_talk = {"greeting", "thanks"} & set(intents_of(piece))
+            if intent is None and service is None and small_talk:
+                continue
+            parts.append(Part(piece, intent, service))
+    return parts
