@@ -134,9 +134,9 @@ EXAMPLES = [
     ),
     Example(
         "vacinacao_agreement",
-        [["quero vacinar a Mel sexta às 9h"]],
+        [["quero vacinar a Mel"]],  # the day is asked: "Para qual dia você quer a Vacinação?"
         {("Vacinação", "2026-11-20 09:00", "Mel")},
-        facts={"confirm": "sim"},
+        facts={"when": "sexta às 9h", "confirm": "sim"},
         never=["o vacinacao"],  # a Vacinação
         pets=[MEL],
     ),
