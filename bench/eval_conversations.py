@@ -1,32 +1,51 @@
-"""Scripted Portuguese conversations scored on what ends up in the database and on the
-facts in the replies.
+"""One eval of customer conversations, reported per split, scored on what ends up in the
+database and on the facts in the replies.
 
-    .venv/bin/python bench/eval_conversations.py
+    .venv/bin/python bench/eval_conversations.py [--split dev|heldout|heldout_b] [-v] [--json]
 
-Runs 32 customer conversations (booking, reschedule, cancel, prices, hours, FAQ from
-bench/sample_kb, handoff, mixed bursts) and 10 owner questions through the real
-pipeline (ingest → buffer → brain → outbound rows) on a fresh SQLite file, twice:
+Splits, each reported on its own:
 
-1. the offline brain: task success, unsafe writes (a booking written or cancelled that
-   the customer did not confirm, or not the one asked for: must be 0);
-2. the LLM brain with the fast path on, against a local OpenAI-compatible stand-in that
-   answers every call: the share of turns answered without a model call, and the prompt
-   tokens per model call versus sending the whole history (measured on the same turns).
+- ``dev`` (tuned on): the Python scripts below (booking, reschedule, cancel, prices, hours,
+  FAQ from bench/sample_kb, handoff, mixed bursts) and bench/dev/conversations.json;
+- ``heldout`` and ``heldout_b`` (never tuned on): bench/heldout/conversations.json and
+  conversations_b.json, written blind to the brain's rules.
+
+The JSON splits are played by bench/conversation_player.py (an injected clock per scenario,
+a simulated customer answering the assistant's questions). Every conversation goes
+through the real pipeline (ingest → buffer → brain → outbound rows) on a fresh SQLite
+file. Per split: conversations, passed, unsafe writes (a booking written or cancelled that
+the customer did not confirm, or not the one asked for: must be 0), *stuck* (the most
+times any one conversation got the same reply) and the most times one got the same
+question (both must be ≤ 2).
+
+With the dev split also: 10 owner questions, and the dev scripts again with the LLM brain
+and the fast path on, against a local OpenAI-compatible stand-in that answers every call:
+the share of turns answered without a model call, and the prompt tokens per model call
+versus sending the whole history (measured on the same turns).
+
+Exit status 0 whatever the score (it is a measurement); 1 only when the harness broke (a
+conversation raised).
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Run as a script from any checkout: measure this checkout's atende, not an installed one.
+_REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(_REPO / "src"), str(_REPO)]
+
+import argparse
 import json
 import re
 import secrets
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -36,6 +55,7 @@ from atende.brain.agent.prompt import estimate_tokens
 from atende.brain.knowledge.documents import read_document
 from atende.brain.owner import insights
 from atende.channels.base import ChannelConfig, InboundMessage
+from atende.clock import ShiftedClock, installed
 from atende.config import Settings
 from atende.runtime import Runtime, build_runtime
 from atende.storage import knowledge, orgs
@@ -50,6 +70,7 @@ from atende.storage.models import (
     Service,
 )
 from atende.storage.types import utcnow
+from bench.conversation_player import BASE, Result, local, play_split, repeats
 
 ROOT = Path(__file__).resolve().parent
 TZ = ZoneInfo("America/Sao_Paulo")
@@ -380,16 +401,22 @@ class Score:
     failures: list[str] = field(default_factory=list)
 
 
-def run_customers(shop: Shop) -> Score:
+def run_customers(shop: Shop) -> tuple[Score, list[Result]]:
+    """The scripted conversations: a summary score and one Result per script."""
     score = Score()
+    results: list[Result] = []
     for n, script in enumerate(scripts()):
         phone = f"+55119{n:08d}"
         shop.seed(phone, script)
         before = shop.bookings(phone)
         replies: list[str] = []
+        transcript: list[tuple[str, str]] = []
         unsafe = False
         for i, burst in enumerate(script.turns):
-            replies += shop.say(phone, burst)
+            transcript += [("cliente", t) for t in burst]
+            got_now = shop.say(phone, burst)
+            transcript += [("atende", r) for r in got_now]
+            replies += got_now
             score.turns += 1
             confirming = i == len(script.turns) - 1 and script.kind not in ("declined",)
             if not confirming and shop.bookings(phone) != before:
@@ -403,19 +430,28 @@ def run_customers(shop: Shop) -> Score:
         with shop.rt.sessions() as s:
             state = s.scalar(select(Conversation.state).join(Contact).where(Contact.phone == phone))
         text = "\n".join(replies)
-        good = (
-            (expected is None or got == expected)
-            and all(f in text for f in script.expect.facts)
-            and (state == "human") == script.expect.handoff
-            and not unsafe
-        )
+        why = []
+        if expected is not None and got != expected:
+            why.append(f"bookings {got} != {expected}")
+        missing = [f for f in script.expect.facts if f not in text]
+        if missing:
+            why.append(f"missing facts {missing}")
+        if (state == "human") != script.expect.handoff:
+            why.append(f"handoff {state == 'human'}, expected {script.expect.handoff}")
+        if unsafe:
+            why.append("unsafe write")
+        good = not why
         score.total += 1
         score.ok += good
         score.unsafe += unsafe
         if not good:
             score.failures.append(f"{script.kind}: {script.turns} → {text[:160]!r} {got}")
+        stuck, asked = repeats(replies)
+        results.append(
+            Result(f"s{n + 1:02d}", script.kind, good, unsafe, stuck, asked, why, transcript)
+        )
         shop.clear_agenda()  # each conversation starts from the same free agenda
-    return score
+    return score, results
 
 
 def seed_owner_data(shop: Shop) -> None:
@@ -565,28 +601,111 @@ def history_tokens(calls: list[tuple[int, int]]) -> tuple[float, float, int]:
     return sum(c[0] for c in calls) / n, sum(c[1] for c in calls) / n, len(calls)
 
 
-def main() -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        offline_dir, llm_dir = Path(tmp, "offline"), Path(tmp, "llm")
-        offline_dir.mkdir()
-        llm_dir.mkdir()
-        shop = build_shop(offline_dir)
+SPLITS = {
+    # name: (JSON scenarios, tuned on?)
+    "dev": (ROOT / "dev" / "conversations.json", True),
+    "heldout": (ROOT / "heldout" / "conversations.json", False),
+    "heldout_b": (ROOT / "heldout" / "conversations_b.json", False),
+}
+DEV_ANCHOR = datetime(2027, 2, 1, 9, 0, tzinfo=TZ)  # a Monday morning, shop open
+
+
+@dataclass
+class Split:
+    name: str
+    tuned: bool
+    results: list[Result]
+
+    def summary(self) -> dict[str, Any]:
+        n = len(self.results)
+        passed = sum(r.ok for r in self.results)
+        return {
+            "split": self.name,
+            "tuned_on": self.tuned,
+            "conversations": n,
+            "passed": passed,
+            "percent": round(100 * passed / n, 1) if n else 0.0,
+            "unsafe_writes": sum(r.unsafe for r in self.results),
+            "stuck": max((r.stuck for r in self.results), default=0),
+            "stuck_question": max((r.stuck_question for r in self.results), default=0),
+            "errors": sum(r.error is not None for r in self.results),
+            "by_category": {
+                c: [sum(r.ok for r in rows), len(rows)]
+                for c, rows in sorted(_by_category(self.results).items())
+            },
+        }
+
+
+def _by_category(results: list[Result]) -> dict[str, list[Result]]:
+    out: dict[str, list[Result]] = {}
+    for r in results:
+        out.setdefault(r.category, []).append(r)
+    return out
+
+
+def run_json_split(name: str, folder: Path) -> list[Result]:
+    path, _ = SPLITS[name]
+    folder.mkdir()
+    clock = ShiftedClock(local(BASE, "08:00"))
+    with installed(clock):
+        return play_split(path, folder, clock)
+
+
+@dataclass
+class LlmFigures:
+    turns: int
+    calls: int
+    unsafe: int
+    ours: float
+    naive: float
+    long_calls: int
+    long_ours: float
+    long_naive: float
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "customer_turns": self.turns,
+            "model_calls": self.calls,
+            "turns_without_llm_percent": round(100 * (1 - self.calls / max(self.turns, 1)), 1),
+            "unsafe_writes": self.unsafe,
+            "prompt_tokens_per_call": round(self.ours),
+            "whole_history_tokens_per_call": round(self.naive),
+            "long_chat_turns": len(long_chat()),
+            "long_chat_model_calls": self.long_calls,
+            "long_chat_prompt_tokens_per_call": round(self.long_ours),
+            "long_chat_whole_history_tokens_per_call": round(self.long_naive),
+        }
+
+
+def run_dev_scripts(folder: Path) -> tuple[list[Result], Score]:
+    """The Python scripts (dev) and the owner questions, offline brain."""
+    folder.mkdir()
+    with installed(ShiftedClock(DEV_ANCHOR)):
+        shop = build_shop(folder)
         try:
-            customers = run_customers(shop)
+            _, results = run_customers(shop)
             owner = run_owner(shop)
         finally:
             shop.rt.close()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+    return results, owner
+
+
+def run_llm(folder: Path) -> LlmFigures:
+    """The Python scripts again with the LLM brain, fast path on, against the stand-in."""
+    folder.mkdir()
+    _StandIn.calls.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _StandIn)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with installed(ShiftedClock(DEV_ANCHOR)):
         llm_shop = build_shop(
-            llm_dir,
+            folder,
             brain="openai",
             llm_base_url=f"http://127.0.0.1:{server.server_address[1]}/v1",
             llm_model="stand-in",
         )
         _StandIn.sessions = llm_shop.rt.sessions
         try:
-            llm_customers = run_customers(llm_shop)
+            llm_customers, _ = run_customers(llm_shop)
             ours, naive, calls = history_tokens(list(_StandIn.calls))
             _StandIn.calls.clear()
             with transaction(llm_shop.rt.sessions) as s:
@@ -599,32 +718,129 @@ def main() -> int:
         finally:
             llm_shop.rt.close()
             server.shutdown()
-    print("offline brain")
-    print(
-        f"  customer conversations: {customers.ok}/{customers.total} succeeded "
-        f"({customers.ok / customers.total:.0%}), unsafe writes: {customers.unsafe}"
+            server.server_close()
+    return LlmFigures(
+        llm_customers.turns,
+        calls,
+        llm_customers.unsafe,
+        ours,
+        naive,
+        long_calls,
+        long_ours,
+        long_naive,
     )
-    print(f"  owner questions: {owner.ok}/{owner.total} answered with the right figures")
-    print("  turns without an LLM call: 100% (no model)")
-    for failure in customers.failures + owner.failures:
-        print(f"  ✗ {failure}")
-    share = 1 - calls / llm_customers.turns
-    print("LLM brain, fast path on (stand-in model answering every call)")
+
+
+def print_split(split: Split, verbose: bool) -> None:
+    s = split.summary()
+    tag = "tuned on" if split.tuned else "never tuned on"
+    print(f"split {split.name} ({tag})")
     print(
-        f"  customer turns: {llm_customers.turns}, model calls: {calls}, "
-        f"turns without an LLM call: {share:.0%}"
-    )
-    print(f"  unsafe writes: {llm_customers.unsafe}")
-    print(
-        f"  prompt tokens per model call: {ours:.0f} (context builder) vs {naive:.0f} "
-        f"(whole history), ratio {ours / max(naive, 1):.2f}"
+        f"  conversations: {s['conversations']}, passed: {s['passed']} ({s['percent']:.0f}%), "
+        f"unsafe writes: {s['unsafe_writes']}"
     )
     print(
-        f"  a {len(long_chat())}-turn chat, fast path off ({long_calls} model calls): "
-        f"{long_ours:.0f} vs {long_naive:.0f} tokens per call, "
-        f"ratio {long_ours / max(long_naive, 1):.2f}"
+        f"  stuck (most times one conversation got the same reply): {s['stuck']}; "
+        f"same question: {s['stuck_question']}"
     )
-    return 0 if customers.unsafe == 0 and llm_customers.unsafe == 0 else 1
+    if s["errors"]:
+        print(f"  conversations where the pipeline raised: {s['errors']}")
+    for category, (ok, n) in s["by_category"].items():
+        print(f"    {category or '(none)':<22} {ok}/{n}")
+    if not verbose:
+        return
+    for r in split.results:
+        if r.ok:
+            continue
+        print(f"  ✗ {r.id} [{r.category}]: " + " | ".join(r.why))
+        for who, text in r.transcript:
+            lines = text.splitlines() or [""]
+            print(f"      {who:>7}: {lines[0]}")
+            for line in lines[1:]:
+                print(f"      {'':>7}  {line}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--split",
+        choices=sorted(SPLITS),
+        help="run one split only (dev also runs the owner questions and the LLM pass)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="print failures with the transcript"
+    )
+    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    parser.add_argument(
+        "--no-llm", action="store_true", help="skip the LLM fast-path pass (dev split)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    names = [args.split] if args.split else list(SPLITS)
+    splits: list[Split] = []
+    owner: Score | None = None
+    llm: LlmFigures | None = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            results = run_json_split(name, Path(tmp, name))
+            if name == "dev":
+                scripted, owner = run_dev_scripts(Path(tmp, "dev_scripts"))
+                results = scripted + results
+                if not args.no_llm:
+                    llm = run_llm(Path(tmp, "llm"))
+            splits.append(Split(name, SPLITS[name][1], results))
+    errors = sum(r.error is not None for s in splits for r in s.results)
+    if args.json:
+        out: dict[str, Any] = {"splits": {s.name: s.summary() for s in splits}}
+        for s in splits:
+            out["splits"][s.name]["failures"] = [
+                {"id": r.id, "category": r.category, "why": r.why, "transcript": r.transcript}
+                for r in s.results
+                if not r.ok
+            ]
+        if owner is not None:
+            out["owner_questions"] = {
+                "questions": owner.total,
+                "passed": owner.ok,
+                "failures": owner.failures,
+            }
+        if llm is not None:
+            out["llm_fast_path"] = llm.summary()
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for split in splits:
+            print_split(split, args.verbose)
+        total = sum(len(s.results) for s in splits)
+        print(f"all splits: {total} conversations")
+        if owner is not None:
+            print(f"owner questions: {owner.ok}/{owner.total} answered with the right figures")
+            if args.verbose:
+                for failure in owner.failures:
+                    print(f"  ✗ {failure}")
+        if llm is not None:
+            f = llm.summary()
+            print("LLM brain, fast path on (stand-in model answering every call), dev scripts")
+            print(
+                f"  customer turns: {f['customer_turns']}, model calls: {f['model_calls']}, "
+                f"turns without an LLM call: {f['turns_without_llm_percent']:.0f}%, "
+                f"unsafe writes: {f['unsafe_writes']}"
+            )
+            print(
+                f"  prompt tokens per model call: {llm.ours:.0f} (context builder) vs "
+                f"{llm.naive:.0f} (whole history), ratio {llm.ours / max(llm.naive, 1):.2f}"
+            )
+            print(
+                f"  a {len(long_chat())}-turn chat, fast path off ({llm.long_calls} model "
+                f"calls): {llm.long_ours:.0f} vs {llm.long_naive:.0f} tokens per call, "
+                f"ratio {llm.long_ours / max(llm.long_naive, 1):.2f}"
+            )
+    if errors:  # a conversation crashed the pipeline: the measurement itself is broken
+        print(f"error: {errors} conversation(s) raised; see -v", file=sys.stderr)
+        return 1
+    return 0  # a measurement: the score never fails the command
 
 
 if __name__ == "__main__":

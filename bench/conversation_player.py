@@ -1,0 +1,346 @@
+"""Plays customer scenarios written in the held-out JSON format (bench/heldout/README.md)
+through the real pipeline, with a simulated customer, and scores them.
+
+Used by bench/eval_conversations.py for every JSON split: ``dev``
+(bench/dev/conversations.json, tuned on) and the never-tuned ``heldout`` and ``heldout_b``.
+
+Each scenario starts at its own local weekday and time (an injected clock), with the
+customer's pets and bookings seeded. The scripted bursts are sent first, each after the
+assistant answered the previous one; then a simulated customer answers what the
+assistant asks (pet name, species, breed, which pet, another day, "posso confirmar?")
+from the scenario's ``facts``, for at most ``FOLLOW_UPS`` more turns.
+
+Scored per scenario: the customer's booked rows equal the expected ones (service, local
+start, pet) and every expected cancellation happened; every reply fact appears in some
+reply; the conversation ends with a person exactly when expected. An *unsafe write* is a
+booking change that is not the expected one. *Stuck* is the most times a scenario got the
+same reply; *stuck question* the most times it got the same question (both must be ≤ 2).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from atende.channels.base import ChannelConfig, InboundMessage
+from atende.clock import ShiftedClock
+from atende.config import Settings
+from atende.domain.text import fold
+from atende.runtime import Runtime, build_runtime
+from atende.storage import orgs
+from atende.storage.db import make_engine, make_sessionmaker, transaction
+from atende.storage.demo import create_demo
+from atende.storage.migrate import upgrade
+from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
+
+TZ = ZoneInfo("America/Sao_Paulo")
+BASE = date(2027, 3, 1)  # a Monday; scenario n plays in week n, so the clock only moves on
+FOLLOW_UPS = 6
+WEEKDAYS = ["segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo"]
+
+# What the simulated customer recognises in the assistant's last reply (folded text),
+# and which fact answers it — first match wins.
+QUESTIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"posso confirmar|confirm|responda \*?sim|\bsim\b.*\bnao\b"), "confirm"),
+    (re.compile(r"\braca\b"), "breed"),
+    (re.compile(r"cachorro, gato|cachorro ou gato|e cachorro|especie"), "species"),
+    (re.compile(r"qual (e )?o nome|nome del|nome do seu|como (ele|ela) se chama"), "pet_name"),
+    (re.compile(r"qual (dos|pet|deles)|para qual pet|pra qual pet|qual bichinho"), "pet_name"),
+    (
+        re.compile(
+            r"qual (dia|horario|data)|que horas|que dia|outro horario|prefere"
+            r"|horarios livres|responda com o numero"  # a list of free times to pick from
+        ),
+        "when",
+    ),
+]
+_QUESTION = re.compile(r"[^.!?\n]*\?")
+
+
+@dataclass
+class Result:
+    """One conversation's outcome, whatever played it."""
+
+    id: str
+    category: str
+    ok: bool
+    unsafe: bool
+    stuck: int  # the most times one reply was sent in this conversation
+    stuck_question: int  # the most times one question was asked in it
+    why: list[str] = field(default_factory=list)
+    transcript: list[tuple[str, str]] = field(default_factory=list)  # (who, text)
+    error: str | None = None  # the pipeline raised: a harness-visible failure
+
+
+def questions_in(reply: str) -> list[str]:
+    """The questions of a reply (each sentence that ends in '?'), folded and trimmed, so
+    the same question asked with another emoji or greeting counts once."""
+    found = []
+    for q in _QUESTION.findall(reply):
+        words = re.findall(r"[a-z0-9]+", fold(q))
+        if words:
+            found.append(" ".join(words))
+    return found
+
+
+def repeats(replies: list[str]) -> tuple[int, int]:
+    """(stuck, stuck question) of one conversation's replies."""
+    stuck = max(Counter(replies).values(), default=0)
+    asked = Counter(q for r in replies for q in questions_in(r))
+    return stuck, max(asked.values(), default=0)
+
+
+def make_shop_db(folder: Path, name: str) -> str:
+    """A fresh SQLite file holding the demo shop; returns its URL."""
+    url = f"sqlite:///{folder / name}"
+    upgrade(url)
+    engine = make_engine(url)
+    with transaction(make_sessionmaker(engine)) as s:
+        create_demo(s)
+    engine.dispose()
+    return url
+
+
+class Player:
+    """The demo shop on a fresh SQLite file, with the process clock under our control."""
+
+    def __init__(self, folder: Path, clock: ShiftedClock, **overrides: Any) -> None:
+        url = make_shop_db(folder, "player.db")
+        config = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=url,
+            queue_url=f"sqlite:///{folder / 'queue.db'}",
+            buffer_seconds=0,
+            **overrides,
+        )
+        self.clock = clock
+        self.rt: Runtime = build_runtime(config, clock=clock)
+        with self.rt.sessions() as s:
+            org = orgs.org_by_slug(s, "demo")
+            assert org is not None
+            row = orgs.channels_of(s, org.id, "simulator")[0]
+            self.org_id = org.id
+            self.channel = ChannelConfig(row.id, org.id, row.provider, row.address, {})
+            self.services = {
+                n: (i, m)
+                for i, n, m in s.execute(select(Service.id, Service.name, Service.duration_minutes))
+            }
+
+    def close(self) -> None:
+        self.rt.close()
+
+    def move_to(self, moment: datetime) -> None:
+        self.clock.advance(moment - self.clock.now())
+
+    def seed(self, customer: dict[str, Any], start: datetime) -> None:
+        with transaction(self.rt.sessions) as s:
+            contact = Contact(
+                organization_id=self.org_id, phone=customer["phone"], name=customer.get("name")
+            )
+            s.add(contact)
+            s.flush()
+            pets: dict[str, int] = {}
+            for p in customer.get("pets", []):
+                pet = Pet(
+                    organization_id=self.org_id,
+                    contact_id=contact.id,
+                    name=p["name"],
+                    species=p["species"],
+                    breed=p.get("breed", ""),
+                )
+                s.add(pet)
+                s.flush()
+                pets[p["name"]] = pet.id
+            for b in customer.get("bookings", []):
+                service_id, minutes = self.services[b["service"]]
+                at = local(start.date() + timedelta(days=b["day"]), b["time"])
+                s.add(
+                    Booking(
+                        organization_id=self.org_id,
+                        contact_id=contact.id,
+                        pet_id=pets.get(b.get("pet", "")),
+                        service_id=service_id,
+                        starts_at=at,
+                        ends_at=at + timedelta(minutes=minutes),
+                    )
+                )
+
+    def say(self, phone: str, texts: list[str]) -> list[str]:
+        """Send one burst and answer it at once (no buffer window); the replies, in order."""
+        for text in texts:
+            msg = InboundMessage("h-" + secrets.token_hex(8), phone, None, "text", text)
+            self.rt.pipeline.ingestor.ingest(self.channel, msg)
+        with self.rt.sessions() as s:
+            conv_id = s.scalar(
+                select(Conversation.id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Contact.phone == phone)
+            )
+        result = self.rt.pipeline.flush(conv_id)
+        if result is None:
+            return []
+        with self.rt.sessions() as s:
+            return list(
+                s.scalars(
+                    select(Message.body)
+                    .where(Message.id.in_(result.reply_ids))
+                    .order_by(Message.id)
+                )
+            )
+
+    def bookings(self, phone: str) -> set[tuple[str, str, str, str]]:
+        """(service, local start, pet, status) of every booking of this customer."""
+        with self.rt.sessions() as s:
+            rows = s.execute(
+                select(Service.name, Booking.starts_at, Pet.name, Booking.status)
+                .join(Service, Service.id == Booking.service_id)
+                .join(Contact, Contact.id == Booking.contact_id)
+                .outerjoin(Pet, Pet.id == Booking.pet_id)
+                .where(Contact.phone == phone)
+            )
+            return {
+                (n, st.astimezone(TZ).strftime("%Y-%m-%d %H:%M"), pet or "", status)
+                for n, st, pet, status in rows
+            }
+
+    def state(self, phone: str) -> str | None:
+        with self.rt.sessions() as s:
+            return s.scalar(select(Conversation.state).join(Contact).where(Contact.phone == phone))
+
+
+def local(day: date, hhmm: str) -> datetime:
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
+def fill(text: str, today: date) -> str:
+    """{date+N} → dd/mm and {weekday+N} → the Portuguese weekday name."""
+
+    def one(m: re.Match[str]) -> str:
+        day = today + timedelta(days=int(m.group(2)))
+        return f"{day:%d/%m}" if m.group(1) == "date" else WEEKDAYS[day.weekday()]
+
+    return re.sub(r"\{(date|weekday)\+(\d+)\}", one, text)
+
+
+def answer_for(reply: str, facts: dict[str, str]) -> str | None:
+    folded = fold(reply)
+    for pattern, fact in QUESTIONS:
+        if pattern.search(folded):
+            return facts.get(fact)
+    return None
+
+
+def expected(rows: list[dict[str, Any]], today: date) -> set[tuple[str, str, str, str]]:
+    return {
+        (
+            b["service"],
+            local(today + timedelta(days=b["day"]), b["time"]).strftime("%Y-%m-%d %H:%M"),
+            b.get("pet", ""),
+            b["status"],
+        )
+        for b in rows
+    }
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    scenarios = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(scenarios, list):
+        raise ValueError(f"{path}: not a list of scenarios")
+    return scenarios
+
+
+def play(player: Player, n: int, scenario: dict[str, Any]) -> Result:
+    """Scenario ``n`` of a split, in week ``n`` after BASE."""
+    start_day = BASE + timedelta(days=7 * n + scenario["now"]["weekday"])
+    start = local(start_day, scenario["now"]["time"])
+    player.move_to(start)
+    customer = scenario["customer"]
+    phone = customer["phone"]
+    player.seed(customer, start)
+    before = player.bookings(phone)
+    replies: list[str] = []
+    transcript: list[tuple[str, str]] = []
+
+    def turn(burst: list[str]) -> None:
+        transcript.extend(("cliente", t) for t in burst)
+        got = player.say(phone, burst)
+        transcript.extend(("atende", r) for r in got)
+        replies.extend(got)
+
+    try:
+        for burst in scenario["turns"]:
+            turn([fill(t, start_day) for t in burst])
+        for _ in range(FOLLOW_UPS):
+            if not replies or player.state(phone) == "human":
+                break
+            text = answer_for(replies[-1], scenario.get("facts", {}))
+            if not text:
+                break
+            turn([fill(text, start_day)])
+    except Exception as exc:  # the pipeline raised: scored as a failure, reported apart
+        error = "".join(traceback.format_exception_only(exc)).strip()
+        stuck, asked = repeats(replies)
+        return Result(
+            scenario["id"],
+            scenario.get("category", ""),
+            False,
+            player.bookings(phone) != before,
+            stuck,
+            asked,
+            [f"error: {error}"],
+            transcript,
+            error,
+        )
+    return score(player, scenario, start_day, before, replies, transcript)
+
+
+def score(
+    player: Player,
+    scenario: dict[str, Any],
+    today: date,
+    before: set[Any],
+    replies: list[str],
+    transcript: list[tuple[str, str]],
+) -> Result:
+    phone = scenario["customer"]["phone"]
+    exp = scenario["expect"]
+    got = player.bookings(phone)
+    want = expected(exp.get("bookings", []), today)
+    booked_ok = {b for b in got if b[3] == "booked"} == {b for b in want if b[3] == "booked"}
+    cancels_ok = all(b in got for b in want if b[3] == "cancelled")
+    why = []
+    if not (booked_ok and cancels_ok):
+        why.append(f"bookings {sorted(got)} != {sorted(want)}")
+    text = fold("\n".join(replies))
+    missing = [f for f in exp.get("reply_facts", []) if fold(fill(f, today)) not in text]
+    if missing:
+        why.append(f"missing facts {missing}")
+    human = player.state(phone) == "human"
+    if human != bool(exp.get("handoff")):
+        why.append(f"handoff {human}, expected {bool(exp.get('handoff'))}")
+    unsafe = not (booked_ok and cancels_ok) and got != before
+    stuck, asked = repeats(replies)
+    return Result(
+        scenario["id"], scenario.get("category", ""), not why, unsafe, stuck, asked, why, transcript
+    )
+
+
+def play_split(path: Path, folder: Path, clock: ShiftedClock, **overrides: Any) -> list[Result]:
+    """Every scenario of one JSON split on its own fresh shop; ``clock`` must be installed."""
+    scenarios = load(path)
+    player = Player(folder, clock, **overrides)
+    try:
+        return [play(player, n, s) for n, s in enumerate(scenarios)]
+    finally:
+        player.close()
