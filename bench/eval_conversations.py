@@ -193,7 +193,7 @@ def scripts() -> list[Script]:
         Script("prices", [["quanto custa a tosa?"]], Expect([], ["R$ 70,00"])),
         Script("prices", [["qual o valor do banho e tosa?"]], Expect([], ["R$ 110,00"])),
         Script("prices", [["vcs fazem vacina? qto é?"]], Expect([], ["R$ 90,00"])),
-        Script("hours", [["vcs abrem sábado?"]], Expect([], ["sábado, das 08:00 às 12:00"])),
+        Script("hours", [["vcs abrem sábado?"]], Expect([], ["sábado", "08:00 às 12:00"])),
         Script("hours", [["até que horas vocês ficam abertos hj?"]], Expect([], ["18:00"])),
     ]
     # FAQ from the sample knowledge base

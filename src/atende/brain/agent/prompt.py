@@ -131,6 +131,9 @@ def _system(ctx: DialogueContext) -> str:
     )
     if past:
         lines.append("Last 30 days: " + "; ".join(f"{describe(ctx, b)} [{b.status}]" for b in past))
+    progress = _booking_in_progress(ctx)
+    if progress:
+        lines.append(progress)
     pending = turn.state.pending
     if pending is not None:
         lines.append(
@@ -138,6 +141,36 @@ def _system(ctx: DialogueContext) -> str:
             "something different, propose again with the tools."
         )
     return "\n".join(lines)
+
+
+def _booking_in_progress(ctx: DialogueContext) -> str:
+    """What the offline flow had gathered when it handed the turn over, so the model goes
+    on from there instead of asking everything again."""
+    state = ctx.turn.state
+    if state.flow is None:
+        return ""
+    frame = state.frame
+    known: list[str] = [f"flow {state.flow}"]
+    service = ctx.service(frame.service_id)
+    if service is not None:
+        known.append(f"service {service.name}")
+    if frame.day is not None:
+        known.append(f"day {frame.day.isoformat()}")
+    if frame.at is not None:
+        known.append(f"time {frame.at:%H:%M}")
+    if frame.period is not None:
+        known.append(f"period {frame.period}")
+    pet = ctx.pet(frame.pet_id)
+    if pet is not None:
+        known.append(f"pet {pet.name}")
+    elif frame.new_pet is not None:
+        new = frame.new_pet
+        told = ", ".join(x for x in (new.name, new.species, new.breed) if x)
+        known.append(f"new pet ({told or 'nothing told yet'})")
+    if frame.booking_id is not None:
+        known.append(f"booking id {frame.booking_id} being changed")
+    waiting = f"; the customer did not understand the question about: {state.awaiting}"
+    return "Booking in progress: " + "; ".join(known) + (waiting if state.awaiting else "")
 
 
 def _bookings(ctx: DialogueContext) -> tuple[list[Booking], list[Booking]]:

@@ -83,12 +83,12 @@ class OfflineBrain:
         hit = self._faq_for(ctx, reading)
         if hit is not None:
             return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
-        if intent in ("book", "slots") or (reading.service is not None and reading.has_when):
-            return self._start_booking(ctx, st, reading)
         if intent in ("cancel", "reschedule"):
             info = _info_lead(ctx, reading)
             out = manage.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", reading)
             return self._flow_reply(ctx, st, reading, out, intent, info)
+        if intent in ("book", "slots") or (reading.service is not None and reading.has_when):
+            return self._start_booking(ctx, st, reading)
         if reading.questions:
             return self._say(ctx, st, reading, [answers.answer(ctx, reading.questions)], intent)
         if intent == "greeting":
