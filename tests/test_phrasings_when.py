@@ -29,17 +29,7 @@ class Row:
     span: tuple[int, int] | None = None
 
 
-def R(  # noqa: N802 - a table reads better with a short constructor
-    text: str,
-    now: str = "seg 09:00",
-    day: int | None = None,
-    at: str | None = None,
-    period: str | None = None,
-    span: tuple[int, int] | None = None,
-) -> Row:
-    return Row(text, now, day, at, period, span)
-
-
+R = Row  # short, so the table reads as a table
 
 ROWS = [
     # times in words and digits

@@ -66,8 +66,13 @@ MINUTE_WORDS.update({f"{t} e {u}": tv + uv for t, tv in _TENS.items() for u, uv 
 
 # Real words a weekday fuzz must leave alone ("um segundo", "sabão", "quintal").
 _NOT_TYPOS = frozenset(
-    "segundo segundos quinto quintal quintais sexto sextou quarto quartos quanta quantas "
-    "terco terra sabao sabor domingos sabia".split()
+    {
+        *("segundo", "segundos", "quinto", "quintal", "quintais", "sexto", "sextou"),
+        *("quarto", "quartos", "quanta", "quantas", "terco", "terra", "sabao", "sabor"),
+        *("domingos", "sabia", "quarenta", "quatorze", "catorze", "quinhentos"),
+        *("quatrocentos", "setenta", "sessenta"),
+        *MINUTE_WORDS,
+    }
 )
 _WEEKDAY_CUTOFF = 78.0  # "tersa" and "quinat" score 80 and 83 against terca/quinta
 _MONTH_CUTOFF = 80.0
@@ -87,9 +92,10 @@ _GREETING = re.compile(
     r"mais\s+tarde|tarde\s+demais|muito\s+tarde)\b"
 )
 _DAY_ABBREV = re.compile(r"\b(qua|qui|sex)\b\.?")
-_DAY_ABBREV_CONTEXT = re.compile(
+_DAY_ABBREV_CONTEXT = re.compile(  # "ter" is also a verb, "dom" a noun: only in context
     r"\b(na|no|proxim[ao]|ness[ae]|nest[ae]|ess[ae]|est[ae])\s+(ter|dom)\b\.?"
-    r"|\b(ter|dom)\b\.?(?=\s*(?:-?\s*feira|que\s+vem|\d))"
+    r"|\b(ter)\b\.?(?=\s*(?:-?\s*feira|que\s+vem|\d))"
+    r"|\b(dom)\b\.?(?=\s*(?:-?\s*feira|que\s+vem|\d|as\b|(?:d[ae]|a)\s+(?:manha|tarde|noite)))"
 )
 _DAY_ABBREV_FULL = {
     "qua": "quarta",
@@ -103,9 +109,7 @@ _NUMERIC_DATE = re.compile(
     r"(?<![\d,.])\b(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,4}))?\b"
     r"(?![.,]\d)(?!\s*(?:kg|kilo|quilo|g\b|mg|ml|l\b|%))"
 )
-_WRITTEN_DATE = re.compile(
-    r"\b(\d{1,2})\s+de\s+(" + "|".join(MONTHS) + r")(?:\s+de\s+(\d{4}))?\b"
-)
+_WRITTEN_DATE = re.compile(r"\b(\d{1,2})\s+de\s+(" + "|".join(MONTHS) + r")(?:\s+de\s+(\d{4}))?\b")
 _DAY_ONLY = re.compile(r"\bdia\s+(\d{1,2})\b(?!\s*(?:h\b|hs|hrs?\b|horas?|:))")
 _WEEKDAY = re.compile(
     r"\b(?:(proxim[ao]|nest[ae]|ness[ae]|est[ae]|ess[ae])\s+)?("
@@ -129,7 +133,7 @@ _MINW = "|".join(sorted(MINUTE_WORDS, key=len, reverse=True))
 _HW = "|".join(sorted(HOUR_WORDS, key=len, reverse=True))
 _NOON = re.compile(r"\bmeio[\s-]?dia(?:\s+e\s+(" + _MINW + r"|\d{2}))?\b")
 _CLOCK = re.compile(
-    r"\b(\d{1,2})\s*(?::\s*(\d{2})\s*(?:h|hs|hrs?)?|(?:h|hs|hrs?|horas?)\s*(\d{2})?"
+    r"\b(\d{1,2})\s*(?::\s*(\d{2})\s*(?:h|hs|hrs?)?|(h|hs|hrs?|horas?)(?:\s*(\d{2}))?"
     r"(?:\s+e\s+(" + _MINW + r"))?)(?:\s*min)?\b"
 )
 _MARKER = (
@@ -141,6 +145,7 @@ _SPOKEN = re.compile(
     r"(?:\s+e\s+(" + _MINW + r"|\d{2})\b)?"
     r"(?:\s+(?:da|de)\s+(manha|tarde|noite)\b)?"
 )
+_MARKED = re.compile(r"\b(?:" + _MARKER + r")\s+$")
 _PERIOD_AFTER = re.compile(r"\s*(?:da|de|a)\s+(manha|tarde|noite)\b")
 _DURATION_BEFORE = re.compile(
     r"\b(?:demora|demoram|leva|levam|dura|duram|durante|por|em|ha|faz|mais\s+de|menos\s+de|"
@@ -210,8 +215,10 @@ def _normalize(text: str) -> str:
     folded = re.sub(r"\bprox\b\.?", "proxima", folded)
     folded = _DAY_ABBREV.sub(lambda m: _DAY_ABBREV_FULL[m.group(1)], folded)
     folded = _DAY_ABBREV_CONTEXT.sub(
-        lambda m: (m.group(1) + " " if m.group(1) else "")
-        + _DAY_ABBREV_FULL[m.group(2) or m.group(3)],
+        lambda m: (
+            (m.group(1) + " " if m.group(1) else "")
+            + _DAY_ABBREV_FULL[m.group(2) or m.group(3) or m.group(4)]
+        ),
         folded,
     )
     return re.sub(r"[a-z]+", _fix_typo, folded)
@@ -411,13 +418,16 @@ def _extract_time(text: str) -> tuple[time | None, str | None, str]:
     for m in _CLOCK.finditer(text):
         if _DURATION_BEFORE.search(text[: m.start()]):
             continue
-        minute = int(m.group(2) or m.group(3) or 0) if (m.group(2) or m.group(3)) else 0
-        if m.group(4):
-            minute = _minutes(m.group(4))
+        hour, unit = int(m.group(1)), m.group(3) or ""
+        if unit.startswith("hora") and hour <= 6 and not _MARKED.search(text[: m.start()]):
+            continue  # "1 hora?" is how long, not when
+        minute = int(m.group(2) or m.group(4) or 0)
+        if m.group(5):
+            minute = _minutes(m.group(5))
         after = _PERIOD_AFTER.match(text, m.end())
         period = after.group(1) if after else None
         end = after.end() if after else m.end()
-        at = _make_time(_shop_hour(int(m.group(1)), period), minute)
+        at = _make_time(_shop_hour(hour, period), minute)
         if at is not None:
             return at, period, _cut(text, (m.start(), end))
     for m in _SPOKEN.finditer(text):
