@@ -138,8 +138,16 @@ _CLOCK = re.compile(
 )
 _MARKER = (
     r"para\s+as|pra\s+as|pras|pelas|umas|por\s+volta\s+das?|perto\s+das?|depois\s+das?|"
-    r"antes\s+das?|ate\s+as|a\s+partir\s+das?|das|as|a"
+    r"antes\s+das?|ate\s+as|a\s+partir\s+das?|entre|das|as|a"
 )
+_WEAK_MARKERS = frozenset({"as", "a", "das", "umas"})
+# "levo as duas", "são as 2": the plural article, not "às"
+_NOT_BEFORE_WEAK = re.compile(
+    r"\b(?:levar|levo|levaria|trazer|trago|trouxe|buscar|busco|pegar|pego|banhar|tosar|"
+    r"vacinar|deixar|deixo|cuidar|tenho|sao|todas|com|ambas|mandar|mando|castrar|"
+    r"uma|qual|quais)\s+$"
+)
+_STREET = re.compile(r"\b(?:rua|r|av|avenida|praca|travessa|alameda|rodovia|estrada)\.?\s+$")
 _SPOKEN = re.compile(
     r"\b(?:(" + _MARKER + r")\s+)?(\d{1,2}|" + _HW + r")\b"
     r"(?:\s+e\s+(" + _MINW + r"|\d{2})\b)?"
@@ -210,6 +218,7 @@ def extract_when(text: str, today: date | datetime) -> When:
 
 
 def _normalize(text: str) -> str:
+    text = re.sub(r"(?i)(?<!\w)[àá]s(?=\s)", "pelas", text)  # "às" with its accent is a time
     folded = fold_chat(text)
     folded = _GREETING.sub(" ", folded)
     folded = re.sub(r"\bprox\b\.?", "proxima", folded)
@@ -322,8 +331,8 @@ def _numeric_date(text: str, today: date) -> Found:
 
 def _written_date(text: str, today: date) -> Found:
     m = _WRITTEN_DATE.search(text)
-    if not m:
-        return None
+    if not m or _STREET.search(text[: m.start()]):
+        return None  # "Rua 25 de Março" is an address
     year = _year(m.group(3), today)
     found = _safe_date(
         year, MONTHS[m.group(2)], int(m.group(1)), today, explicit_year=m.group(3) is not None
@@ -439,6 +448,10 @@ def _extract_time(text: str) -> tuple[time | None, str | None, str]:
         if _DURATION_BEFORE.search(text[: m.start()]):
             continue
         if marker is None and raw_hour.isdigit() and re.search(r"[$]\s*$", text[: m.start()]):
+            continue
+        if marker == "entre":
+            raw_minute = None  # "entre 10 e 11": from 10
+        if marker in _WEAK_MARKERS and _NOT_BEFORE_WEAK.search(text[: m.start()]):
             continue
         if marker and not raw_minute and not period:
             after = _PERIOD_AFTER.match(text, m.end())
