@@ -70,7 +70,7 @@ _NOT_TYPOS = frozenset(
         *("segundo", "segundos", "quinto", "quintal", "quintais", "sexto", "sextou"),
         *("quarto", "quartos", "quanta", "quantas", "terco", "terra", "sabao", "sabor"),
         *("domingos", "sabia", "quarenta", "quatorze", "catorze", "quinhentos"),
-        *("quatrocentos", "setenta", "sessenta"),
+        *("quatrocentos", "setenta", "sessenta", "quitar", "terceira", "sacado"),
         *MINUTE_WORDS,
     }
 )
@@ -168,6 +168,10 @@ _AFTER_BARE_HOUR = re.compile(
     + r"|manha|tarde|noite)\b)"
 )
 _PERIOD = re.compile(r"\b(" + "|".join(_PERIOD_WORDS) + r")\b")
+_PERIOD_PHRASES = (
+    (re.compile(r"\b(?:depois|apos)\s+d?o\s+almoco\b|\b(?:fim|final)\s+do\s+dia\b"), "tarde"),
+    (re.compile(r"\bantes\s+do\s+almoco\b|\bcedinho\b|(?<!mais\s)(?<!bem\s)\bcedo\b"), "manha"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +208,7 @@ def extract_when(text: str, today: date | datetime) -> When:
     day, by_weekday, rest = _extract_day(folded, base, next_week)
     at, period, rest = _extract_time(rest)
     if period is None:
-        m = _PERIOD.search(rest)
-        period = _PERIOD_WORDS[m.group(1)] if m else None
+        period = _period(rest)
     if at is not None and period in ("tarde", "noite") and at.hour < 12:
         at = time(at.hour + 12, at.minute)
     if now is not None and by_weekday and day == base:
@@ -215,6 +218,16 @@ def extract_when(text: str, today: date | datetime) -> When:
     if day is not None:
         earliest = latest = None
     return When(day, at, period, earliest, latest)
+
+
+def _period(text: str) -> str | None:
+    m = _PERIOD.search(text)
+    if m:
+        return _PERIOD_WORDS[m.group(1)]
+    for pattern, period in _PERIOD_PHRASES:
+        if pattern.search(text):
+            return period
+    return None
 
 
 def _normalize(text: str) -> str:
