@@ -88,7 +88,7 @@ _PERIOD_WORDS = {
 _PERIOD_ENDS = {"manha": time(12, 0), "tarde": time(18, 0), "noite": time(23, 59)}
 
 _GREETING = re.compile(
-    r"\b(?:bo[mn]\s+dia+|boa\s+tarde+|boa\s+noite+|boa\s+madrugada|"
+    r"\b(?:bo+[mn]+\s+dia+|boa+\s+(?:tarde|tade|trade|tardi|noite|noit|note|noiti|madrugada)\w*|"
     r"mais\s+tarde|tarde\s+demais|muito\s+tarde)\b"
 )
 _DAY_ABBREV = re.compile(r"\b(qua|qui|sex)\b\.?")
@@ -163,7 +163,7 @@ _DURATION_BEFORE = re.compile(
 _AFTER_BARE_HOUR = re.compile(
     r"\s*(?:$|[^\w\s]|\d|(?:e|ou|da|de|do|dia|no|na|nesse|nessa|hoje|amanha|depois|pode|por|"
     r"ta|to|ok|entao|certo|mesmo|blz|beleza|ai|la|que|com|pra|para|se|seria|sera|fica|tem|"
-    r"consegue|mais|ate|tambem|sim|nao|certinho|em\s+ponto|horario|"
+    r"consegue|mais|ate|tambem|sim|nao|certinho|em\s+ponto|horario|as|pelas|a|"
     + "|".join(WEEKDAYS)
     + r"|manha|tarde|noite)\b)"
 )
@@ -441,12 +441,17 @@ def _extract_time(text: str) -> tuple[time | None, str | None, str]:
         if _DURATION_BEFORE.search(text[: m.start()]):
             continue
         hour, unit = int(m.group(1)), m.group(3) or ""
-        if unit.startswith("hora") and hour <= 6 and not _MARKED.search(text[: m.start()]):
+        after = _PERIOD_AFTER.match(text, m.end())
+        if (
+            unit.startswith("hora")
+            and hour <= 6
+            and not after
+            and not _MARKED.search(text[: m.start()])
+        ):
             continue  # "1 hora?" is how long, not when
         minute = int(m.group(2) or m.group(4) or 0)
         if m.group(5):
             minute = _minutes(m.group(5))
-        after = _PERIOD_AFTER.match(text, m.end())
         period = after.group(1) if after else None
         end = after.end() if after else m.end()
         at = _make_time(_shop_hour(hour, period), minute)
