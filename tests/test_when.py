@@ -1,10 +1,12 @@
-"""Dates and times as customers write them, read against a fixed 'today'."""
+"""Dates and times as customers write them, read against a fixed 'today' (a date)."""
 
 from __future__ import annotations
 
 from datetime import date, time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from atende.brain.dialogue.when import When, extract_when
 
@@ -45,3 +47,49 @@ CASES = [
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_extract_when(text: str, expected: When) -> None:
     assert extract_when(text, TODAY) == expected
+
+
+WORDS = [
+    "amanhã",
+    "às",
+    "as",
+    "10",
+    "3",
+    "e",
+    "meia",
+    "da",
+    "tarde",
+    "boa",
+    "dia",
+    "25/11",
+    "sábado",
+    "que",
+    "vem",
+    "semana",
+    "fim",
+    "de",
+    "R$",
+    "60",
+    "duas",
+    "quinze",
+    "pra",
+    "terça",
+    "h",
+    ":",
+    "30",
+    "meio-dia",
+    "entre",
+    "umas",
+    "sabdo",
+    "dps",
+    "hj",
+    "🐶",
+    "?",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=12), st.text(max_size=30))
+def test_never_raises(words: list[str], noise: str) -> None:
+    found = extract_when(" ".join(words) + noise, TODAY)
+    assert found.empty == (found == When())
