@@ -26,6 +26,7 @@ HANDOFF = (
     "Em instantes alguém responde por aqui 🙂"
 )
 THANKS = "Por nada! Qualquer coisa é só chamar 🐾"
+NEVER_MIND = "Tudo bem! Qualquer coisa é só chamar 🐾"
 OPTED_OUT = (
     "Pronto, você não vai mais receber nossas promoções 👍 Os lembretes dos seus "
     "agendamentos continuam, e é só chamar quando precisar!"

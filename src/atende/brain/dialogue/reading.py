@@ -76,7 +76,7 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         text=text,
         intents=intents,
         intent=main_intent(texts),
-        when=extract_when(text, now.date()),
+        when=extract_when(text, now),
         service=find_service(text, services),
         pet_name=named_pet_in(text),
         species=species_in(text),

@@ -97,6 +97,8 @@ class OfflineBrain:
             return self._say(ctx, st, reading, [words.THANKS], intent)
         if reading.service is not None:
             return self._say(ctx, st, reading, [words.prices([reading.service])], "prices")
+        if reading.no and not reading.yes:
+            return self._say(ctx, st, reading, [words.NEVER_MIND], "declined")
         return self._not_understood(ctx, st, reading)
 
     def _start_booking(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:

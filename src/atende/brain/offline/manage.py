@@ -96,7 +96,7 @@ def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: R
     st.frame.pet_id = chosen.pet_id
     ctx.ignore_booking = chosen
     moved = reading.when
-    if moved.day is not None or moved.at is not None or getattr(moved, "earliest", None):
+    if moved.day is not None or moved.at is not None or moved.earliest is not None:
         # the day being left is not the new one: "de terça pra quarta" is handled by when
         old_day = chosen.starts_at.astimezone(ctx.tz).date()
         if moved.day == old_day and moved.at is None:
