@@ -185,8 +185,7 @@ class LlmBrain:
         if probe.intent in ("greeting", "thanks"):
             return words <= 4  # 'oi, meu cachorro está vomitando' is not a greeting
         if probe.intent in ("slots", "book"):
-            # a list of free times is a cheap, exact answer; the booking then goes on offline
-            return bool(probe.state.offered)
+            return True  # the booking goes on offline until it misses twice
         if probe.intent in ("prices", "services"):
             # a price of a named service, or the menu; 'atendem gato bravo?' is for the model
             return find_service(text, ctx.services) is not None or words <= 4

@@ -88,8 +88,70 @@ _NOT_NAMES = {
 }
 
 
+_SPECIES_THEN_NAME = re.compile(
+    r"\b(?:meu|minha|o|a|do|da|pro|pra)\s+(?:cachorr[oa]|cachorrinh[oa]|c[aã]o|cadela|gat[oa]|"
+    r"gatinh[oa]|pet|filhote|coelh[oa]|bichinho|dog)\s+(?:chamad[oa]\s+|que se chama\s+)?"
+    r"([A-Za-zÀ-ÿ][a-zà-ÿ]+(?:\s[A-ZÀ-Ý][a-zà-ÿ]+)?)",
+    re.IGNORECASE,
+)
+
+
+# words that follow "meu cachorro" without being its name
+_NOT_NAME_WORDS = {
+    "esta",
+    "ta",
+    "tá",
+    "e",
+    "que",
+    "de",
+    "do",
+    "da",
+    "no",
+    "na",
+    "para",
+    "pra",
+    "pro",
+    "com",
+    "precisa",
+    "tem",
+    "ficou",
+    "foi",
+    "vai",
+    "quer",
+    "anda",
+    "comeu",
+    "nao",
+    "dia",
+    "as",
+    "a",
+    "o",
+    "um",
+    "uma",
+    "amanha",
+    "hoje",
+    "semana",
+    "mes",
+    "sem",
+    "tambem",
+    "ja",
+    "agora",
+}
+
+
 def named_pet_in(text: str) -> str | None:
-    """'uma tosa para a Mel dia 26' -> 'Mel': a capitalized name after para/pro/do."""
+    """'uma tosa para a Mel dia 26' -> 'Mel': a capitalized name after para/pro/do;
+    'meu cachorro Thor', 'minha gata chamada luna' -> the word after the species."""
+    for match in _SPECIES_THEN_NAME.finditer(text):
+        name = match.group(1)
+        first = fold(name.split()[0])
+        told = name[0].isupper() or "chama" in match.group(0).lower()  # not "meu gato comeu"
+        if (
+            told
+            and first not in _NOT_NAMES
+            and first not in _NOT_NAME_WORDS
+            and species_in(name) is None
+        ):
+            return " ".join(w[:1].upper() + w[1:] for w in name.split()[:1])
     for match in _NAMED.finditer(text):
         name = match.group(1)
         if fold(name.split()[0]) not in _NOT_NAMES and species_in(name) is None:

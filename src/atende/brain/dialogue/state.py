@@ -95,6 +95,7 @@ class DialogueState(_Model):
     offered_days: list[date] = Field(default_factory=list)  # days offered by number
     misses: int = 0  # turns in a row the question in ``awaiting`` went unanswered
     last_texts: list[str] = Field(default_factory=list)  # what we said last: never twice
+    person_offered: bool = False  # we offered a person: the next miss calls one
     handed_to_model: bool = False  # the offline flow gave this turn to the LLM agent
     pending: Proposal | None = None  # the LLM agent's proposal awaiting a yes
     campaigns: list[int] = Field(default_factory=list)  # owner: drafts just shown
@@ -127,6 +128,7 @@ class DialogueState(_Model):
         self.offered = []
         self.offered_days = []
         self.misses = 0
+        self.person_offered = False
         self.handed_to_model = False
 
     def start(self, flow: Flow) -> None:

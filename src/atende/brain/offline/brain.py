@@ -106,7 +106,8 @@ class OfflineBrain:
         st.start("booking")
         booking.fill(ctx, st, reading)
         out = booking.next_question(ctx, st)
-        asked_slot = reading.intent == "slots" and reading.when.at is not None
+        asked = reading.intent == "slots" or reading.text.rstrip().endswith("?")
+        asked_slot = asked and reading.when.at is not None
         if asked_slot and st.awaiting not in ("time", "date", "service") and not out.lead:
             out.lead = words.IS_FREE  # "tem banho hoje às 15:30?": yes, it is free
         return self._flow_reply(ctx, st, reading, out, reading.intent or "book", info)
@@ -140,7 +141,7 @@ class OfflineBrain:
             st.misses += 1
         else:
             st.misses = 0
-        if st.misses >= 2:
+        if st.misses >= 2 or (st.misses and st.person_offered):
             return _offer_person(st)
         texts = out.texts(again=st.misses == 1)
         if info:
@@ -149,7 +150,7 @@ class OfflineBrain:
 
     def _not_understood(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
         st.misses += 1
-        if st.misses >= 3:
+        if st.misses >= 3 or st.person_offered:
             return _offer_person(st)
         text = words.NOT_UNDERSTOOD if st.misses == 1 else words.NOT_UNDERSTOOD_AGAIN
         return Reply([text], st, "fallback")
@@ -175,6 +176,8 @@ class OfflineBrain:
         documents; a question naming a service but no day or time ('com quantos dias o
         filhote pode vacinar?') too, when a passage covers it well."""
         intent, text = reading.intent, reading.text
+        if reading.service is not None and (reading.when.day or reading.when.at):
+            return None  # a day-and-time question about a service is a slot question
         if intent in (None, "greeting") or (
             intent in ("prices", "services") and reading.service is None
         ):
@@ -234,11 +237,13 @@ def _person_answer(st: DialogueState, reading: Reading) -> Reply | None:
 
 
 def _offer_person(st: DialogueState) -> Reply:
-    if st.last_texts == [words.PERSON_OFFER]:
+    """The first time, offer a person; missed again after that, call one."""
+    if st.person_offered or st.last_texts == [words.PERSON_OFFER]:
         st.reset_flow()
         return Reply([words.PERSON_CALLED], st, "handoff", handoff=True)
     st.awaiting = "person"
     st.misses = 0
+    st.person_offered = True
     return Reply([words.PERSON_OFFER], st, "stuck")
 
 
