@@ -29,6 +29,7 @@ from atende.brain.agent.proposals import answer_to_proposal, commit
 from atende.brain.agent.toolkit import LoopLimits, LoopResult, Tools, tool_loop
 from atende.brain.agent.tools import ToolBox
 from atende.brain.base import Reply, Turn
+from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, main_intent
 from atende.brain.dialogue.replies import whatsapp_text
@@ -39,7 +40,6 @@ from atende.brain.offline.brain import HANDOFF, OfflineBrain
 log = logging.getLogger(__name__)
 
 FAST_INTENTS = frozenset({"hours", "prices", "services", "greeting", "thanks", "handoff", "faq"})
-DECLINED = "Tudo bem, não fiz nenhuma alteração 🙂 Posso ajudar com outra coisa?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ class LlmBrain:
             text = commit(DialogueContext(session, turn), proposal)
             return self._reply([text], state, "confirmed", plan)
         if plan.route == "decline":
-            return self._reply([DECLINED], state, "declined", plan)
+            return self._reply([words.NOTHING_CHANGED], state, "declined", plan)
         if plan.route == "llm":
             report_back(session, turn)
             return self._reply(plan.texts, plan.state, "llm", plan, plan.handoff)

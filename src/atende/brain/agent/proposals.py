@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import is_no, is_yes
@@ -56,24 +57,21 @@ def commit(ctx: DialogueContext, proposal: Proposal) -> str:
                     pet.breed or "",
                     pet.birth_date,
                 )
-                return f"Prontinho! {pet.name} está cadastrado ✅🐾"
+                return words.pet_registered(pet.name or "")
             if action == "cancel" and proposal.booking_id is not None:
                 if not booking_repo.cancel(ctx.session, org_id, proposal.booking_id):
-                    return "Esse agendamento já não estava ativo. Posso ajudar em algo mais?"
-                return "Pronto, cancelado ✅ Quando quiser remarcar, é só chamar 🙂"
+                    return words.BOOKING_GONE
+                return words.CANCELLED_PLAIN
             if action == "reschedule":
                 return _reschedule(ctx, proposal)
             if action == "book":
                 return _book(ctx, proposal)
     except (SlotTaken, IntegrityError):
-        return (
-            "Poxa, esse horário acabou de ser reservado por outra pessoa 😕 "
-            "Quer que eu veja outro horário?"
-        )
-    return "Não consegui concluir isso por aqui. Posso chamar alguém da equipe?"
+        return words.JUST_TAKEN_BY_OTHER
+    return words.COULD_NOT_DO
 
 
-GONE = "Esse horário não está mais disponível 😕 Quer que eu veja outro?"
+GONE = words.SLOT_GONE
 
 
 def _still_possible(ctx: DialogueContext, service_id: int, start: datetime) -> bool:
@@ -92,7 +90,7 @@ def _book(ctx: DialogueContext, proposal: Proposal) -> str:
     start = datetime.fromisoformat(proposal.starts_at)
     service = ctx.service(proposal.service_id)
     if service is None:
-        return "Esse serviço não está mais disponível 😕 Posso ajudar com outro?"
+        return words.SERVICE_GONE
     if not _still_possible(ctx, service.id, start):
         return GONE
     pet_id = proposal.pet_id
@@ -107,7 +105,7 @@ def _book(ctx: DialogueContext, proposal: Proposal) -> str:
     booking_repo.book(ctx.session, org_id, contact_id, service.id, pet_id, start)
     local = start.astimezone(ctx.tz)
     when = f"{say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
-    return f"Prontinho! ✅ {service.name} do {pet_name} agendado: {when}. Até lá! 🐾"
+    return words.booked(service, pet_name, when, reschedule=False)
 
 
 def _reschedule(ctx: DialogueContext, proposal: Proposal) -> str:
@@ -115,14 +113,11 @@ def _reschedule(ctx: DialogueContext, proposal: Proposal) -> str:
     upcoming = booking_repo.upcoming_for_contact(ctx.session, org_id, contact_id)
     old = next((b for b in upcoming if b.id == proposal.booking_id), None)
     if old is None or proposal.starts_at is None:
-        return "Esse agendamento já não estava ativo. Quer marcar um novo horário?"
+        return words.BOOKING_GONE
     start = datetime.fromisoformat(proposal.starts_at)
     if not _still_possible(ctx, old.service_id, start):
         return GONE
     booking_repo.cancel(ctx.session, org_id, old.id)
     booking_repo.book(ctx.session, org_id, contact_id, old.service_id, old.pet_id, start)
     local = start.astimezone(ctx.tz)
-    return (
-        f"Prontinho! ✅ Remarcado para {say.day_label(local.date(), ctx.today)} "
-        f"às {say.hhmm(local)}. Até lá! 🐾"
-    )
+    return words.rescheduled(f"{say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}")

@@ -65,6 +65,23 @@ SLOT_PROBLEM = {
 JUST_TAKEN = "Poxa, esse horário acabou de ser reservado 😕"
 CHANGE_WHAT = "Sem problemas! Me diga o que quer mudar — o dia, o horário ou o pet 🙂"
 IS_FREE = "Tem sim! 🙂"
+# what the LLM agent's proposals say once the customer confirmed them
+NOTHING_CHANGED = "Tudo bem, não fiz nenhuma alteração 🙂 Posso ajudar com outra coisa?"
+CANCELLED_PLAIN = "Pronto, cancelado ✅ Quando quiser remarcar, é só chamar 🙂"
+JUST_TAKEN_BY_OTHER = (
+    "Poxa, esse horário acabou de ser reservado por outra pessoa 😕 Quer que eu veja outro horário?"
+)
+COULD_NOT_DO = "Não consegui concluir isso por aqui. Posso chamar alguém da equipe?"
+SLOT_GONE = "Esse horário não está mais disponível 😕 Quer que eu veja outro?"
+SERVICE_GONE = "Esse serviço não está mais disponível 😕 Posso ajudar com outro?"
+
+
+def pet_registered(name: str) -> str:
+    return f"Prontinho! {name} está cadastrado ✅🐾"
+
+
+def rescheduled(when: str) -> str:
+    return f"Prontinho! ✅ Remarcado para {when}. Até lá! 🐾"
 
 
 def emergency(phone: str | None, address: str | None) -> str:
