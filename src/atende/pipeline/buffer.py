@@ -266,7 +266,7 @@ class Flusher:
                 org.name,
                 org.timezone,
                 org.locale,
-                dict(org.settings or {}),
+                orgs.settings_of(org),
                 list(org.owner_phones or []),
             ),
             conversation_id=conv.id,
@@ -286,7 +286,7 @@ class Flusher:
         return (
             spoke
             and self._voice_replies is not None
-            and self._voice_replies.enabled(dict(org.settings or {}))
+            and self._voice_replies.enabled(orgs.settings_of(org))
         )
 
     def _think(self, session: Session, org: Organization, conv: Conversation, turn: Turn) -> Reply:
