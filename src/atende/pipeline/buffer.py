@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
+from atende.brain.dialogue.catalogue import SORRY
 from atende.pipeline import metrics
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.router import Route, route_for
@@ -34,11 +35,6 @@ from atende.storage.models import (
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
-
-SORRY = (
-    "Desculpe, tive um probleminha aqui 😕 Já avisei nossa equipe, "
-    "e uma pessoa vai continuar o atendimento com você."
-)
 
 
 class LostClaim(Exception):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.brain.dialogue import catalogue
 from atende.brain.dialogue import replies as say
 from atende.brain.owner import insights
 from atende.domain.phones import normalize_phone
@@ -113,12 +114,13 @@ class PeriodicJobs:
                 if target is None:
                     continue
                 local = booking.starts_at.astimezone(tz)
-                whose = f" do {pet}" if pet else ""
-                text = (
-                    f"{say.hello(name)} Passando para lembrar: {service}{whose} "
-                    f"{say.day_label(local.date(), now.astimezone(tz).date())} às "
-                    f"{say.hhmm(local)} na {org.name} 🐾 Se precisar remarcar ou cancelar, "
-                    "é só responder aqui."
+                text = catalogue.reminder(
+                    hello=say.hello(name),
+                    service=service,
+                    pet=pet,
+                    day=say.day_label(local.date(), now.astimezone(tz).date()),
+                    at=say.hhmm(local),
+                    shop=org.name,
                 )
                 key = _reminder_key(booking)
                 msg_id = message_repo.add_outbound(
