@@ -13,13 +13,19 @@ from pathlib import Path
 import httpx
 import pytest
 
+import atende
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.live import free_port
 from tests.support.providers import signed_twilio, twilio_form
 
+# the subprocesses run in tmp_path: the atende this test process imported, not whichever
+# one a relative PYTHONPATH (or the venv's editable install) would find from there
+SOURCE = str(Path(atende.__file__).resolve().parents[1])
+
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATENDE_")}
+    env["PYTHONPATH"] = os.pathsep.join([SOURCE, *filter(None, [env.get("PYTHONPATH")])])
     env["ATENDE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'atende.db'}"
     env.update(extra)
     return env

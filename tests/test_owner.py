@@ -16,6 +16,7 @@ from sqlalchemy import select
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.owner import insights
 from atende.clock import ShiftedClock
+from atende.domain.org_settings import OrgSettings
 from atende.runtime import Runtime, build_runtime
 from atende.storage import orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
@@ -168,7 +169,7 @@ def ask_owner(sessions: Any, org_id: int, assistant: Any, text: str, now: dateti
     from atende.brain.base import BurstMessage, OrgProfile, Turn
 
     turn = Turn(
-        org=OrgProfile(org_id, "Pet Shop", "America/Sao_Paulo", "pt-BR", {}, [OWNER]),
+        org=OrgProfile(org_id, "Pet Shop", "America/Sao_Paulo", "pt-BR", OrgSettings(), [OWNER]),
         conversation_id=0,
         contact_id=0,
         contact_phone=OWNER,

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from atende.brain.dialogue.state import DialogueState
+from atende.domain.org_settings import OrgSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +18,7 @@ class OrgProfile:
     name: str
     timezone: str
     locale: str
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: OrgSettings = field(default_factory=OrgSettings)
     owner_phones: list[str] = field(default_factory=list)
 
 

@@ -35,7 +35,7 @@ class BrainSelector:
         self._warned: set[int] = set()
 
     def pick(self, turn: Turn) -> Brain:
-        wants_llm = (turn.org.settings.get("brain") or self.default) == "openai"
+        wants_llm = (turn.org.settings.brain or self.default) == "openai"
         usable = self.llm is not None and self.llm.settings_for(turn).llm.usable
         if wants_llm and not usable and turn.org.id not in self._warned:
             self._warned.add(turn.org.id)

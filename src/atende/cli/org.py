@@ -7,9 +7,12 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from pydantic import ValidationError
 
 from atende.cli.common import CliError, console, database, find_org, on_off, settings
+from atende.domain.org_settings import OrgSettings, error_fields
 from atende.errors import InvalidPhone, SlugTaken
+from atende.storage.secrets import is_secret_name
 
 app = typer.Typer(help="Organizations: create, owner numbers, templates, settings.")
 
@@ -76,6 +79,25 @@ def create(
         raise CliError(str(exc)) from exc
 
 
+def _validated(current: OrgSettings, changes: dict[str, Any]) -> OrgSettings:
+    """``current`` with ``changes``, through the one settings model: a bad value is a
+    CliError naming its option (``error: …``, exit 2), and nothing is stored."""
+    try:
+        return current.change(**changes)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_option(where)}: {why}" for where, why in error_fields(exc))
+        raise CliError(problems) from None
+
+
+def _option(where: str) -> str:
+    """'llm.model' -> '--llm-model', 'llm.fast_path' -> '--fast-path', 'x' -> '--x'."""
+    if where == "llm.fast_path":
+        return "--fast-path"
+    if where.startswith("templates."):
+        return "template"
+    return "--" + where.replace(".", "_").replace("_", "-")
+
+
 @app.command()
 def template(
     slug: Slug,
@@ -87,6 +109,8 @@ def template(
     ] = None,
 ) -> None:
     """Template for messages outside the customer's 24-hour window (Meta, Twilio)."""
+    from atende.storage import orgs
+
     if provider is TemplateProvider.meta and not name:
         raise CliError("meta templates need --name (and optionally --language, default pt_BR)")
     if provider is TemplateProvider.twilio and not (content_sid or "").startswith("HX"):
@@ -98,9 +122,8 @@ def template(
     )
     with database(settings()) as session:
         org = find_org(session, slug)
-        current = dict(org.settings or {})
-        current["templates"] = {**current.get("templates", {}), provider.value: chosen}
-        org.settings = current
+        updated = _validated(orgs.settings_of(org), {"templates": {provider.value: chosen}})
+        orgs.save_settings(org, updated)
     console().print(f"template for {provider.value}: {chosen}")
 
 
@@ -111,26 +134,16 @@ def owner(
     remove: Annotated[list[str] | None, typer.Option(metavar="PHONE", help="repeatable")] = None,
 ) -> None:
     """The owner's numbers: they get the owner assistant, never the customer one."""
-    from atende.domain.phones import country_of
+    from atende.storage import orgs
 
     with database(settings()) as session:
         org = find_org(session, slug)
-        country = country_of(org.settings or {})
+        country = orgs.settings_of(org).country
         added, removed = _phones(add, country), set(_phones(remove, country))
         phones = [p for p in org.owner_phones or [] if p not in removed]
         phones += [p for p in added if p not in phones]
         org.owner_phones = phones
     console().print("owner phones: " + (", ".join(phones) or "(none)"))
-
-
-def _summary_time(value: str) -> str:
-    try:
-        hour, minute = (int(x) for x in value.split(":"))
-    except ValueError as exc:
-        raise CliError("--summary-time takes HH:MM, e.g. 19:00") from exc
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise CliError("--summary-time takes HH:MM, e.g. 19:00")
-    return f"{hour:02d}:{minute:02d}"
 
 
 @app.command("settings")
@@ -156,43 +169,61 @@ def org_settings(
         int | None,
         typer.Option(help="tokens per local day for this organization's model calls (0: no limit)"),
     ] = None,
+    emergency_phone: Annotated[
+        str | None,
+        typer.Option(help="the number the clinic takes emergencies on ('' to remove)"),
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help="the shop's address, as customers are told ('' to remove)")
+    ] = None,
+    language: Annotated[str | None, typer.Option(help="language of the replies (pt-BR)")] = None,
 ) -> None:
-    """Brain, LLM, daily summary and reminders, overriding the environment's defaults."""
+    """Brain, LLM, daily summary and reminders, overriding the environment's defaults.
+    Every value is checked by the one settings model: a bad one changes nothing."""
     from atende.storage import orgs
 
-    changes: dict[str, Any] = {"brain": brain.value if brain else None}
-    changes["summary_time"] = _summary_time(summary_time) if summary_time is not None else None
-    changes["summary"] = on_off(summary.value if summary else None)
-    changes["reminders"] = on_off(reminders.value if reminders else None)
-    if reminder_hours is not None and not 1 <= reminder_hours <= 168:
-        raise CliError("--reminder-hours must be between 1 and 168")
-    changes["reminder_hours"] = reminder_hours
-    if llm_daily_tokens is not None and llm_daily_tokens < 0:
-        raise CliError("--llm-daily-tokens must be 0 (no limit) or more")
-    changes["llm_daily_tokens"] = llm_daily_tokens
+    changes: dict[str, Any] = {
+        "brain": brain.value if brain else None,
+        "summary_time": summary_time,
+        "summary": on_off(summary.value if summary else None),
+        "reminders": on_off(reminders.value if reminders else None),
+        "reminder_hours": reminder_hours,
+        "llm_daily_tokens": llm_daily_tokens,
+        "country": country,
+        "language": language,
+    }
+    changes = {k: v for k, v in changes.items() if v is not None}
     llm = {
         "base_url": llm_base_url,
         "model": llm_model,
         "api_key": llm_api_key,
-        "fast_path": fast_path.value if fast_path else None,
+        "fast_path": on_off(fast_path.value if fast_path else None),
     }
+    llm_changes = {k: v for k, v in llm.items() if v is not None}
+    if llm_changes:
+        changes["llm"] = llm_changes
     with database(settings()) as session:
         org = find_org(session, slug)
-        current = dict(org.settings or {})
-        current.update({k: v for k, v in changes.items() if v is not None})
-        llm_changes = {k: v for k, v in llm.items() if v is not None}
-        if llm_changes:
-            current["llm"] = {**current.get("llm", {}), **llm_changes}
-        org.settings = current
-        if country is not None:
-            orgs.set_country(org, country)
-        current = dict(org.settings)
-    _print_settings(current)
+        current = orgs.settings_of(org)
+        # an empty value removes these two (unset: nothing is said about them)
+        for name, value in (("emergency_phone", emergency_phone), ("address", address)):
+            if value is not None and not value.strip():
+                current = current.change(**{name: None})
+            elif value is not None:
+                changes[name] = value
+        updated = _validated(current, changes)
+        orgs.save_settings(org, updated)
+    _print_settings(updated)
 
 
-def _print_settings(current: dict[str, Any]) -> None:
-    shown = {k: v for k, v in current.items() if k not in ("templates", "llm")}
-    shown["llm"] = {k: ("***" if k == "api_key" else v) for k, v in current.get("llm", {}).items()}
+def _print_settings(current: OrgSettings) -> None:
+    stored = current.dump()
+    shown = {k: v for k, v in stored.items() if k not in ("templates", "llm", "tts")}
+    shown["llm"] = {
+        k: ("***" if is_secret_name(k) else v) for k, v in stored.get("llm", {}).items()
+    }
+    if "tts" in stored:
+        shown["tts"] = {k: ("***" if is_secret_name(k) else v) for k, v in stored["tts"].items()}
     out = console()
     for key in sorted(shown):
         out.print(f"{key}: {shown[key]}")

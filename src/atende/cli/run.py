@@ -71,7 +71,7 @@ def chat(
 ) -> None:
     """Talk to the assistant as a WhatsApp customer would."""
     from atende.chat import run_chat
-    from atende.domain.phones import DEFAULT_COUNTRY, country_of, normalize_typed_phone
+    from atende.domain.phones import DEFAULT_COUNTRY, normalize_typed_phone
     from atende.runtime import build_runtime
     from atende.storage import orgs
     from atende.storage.migrate import upgrade
@@ -85,7 +85,7 @@ def chat(
     try:
         with runtime.sessions() as session:
             found = orgs.org_by_slug(session, org)
-            country = country_of(found.settings or {}) if found else DEFAULT_COUNTRY
+            country = orgs.settings_of(found).country if found else DEFAULT_COUNTRY
         try:
             customer = normalize_typed_phone(phone, country)
         except InvalidPhone as exc:

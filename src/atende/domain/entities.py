@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 
+from atende.domain.grammar import Gender
+
 
 @dataclass(frozen=True, slots=True)
 class OpeningInterval:
@@ -22,12 +24,15 @@ class OpeningInterval:
 
 @dataclass(frozen=True, slots=True)
 class ServiceInfo:
-    """Something the business sells by appointment."""
+    """Something the business sells by appointment. ``gender`` and ``plural`` are its
+    name's grammar ("a Vacinação", "os Banhos"), for ``domain.grammar``."""
 
     id: int
     name: str
     price: Decimal
     duration_minutes: int
+    gender: Gender = "m"
+    plural: bool = False
 
 
 @dataclass(frozen=True, slots=True)

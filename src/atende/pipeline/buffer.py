@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
+from atende.brain.dialogue.catalogue import SORRY
 from atende.brain.dialogue.state import DialogueState
 from atende.pipeline import metrics
 from atende.pipeline.ports import PipelineSettings, Scheduler
@@ -35,11 +36,6 @@ from atende.storage.models import (
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
-
-SORRY = (
-    "Desculpe, tive um probleminha aqui 😕 Já avisei nossa equipe, "
-    "e uma pessoa vai continuar o atendimento com você."
-)
 
 
 class LostClaim(Exception):
@@ -267,7 +263,7 @@ class Flusher:
                 org.name,
                 org.timezone,
                 org.locale,
-                dict(org.settings or {}),
+                orgs.settings_of(org),
                 list(org.owner_phones or []),
             ),
             conversation_id=conv.id,
@@ -287,7 +283,7 @@ class Flusher:
         return (
             spoke
             and self._voice_replies is not None
-            and self._voice_replies.enabled(dict(org.settings or {}))
+            and self._voice_replies.enabled(orgs.settings_of(org))
         )
 
     def _think(self, session: Session, org: Organization, conv: Conversation, turn: Turn) -> Reply:

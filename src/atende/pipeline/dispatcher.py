@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.channels.base import Channel, SendResult, SentLookup, WindowedChannel
+from atende.domain.org_settings import OrgSettings
 from atende.errors import SendError, SynthesisError
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
@@ -49,14 +50,14 @@ class _Claimed:
     phone: str | None
     choices: dict[str, Any] | None
     last_inbound_at: datetime | None
-    org_settings: dict[str, Any]
+    org_settings: OrgSettings
     kind: str
     outcome_unknown: bool
     started_at: datetime
 
     @property
     def templates(self) -> dict[str, dict[str, str]]:
-        return dict(self.org_settings.get("templates") or {})
+        return self.org_settings.templates.for_provider()
 
 
 class _Refused(Exception):
@@ -202,7 +203,7 @@ class Dispatcher:
                 phone,
                 msg.choices,
                 last_inbound,
-                dict(settings or {}),
+                OrgSettings.load(settings, org_id=msg.organization_id),
                 msg.kind,
                 claim.outcome_unknown,
                 claim.started_at,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atende.channels.base import ChannelConfig, OutboundEcho
 from atende.domain.states import ConversationState, MessageStatus
-from atende.storage import conversations, messages
+from atende.storage import conversations, messages, orgs
 from atende.storage.db import transaction
 from atende.storage.models import Message, Organization
 from atende.storage.types import utcnow
@@ -40,8 +40,8 @@ class EchoHandler:
             conv = conversations.get(session, channel.organization_id, conv_id)
             assert conv is not None
             org = session.get(Organization, channel.organization_id)
-            minutes = (org.settings or {}).get("phone_quiet_minutes") if org else None
-            quiet = self._quiet if minutes is None else timedelta(minutes=float(minutes))
+            minutes = orgs.settings_of(org).phone_quiet_minutes if org else None
+            quiet = self._quiet if minutes is None else timedelta(minutes=minutes)
             conv.state = ConversationState.HUMAN
             conv.human_until = utcnow() + quiet  # each phone reply restarts the wait
             conv.dialogue_state = {}

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.brain.dialogue import catalogue
 from atende.brain.dialogue import replies as say
 from atende.brain.owner import insights
 from atende.domain.phones import normalize_phone
 from atende.pipeline.ports import Scheduler
-from atende.storage import bookings, campaigns, conversations
+from atende.storage import bookings, campaigns, conversations, orgs
 from atende.storage import messages as message_repo
 from atende.storage.db import transaction
 from atende.storage.models import Booking, Channel, Contact, Organization, PeriodicMark
@@ -27,9 +28,6 @@ from atende.storage.portable import insert_ignore
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
-
-DEFAULT_SUMMARY_TIME = "19:00"
-DEFAULT_REMINDER_HOURS = 24.0
 
 
 class PeriodicJobs:
@@ -116,12 +114,13 @@ class PeriodicJobs:
                 if target is None:
                     continue
                 local = booking.starts_at.astimezone(tz)
-                whose = f" do {pet}" if pet else ""
-                text = (
-                    f"{say.hello(name)} Passando para lembrar: {service}{whose} "
-                    f"{say.day_label(local.date(), now.astimezone(tz).date())} às "
-                    f"{say.hhmm(local)} na {org.name} 🐾 Se precisar remarcar ou cancelar, "
-                    "é só responder aqui."
+                text = catalogue.reminder(
+                    hello=say.hello(name),
+                    service=service,
+                    pet=pet,
+                    day=say.day_label(local.date(), now.astimezone(tz).date()),
+                    at=say.hhmm(local),
+                    shop=org.name,
                 )
                 key = _reminder_key(booking)
                 msg_id = message_repo.add_outbound(
@@ -136,19 +135,20 @@ def _summary_day(org: Organization | None, now: datetime) -> str | None:
     """The local date whose summary is due now, or None (no owners, off, too early)."""
     if org is None or not org.owner_phones:
         return None
-    settings = dict(org.settings or {})
-    if settings.get("summary") is False:
+    settings = orgs.settings_of(org)
+    if not settings.summary:
         return None
     local = now.astimezone(ZoneInfo(org.timezone))
-    hour, minute = (int(x) for x in settings.get("summary_time", DEFAULT_SUMMARY_TIME).split(":"))
+    hour, minute = settings.summary_at()
     return local.date().isoformat() if local.time() >= time(hour, minute) else None
 
 
 def _reminder_hours(org: Organization | None) -> float | None:
     """How long before a booking its reminder goes, or None when reminders are off."""
-    if org is None or (org.settings or {}).get("reminders") is False:
+    settings = orgs.settings_of(org) if org is not None else None
+    if settings is None or not settings.reminders:
         return None
-    return float((org.settings or {}).get("reminder_hours", DEFAULT_REMINDER_HOURS))
+    return settings.reminder_hours
 
 
 def _reminder_key(booking: Booking) -> str:

@@ -12,12 +12,12 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from atende.domain.org_settings import OrgSettings
 from atende.errors import SynthesisError
 from atende.pipeline.channels import ChannelDirectory
 from atende.speech.engines import Transcriber, build_speaker
@@ -122,16 +122,14 @@ class VoiceReplies:
         self._ttl = ttl_seconds
         self._public_url = public_url
 
-    def _options(self, org_settings: dict[str, Any]) -> dict[str, str]:
-        return {**self._defaults, **{k: str(v) for k, v in (org_settings.get("tts") or {}).items()}}
+    def _options(self, org_settings: OrgSettings) -> dict[str, str]:
+        return {**self._defaults, **org_settings.tts}
 
-    def enabled(self, org_settings: dict[str, Any]) -> bool:
+    def enabled(self, org_settings: OrgSettings) -> bool:
         options = self._options(org_settings)
-        return bool(org_settings.get("voice_replies")) and options.get("provider", "none") != "none"
+        return org_settings.voice_replies and options.get("provider", "none") != "none"
 
-    def prepare(
-        self, org_id: int, org_settings: dict[str, Any], text: str
-    ) -> tuple[str, bytes, str]:
+    def prepare(self, org_id: int, org_settings: OrgSettings, text: str) -> tuple[str, bytes, str]:
         """Synthesize ``text`` and keep it for the provider to fetch: (url, audio, type)."""
         options = self._options(org_settings)
         speaker = build_speaker(options.get("provider", "none"), self._http, **options)

@@ -8,8 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from atende.domain.entities import OpeningInterval, ServiceInfo
+from atende.domain.grammar import Gender
 from atende.storage.models import Contact, OpeningHours, Pet, Service
 from atende.storage.paging import After, Page, by_id, take
+
+
+def service_info(s: Service) -> ServiceInfo:
+    gender: Gender = "f" if s.gender == "f" else "m"
+    return ServiceInfo(s.id, s.name, s.price, s.duration_minutes, gender, bool(s.plural))
 
 
 def services(session: Session, org_id: int) -> list[ServiceInfo]:
@@ -18,10 +24,7 @@ def services(session: Session, org_id: int) -> list[ServiceInfo]:
         .where(Service.organization_id == org_id, Service.active.is_(True))
         .order_by(Service.id)
     )
-    return [
-        ServiceInfo(id=s.id, name=s.name, price=s.price, duration_minutes=s.duration_minutes)
-        for s in session.scalars(stmt)
-    ]
+    return [service_info(s) for s in session.scalars(stmt)]
 
 
 def opening_hours(session: Session, org_id: int) -> list[OpeningInterval]:
@@ -80,10 +83,7 @@ def services_page(
 ) -> Page[ServiceInfo]:
     """One page of the active services, in the order they were added."""
     stmt = select(Service).where(Service.organization_id == org_id, Service.active.is_(True))
-    rows = [
-        ServiceInfo(id=s.id, name=s.name, price=s.price, duration_minutes=s.duration_minutes)
-        for s in session.scalars(by_id(stmt, Service.id, after, limit))
-    ]
+    rows = [service_info(s) for s in session.scalars(by_id(stmt, Service.id, after, limit))]
     return take(rows, limit, lambda s: After(s.id))
 
 

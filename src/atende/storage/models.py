@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -168,12 +170,18 @@ class Pet(Base):
 
 class Service(Base):
     __tablename__ = "services"
-    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name"),
+        CheckConstraint("gender IN ('m', 'f')", name="ck_services_gender"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     duration_minutes: Mapped[int] = mapped_column()
+    # the name's grammar, for replies ("a Vacinação", "do Banho"): domain/grammar.py
+    gender: Mapped[str] = mapped_column(String(1), default="m", server_default="m")
+    plural: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     booking_seq: Mapped[int] = mapped_column(default=0)
 

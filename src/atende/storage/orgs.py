@@ -14,8 +14,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atende.domain.grammar import Gender, guess_gender
+from atende.domain.org_settings import OrgSettings
 from atende.domain.phones import DEFAULT_COUNTRY, country_code
-from atende.errors import SlugTaken
+from atende.errors import InvalidInput, SlugTaken
 from atende.storage.models import ApiKey, Channel, OpeningHours, Organization, Service
 
 
@@ -42,17 +44,28 @@ def create_org(
         timezone=timezone,
         locale=locale,
         owner_phones=owner_phones or [],
-        settings={"country": region},
+        settings=OrgSettings(country=region).dump(),
     )
     session.add(org)
     session.flush()
     return org
 
 
+def settings_of(org: Organization) -> OrgSettings:
+    """The organization's settings, typed; invalid stored fields fall back to defaults."""
+    return OrgSettings.load(org.settings, org_id=org.id)
+
+
+def save_settings(org: Organization, settings: OrgSettings) -> OrgSettings:
+    """Store ``settings`` (the column seals its secret fields)."""
+    org.settings = settings.dump()
+    return settings
+
+
 def set_country(org: Organization, country: str) -> str:
     """The organization's default country for typed phone numbers; returns the code."""
     region = country_code(country)
-    org.settings = {**(org.settings or {}), "country": region}
+    save_settings(org, settings_of(org).change(country=region))
     return region
 
 
@@ -109,10 +122,26 @@ def channels_of(session: Session, org_id: int, provider: str | None = None) -> l
 
 
 def add_service(
-    session: Session, org_id: int, name: str, price: Decimal, duration_minutes: int
+    session: Session,
+    org_id: int,
+    name: str,
+    price: Decimal,
+    duration_minutes: int,
+    gender: Gender | None = None,
+    plural: bool | None = None,
 ) -> Service:
+    """``gender`` ('m' | 'f') and ``plural`` are the name's grammar; what is not given is
+    guessed from the name (``domain.grammar.guess_gender``)."""
+    guessed_gender, guessed_plural = guess_gender(name)
+    if gender not in (None, "m", "f"):
+        raise InvalidInput(f"gender must be 'm' or 'f', not {gender!r}")
     service = Service(
-        organization_id=org_id, name=name, price=price, duration_minutes=duration_minutes
+        organization_id=org_id,
+        name=name,
+        price=price,
+        duration_minutes=duration_minutes,
+        gender=gender or guessed_gender,
+        plural=guessed_plural if plural is None else plural,
     )
     session.add(service)
     session.flush()

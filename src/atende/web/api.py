@@ -59,7 +59,12 @@ def list_services(
         got = catalog.services_page(s, org.id, page.after, page.limit)
     out = [
         ServiceOut(
-            id=r.id, name=r.name, price=f"{r.price:.2f}", duration_minutes=r.duration_minutes
+            id=r.id,
+            name=r.name,
+            price=f"{r.price:.2f}",
+            duration_minutes=r.duration_minutes,
+            gender=r.gender,
+            plural=r.plural,
         )
         for r in got.rows
     ]

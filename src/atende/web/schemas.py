@@ -28,6 +28,8 @@ class ServiceOut(BaseModel):
     name: str
     price: str
     duration_minutes: int
+    gender: Literal["m", "f"]  # the name's grammar: "a Vacinação", "os Banhos"
+    plural: bool
 
 
 class ConversationOut(BaseModel):

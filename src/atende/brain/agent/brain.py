@@ -123,19 +123,18 @@ class LlmBrain:
 
     def settings_for(self, turn: Turn) -> AgentSettings:
         """The environment's LLM settings, overridden by the organization's own."""
-        own = turn.org.settings.get("llm") or {}
+        own = turn.org.settings.llm
         base = self.settings
         llm = LlmConfig(
-            base_url=own.get("base_url") or base.llm.base_url,
-            api_key=own.get("api_key") or base.llm.api_key,
-            model=own.get("model") or base.llm.model,
+            base_url=own.base_url or base.llm.base_url,
+            api_key=own.key() or base.llm.api_key,
+            model=own.model or base.llm.model,
             timeout_seconds=base.llm.timeout_seconds,
             max_retries=base.llm.max_retries,
             price_input_per_mtok=base.llm.price_input_per_mtok,
             price_output_per_mtok=base.llm.price_output_per_mtok,
         )
-        fast = own.get("fast_path")
-        fast_path = base.fast_path if fast is None else fast in (True, "on")
+        fast_path = base.fast_path if own.fast_path is None else own.fast_path
         return AgentSettings(llm, fast_path, base.max_steps, base.limits, base.daily_tokens)
 
     def run_model(

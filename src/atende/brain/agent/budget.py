@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from atende.brain.base import Turn
+from atende.domain.org_settings import OrgSettings
 from atende.storage import alerts, usage
 
 log = logging.getLogger(__name__)
@@ -47,23 +47,18 @@ class Allowance:
 def allowance(session: Session, turn: Turn, default_limit: int) -> Allowance:
     tz = ZoneInfo(turn.org.timezone)
     day = turn.now.astimezone(tz).date()
-    limit = daily_limit(turn.org.settings, default_limit, turn.org.id)
+    limit = daily_limit(turn.org.settings, default_limit)
     if not limit:
         return Allowance(0, 0, day)
     midnight = datetime.combine(day, time(0), tzinfo=tz)
     return Allowance(limit, usage.tokens_since(session, turn.org.id, midnight), day)
 
 
-def daily_limit(settings: dict[str, Any], default: int, org_id: int) -> int:
-    value = settings.get("llm_daily_tokens")
-    if value is None:
-        return default
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    log.warning("organization %s: llm_daily_tokens %r is not a whole number ≥ 0", org_id, value)
-    return default
+def daily_limit(settings: OrgSettings, default: int) -> int:
+    """The organization's own limit, or the environment's (an invalid stored value was
+    already logged and dropped by ``OrgSettings.load``)."""
+    value = settings.llm_daily_tokens
+    return default if value is None else value
 
 
 def subject(day: date) -> str:

@@ -271,3 +271,25 @@ def reschedule_when(described: str) -> Question:
 
 def day_and_time(day: date, moment: datetime, today: date) -> str:
     return f"{say.day_label(day, today).capitalize()} às {say.hhmm(moment)}"
+
+
+# --- outside the flows: said by the pipeline (buffer, periodic jobs) --------------------
+
+SORRY = (
+    "Desculpe, tive um probleminha aqui 😕 Já avisei nossa equipe, "
+    "e uma pessoa vai continuar o atendimento com você."
+)
+"""A turn failed (the brain raised): the conversation goes to a person."""
+
+
+def reminder(*, hello: str, service: str, pet: str | None, day: str, at: str, shop: str) -> str:
+    """The booking reminder: ``hello`` is the greeting ('Oi, Ana!'), ``day`` the day's label
+    ('amanhã'), ``at`` the local time ('10:00'), ``pet`` the pet's name if known."""
+    whose = f" do {pet}" if pet else ""
+    return (
+        f"{hello} Passando para lembrar: {service}{whose} {day} às {at} na {shop} 🐾 "
+        "Se precisar remarcar ou cancelar, é só responder aqui."
+    )
+
+
+# --- end of the pipeline's texts --------------------------------------------------------

@@ -52,7 +52,7 @@ class OfflineBrain:
         if reading.emergency:
             state.reset_flow()
             settings = turn.org.settings
-            text = words.emergency(settings.get("emergency_phone"), settings.get("address"))
+            text = words.emergency(settings.emergency_phone, settings.address)
             return Reply([text], state, "emergency", handoff=True, urgent=True)
         if reading.intent == "handoff":
             state.reset_flow()
