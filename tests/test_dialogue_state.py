@@ -78,7 +78,8 @@ def test_a_booking_half_done_before_the_upgrade_is_finished_after_it(
         command.downgrade(config, "0012")
         upgrade(sqlite_url)
         stored = ana.conversation().dialogue_state
-        assert stored["version"] == 2 and stored["frame"]["at"] == "10:00:00"
+        assert stored["version"] == 2 and "service_id" not in stored  # the new shape
+        assert DialogueState.load(stored).frame.at == time(10)
 
         assert "Prontinho" in ana.say("sim")
         with runtime.sessions() as s:
