@@ -99,3 +99,12 @@ def _strip_provider(text: str) -> str:
             raise InvalidPhone(f"not a phone number: {text[:40]!r}")
         text = user.split(":", 1)[0]
     return text
+
+
+def display_phone(e164: str) -> str:
+    """A stored E.164 number as people read it: '+551133334444' -> '+55 11 3333-4444'."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from atende.brain.dialogue import replies as say
+from atende.domain import grammar
 from atende.domain.entities import ServiceInfo
+from atende.domain.phones import display_phone
 
 # --- the conversation itself -------------------------------------------------------
 
@@ -88,7 +90,7 @@ def emergency(phone: str | None, address: str | None) -> str:
     """A vet clinic's most important answer: a person now, and what to do meanwhile."""
     lines = ["Entendi, isso é urgente! 🚨 Já avisei nossa equipe, que vai falar com você agora."]
     if phone:
-        lines.append(f"Se puder, ligue já para *{phone}*.")
+        lines.append(f"Se puder, ligue já para *{display_phone(phone)}*.")
     if address:
         lines.append(f"Pode vir direto: {address}.")
     if not phone and not address:
@@ -163,12 +165,12 @@ def ask_day(service: ServiceInfo, first_free: str | None, days: Sequence[str]) -
     again = "Pode me dizer o dia assim: *amanhã*, *sexta* ou *05/12* 🙂"
     if options:
         again += f"\nDias com horário livre:\n{options}"
-    return Question(f"Para qual dia você quer {say.the(service)}?{hint}", again)
+    return Question(f"Para qual dia você quer {grammar.the(service)}?{hint}", again)
 
 
 def offer_times(service: ServiceInfo, label: str, times: Sequence[str], more: int) -> Question:
     lines = "\n".join(f"{i}. {t}" for i, t in enumerate(times, 1))
-    tail = f"\n(e mais {say.count(more, 'horário', 'horários')} — é só dizer qual)" if more else ""
+    tail = f"\n(e mais {grammar.counted(more, 'horário')} — é só dizer qual)" if more else ""
     first = (
         f"Horários livres para {service.name} {label}:\n{lines}{tail}\n"
         "Responda com o número ou o horário 🙂"

@@ -40,25 +40,6 @@ def day_label(day: date, today: date) -> str:
     return f"{article} {WEEKDAY_NAMES[day.weekday()]} ({stamp})"
 
 
-def _feminine(name: str) -> bool:
-    word = name.split()[0].lower()
-    return word.endswith(("ção", "a", "gem", "ade", "ções", "as"))
-
-
-def the(service: ServiceInfo) -> str:
-    """The service with its definite article: 'o Banho', 'a Vacinação', 'as Vacinas'."""
-    plural = service.name.split()[0].lower().endswith("s")
-    article = ("as" if plural else "a") if _feminine(service.name) else ("os" if plural else "o")
-    return f"{article} {service.name}"
-
-
-def count(n: int, one: str, many: str) -> str:
-    """'1 horário', '2 horários', 'nenhum horário'."""
-    if n == 0:
-        return f"nenhum {one}"
-    return f"{n} {one if n == 1 else many}"
-
-
 def service_lines(services: Sequence[ServiceInfo]) -> str:
     return "\n".join(
         f"• {s.name}: {money(s.price)} ({duration(s.duration_minutes)})" for s in services
