@@ -102,8 +102,17 @@ def greeting_prefix(first_name: str | None) -> str:
     return f"Olá, {first_name}! 😊 " if first_name else "Olá! 😊 "
 
 
-def menu(org_name: str) -> str:
-    return say.menu(org_name) + "\nComo posso te ajudar?"
+def menu(org_name: str, services: Sequence[ServiceInfo]) -> str:
+    names = [s.name.lower() for s in services[:4]]
+    offer = ", ".join(names[:-1]) + f" ou {names[-1]}" if len(names) > 1 else "".join(names)
+    return (
+        f"Aqui é o assistente da {org_name}. Posso te ajudar a:\n"
+        f"• agendar {offer or 'um horário'}\n"
+        "• ver preços e horários livres\n"
+        "• cancelar ou remarcar um horário\n"
+        "• falar com uma pessoa da equipe"
+        "\nComo posso te ajudar?"
+    )
 
 
 # --- answers ---------------------------------------------------------------------

@@ -75,16 +75,6 @@ def hello(full_name: str | None) -> str:
     return f"Oi, {first}!" if first else "Oi!"
 
 
-def menu(org_name: str) -> str:
-    return (
-        f"Aqui é o assistente da {org_name}. Posso te ajudar a:\n"
-        "• agendar banho, tosa, consulta ou vacina\n"
-        "• ver preços e horários livres\n"
-        "• cancelar ou remarcar um horário\n"
-        "• falar com uma pessoa da equipe"
-    )
-
-
 WHATSAPP_MAX_CHARS = 4096
 
 

@@ -10,6 +10,8 @@ never loops, and the same message is never sent twice in a row.
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from sqlalchemy.orm import Session
 
 from atende.brain.base import Reply, Turn
@@ -92,7 +94,9 @@ class OfflineBrain:
         if reading.questions:
             return self._say(ctx, st, reading, [answers.answer(ctx, reading.questions)], intent)
         if intent == "greeting":
-            return self._say(ctx, st, reading, [words.menu(ctx.turn.org.name)], intent)
+            return self._say(
+                ctx, st, reading, [words.menu(ctx.turn.org.name, ctx.services)], intent
+            )
         if intent == "thanks":
             return self._say(ctx, st, reading, [words.THANKS], intent)
         if reading.service is not None:
@@ -114,11 +118,17 @@ class OfflineBrain:
 
     def _in_flow(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
         info = _info_lead(ctx, reading, skip_service=True)
-        if st.flow == "cancel" or (st.flow == "reschedule" and st.awaiting == "choose_booking"):
-            out = manage.step(ctx, st, reading)
-        else:
-            _with_old_booking(ctx, st)
-            out = booking.step(ctx, st, reading)
+        flow = st.flow
+        match flow:
+            case "cancel":
+                out = manage.step(ctx, st, reading)
+            case "reschedule" if st.awaiting == "choose_booking":
+                out = manage.step(ctx, st, reading)
+            case "reschedule" | "booking" | None:
+                _with_old_booking(ctx, st)
+                out = booking.step(ctx, st, reading)
+            case _:
+                assert_never(flow)
         if info:
             out.progressed = True  # we answered what they asked
             if out.question is not None and not out.lead:
@@ -271,9 +281,16 @@ def _choices(st: DialogueState, texts: list[str]) -> dict[str, object] | None:
     """Tappable options for what the last text asks, where the provider can show them."""
     if not texts:
         return None
-    if st.awaiting == "time" and st.offered:
-        prompt = texts[-1].split("\n", 1)[0].rstrip(":") + ". Qual prefere?"
-        return {"kind": "list", "prompt": prompt, "options": list(st.offered)}
-    if st.awaiting in ("confirm", "confirm_cancel", "person"):
-        return {"kind": "buttons", "prompt": texts[-1], "options": ["Sim", "Não"]}
-    return None
+    awaiting = st.awaiting
+    match awaiting:
+        case "time" if st.offered:
+            prompt = texts[-1].split("\n", 1)[0].rstrip(":") + ". Qual prefere?"
+            return {"kind": "list", "prompt": prompt, "options": list(st.offered)}
+        case "confirm" | "confirm_cancel" | "person":
+            return {"kind": "buttons", "prompt": texts[-1], "options": ["Sim", "Não"]}
+        case "time" | "service" | "date" | "pet_name" | "pet_species" | "pet_breed":
+            return None  # free text (or too many options for buttons)
+        case "pet_choice" | "choose_booking" | None:
+            return None
+        case _:
+            assert_never(awaiting)
