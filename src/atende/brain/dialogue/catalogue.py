@@ -58,6 +58,7 @@ BACK_TO_BOOKING = "Voltando ao agendamento:"
 NO_UPCOMING = "Não encontrei nenhum agendamento futuro no seu número. Quer agendar um horário? 🙂"
 BOOKING_GONE = "Esse agendamento não está mais ativo. Posso ajudar em algo mais?"
 KEPT = "Tudo certo, mantive seu agendamento 😉"
+DROPPED = "Tudo bem, não agendei nada 🙂 Se mudar de ideia, é só chamar!"
 PAST_DAY = "Essa data já passou 😅"
 SLOT_PROBLEM = {
     "past": "Esse horário já passou 😅",
@@ -242,7 +243,7 @@ def confirm_booking(
     if new_pet:
         lines.append(f"• vou cadastrar: {new_pet}")
     lines.append("Responda *sim* para confirmar ou *não* para mudar.")
-    short = f"{service.name} para {pet}, {when}"
+    short = f"{service.name} para {pet}, {when[:1].lower()}{when[1:]}"
     return Question(
         "\n".join(lines),
         f"É só responder *sim* para eu confirmar ({short}) ou *não* para mudar 🙂",

@@ -22,6 +22,10 @@ _NEW_PET = re.compile(
     r"\b(outr[oa]|nov[oa]) (pet|bichinho|cachorr\w*|gat\w*|animal)\b|\bpet novo\b"
 )
 _QUESTION_SPLIT = re.compile(r"(?<=[?!])\s+|\n+")
+_ABANDON = re.compile(
+    r"\b(deixa (pra|para) la|deixa quieto|esquece|melhor nao|nao quero mais|desisto"
+    r"|nao precisa( mais)?|fica pra (outra|depois)|outra hora|agora nao)\b"
+)
 _CORRECTION = re.compile(
     r"\b(na verdade|na vdd|errei|quis dizer|me enganei|corrigindo|ops|opa,? nao)\b"
 )
@@ -51,6 +55,7 @@ class Reading:
     no: bool
     emergency: bool
     correction: bool
+    abandon: bool  # "deixa pra lá", "esquece": the customer gives up on the request
     parts: list[Part] = field(default_factory=list)
 
     @property
@@ -86,6 +91,7 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         no=is_no(text),
         emergency="emergency" in intents,
         correction=bool(_CORRECTION.search(fold_chat(text))),
+        abandon=bool(_ABANDON.search(fold_chat(text))),
         parts=split_parts(texts, services),
     )
 

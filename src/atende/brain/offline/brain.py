@@ -80,6 +80,10 @@ class OfflineBrain:
 
     def _turn(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
         intent = reading.intent
+        if st.flow is not None and reading.abandon and not reading.has_when:
+            kept = st.flow in ("cancel", "reschedule")
+            st.reset_flow()
+            return self._say(ctx, st, reading, [words.KEPT if kept else words.DROPPED], "dropped")
         if st.flow is not None and not _leaves_flow(st, reading):
             return self._in_flow(ctx, st, reading)
         hit = self._faq_for(ctx, reading)
