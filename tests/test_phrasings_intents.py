@@ -8,6 +8,7 @@ import pytest
 from atende.brain.dialogue.intents import (
     correction_in,
     find_service,
+    intents_of,
     is_no,
     is_yes,
     main_intent,
@@ -198,6 +199,21 @@ INTENTS = [
 @pytest.mark.parametrize(("text", "intent"), INTENTS, ids=[t for t, _ in INTENTS])
 def test_intent(text: str, intent: str | None) -> None:
     assert main_intent([text]) == intent
+
+
+NOT_INTENTS = [
+    ("posso passar pra pegar ele às 17h?", "reschedule"),
+    ("qual a marca da ração que vcs usam?", "book"),
+    ("quais marcas de shampoo vcs usam no banho?", "book"),
+    ("ele ta vomitando desde ontem", "emergency"),
+    ("o banho ficou ótimo, obrigado", "book"),
+    ("vou ver e te falo", "book"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), NOT_INTENTS, ids=[t for t, _ in NOT_INTENTS])
+def test_not_intent(text: str, intent: str) -> None:
+    assert intent not in intents_of(text)
 
 
 SERVICES = [

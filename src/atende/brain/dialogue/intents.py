@@ -50,12 +50,12 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         + r" (o |a |meu |minha |de )?(dia|horario|agendamento|data|hora|"
         + _SERVICE
         + r")"
-        r"|" + _MOVE + r" (para|pra|pras|pro|pros) "
+        r"|" + _MOVE + r" (para|pra|pras|pro|pros) (?!(pegar|buscar|levar|deixar|trazer)\b)"
         r"|(outro|em outro) (dia|horario)|outra (data|hora)|outro dia em vez)\b",
     ),
     (
         "book",
-        r"\b(agend\w*|marca\w*|reserv\w*"
+        r"\b(agend\w*|marca(?!s\b)(?! d[aoe]\b)\w*|reserv\w*"
         r"|(quero|queria|gostaria de|preciso de|vou querer) (um |uma |o |a |de )?"
         r"(horario|banho|tosa|consulta|vacina|hidratacao)\w*"
         r"|levar (\w+ )?(\w+ )?(no|na|pra|para|ao) (banho|tosa|veterinari\w*|consulta|vacina))\b",

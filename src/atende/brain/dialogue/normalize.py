@@ -130,6 +130,8 @@ VOCABULARY = (
     "agendam",
     "troca",
     "passa",
+    "marca",
+    "marcas",
 )
 
 _TRIPLE = re.compile(r"([a-z])\1{2,}")
