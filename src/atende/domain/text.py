@@ -38,6 +38,20 @@ ABBREVIATIONS = {
     "pf": "por favor",
     "sab": "sabado",
     "seg": "segunda",
+    "vlw": "valeu",
+    "blz": "beleza",
+    "msm": "mesmo",
+    "pq": "porque",
+    "tmj": "tamo junto",
+    "vdd": "verdade",
+    "mt": "muito",
+    "mto": "muito",
+    "qro": "quero",
+    "qria": "queria",
+    "ctz": "certeza",
+    "pls": "por favor",
+    "cmg": "comigo",
+    "tds": "todos",
 }
 
 

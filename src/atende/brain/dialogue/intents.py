@@ -1,74 +1,128 @@
-"""Keyword intents for Portuguese customer messages (offline, no model)."""
+"""Keyword intents for Portuguese customer messages (offline, no model).
+
+Every rule reads ``normalize(text)``: folded, chat abbreviations spelled out ('qnto' ->
+'quanto', 'vcs' -> 'voces', 'tá' -> 'esta', 'n' -> 'nao'), emphasis squeezed ('oiii') and
+typos of the domain words corrected ('consuta', 'agnedar')."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from atende.brain.dialogue.normalize import normalize
+from atende.brain.dialogue.urgency import asks_about_emergency_service, emergency_in
 from atende.domain.entities import ServiceInfo
-from atende.domain.text import fold, fold_chat
+from atende.domain.text import fold
+
+_SERVICE = r"(banho|tosa|consulta|vacina|hidratacao|veterinari)\w*"
+_DAYTIME = (
+    r"(hoje|amanha|segunda|terca|quarta|quinta|sexta|sabado|domingo|feriado|manha|tarde"
+    r"|noite|cedo|semana|dia \d{1,2}|as \d{1,2}|\d{1,2} ?(h|hs|horas|:\d{2})\b|\d{1,2}h\d{2})"
+)
+_MOVE = r"(mudar?|muda|trocar?|troca|passar?|passa|jogar?|joga|empurra\w*|deixa)"
 
 # Most specific first: the first intent whose pattern matches wins for one message.
+# ("emergency" comes before all of these and is decided by urgency.emergency_in.)
 INTENT_PATTERNS: list[tuple[str, str]] = [
     (
         "handoff",
         r"\b(atendente|humano|uma pessoa|pessoa de verdade|gerente|operador|atendimento humano"
         r"|falar com (alguem|o dono|a dona|voce|um|uma|gente"
-        r"|(a|o) (veterinari\w*|vet|responsavel)))\b",
+        r"|(a|o) (veterinari\w*|responsavel)))\b",
     ),
     (
         "optout",
         r"^\s*(sair|stop|parar|pare)\s*[.!]*\s*$|nao quero (mais )?receber|parar de receber"
-        r"|pare de (me )?(mandar|enviar)|sair da lista|descadastr\w*|cancelar (a )?inscricao",
+        r"|(pare|para) de (me )?(mandar|enviar)|sair da lista|descadastr\w*"
+        r"|cancelar (a )?inscricao",
     ),
-    ("cancel", r"\b(cancel\w*|desmarc\w*)\b"),
+    (
+        "cancel",
+        r"\b(cancel\w*|desmarc\w*|pode tirar|tira(r)? (o |a |meu |minha )?(horario|agendamento"
+        r"|nome|" + _SERVICE + r"))\b",
+    ),
     (
         "reschedule",
-        r"\b(remarc\w*|reagend\w*|(mudar|trocar) (o|meu|de) (horario|agendamento|dia)|adiar"
-        r"|(mudar|trocar|passar) (o |a |meu |minha )?(banho|tosa|consulta|vacina\w*|horario"
-        r"|agendamento) (para|pra)"
-        r"|(mudar|trocar|passar) (para|pra) outr[oa] (dia|horario|data)|outro dia em vez)\b",
+        r"\b(remarc\w*|reagend\w*|adiar|adiant\w*|atrasar|empurr\w*"
+        r"|"
+        + _MOVE
+        + r" (o |a |meu |minha |de )?(dia|horario|agendamento|data|hora|"
+        + _SERVICE
+        + r")"
+        r"|" + _MOVE + r" (para|pra|pras|pro|pros) (?!(pegar|buscar|levar|deixar|trazer)\b)"
+        r"|(outro|em outro) (dia|horario)|outra (data|hora)|outro dia em vez)\b",
     ),
     (
         "book",
-        r"\b(agend\w*|marca\w*|reserv\w*|(quero|preciso de|queria) (um |uma |o |a )?"
-        r"(banho|tosa|consulta|vacina)\w*"
-        r"|vacinar|tosar|dar (um )?banho|(pra|para) (tomar )?(um )?banho"
-        r"|levar (\w+ )?(\w+ )?(no|na|pra|para) (banho|tosa|veterinari\w*|consulta|vacina))\b",
+        r"\b(agend\w*|marca(?!s\b)(?! d[aoe]\b)\w*|reserv\w*"
+        r"|(quero|queria|gostaria de|preciso de|vou querer) (um |uma |o |a |de )?"
+        r"(horario|banho|tosa|consulta|vacina|hidratacao)\w*"
+        r"|levar (\w+ )?(\w+ )?(no|na|pra|para|ao) (banho|tosa|veterinari\w*|consulta|vacina))\b",
     ),
     (
         "slots",
-        r"\b(horarios? (livres?|disponive\w*|vagos?)|tem (vaga|horario)|disponibilidade|vagas?)\b",
+        r"\b(horarios? (livres?|disponive\w*|vagos?)|tem (algum |alguma |um |uma )?(vaga|horario)"
+        r"|disponibilidade|vagas?|encaix\w*|proximo horario"
+        r"|horarios? (tem|que tem|voces tem)"
+        r"|tem (como |um |uma )?(("
+        + _SERVICE
+        + r"|como)( (pra|para|pro|no|na|de) \w+)? )"
+        + _DAYTIME
+        + r"|da (pra|para) (hoje|amanha))\b"
+        r"|\b" + _DAYTIME + r".*\btem\s*\?*\s*$",
     ),
-    ("prices", r"\b(preco\w*|quanto (custa|e|fica|sai|cobra)\w*|valor\w*|tabela)\b"),
+    (
+        "prices",
+        r"\b(preco\w*|quanto (custa|e|fica|sai|cobra|esta|que)\w*|quanto (\w+ )?cobra\w*"
+        r"|(custa|cobra\w*|fica|sai|esta|e) quanto|valor\w*|tabela)\b",
+    ),
     (
         "hours",
-        r"\b(que horas (abre|fecha|voces abrem|voces fecham)|horario de (funcionamento|atendimento)"
+        r"\b(que horas (abre|fecha|voces abrem|voces fecham)|ate que horas"
+        r"|horario de (funcionamento|atendimento)"
         r"|(qual|quais) (e |sao )?(o |os )?horarios?|horarios? de voces"
-        r"|abre\w*|fecha\w*|funciona\w*|aberto\w*|expediente)\b",
+        r"|abre\w*|fecha\w*|funciona\w*|aberto\w*|expediente"
+        r"|atendendo (agora|hoje|amanha)"
+        r"|trabalh\w* (no |na |de |aos? )?(hoje|amanha|feriado|sabado|domingo|segunda|terca"
+        r"|quarta|quinta|sexta|fim de semana))\b",
     ),
     (
         "services",
-        r"\b(servicos?|o que voces (fazem|oferecem)|o que (tem|faz)|voces (fazem|tem|atendem))\b",
+        r"\b(servicos?|o que voces (fazem|oferecem)|o que (tem|faz)"
+        r"|voces (fazem|tem|atendem|vacinam|tosam|aceitam|trabalham com))\b|^\s*fazem\b",
     ),
     ("thanks", r"\b(obrigad\w*|brigad\w*|valeu|agradec\w*|tchau|ate mais|ate logo|falou)\b"),
-    ("greeting", r"^\s*(oi+|ola|bom dia|boa tarde|boa noite|e ai|opa|hello|hi|oie)\b"),
+    ("greeting", r"^\s*(oi|oie|ola|bom dia|boa tarde|boa noite|e ai|opa|hello|hi)\b"),
 ]
 _COMPILED = [(name, re.compile(p)) for name, p in INTENT_PATTERNS]
 
-_YES = re.compile(
-    r"^\s*(?:👍|👌|✅|☑️)"
-    r"|^\s*(sim|s|pode( ser)?|confirm\w*|isso( mesmo)?|ok|okay|beleza|blz|fechado|claro|certo|"
-    r"perfeito|positivo|bora|com certeza|quero|yes|uhum|aham|pode sim|sim,? pode)\b"
+# Weaker cues, dropped when a stronger reading of the same message is present.
+_INDIRECT_CANCEL = re.compile(  # dropped when a new time is asked for (reschedule)
+    r"\b(nao vou (mais )?(conseguir|poder) (ir|levar|comparecer|trazer)|nao vou mais precisar"
+    r"|nao vai dar (pra|para) (ir|levar|trazer)|imprevisto)\b"
 )
-_NO = re.compile(r"^\s*(nao|n|negativo|melhor nao|nope|errado|nada disso)\b")
-_STOPWORDS = {"e", "de", "da", "do", "com", "para"}
+_PLAIN_BOOK = re.compile(  # dropped in a price or slot question: 'quanto é pra vacinar?'
+    r"\b(vacinar|tosar|dar (um )?banho|(pra|para) (tomar )?(um )?banho)\b"
+)
 
 
 def intents_of(text: str) -> list[str]:
-    """Every intent one message shows, most specific first."""
-    folded = fold_chat(text)
-    return [name for name, pattern in _COMPILED if pattern.search(folded)]
+    """Every intent one message shows, most specific first ("emergency" before all)."""
+    norm = normalize(text)
+    found = [name for name, pattern in _COMPILED if pattern.search(norm)]
+    if "cancel" not in found and "reschedule" not in found and _INDIRECT_CANCEL.search(norm):
+        found.insert(found.index("handoff") + 1 if "handoff" in found else 0, "cancel")
+    plain_book = "book" not in found and "prices" not in found and "slots" not in found
+    if plain_book and _PLAIN_BOOK.search(norm):
+        found.append("book")
+    if "services" not in found and asks_about_emergency_service(text):
+        found.append("services")
+    order = ["emergency"] + [name for name, _ in INTENT_PATTERNS]
+    found.sort(key=order.index)
+    if emergency_in(text):
+        found.insert(0, "emergency")
+    return found
 
 
 def main_intent(texts: Sequence[str]) -> str | None:
@@ -84,12 +138,67 @@ def main_intent(texts: Sequence[str]) -> str | None:
     return None
 
 
+# --- yes / no -------------------------------------------------------------------------
+
+_SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
+_YES = re.compile(
+    r"^\s*(?:👍|👌|✅|☑|✔|🙏|🆗|🤝)"
+    r"|^\s*(sim|s|pode( ser| sim| confirmar| marcar)?|confirm\w*|isso( mesmo| ai)?|ok|okay"
+    r"|beleza|bele|fechado|fechou|claro|certo|perfeito|positivo|bora|com certeza|quero|yes"
+    r"|uhum|aham|show|top|otimo|joia|combinado|manda ver|de boa|tranquilo|certinho"
+    r"|esta (bom|otimo|certo|perfeito|combinado|beleza|otimo))\b"
+)
+_NO = re.compile(
+    r"^\s*(?:👎|❌|🚫)"
+    r"|^\s*(nao|negativo|nops?|nope|nem|melhor nao|prefiro nao|acho que nao|agora nao"
+    r"|deixa (pra|para) la|deixa quieto|deixa isso|esquece|nada disso|errado"
+    r"|de jeito nenhum)\b"
+)
+_NOT_A_NO = re.compile(r"^\s*(nao|nem) (sei|entendi|lembro|tenho certeza|sabia|consegui ver)\b")
+_NO_THEN_YES = re.compile(r"^\s*nao\W+(pode (confirmar|marcar)|esta (certo|otimo|bom))\b")
+
+
+def _yes_no_text(text: str) -> str:
+    return normalize(_SKIN_TONES.sub("", text))
+
+
 def is_yes(text: str) -> bool:
-    return bool(_YES.search(fold(text)))
+    """A confirmation as sent: 'sim', 's', '👍🏻', 'pode ser', 'fechado', 'tá ótimo',
+    'não, pode confirmar'. 'sim, mas às 11h' is a yes too (the caller looks for details)."""
+    norm = _yes_no_text(text)
+    if _NO_THEN_YES.search(norm):
+        return True
+    return bool(_YES.search(norm)) and not _NO.search(norm)
 
 
 def is_no(text: str) -> bool:
-    return bool(_NO.search(fold(text)))
+    """A refusal as sent: 'não', 'n', '👎', 'melhor não', 'deixa pra lá', 'esquece', 'nem'.
+    'não sei' and 'não, pode confirmar' are not refusals."""
+    norm = _yes_no_text(text)
+    if _NOT_A_NO.search(norm) or _NO_THEN_YES.search(norm):
+        return False
+    return bool(_NO.search(norm))
+
+
+# --- corrections ------------------------------------------------------------------------
+
+_CORRECTION = re.compile(
+    r"\b(na verdade|errei|me enganei|ops|quis dizer|queria dizer|digo|corrigindo|corrigir"
+    r"|correcao|alias|(troca|muda) (pra|para))\b"
+    r"|^\s*melhor\b(?! nao\b)"
+    r"|^\s*nao( nao)?\W+(e|era|sera) "
+)
+
+
+def correction_in(text: str) -> bool:
+    """Whether ``text`` corrects what the customer just said: 'na verdade é sexta',
+    'errei, é às 15h', 'não, é pra Mel', 'ops, dia 12', 'troca pra tosa'."""
+    return bool(_CORRECTION.search(normalize(text)))
+
+
+# --- services ---------------------------------------------------------------------------
+
+_STOPWORDS = {"e", "de", "da", "do", "com", "para"}
 
 
 def _stems(name: str) -> list[str]:
@@ -97,8 +206,9 @@ def _stems(name: str) -> list[str]:
 
 
 def find_service(text: str, services: Sequence[ServiceInfo]) -> ServiceInfo | None:
-    """The service a text names; 'banho e tosa' beats 'banho', 'vacina' finds 'Vacinação'."""
-    words = re.findall(r"\w+", fold(text))
+    """The service a text names; 'banho e tosa' beats 'banho', 'vacina' finds 'Vacinação',
+    typos and emphasis are forgiven ('banhoo', 'consuta'), 'vet' is the vet's consultation."""
+    words = re.findall(r"\w+", normalize(text))
     best: tuple[int, float, ServiceInfo] | None = None
     for service in services:
         stems = _stems(service.name)
@@ -118,3 +228,76 @@ def pick_number(text: str, count: int) -> int | None:
         return None
     n = int(m.group(1))
     return n - 1 if 1 <= n <= count else None
+
+
+# --- one burst, several questions -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question or request of a burst: its self-contained text (a follow-up such as
+    'e a tosa?' carries the previous question: 'quanto custa a tosa?'), its intent and the
+    name of the service it names, if any."""
+
+    text: str
+    intent: str | None
+    service: str | None = None
+
+
+_PART_SPLIT = re.compile(r"(?<=[?!.;])\s+|\n+|(?<=\?)(?=\S)")
+_AND_IF = re.compile(r",?\s+e se\s+", re.IGNORECASE)
+_GREETING_ONLY = re.compile(
+    r"^(\W|oi|oie|ola|bom dia|boa tarde|boa noite|e ai|opa|hello|hi|tudo bem|tudo bom"
+    r"|tudo certo|como vai|beleza|pessoal|gente|moca|amigo|amiga|\s)*$"
+)
+_OBJECT_START = re.compile(r"^(o|a|os|as|do|da|dos|das|no|na|nos|nas|pro|pra|de|pelo|pela)$")
+_OBJECT = re.compile(
+    r"^(" + _SERVICE + r"|hoje|amanha|segunda|terca|quarta|quinta|sexta|sabado|domingo"
+    r"|feriado|cachorro|gato|filhote)$"
+)
+
+
+def _carry(previous: str, follow_up: str) -> str:
+    """'quanto custa o banho?' + 'a tosa?' -> 'quanto custa a tosa?'."""
+    tokens = list(re.finditer(r"\S+", previous))
+    norms = [normalize(re.sub(r"\W", "", t.group(0))) for t in tokens]
+    for i, word in enumerate(norms):
+        is_object = bool(_OBJECT.match(word))
+        is_article = (
+            bool(_OBJECT_START.match(word))
+            and i + 1 < len(norms)
+            and bool(_OBJECT.match(norms[i + 1]))
+        )
+        if i > 0 and (is_object or is_article):
+            return previous[: tokens[i].start()] + follow_up
+    return follow_up
+
+
+def questions_in(text: str) -> list[str]:
+    """The separate questions or requests of one burst, in order, greetings dropped:
+    'quanto custa o banho? e a tosa? vcs abrem domingo?' -> ['quanto custa o banho?',
+    'quanto custa a tosa?', 'vcs abrem domingo?']. A follow-up that starts with 'e' and
+    has no intent of its own takes the question of the part before it."""
+    parts: list[str] = []
+    for chunk in _PART_SPLIT.split(text):
+        parts.extend(p.strip() for p in _AND_IF.split(chunk))
+    result: list[str] = []
+    for part in parts:
+        if not part or _GREETING_ONLY.match(normalize(part)):
+            continue
+        follow = re.match(r"^\s*e\s+(.+)$", part, re.IGNORECASE | re.DOTALL)
+        real = [i for i in intents_of(part) if i not in ("greeting", "thanks")]
+        if follow and result and not real:
+            part = _carry(result[-1], follow.group(1))
+        result.append(part)
+    return result
+
+
+def questions_of(text: str, services: Sequence[ServiceInfo] = ()) -> list[Question]:
+    """``questions_in`` with each part's intent and the service (among ``services``) it
+    names."""
+    questions = []
+    for part in questions_in(text):
+        service = find_service(part, services)
+        questions.append(Question(part, main_intent([part]), service.name if service else None))
+    return questions
