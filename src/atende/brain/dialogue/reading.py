@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from atende.brain.dialogue.intents import find_service, intents_of, is_no, is_yes, main_intent
+from atende.brain.dialogue.intents import (
+    correction_in,
+    find_service,
+    intents_of,
+    is_no,
+    is_yes,
+    main_intent,
+    questions_of,
+)
 from atende.brain.dialogue.pets import breed_in, named_pet_in, species_in
 from atende.brain.dialogue.when import When, extract_when
 from atende.domain.entities import ServiceInfo
@@ -21,13 +29,9 @@ INFO_INTENTS = ("hours", "prices", "services")
 _NEW_PET = re.compile(
     r"\b(outr[oa]|nov[oa]) (pet|bichinho|cachorr\w*|gat\w*|animal)\b|\bpet novo\b"
 )
-_QUESTION_SPLIT = re.compile(r"(?<=[?!])\s+|\n+")
 _ABANDON = re.compile(
     r"\b(deixa (pra|para) la|deixa quieto|esquece|melhor nao|nao quero mais|desisto"
     r"|nao precisa( mais)?|fica pra (outra|depois)|outra hora|agora nao)\b"
-)
-_CORRECTION = re.compile(
-    r"\b(na verdade|na vdd|errei|quis dizer|me enganei|corrigindo|ops|opa,? nao)\b"
 )
 
 
@@ -90,28 +94,17 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         yes=is_yes(text),
         no=is_no(text),
         emergency="emergency" in intents,
-        correction=bool(_CORRECTION.search(fold_chat(text))),
+        correction=correction_in(text),
         abandon=bool(_ABANDON.search(fold_chat(text))),
         parts=split_parts(texts, services),
     )
 
 
 def split_parts(texts: list[str], services: list[ServiceInfo]) -> list[Part]:
-    """'quanto custa o banho? e a tosa? vcs abrem domingo?' → three parts; 'e a tosa?'
-    inherits the intent of the part before it."""
-    parts: list[Part] = []
-    for text in texts:
-        for piece in _QUESTION_SPLIT.split(text):
-            piece = piece.strip()
-            if not piece:
-                continue
-            found = [i for i in intents_of(piece) if i not in ("greeting", "thanks")]
-            intent = found[0] if found else None
-            service = find_service(piece, services)
-            if intent is None and service is not None and parts and parts[-1].intent:
-                intent = parts[-1].intent  # "e a tosa?" after "quanto custa o banho?"
-            small_talk = {"greeting", "thanks"} & set(intents_of(piece))
-            if intent is None and service is None and small_talk:
-                continue
-            parts.append(Part(piece, intent, service))
-    return parts
+    """'quanto custa o banho? e a tosa? vcs abrem domingo?' → three parts, in order
+    (``intents.questions_of``); each keeps the service it names."""
+    by_name = {s.name: s for s in services}
+    joined = "\n".join(t.strip() for t in texts if t.strip())  # "e a tosa?" may be its own message
+    return [
+        Part(q.text, q.intent, by_name.get(q.service or "")) for q in questions_of(joined, services)
+    ]
