@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -61,7 +61,20 @@ def _on_off(value: Any) -> Any:
     return value
 
 
-class _Part(BaseModel):
+class _Hidden(BaseModel):
+    """Unknown keys are kept (a newer release may have written them) but never shown:
+    one of them may be a secret this version does not know to seal."""
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        extra = set(self.model_extra or {})
+        for name, value in super().__repr_args__():
+            if name in extra:
+                yield name, "***"
+            else:
+                yield name, value
+
+
+class _Part(_Hidden):
     model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
 
 
@@ -112,7 +125,7 @@ class Templates(_Part):
         return out
 
 
-class OrgSettings(BaseModel):
+class OrgSettings(_Hidden):
     """Everything an organization sets for itself. See the module docstring for load/dump."""
 
     model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
@@ -180,7 +193,8 @@ class OrgSettings(BaseModel):
     @classmethod
     def _address(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return storable(" ".join(value.split())) or None
+            cleaned = " ".join(storable(value).replace("\ufffd", " ").split())
+            return cleaned or None
         return value
 
     # --- in and out -----------------------------------------------------------------

@@ -34,6 +34,7 @@ from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, main_intent
 from atende.brain.dialogue.replies import whatsapp_text
 from atende.brain.dialogue.state import DialogueState
+from atende.brain.dialogue.urgency import emergency_in
 from atende.brain.knowledge.retrieval import KnowledgeSearch
 from atende.brain.offline.brain import HANDOFF, OfflineBrain
 
@@ -84,8 +85,8 @@ class LlmBrain:
         texts = [m.text for m in turn.burst]
         if not any(t.strip() for t in texts):
             return Plan("offline")  # a voice note we could not hear: ask to write
-        if main_intent(texts) == "optout":
-            return Plan("offline")  # honoured by rule, whatever a model would make of it
+        if main_intent(texts) == "optout" or any(emergency_in(t) for t in texts):
+            return Plan("offline")  # by rule, whatever a model would make of it
         pending = turn.state.pending
         if pending is not None:
             answer = answer_to_proposal(texts, ctx.today)

@@ -20,7 +20,7 @@ from atende.domain.phones import display_phone
 # --- the conversation itself -------------------------------------------------------
 
 ASK_TO_WRITE = (
-    "Recebi seu áudio 🎧 mas não consegui ouvir por aqui. Pode me escrever em texto, por favor? 🙏"
+    "Recebi seu áudio 🎧, mas não consegui ouvi-lo por aqui. Pode me escrever, por favor? 🙏"
 )
 ASK_FOR_TEXT = "Recebi sua mensagem! Por aqui eu entendo melhor texto 🙂 Como posso ajudar?"
 HANDOFF = (
@@ -29,6 +29,21 @@ HANDOFF = (
 )
 THANKS = "Por nada! Qualquer coisa é só chamar 🐾"
 NEVER_MIND = "Tudo bem! Qualquer coisa é só chamar 🐾"
+AGAIN = {
+    THANKS: "Disponha! 🐾",
+    NEVER_MIND: "Combinado 🙂 Estou por aqui se precisar!",
+}
+
+
+def said_again(text: str) -> str:
+    """Another way to say what was just said, so a message never goes out twice in a row."""
+    if text in AGAIN:
+        return AGAIN[text]
+    if text.startswith(MENU_LEAD):
+        return MENU_AGAIN
+    return f"Como te disse: {text[:1].lower()}{text[1:]}"
+
+
 OPTED_OUT = (
     "Pronto, você não vai mais receber nossas promoções 👍 Os lembretes dos seus "
     "agendamentos continuam, e é só chamar quando precisar!"
@@ -80,7 +95,7 @@ SERVICE_GONE = "Esse serviço não está mais disponível 😕 Posso ajudar com 
 
 
 def pet_registered(name: str) -> str:
-    return f"Prontinho! {name} está cadastrado ✅🐾"
+    return f"Prontinho! Cadastrei {name} ✅🐾"
 
 
 def rescheduled(when: str) -> str:
@@ -103,17 +118,35 @@ def greeting_prefix(first_name: str | None) -> str:
     return f"Olá, {first_name}! 😊 " if first_name else "Olá! 😊 "
 
 
+MENU_LEAD = "Sou o assistente virtual"
+MENU_AGAIN = (
+    "Estou por aqui 🙂 Me diga o que precisa: agendar, preços, horários ou falar com a equipe."
+)
+
+
 def menu(org_name: str, services: Sequence[ServiceInfo]) -> str:
-    names = [s.name.lower() for s in services[:4]]
+    names = [running(s.name) for s in services[:4]]
     offer = ", ".join(names[:-1]) + f" ou {names[-1]}" if len(names) > 1 else "".join(names)
     return (
-        f"Aqui é o assistente da {org_name}. Posso te ajudar a:\n"
+        f"{MENU_LEAD} de {org_name} 🐾 Posso te ajudar a:\n"
         f"• agendar {offer or 'um horário'}\n"
         "• ver preços e horários livres\n"
         "• cancelar ou remarcar um horário\n"
         "• falar com uma pessoa da equipe"
         "\nComo posso te ajudar?"
     )
+
+
+def running(name: str) -> str:
+    """A service name inside a sentence: 'Banho' -> 'banho', but 'Vacina V10' stays."""
+    rest = name[1:]
+    return name[:1].lower() + rest if rest == rest.lower() else name
+
+
+def the(service: ServiceInfo) -> str:
+    """'o banho', 'a vacinação', 'as vacinas': the article the service's gender asks."""
+    article = grammar.the(service).split(" ", 1)[0]
+    return f"{article} {running(service.name)}"
 
 
 # --- answers ---------------------------------------------------------------------
@@ -145,7 +178,7 @@ def hours(hours_text: str) -> str:
 
 
 def closed_on(label: str, hours_text: str) -> str:
-    return f"{label[0].upper()}{label[1:]} não abrimos. Funcionamos {hours_text}."
+    return f"{label[0].upper()}{label[1:]} não abrimos. Funcionamos: {hours_text}."
 
 
 def open_on(label: str, span: str) -> str:
@@ -175,14 +208,19 @@ def ask_day(service: ServiceInfo, first_free: str | None, days: Sequence[str]) -
     again = "Pode me dizer o dia assim: *amanhã*, *sexta* ou *05/12* 🙂"
     if options:
         again += f"\nDias com horário livre:\n{options}"
-    return Question(f"Para qual dia você quer {grammar.the(service)}?{hint}", again)
+    return Question(f"Para qual dia você quer {the(service)}?{hint}", again)
 
 
 def offer_times(service: ServiceInfo, label: str, times: Sequence[str], more: int) -> Question:
     lines = "\n".join(f"{i}. {t}" for i, t in enumerate(times, 1))
-    tail = f"\n(e mais {grammar.counted(more, 'horário')} — é só dizer qual)" if more else ""
+    tail = (
+        f"\n(tenho mais {grammar.counted(more, 'horário')} nesse dia — se preferir outro, "
+        "é só dizer)"
+        if more
+        else ""
+    )
     first = (
-        f"Horários livres para {service.name} {label}:\n{lines}{tail}\n"
+        f"Horários livres para {the(service)} {label}:\n{lines}{tail}\n"
         "Responda com o número ou o horário 🙂"
     )
     again = (
@@ -194,12 +232,19 @@ def offer_times(service: ServiceInfo, label: str, times: Sequence[str], more: in
 
 
 def no_times(service: ServiceInfo, label: str) -> str:
-    return f"Não tenho horário livre para {service.name} {label}."
+    return f"Não tenho horário livre para {the(service)} {label}."
+
+
+NO_TIMES_IN_SPAN = "Não tenho horário livre nesse período 😕"
+NO_PROBLEM = "Sem problemas!"
+ANYTHING_ELSE = "Posso ajudar em mais alguma coisa? 🙂"
+WHICH_TIME = "Qual prefere?"
+APPOINTMENT = "Atendimento"  # a booking whose service no longer exists
 
 
 def ask_pet_name(species: str | None, registering: bool) -> Question:
     if registering and species is None:
-        first = "Ótimo! Para agendar, vou cadastrar seu pet 🐾 Qual o nome dele?"
+        first = "Ótimo! Para agendar, vou cadastrar seu pet 🐾 Qual o nome do seu pet?"
     else:
         first = f"Qual o nome do seu {species or 'pet'}? 🐾"
     return Question(first, "Como seu pet se chama? Pode mandar só o nome, por exemplo: *Thor* 🐶")
@@ -214,7 +259,7 @@ def ask_species(name: str) -> Question:
 
 def ask_breed(name: str) -> Question:
     return Question(
-        f"E qual a raça de {name}? (se não tiver, pode dizer vira-lata)",
+        f"Qual a raça de {name}? (se não tiver raça definida, pode dizer vira-lata)",
         f"Pode escrever a raça de {name} do seu jeito — ou *vira-lata* se não tiver 🙂",
     )
 
@@ -243,16 +288,16 @@ def confirm_booking(
     if new_pet:
         lines.append(f"• vou cadastrar: {new_pet}")
     lines.append("Responda *sim* para confirmar ou *não* para mudar.")
-    short = f"{service.name} para {pet}, {when[:1].lower()}{when[1:]}"
+    short = f"{service.name} para {pet} {when[:1].lower()}{when[1:]}"
     return Question(
         "\n".join(lines),
-        f"É só responder *sim* para eu confirmar ({short}) ou *não* para mudar 🙂",
+        f"{short} — confirmo? Responda *sim* ou *não* 🙂",
     )
 
 
 def booked(service: ServiceInfo, pet: str, when: str, reschedule: bool) -> str:
-    verb = "remarcado" if reschedule else "agendado"
-    return f"Prontinho! ✅ {service.name} de {pet} {verb}: {when}. Até lá! 🐾"
+    verb = "Remarquei" if reschedule else "Agendei"
+    return f"Prontinho! ✅ {verb} {the(service)} de {pet} para {when}. Até lá! 🐾"
 
 
 def choose_booking(options: Sequence[str]) -> Question:
@@ -271,7 +316,7 @@ def confirm_cancel(described: str) -> Question:
 
 
 def cancelled(described: str) -> str:
-    return f"Cancelado ✅ {described}. Se quiser remarcar, é só chamar! 🐾"
+    return f"Pronto, cancelei {described} ✅ Se quiser remarcar, é só chamar! 🐾"
 
 
 def reschedule_when(described: str) -> Question:
@@ -297,9 +342,9 @@ SORRY = (
 def reminder(*, hello: str, service: str, pet: str | None, day: str, at: str, shop: str) -> str:
     """The booking reminder: ``hello`` is the greeting ('Oi, Ana!'), ``day`` the day's label
     ('amanhã'), ``at`` the local time ('10:00'), ``pet`` the pet's name if known."""
-    whose = f" do {pet}" if pet else ""
+    whose = f" de {pet}" if pet else ""
     return (
-        f"{hello} Passando para lembrar: {service}{whose} {day} às {at} na {shop} 🐾 "
+        f"{hello} Passando para lembrar: {service}{whose} {day} às {at} 🐾 — {shop}. "
         "Se precisar remarcar ou cancelar, é só responder aqui."
     )
 

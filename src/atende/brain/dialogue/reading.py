@@ -30,8 +30,8 @@ _NEW_PET = re.compile(
     r"\b(outr[oa]|nov[oa]) (pet|bichinho|cachorr\w*|gat\w*|animal)\b|\bpet novo\b"
 )
 _ABANDON = re.compile(
-    r"\b(deixa (pra|para) la|deixa quieto|esquece|melhor nao|nao quero mais|desisto"
-    r"|nao precisa( mais)?|fica pra (outra|depois)|outra hora|agora nao)\b"
+    r"^\W*(deixa (pra|para) la|deixa quieto|esquece( isso)?|melhor nao|nao quero mais|desisto"
+    r"|fica pra (outra hora|depois|outro dia)|nao precisa mais)\W*(,? (obrigad\w*|valeu))?\W*$"
 )
 
 

@@ -6,7 +6,7 @@ can be in, or wait for, is a ``Literal``: a new one must be added here, and the 
 checker then points at every ``match`` that has to handle it.
 
 A state stored by an older version (flat keys: ``service_id``, ``date``, ``new_pet``…)
-is read by :meth:`DialogueState.load`; migration 0012 rewrote the stored ones, and
+is read by :meth:`DialogueState.load`; migration 0013 rewrote the stored ones, and
 ``load`` keeps accepting them so a row written by a worker still on the old code during
 a rolling upgrade is not lost. Anything unreadable starts a fresh conversation state
 rather than failing the turn.
@@ -15,7 +15,7 @@ rather than failing the turn.
 from __future__ import annotations
 
 import logging
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -96,15 +96,21 @@ class DialogueState(_Model):
     misses: int = 0  # turns in a row the question in ``awaiting`` went unanswered
     last_texts: list[str] = Field(default_factory=list)  # what we said last: never twice
     person_offered: bool = False  # we offered a person: the next miss calls one
-    handed_to_model: bool = False  # the offline flow gave this turn to the LLM agent
+    question: str | None = None  # the question last asked (first wording): a miss repeats it
+    said_at: datetime | None = None  # when we last spoke: a repeat after a long pause is fine
     pending: Proposal | None = None  # the LLM agent's proposal awaiting a yes
     campaigns: list[int] = Field(default_factory=list)  # owner: drafts just shown
     campaign_pending: int | None = None  # owner: the draft asked to send
 
     @classmethod
-    def load(cls, raw: dict[str, Any] | None) -> DialogueState:
-        """The state stored in a conversation row (this version's or the previous one's)."""
+    def load(cls, raw: object) -> DialogueState:
+        """The state stored in a conversation row (this version's or the previous one's);
+        anything else — another JSON value, a version this code does not know — starts
+        afresh, with a warning, rather than failing every turn of the conversation."""
         if not raw:
+            return cls()
+        if not isinstance(raw, dict) or raw.get("version", 1) not in (1, STATE_VERSION):
+            log.warning("unreadable dialogue state (%s), starting afresh", type(raw).__name__)
             return cls()
         data = dict(raw) if raw.get("version") == STATE_VERSION else _from_v1(raw)
         try:
@@ -129,7 +135,7 @@ class DialogueState(_Model):
         self.offered_days = []
         self.misses = 0
         self.person_offered = False
-        self.handed_to_model = False
+        self.question = None
 
     def start(self, flow: Flow) -> None:
         self.reset_flow()

@@ -44,12 +44,13 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     if awaiting == "confirm":
         fill(ctx, st, reading, correcting=True)
         if st.frame.model_dump() == before:
-            if reading.yes and not reading.no:
+            changing = reading.intent in ("cancel", "reschedule")  # "quero mudar o horário"
+            if reading.yes and not reading.no and not changing:
                 return commit(ctx, st)
             if reading.no:
                 st.frame.day, st.frame.at = None, None
                 out = next_question(ctx, st)
-                out.lead = "Sem problemas!"
+                out.lead = words.NO_PROBLEM
                 return out
     elif awaiting in ("pet_name", "pet_species", "pet_breed", "pet_choice"):
         _take_pet_answer(ctx, st, reading)
@@ -64,7 +65,10 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
 def _take_choice(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
     """'2', 'o 2', 'opção 2': the second of what was offered."""
     frame = st.frame
-    if st.awaiting == "time" and (i := pick_number(reading.text, len(st.offered))) is not None:
+    hour = _offered_hour(reading.text, st.offered) if st.awaiting == "time" else None
+    if hour is not None:
+        frame.at = hour  # "10" with 10:00 on the list is ten o'clock, not the tenth row
+    elif st.awaiting == "time" and (i := pick_number(reading.text, len(st.offered))) is not None:
         frame.at = time.fromisoformat(st.offered[i])
     elif (
         st.awaiting == "date" and (i := pick_number(reading.text, len(st.offered_days))) is not None
@@ -78,6 +82,15 @@ def _take_choice(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
         st.awaiting == "pet_choice" and (i := pick_number(reading.text, len(ctx.pets))) is not None
     ):
         frame.pet_id, frame.new_pet = ctx.pets[i].id, None
+
+
+def _offered_hour(text: str, offered: list[str]) -> time | None:
+    """A bare number that is also one of the offered times, as an hour."""
+    found = re.fullmatch(r"\s*(?:as|às|a)?\s*(\d{1,2})\s*h?\s*", text.lower())
+    if not found:
+        return None
+    stamp = f"{int(found.group(1)):02d}:00"
+    return time.fromisoformat(stamp) if stamp in offered else None
 
 
 def fill(
@@ -151,8 +164,8 @@ def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) 
         return
     if any(fold(p.name) in set(re.findall(r"\w+", fold(text))) for p in ctx.pets):
         return  # a known pet: ``fill`` takes it
-    if reading.question_like:
-        return
+    if reading.question_like or reading.yes or reading.no:
+        return  # "sim" is no pet's name
     new = frame.new_pet or NewPet()
     if awaiting in ("pet_name", "pet_choice"):
         if reading.new_pet:
@@ -282,7 +295,7 @@ def _offer_span(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -
     frame.earliest = frame.latest = None
     if not days:
         out = _ask_day(ctx, st, service)
-        out.lead = "Não tenho horário livre nesse período 😕"
+        out.lead = words.NO_TIMES_IN_SPAN
         return out
     frame.day = days[0]
     return _offer_times(ctx, st, service, days[0])

@@ -10,6 +10,7 @@ never loops, and the same message is never sent twice in a row.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import assert_never
 
 from sqlalchemy.orm import Session
@@ -17,7 +18,6 @@ from sqlalchemy.orm import Session
 from atende.brain.base import Reply, Turn
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
-from atende.brain.dialogue.intents import intents_of
 from atende.brain.dialogue.reading import Reading, read
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
@@ -29,6 +29,7 @@ from atende.storage import contacts
 # kept importable where they were: the LLM agent answers with the same words
 HANDOFF = words.HANDOFF
 FLOWS_BOOKING = ("booking", "reschedule")
+REPEAT_WINDOW = timedelta(hours=6)  # after this, the same answer again is no repeat
 
 
 class OfflineBrain:
@@ -67,8 +68,8 @@ class OfflineBrain:
             if settled is not None:
                 return settled
         reply = self._turn(ctx, state, reading)
-        reply.texts = _not_again(state, reply)
-        state.last_texts = list(reply.texts)
+        reply.texts = _not_again(state, reply, ctx.now)
+        state.last_texts, state.said_at = list(reply.texts), ctx.now
         reply.state = state
         return reply
 
@@ -148,16 +149,25 @@ class OfflineBrain:
         intent: str,
         info: str = "",
     ) -> Reply:
-        """Count a question the customer did not answer; the second time it is reworded,
-        after that a person is offered."""
-        asking = st.awaiting if out.question is not None else None
-        if asking is not None and not out.progressed:
-            st.misses += 1
+        """Count a question the customer did not answer: asked again, it is reworded;
+        missed a second time, a person is offered. A customer who told us something else
+        useful meanwhile is not missing: the question alternates its two wordings."""
+        question = out.question
+        if question is None:
+            st.misses, st.question = 0, None
+            texts = out.texts(again=False)
         else:
-            st.misses = 0
-        if st.misses >= 2 or (st.misses and st.person_offered):
-            return _offer_person(st)
-        texts = out.texts(again=st.misses == 1)
+            same = question.first == st.question
+            if not same:
+                st.misses = 0
+            elif not out.progressed and not info:
+                st.misses += 1
+            st.question = question.first
+            if st.misses >= 2 or (st.misses and st.person_offered):
+                return _offer_person(st)
+            texts = out.texts(again=st.misses == 1)
+            if same and texts == st.last_texts:
+                texts = out.texts(again=st.misses != 1)  # never the same message twice
         if info:
             texts = [info, *texts]
         return self._say(ctx, st, reading, texts, intent)
@@ -207,7 +217,7 @@ def faq_answer(hit: Hit) -> str:
     text = hit.passage.text.strip()
     if len(text) > 600:
         text = text[:600].rsplit(" ", 1)[0] + "…"
-    return f"{text}\n\nPosso ajudar em mais alguma coisa? 🙂"
+    return f"{text}\n\n{words.ANYTHING_ELSE}"
 
 
 def _info_lead(ctx: DialogueContext, reading: Reading, skip_service: bool = False) -> str:
@@ -261,24 +271,25 @@ def _offer_person(st: DialogueState) -> Reply:
     return Reply([words.PERSON_OFFER], st, "stuck")
 
 
-def _not_again(st: DialogueState, reply: Reply) -> list[str]:
-    """Never the same message twice in a row: a repeat becomes the offer of a person."""
-    if reply.texts != st.last_texts or reply.handoff:
+def _not_again(st: DialogueState, reply: Reply, now: datetime) -> list[str]:
+    """Never the same message twice in a row (within a conversation's day): a repeated
+    answer is reworded; a repeated offer of a person calls one."""
+    recent = st.said_at is not None and now - st.said_at < REPEAT_WINDOW
+    if reply.texts != st.last_texts or reply.handoff or not recent:
         return reply.texts
     if reply.texts == [words.PERSON_OFFER]:
         reply.handoff = True
         st.reset_flow()
         return [words.PERSON_CALLED]
-    offered = _offer_person(st)
-    reply.intent, reply.handoff = offered.intent, offered.handoff
-    reply.choices = None
-    return offered.texts
+    if st.awaiting is not None and st.awaiting != "person":
+        offered = _offer_person(st)  # a question that cannot be reworded any more
+        reply.intent, reply.handoff, reply.choices = offered.intent, offered.handoff, None
+        return offered.texts
+    return [words.said_again(reply.texts[0]), *reply.texts[1:]]
 
 
 def _greeted(reading: Reading) -> bool:
-    return any("greeting" in intents_of(t) for t in reading.text.split("\n")) or (
-        "greeting" in reading.intents
-    )
+    return "greeting" in reading.intents
 
 
 def _choices(st: DialogueState, texts: list[str]) -> dict[str, object] | None:
@@ -288,7 +299,7 @@ def _choices(st: DialogueState, texts: list[str]) -> dict[str, object] | None:
     awaiting = st.awaiting
     match awaiting:
         case "time" if st.offered:
-            prompt = texts[-1].split("\n", 1)[0].rstrip(":") + ". Qual prefere?"
+            prompt = texts[-1].split("\n", 1)[0].rstrip(":") + f". {words.WHICH_TIME}"
             return {"kind": "list", "prompt": prompt, "options": list(st.offered)}
         case "confirm" | "confirm_cancel" | "person":
             return {"kind": "buttons", "prompt": texts[-1], "options": ["Sim", "Não"]}

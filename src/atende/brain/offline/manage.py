@@ -16,12 +16,17 @@ from atende.storage import bookings as booking_repo
 from atende.storage.models import Booking
 
 
-def describe(ctx: DialogueContext, booking_row: Booking) -> str:
+def describe(ctx: DialogueContext, booking_row: Booking, in_sentence: bool = False) -> str:
+    """'Banho de Thor amanhã (02/12) às 10:00' as a list option; inside a sentence
+    ('Quer cancelar o banho de Thor…?') with its article."""
     service = ctx.service(booking_row.service_id)
     pet = ctx.pet(booking_row.pet_id)
     local = booking_row.starts_at.astimezone(ZoneInfo(ctx.turn.org.timezone))
     who = f" de {pet.name}" if pet else ""
-    name = service.name if service else "Atendimento"
+    if service is None:
+        name = words.APPOINTMENT.lower() if in_sentence else words.APPOINTMENT
+    else:
+        name = words.the(service) if in_sentence else service.name
     return f"{name}{who} {say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
 
 
@@ -60,11 +65,13 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         if reading.yes and not reading.no:
             booking_repo.cancel(ctx.session, ctx.turn.org.id, found.id)
             st.reset_flow()
-            return Outcome(final=words.cancelled(describe(ctx, found)))
+            return Outcome(final=words.cancelled(describe(ctx, found, in_sentence=True)))
         if reading.no:
             st.reset_flow()
             return Outcome(final=words.KEPT)
-        return Outcome(question=words.confirm_cancel(describe(ctx, found)), progressed=False)
+        return Outcome(
+            question=words.confirm_cancel(describe(ctx, found, in_sentence=True)), progressed=False
+        )
     return start(ctx, st, st.flow or "cancel", reading)
 
 
@@ -91,7 +98,7 @@ def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: R
     st.frame.booking_id = chosen.id
     if st.flow == "cancel":
         st.awaiting = "confirm_cancel"
-        return Outcome(question=words.confirm_cancel(describe(ctx, chosen)))
+        return Outcome(question=words.confirm_cancel(describe(ctx, chosen, in_sentence=True)))
     st.frame.service_id = chosen.service_id
     st.frame.pet_id = chosen.pet_id
     ctx.ignore_booking = chosen
@@ -101,9 +108,9 @@ def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: R
         old_day = chosen.starts_at.astimezone(ctx.tz).date()
         if moved.day == old_day and moved.at is None:
             st.awaiting = "date"
-            return Outcome(question=words.reschedule_when(describe(ctx, chosen)))
+            return Outcome(question=words.reschedule_when(describe(ctx, chosen, in_sentence=True)))
         booking.fill(ctx, st, reading)
         st.frame.service_id = chosen.service_id
         return booking.next_question(ctx, st)
     st.awaiting = "date"
-    return Outcome(question=words.reschedule_when(describe(ctx, chosen)))
+    return Outcome(question=words.reschedule_when(describe(ctx, chosen, in_sentence=True)))
