@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from atende.brain.dialogue.catalogue import PERSON_OFFER
 from atende.brain.knowledge.documents import read_document
 from atende.clock import ShiftedClock
 from atende.domain.states import ConversationState
@@ -137,7 +138,8 @@ EXAMPLES = [
         [["quero vacinar a Mel"]],  # the day is asked: "Para qual dia você quer a Vacinação?"
         {("Vacinação", "2026-11-20 09:00", "Mel")},
         facts={"when": "sexta às 9h", "confirm": "sim"},
-        never=["o vacinacao"],  # a Vacinação
+        says=["a vacinacao de mel"],
+        never=["o vacinacao", "vacinacao de mel agendado"],  # a Vacinação
         pets=[MEL],
     ),
     Example(
@@ -370,11 +372,50 @@ def test_every_answer_misunderstood_reaches_a_person_offer_and_never_repeats(
     for nonsense in ["asdf", "???", "hmm", "banana"]:
         chat.send(nonsense)
     context = f"\nreplies:\n{chat.transcript()}"
-    offers = [i for i, turn in enumerate(chat.turns) if "pessoa" in fold("\n".join(turn))]
+    offers = [i for i, turn in enumerate(chat.turns) if PERSON_OFFER in turn]
     assert offers and offers[0] < 3, f"no person offered within 3 bot turns{context}"
     replies = chat.replies
     assert all(a != b for a, b in pairwise(replies)), context
     assert len(set(replies)) == len(replies), f"a message was sent twice{context}"
+    # missed once more after the offer: a person is called, the bot falls silent
+    assert chat.conversation().state == ConversationState.HUMAN, context
+
+
+def test_the_offer_waits_for_an_answer_and_a_yes_calls_a_person(
+    make_shop: Callable[..., Shop],
+) -> None:
+    shop = make_shop()
+    seed_customer(shop, [BOB], [])
+    chat = Chat(shop)
+    chat.send("quero agendar um banho pro Bob")
+    chat.send("asdf")
+    assert chat.send("???") == [PERSON_OFFER]
+    assert chat.conversation().dialogue_state["awaiting"] == "person"
+    assert chat.conversation().state != ConversationState.HUMAN  # only offered, not yet
+    chat.send("sim")
+    assert chat.conversation().state == ConversationState.HUMAN
+
+
+def test_a_customer_who_answers_other_questions_is_never_escalated(
+    make_shop: Callable[..., Shop],
+) -> None:
+    """Telling the pet's name, species and breed before the day is useful, not a miss."""
+    shop = make_shop()
+    seed_customer(shop, [], [])
+    chat = Chat(shop)
+    chat.send("quero banho")
+    for said in ["pro Thor", "ele é cachorro", "labrador"]:
+        chat.send(said)
+    context = f"\nreplies:\n{chat.transcript()}"
+    assert all(PERSON_OFFER not in turn for turn in chat.turns), context
+    assert chat.conversation().state != ConversationState.HUMAN, context
+    assert all(a != b for a, b in pairwise(chat.replies)), context
+    chat.send("amanhã às 10h")
+    if "raça" in "\n".join(chat.turns[-1]):  # told before it was asked: asked when it counts
+        chat.send("labrador")
+    assert "Posso confirmar?" in "\n".join(chat.turns[-1]), chat.transcript()
+    chat.send("sim")
+    assert chat.booked() == {("Banho", "2026-11-18 10:00", "Thor")}, context
 
 
 def test_an_emergency_tells_the_emergency_phone_hands_over_and_alerts_the_staff(

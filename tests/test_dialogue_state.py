@@ -41,9 +41,32 @@ def test_the_previous_shape_is_read_into_the_frame() -> None:
     assert DialogueState.load(state.dump()) == state  # round trip through JSON
 
 
+def test_every_field_survives_the_round_trip() -> None:
+    state = DialogueState.load(
+        {
+            "version": 2,
+            "flow": "booking",
+            "awaiting": "time",
+            "frame": {"service_id": 2, "day": "2030-01-07", "new_pet": {"name": "Mel"}},
+            "offered": ["09:00", "09:30"],
+            "offered_days": ["2030-01-07"],
+            "misses": 1,
+            "last_texts": ["Horários livres…"],
+            "pending": {"action": "book", "service_id": 2, "pet": {"name": "Mel"}},
+            "campaigns": [4, 5],
+        }
+    )
+    assert state.pending is not None and state.pending.pet is not None
+    assert state.offered_days == [date(2030, 1, 7)] and state.misses == 1
+    assert DialogueState.load(state.dump()) == state
+
+
 @pytest.mark.parametrize(
     "raw",
     [
+        ["not", "a", "dict"],
+        "a string",
+        {"version": 3, "flow": "booking"},  # written by a newer release
         {"flow": "dancing"},
         {"version": 2, "awaiting": 42},
         {"version": 2, "frame": {"day": "not a date"}},
@@ -51,7 +74,7 @@ def test_the_previous_shape_is_read_into_the_frame() -> None:
     ],
 )
 def test_an_unreadable_state_starts_afresh_and_says_so(
-    raw: dict[str, object], caplog: pytest.LogCaptureFixture
+    raw: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
     assert DialogueState.load(raw) == DialogueState()
@@ -59,9 +82,9 @@ def test_an_unreadable_state_starts_afresh_and_says_so(
 
 
 def test_a_booking_half_done_before_the_upgrade_is_finished_after_it(
-    sqlite_url: str, tmp_path: Path
+    db_url: str, tmp_path: Path
 ) -> None:
-    runtime = demo_runtime(sqlite_url, tmp_path)
+    runtime = demo_runtime(db_url, tmp_path)
     try:
         ana = Customer(runtime, "demo", "+5511999990031")
         ana.say("oi")
@@ -74,9 +97,9 @@ def test_a_booking_half_done_before_the_upgrade_is_finished_after_it(
                 .values(dialogue_state=v1_confirming(banho.id, day))
             )
         # the row is in the old shape; the migration rewrites it (down and up again)
-        config = alembic_config(sqlite_url)
+        config = alembic_config(db_url)
         command.downgrade(config, "0012")
-        upgrade(sqlite_url)
+        upgrade(db_url)
         stored = ana.conversation().dialogue_state
         assert stored["version"] == 2 and "service_id" not in stored  # the new shape
         assert DialogueState.load(stored).frame.at == time(10)
@@ -89,5 +112,43 @@ def test_a_booking_half_done_before_the_upgrade_is_finished_after_it(
         assert booking.starts_at.astimezone(TZ).time() == time(10)
         assert pet is not None and pet.name == "Rex"
         assert booking.starts_at > utcnow() + timedelta(hours=1)
+    finally:
+        runtime.close()
+
+
+def test_a_new_state_goes_down_to_the_old_shape_and_back(db_url: str, tmp_path: Path) -> None:
+    """Downgrading (to run the previous release) keeps a pending proposal and a new pet."""
+    runtime = demo_runtime(db_url, tmp_path)
+    try:
+        bia = Customer(runtime, "demo", "+5511999990032")
+        bia.say("oi")
+        state = DialogueState.load(
+            {
+                "version": 2,
+                "flow": "booking",
+                "awaiting": "pet_breed",
+                "frame": {
+                    "service_id": 1,
+                    "day": "2030-01-07",
+                    "at": "10:00",
+                    "new_pet": {"name": "Mel", "species": "gato"},
+                },
+                "pending": {"action": "cancel", "booking_id": 9, "summary": "cancelar"},
+            }
+        )
+        with runtime.sessions.begin() as s:
+            s.execute(
+                update(Conversation)
+                .where(Conversation.id == bia.conversation().id)
+                .values(dialogue_state=state.dump())
+            )
+        command.downgrade(alembic_config(db_url), "0012")
+        old = bia.conversation().dialogue_state
+        assert old["date"] == "2030-01-07" and old["new_pet"] == {"name": "Mel", "species": "gato"}
+        assert old["pending"]["booking_id"] == 9 and "version" not in old
+        upgrade(db_url)
+        back = DialogueState.load(bia.conversation().dialogue_state)
+        assert back.frame == state.frame and back.pending == state.pending
+        assert back.awaiting == "pet_breed"
     finally:
         runtime.close()
