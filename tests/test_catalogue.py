@@ -27,8 +27,9 @@ V10 = ServiceInfo(4, "Vacina V10", Decimal("100"), 30, "f", False)
 )
 def test_sentences_carry_the_services_article(service: ServiceInfo, article: str) -> None:
     assert f"você quer {article}?" in words.ask_day(service, None, []).first
-    assert f"Agendei {article} de Mel para amanhã" in words.booked(service, "Mel", "amanhã", False)
-    assert f"Remarquei {article} de Mel" in words.booked(service, "Mel", "amanhã", True)
+    booked = words.booked(service, "Mel", "amanhã", False)
+    assert f"{article[:1].upper()}{article[1:]} de Mel fica para amanhã" in booked
+    assert "agendado" in booked and "remarcado" in words.booked(service, "Mel", "amanhã", True)
     assert (
         f"Horários livres para {article} amanhã"
         in words.offer_times(service, "amanhã", ["09:00"], 0).first

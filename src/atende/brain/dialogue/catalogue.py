@@ -99,7 +99,7 @@ def pet_registered(name: str) -> str:
 
 
 def rescheduled(when: str) -> str:
-    return f"Prontinho! ✅ Remarcado para {when}. Até lá! 🐾"
+    return f"Prontinho, remarcado! ✅ Fica para {when}. Até lá! 🐾"
 
 
 def emergency(phone: str | None, address: str | None) -> str:
@@ -296,8 +296,12 @@ def confirm_booking(
 
 
 def booked(service: ServiceInfo, pet: str, when: str, reschedule: bool) -> str:
-    verb = "Remarquei" if reschedule else "Agendei"
-    return f"Prontinho! ✅ {verb} {the(service)} de {pet} para {when}. Até lá! 🐾"
+    done = "Remarcado" if reschedule else "Agendado"  # the act, whatever the service's gender
+    subject = the(service)
+    return (
+        f"Prontinho, {done.lower()}! ✅ {subject[:1].upper()}{subject[1:]} de {pet} "
+        f"fica para {when}. Até lá! 🐾"
+    )
 
 
 def choose_booking(options: Sequence[str]) -> Question:
@@ -316,7 +320,10 @@ def confirm_cancel(described: str) -> Question:
 
 
 def cancelled(described: str) -> str:
-    return f"Pronto, cancelei {described} ✅ Se quiser remarcar, é só chamar! 🐾"
+    return (
+        f"Cancelado ✅ {described[:1].upper()}{described[1:]} saiu da agenda. "
+        "Se quiser remarcar, é só chamar! 🐾"
+    )
 
 
 def reschedule_when(described: str) -> Question:
