@@ -111,7 +111,43 @@ def make_shop_db(folder: Path, name: str) -> str:
     return url
 
 
-class Player:
+class DemoChat:
+    """The demo shop's simulator channel: one burst in, answered at once (no buffer)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        with runtime.sessions() as s:
+            org = orgs.org_by_slug(s, "demo")
+            assert org is not None
+            row = orgs.channels_of(s, org.id, "simulator")[0]
+            self.org_id = org.id
+            self.channel = ChannelConfig(row.id, org.id, row.provider, row.address, {})
+
+    def say(self, phone: str, texts: list[str]) -> list[str]:
+        """Send one burst and answer it at once (no buffer window); the replies, in order."""
+        for text in texts:
+            msg = InboundMessage("h-" + secrets.token_hex(8), phone, None, "text", text)
+            self.rt.pipeline.ingestor.ingest(self.channel, msg)
+        with self.rt.sessions() as s:
+            conv_id = s.scalar(
+                select(Conversation.id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Contact.phone == phone)
+            )
+        result = self.rt.pipeline.flush(conv_id)
+        if result is None:
+            return []
+        with self.rt.sessions() as s:
+            return list(
+                s.scalars(
+                    select(Message.body)
+                    .where(Message.id.in_(result.reply_ids))
+                    .order_by(Message.id)
+                )
+            )
+
+
+class Player(DemoChat):
     """The demo shop on a fresh SQLite file, with the process clock under our control."""
 
     def __init__(self, folder: Path, clock: ShiftedClock, **overrides: Any) -> None:
@@ -124,13 +160,8 @@ class Player:
             **overrides,
         )
         self.clock = clock
-        self.rt: Runtime = build_runtime(config, clock=clock)
+        super().__init__(build_runtime(config, clock=clock))
         with self.rt.sessions() as s:
-            org = orgs.org_by_slug(s, "demo")
-            assert org is not None
-            row = orgs.channels_of(s, org.id, "simulator")[0]
-            self.org_id = org.id
-            self.channel = ChannelConfig(row.id, org.id, row.provider, row.address, {})
             self.services = {
                 n: (i, m)
                 for i, n, m in s.execute(select(Service.id, Service.name, Service.duration_minutes))
@@ -174,29 +205,6 @@ class Player:
                         ends_at=at + timedelta(minutes=minutes),
                     )
                 )
-
-    def say(self, phone: str, texts: list[str]) -> list[str]:
-        """Send one burst and answer it at once (no buffer window); the replies, in order."""
-        for text in texts:
-            msg = InboundMessage("h-" + secrets.token_hex(8), phone, None, "text", text)
-            self.rt.pipeline.ingestor.ingest(self.channel, msg)
-        with self.rt.sessions() as s:
-            conv_id = s.scalar(
-                select(Conversation.id)
-                .join(Contact, Contact.id == Conversation.contact_id)
-                .where(Contact.phone == phone)
-            )
-        result = self.rt.pipeline.flush(conv_id)
-        if result is None:
-            return []
-        with self.rt.sessions() as s:
-            return list(
-                s.scalars(
-                    select(Message.body)
-                    .where(Message.id.in_(result.reply_ids))
-                    .order_by(Message.id)
-                )
-            )
 
     def bookings(self, phone: str) -> set[tuple[str, str, str, str]]:
         """(service, local start, pet, status) of every booking of this customer."""

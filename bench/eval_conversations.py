@@ -39,7 +39,6 @@ sys.path[:0] = [str(_REPO / "src"), str(_REPO)]
 import argparse
 import json
 import re
-import secrets
 import tempfile
 import threading
 from collections.abc import Callable
@@ -54,10 +53,9 @@ from sqlalchemy import delete, select
 from atende.brain.agent.prompt import estimate_tokens
 from atende.brain.knowledge.documents import read_document
 from atende.brain.owner import insights
-from atende.channels.base import ChannelConfig, InboundMessage
 from atende.clock import ShiftedClock, installed
 from atende.config import Settings
-from atende.runtime import Runtime, build_runtime
+from atende.runtime import build_runtime
 from atende.storage import knowledge, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
@@ -70,7 +68,7 @@ from atende.storage.models import (
     Service,
 )
 from atende.storage.types import utcnow
-from bench.conversation_player import BASE, Result, local, play_split, repeats
+from bench.conversation_player import BASE, DemoChat, Result, local, play_split, repeats
 
 ROOT = Path(__file__).resolve().parent
 TZ = ZoneInfo("America/Sao_Paulo")
@@ -316,31 +314,8 @@ OWNER_QUESTIONS: list[
 ]
 
 
-class Shop:
-    def __init__(self, runtime: Runtime) -> None:
-        self.rt = runtime
-        with runtime.sessions() as s:
-            org = orgs.org_by_slug(s, "demo")
-            assert org is not None
-            row = orgs.channels_of(s, org.id, "simulator")[0]
-            self.org_id = org.id
-            self.channel = ChannelConfig(row.id, org.id, row.provider, row.address, {})
-
-    def say(self, phone: str, texts: list[str]) -> list[str]:
-        for text in texts:
-            msg = InboundMessage("e-" + secrets.token_hex(8), phone, None, "text", text)
-            self.rt.pipeline.ingestor.ingest(self.channel, msg)
-        with self.rt.sessions() as s:
-            conv_id = s.scalar(
-                select(Conversation.id)
-                .join(Contact, Contact.id == Conversation.contact_id)
-                .where(Contact.phone == phone)
-            )
-        result = self.rt.pipeline.flush(conv_id)
-        if result is None:
-            return []
-        with self.rt.sessions() as s:
-            return list(s.scalars(select(Message.body).where(Message.id.in_(result.reply_ids))))
+class Shop(DemoChat):
+    """The demo shop the Python scripts of the dev split talk to."""
 
     def bookings(self, phone: str) -> list[tuple[str, datetime, str]]:
         with self.rt.sessions() as s:
