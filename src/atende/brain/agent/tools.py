@@ -18,7 +18,7 @@ from atende.brain.agent.toolkit import Args, NoArgs, Result, Tools
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service
-from atende.brain.dialogue.state import DialogueState, Proposal
+from atende.brain.dialogue.state import DialogueState, NewPet, Proposal
 from atende.brain.knowledge.retrieval import KnowledgeSearch
 from atende.brain.offline.manage import describe
 from atende.domain.entities import ServiceInfo
@@ -162,13 +162,13 @@ class ToolBox(Tools):
             return {"error": f"{args.name} is already registered"}
         if args.birth_date and args.birth_date > self.ctx.today:
             return {"error": "birth_date is in the future"}
-        pet = {
-            "name": args.name.strip(),
-            "species": args.species.strip(),
-            "breed": args.breed,
-            "birth_date": args.birth_date.isoformat() if args.birth_date else None,
-        }
-        return self._propose({"action": "register_pet", "pet": pet}, f"cadastrar {args.name}")
+        pet = NewPet(
+            name=args.name.strip(),
+            species=args.species.strip(),
+            breed=args.breed,
+            birth_date=args.birth_date,
+        )
+        return self._propose(Proposal(action="register_pet", pet=pet), f"cadastrar {args.name}")
 
     def book_service(self, args: BookArgs) -> Result:
         service = self._service(args.service)
@@ -179,19 +179,15 @@ class ToolBox(Tools):
         if problem:
             return problem
         pet = self.ctx.pet_named(args.pet_name)
-        proposal: dict[str, Any] = {
-            "action": "book",
-            "service_id": service.id,
-            "starts_at": start.isoformat(),
-        }
+        proposal = Proposal(action="book", service_id=service.id, starts_at=start.isoformat())
         if pet is not None:
-            proposal["pet_id"] = pet.id
+            proposal.pet_id = pet.id
         elif args.species:
-            proposal["pet"] = {
-                "name": args.pet_name.strip(),
-                "species": args.species.strip(),
-                "breed": (args.breed or "SRD").strip(),
-            }
+            proposal.pet = NewPet(
+                name=args.pet_name.strip(),
+                species=args.species.strip(),
+                breed=(args.breed or "SRD").strip(),
+            )
         else:
             return {
                 "error": f"{args.pet_name} is not registered: ask the species (and breed) and "
@@ -207,7 +203,8 @@ class ToolBox(Tools):
         if booking is None:
             return self._unknown_booking(args.booking_id)
         return self._propose(
-            {"action": "cancel", "booking_id": booking.id}, f"cancelar {self._describe(booking)}"
+            Proposal(action="cancel", booking_id=booking.id),
+            f"cancelar {self._describe(booking)}",
         )
 
     def reschedule_booking(self, args: RescheduleArgs) -> Result:
@@ -225,7 +222,7 @@ class ToolBox(Tools):
             return problem
         when = f"{say.day_label(args.date, self.ctx.today)} às {say.hhmm(start)}"
         return self._propose(
-            {"action": "reschedule", "booking_id": booking.id, "starts_at": start.isoformat()},
+            Proposal(action="reschedule", booking_id=booking.id, starts_at=start.isoformat()),
             f"remarcar {self._describe(booking)} para {when}",
         )
 
@@ -235,14 +232,15 @@ class ToolBox(Tools):
 
     # helpers
 
-    def _propose(self, proposal: dict[str, Any], summary: str) -> Result:
+    def _propose(self, proposal: Proposal, summary: str) -> Result:
         if self.proposed is not None:
             return {
                 "error": f"one change at a time: the customer must first confirm "
                 f"'{self.proposed}'; propose this one after that"
             }
         self.proposed = summary
-        self.state.pending = Proposal.model_validate({**proposal, "summary": summary})
+        proposal.summary = summary
+        self.state.pending = proposal
         return {
             "status": "proposed, NOT done yet",
             "summary": summary,
