@@ -33,7 +33,7 @@ def test_full_booking_conversation_registers_the_pet_and_books_the_asked_time(
     tuesday = next_weekday(1)
     maria = Customer(runtime, "demo", "+5511999990001", "Maria Souza")
     greeting = maria.say("Oi, boa tarde!")
-    assert "Olá, Maria" in greeting and "Pet Shop Amigo Fiel" in greeting
+    assert "Boa tarde, Maria" in greeting and "Pet Shop Amigo Fiel" in greeting
     assert "Para qual dia" in maria.say("Quero agendar um banho")
     answer = maria.say(f"dia {tuesday:%d/%m}")
     assert "Horários livres" in answer and "10:00" in answer

@@ -81,6 +81,13 @@ SLOT_PROBLEM = {
     "taken": "Esse horário já está ocupado.",
 }
 JUST_TAKEN = "Poxa, esse horário acabou de ser reservado 😕"
+
+
+def closed_at(hours_of_day: str | None) -> str:
+    """The time asked is outside the day's opening hours (or the service would end after)."""
+    return f"Nesse horário não dá: nesse dia atendemos {hours_of_day}."
+
+
 CHANGE_WHAT = "Sem problemas! Me diga o que quer mudar — o dia, o horário ou o pet 🙂"
 IS_FREE = "Tem sim! 🙂"
 # what the LLM agent's proposals say once the customer confirmed them
@@ -99,7 +106,7 @@ def pet_registered(name: str) -> str:
 
 
 def rescheduled(when: str) -> str:
-    return f"Prontinho, remarcado! ✅ Fica para {when}. Até lá! 🐾"
+    return f"Prontinho, remarcado! ✅ Agora é {when}. Até lá! 🐾"
 
 
 def emergency(phone: str | None, address: str | None) -> str:
@@ -114,8 +121,10 @@ def emergency(phone: str | None, address: str | None) -> str:
     return "\n".join(lines)
 
 
-def greeting_prefix(first_name: str | None) -> str:
-    return f"Olá, {first_name}! 😊 " if first_name else "Olá! 😊 "
+def greeting_prefix(first_name: str | None, greeting: str | None = None) -> str:
+    """'Boa tarde, Ana! 😊 ' when the customer said 'boa tarde', else 'Olá, Ana! 😊 '."""
+    said = greeting or "Olá"
+    return f"{said}, {first_name}! 😊 " if first_name else f"{said}! 😊 "
 
 
 MENU_LEAD = "Sou o assistente virtual"
@@ -125,10 +134,10 @@ MENU_AGAIN = (
 
 
 def menu(org_name: str, services: Sequence[ServiceInfo]) -> str:
-    names = [running(s.name) for s in services[:4]]
+    names = [running(s.name) for s in services[:6]]
     offer = ", ".join(names[:-1]) + f" ou {names[-1]}" if len(names) > 1 else "".join(names)
     return (
-        f"{MENU_LEAD} de {org_name} 🐾 Posso te ajudar a:\n"
+        f"{MENU_LEAD} da equipe {org_name} 🐾 Posso te ajudar a:\n"
         f"• agendar {offer or 'um horário'}\n"
         "• ver preços e horários livres\n"
         "• cancelar ou remarcar um horário\n"
@@ -235,6 +244,31 @@ def no_times(service: ServiceInfo, label: str) -> str:
     return f"Não tenho horário livre para {the(service)} {label}."
 
 
+NOT_OFFERED = "Esse serviço eu não encontrei na nossa lista 😕"
+WAITING = "Claro, sem pressa! Fico no aguardo — é só responder aqui 🙂"
+BYE = "Até mais! 🐾 Qualquer coisa é só chamar."
+NO_ADDRESS = (
+    "Ainda não tenho o endereço cadastrado por aqui. Quer que eu chame uma pessoa da equipe?"
+)
+
+
+def address(where: str) -> str:
+    return f"Nosso endereço: {where} 📍"
+
+
+def sick(phone: str | None) -> str:
+    """A worry that is not an emergency: a consultation, and the phone if it gets worse."""
+    call = f" Se piorar, ligue para *{display_phone(phone)}*." if phone else ""
+    return f"Sinto muito que ele não esteja bem 😟 O ideal é uma consulta com a veterinária.{call}"
+
+
+def my_bookings(lines: Sequence[str]) -> str:
+    if not lines:
+        return "Você não tem nenhum horário marcado no momento. Quer agendar? 🙂"
+    listed = "\n".join(f"• {line}" for line in lines)
+    return f"Seus horários marcados:\n{listed}"
+
+
 NO_TIMES_IN_SPAN = "Não tenho horário livre nesse período 😕"
 NO_PROBLEM = "Sem problemas!"
 ANYTHING_ELSE = "Posso ajudar em mais alguma coisa? 🙂"
@@ -244,7 +278,7 @@ APPOINTMENT = "Atendimento"  # a booking whose service no longer exists
 
 def ask_pet_name(species: str | None, registering: bool) -> Question:
     if registering and species is None:
-        first = "Ótimo! Para agendar, vou cadastrar seu pet 🐾 Qual o nome do seu pet?"
+        first = "Vou cadastrar seu pet para o agendamento 🐾 Como ele se chama?"
     else:
         first = f"Qual o nome do seu {species or 'pet'}? 🐾"
     return Question(first, "Como seu pet se chama? Pode mandar só o nome, por exemplo: *Thor* 🐶")
@@ -299,8 +333,8 @@ def booked(service: ServiceInfo, pet: str, when: str, reschedule: bool) -> str:
     done = "Remarcado" if reschedule else "Agendado"  # the act, whatever the service's gender
     subject = the(service)
     return (
-        f"Prontinho, {done.lower()}! ✅ {subject[:1].upper()}{subject[1:]} de {pet} "
-        f"fica para {when}. Até lá! 🐾"
+        f"Prontinho, {done.lower()}! ✅ {subject[:1].upper()}{subject[1:]} de {pet}: "
+        f"{when}. Até lá! 🐾"
     )
 
 

@@ -89,8 +89,9 @@ _NOT_NAMES = {
 
 
 _SPECIES_THEN_NAME = re.compile(
-    r"\b(?:meu|minha|o|a|do|da|pro|pra)\s+(?:cachorr[oa]|cachorrinh[oa]|c[aã]o|cadela|gat[oa]|"
-    r"gatinh[oa]|pet|filhote|coelh[oa]|bichinho|dog)\s+(?:chamad[oa]\s+|que se chama\s+)?"
+    r"\b(?:meu|minha|o|a|do|da|pro|pra|um|uma)\s+(?:outr[oa]\s+)?(?:cachorr[oa]|cachorrinh[oa]|c[aã]o|cadela|gat[oa]|"
+    r"gatinh[oa]|pet|filhote|coelh[oa]|bichinho|dog)\s*,?\s+(?:(?:o|a)\s+)?"
+    r"(?:chamad[oa]\s+|que se chama\s+)?"
     r"([A-Za-zÀ-ÿ][a-zà-ÿ]+(?:\s[A-ZÀ-Ý][a-zà-ÿ]+)?)",
     re.IGNORECASE,
 )

@@ -35,6 +35,32 @@ _ABANDON = re.compile(
 )
 
 
+_GREETING = re.compile(r"\b(bom dia|boa tarde|boa noite)\b")
+_SICK = re.compile(
+    r"\b(vomit\w*|diarreia|nao (quer|esta|ta) comendo|nao quer comer|sem comer|mancando"
+    r"|tossindo|tosse|espirrando|coceira|se cocando|febre|doente|machucad\w*|ferid\w*"
+    r"|abatid\w*|triste e quieto|nao esta bem|nao ta bem|passando mal)\b"
+)
+_ADDRESS = re.compile(
+    r"\b(endereco|onde fica|onde voces ficam|localizacao|como chego|qual a rua)\b"
+)
+_MY_BOOKINGS = re.compile(
+    r"\b(quais|qual|que) (sao )?(os )?(meus |minhas )?(horarios|agendamentos|marcacoes)"
+    r"( que)? (eu )?(tenho|marcad\w*|agendad\w*)|\bmeus (horarios|agendamentos)\b"
+    r"|\btenho (algum |alguma )?(horario|agendamento|coisa) marcad\w*"
+)
+_ANY_DAY = re.compile(
+    r"\b(qualquer (dia|horario|hora|um)|tanto faz|o (mais cedo|primeiro|proximo)( horario)?"
+    r"( que tiver| possivel| livre)?|quando tiver|o que tiver)\b"
+)
+_SAME_TIME = re.compile(r"\b(mesmo horario|mesma hora|no mesmo horario)\b")
+_WAITING = re.compile(
+    r"\b(vou ver|deixa eu ver|vou pensar|vou confirmar com|vou falar com"
+    r"|depois te (falo|aviso|digo)|te aviso|ja te falo|ja te respondo|vou consultar)\b"
+)
+_BYE = re.compile(r"\b(tchau|ate mais|ate logo|ate breve|falou|flw)\b")
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     """One question or request of a burst, with its own intent and service."""
@@ -60,6 +86,14 @@ class Reading:
     emergency: bool
     correction: bool
     abandon: bool  # "deixa pra lá", "esquece": the customer gives up on the request
+    greeting: str | None  # "Boa tarde" when the customer said it: greeted back the same
+    sick: bool  # a worry about the pet's health that is not an emergency
+    asks_address: bool
+    asks_bookings: bool  # "quais horários eu tenho marcado?"
+    any_day: bool  # "qualquer dia", "o primeiro que tiver"
+    same_time: bool  # "passa pra sexta, mesmo horário"
+    waiting: bool  # "vou ver com meu marido": not an answer, not a miss
+    bye: bool
     parts: list[Part] = field(default_factory=list)
 
     @property
@@ -81,6 +115,7 @@ class Reading:
 def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Reading:
     text = " ".join(t.strip() for t in texts if t.strip())
     intents = [i for t in texts for i in intents_of(t)]
+    folded = fold_chat(text)
     return Reading(
         text=text,
         intents=intents,
@@ -95,7 +130,15 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         no=is_no(text),
         emergency="emergency" in intents,
         correction=correction_in(text),
-        abandon=bool(_ABANDON.search(fold_chat(text))),
+        abandon=bool(_ABANDON.search(folded)),
+        greeting=_greeting(folded),
+        sick=bool(_SICK.search(folded)),
+        asks_address=bool(_ADDRESS.search(folded)),
+        asks_bookings=bool(_MY_BOOKINGS.search(folded)),
+        any_day=bool(_ANY_DAY.search(folded)),
+        same_time=bool(_SAME_TIME.search(folded)),
+        waiting=bool(_WAITING.search(folded)),
+        bye=bool(_BYE.search(folded)),
         parts=split_parts(texts, services),
     )
 
@@ -108,3 +151,8 @@ def split_parts(texts: list[str], services: list[ServiceInfo]) -> list[Part]:
     return [
         Part(q.text, q.intent, by_name.get(q.service or "")) for q in questions_of(joined, services)
     ]
+
+
+def _greeting(folded: str) -> str | None:
+    found = _GREETING.search(folded)
+    return found.group(1).capitalize() if found else None

@@ -40,6 +40,15 @@ def day_label(day: date, today: date) -> str:
     return f"{article} {WEEKDAY_NAMES[day.weekday()]} ({stamp})"
 
 
+def of_day(label: str) -> str:
+    """A day label after a noun: 'o banho de amanhã (02/12)', 'da terça', 'do sábado'."""
+    if label.startswith("na "):
+        return "da " + label[3:]
+    if label.startswith("no "):
+        return "do " + label[3:]
+    return "de " + label
+
+
 def service_lines(services: Sequence[ServiceInfo]) -> str:
     return "\n".join(
         f"• {s.name}: {money(s.price)} ({duration(s.duration_minutes)})" for s in services

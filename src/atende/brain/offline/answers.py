@@ -3,22 +3,25 @@ burst asks, in order, in one message ("quanto custa o banho? e a tosa? abrem dom
 
 from __future__ import annotations
 
+import re
+
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.intents import find_service
 from atende.brain.dialogue.reading import Part
 from atende.brain.dialogue.when import extract_when
 from atende.domain.entities import ServiceInfo
 
 
-def answer(ctx: DialogueContext, parts: list[Part]) -> str:
+def answer(ctx: DialogueContext, parts: list[Part], address: bool = False) -> str:
     """One message answering every part; services asked about together share a list."""
     lines: list[str] = []
     priced: list[ServiceInfo] = []
     for part in parts:
-        if part.intent in ("prices", "services") and part.service is not None:
-            if part.service not in priced:
-                priced.append(part.service)
+        named = _services_in(ctx, part)
+        if part.intent in ("prices", "services") and named:
+            priced.extend(s for s in named if s not in priced)
             continue
         if priced:
             lines.append(_prices(priced, parts))
@@ -26,8 +29,23 @@ def answer(ctx: DialogueContext, parts: list[Part]) -> str:
         lines.append(_one(ctx, part))
     if priced:
         lines.append(_prices(priced, parts))
+    if address:
+        where = ctx.turn.org.settings.address
+        lines.append(words.address(where) if where else words.NO_ADDRESS)
     unique = list(dict.fromkeys(line for line in lines if line))
     return "\n".join(unique)
+
+
+def _services_in(ctx: DialogueContext, part: Part) -> list[ServiceInfo]:
+    """'a vacina e a consulta' names two services; 'banho e tosa' is one."""
+    if part.service is None:
+        return []
+    found = [part.service]
+    for chunk in re.split(r"\s+e\s+|,|/", part.text):
+        service = find_service(chunk, ctx.services)
+        if service is not None and service not in found and part.service.name not in chunk:
+            found.append(service)
+    return found
 
 
 def _prices(services: list[ServiceInfo], parts: list[Part]) -> str:

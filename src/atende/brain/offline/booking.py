@@ -116,6 +116,13 @@ def fill(
         frame.at = when.at
         if frame.day is None and frame.earliest is None and st.flow == "reschedule":
             frame.day = _rescheduled_day(ctx, st)
+    elif reading.same_time and ctx.ignore_booking is not None:
+        frame.at = ctx.ignore_booking.starts_at.astimezone(ctx.tz).time()  # "mesmo horário"
+    if reading.any_day and frame.day is None and not reading.has_when:
+        service = ctx.service(frame.service_id)
+        first = ctx.next_free(service) if service is not None else None
+        if first is not None:  # "qualquer dia", "o primeiro que tiver"
+            frame.day, frame.at = first.date(), first.time()
     if when.period in PERIODS:
         frame.period = cast(Period, when.period)
     _fill_pet(ctx, st, reading)
@@ -138,7 +145,9 @@ def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None
         return
     if reading.new_pet:
         frame.pet_id = None
-        frame.new_pet = NewPet(species=reading.species)
+        named = reading.pet_name
+        named = named if named and ctx.pet_named(named) is None else None
+        frame.new_pet = NewPet(name=named, species=reading.species)
         return
     name = reading.pet_name
     if name and ctx.pet_named(name) is None:
@@ -164,8 +173,9 @@ def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) 
         return
     if any(fold(p.name) in set(re.findall(r"\w+", fold(text))) for p in ctx.pets):
         return  # a known pet: ``fill`` takes it
-    if reading.question_like or reading.yes or reading.no:
-        return  # "sim" is no pet's name
+    small_talk = reading.intent in ("greeting", "thanks")
+    if reading.question_like or reading.yes or reading.no or small_talk:
+        return  # "sim" or "oi" is no pet's name or breed
     new = frame.new_pet or NewPet()
     if awaiting in ("pet_name", "pet_choice"):
         if reading.new_pet:
@@ -214,6 +224,11 @@ def next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
         return Outcome(question=words.ask_service(ctx.services))
     if frame.day is None and frame.earliest is not None:
         return _offer_span(ctx, st, service)
+    if frame.day is None and frame.at is not None:
+        found = _first_day_at(ctx, service, frame.at)  # "meio-dia pode ser?": the next noon
+        if found is None:
+            frame.at = None
+        frame.day = found
     if frame.day is None:
         return _ask_day(ctx, st, service)
     if frame.day < ctx.today:
@@ -226,9 +241,13 @@ def next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
     start = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
     problem = ctx.slot_problem(service, start)
     if problem:
-        frame.at = None
-        out = _offer_times(ctx, st, service, frame.day)
-        out.lead = f"{words.SLOT_PROBLEM[problem]} {out.lead}".strip()
+        frame.at, frame.period = None, None
+        day = frame.day
+        out = _offer_times(ctx, st, service, day, near=start)
+        lead = words.SLOT_PROBLEM[problem]
+        if problem == "closed" and _hours_of(ctx, day) is not None:
+            lead = words.closed_at(_hours_of(ctx, day))
+        out.lead = f"{lead} {out.lead}".strip()
         return out
     pet = _pet_question(ctx, st)
     if pet is not None:
@@ -301,14 +320,38 @@ def _offer_span(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -
     return _offer_times(ctx, st, service, days[0])
 
 
+def _first_day_at(ctx: DialogueContext, service: ServiceInfo, at: time) -> date | None:
+    for offset in range(SEARCH_DAYS):
+        day = ctx.today + timedelta(days=offset)
+        start = datetime.combine(day, at, tzinfo=ctx.tz)
+        if ctx.slot_problem(service, start) is None:
+            return day
+    return None
+
+
+def _hours_of(ctx: DialogueContext, day: date) -> str | None:
+    spans = [h for h in ctx.hours if h.weekday == day.weekday()]
+    if not spans:
+        return None
+    return " e ".join(f"das {say.hhmm(h.opens)} às {say.hhmm(h.closes)}" for h in spans)
+
+
 def _offer_times(
-    ctx: DialogueContext, st: DialogueState, service: ServiceInfo, day: date
+    ctx: DialogueContext,
+    st: DialogueState,
+    service: ServiceInfo,
+    day: date,
+    near: datetime | None = None,
 ) -> Outcome:
+    """The free times of ``day`` (in the period asked for); around ``near`` when the
+    customer asked for a time that is not free, so the closest come first."""
     period = st.frame.period
     slots = ctx.free(service, day, period)
     label = say.day_label(day, ctx.today)
     if slots:
         st.awaiting = "time"
+        if near is not None and len(slots) > MAX_OFFERED:
+            slots = sorted(sorted(slots, key=lambda s: abs(s - near))[:MAX_OFFERED])
         shown = slots[:MAX_OFFERED]
         st.offered = [say.hhmm(s) for s in shown]
         return Outcome(

@@ -10,6 +10,7 @@ never loops, and the same message is never sent twice in a row.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import assert_never
 
@@ -18,11 +19,12 @@ from sqlalchemy.orm import Session
 from atende.brain.base import Reply, Turn
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
-from atende.brain.dialogue.reading import Reading, read
+from atende.brain.dialogue.reading import Part, Reading, read
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
 from atende.brain.offline import answers, booking, manage
 from atende.brain.offline.outcome import Outcome
+from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 from atende.storage import contacts
 
@@ -81,6 +83,11 @@ class OfflineBrain:
 
     def _turn(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
         intent = reading.intent
+        if reading.asks_bookings:
+            lines = [manage.describe(ctx, b) for b in manage.upcoming_of(ctx)]
+            return self._say(ctx, st, reading, [words.my_bookings(lines)], "my_bookings")
+        if st.flow is not None and reading.waiting and not reading.has_when:
+            return self._say(ctx, st, reading, [words.WAITING], "waiting")
         if st.flow is not None and reading.abandon and not reading.has_when:
             kept = st.flow in ("cancel", "reschedule")
             st.reset_flow()
@@ -91,19 +98,27 @@ class OfflineBrain:
         if hit is not None:
             return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
         if intent in ("cancel", "reschedule"):
-            info = _info_lead(ctx, reading)
+            info = _info_lead(ctx, st, reading)
             out = manage.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", reading)
             return self._flow_reply(ctx, st, reading, out, intent, info)
-        if intent in ("book", "slots") or (reading.service is not None and reading.has_when):
+        wants = reading.service is not None and (
+            (reading.has_when and not reading.questions) or _asks_when(reading)
+        )
+        if intent in ("book", "slots") or wants:
             return self._start_booking(ctx, st, reading)
-        if reading.questions:
-            return self._say(ctx, st, reading, [answers.answer(ctx, reading.questions)], intent)
+        if reading.sick:
+            return self._sick(ctx, st, reading)
+        if reading.questions or reading.asks_address:
+            text = answers.answer(ctx, reading.questions, reading.asks_address)
+            if intent == "services" and reading.service is None and _names_something(reading):
+                text = f"{words.NOT_OFFERED} {text}"
+            return self._say(ctx, st, reading, [text], intent or "address")
         if intent == "greeting":
             return self._say(
                 ctx, st, reading, [words.menu(ctx.turn.org.name, ctx.services)], intent
             )
         if intent == "thanks":
-            return self._say(ctx, st, reading, [words.THANKS], intent)
+            return self._say(ctx, st, reading, [words.BYE if reading.bye else words.THANKS], intent)
         if reading.service is not None:
             return self._say(ctx, st, reading, [words.prices([reading.service])], "prices")
         if reading.no and not reading.yes:
@@ -111,8 +126,8 @@ class OfflineBrain:
         return self._not_understood(ctx, st, reading)
 
     def _start_booking(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
-        info = _info_lead(ctx, reading, skip_service=True)
         st.start("booking")
+        info = _info_lead(ctx, st, reading)
         booking.fill(ctx, st, reading)
         out = booking.next_question(ctx, st)
         asked = reading.intent == "slots" or reading.text.rstrip().endswith("?")
@@ -121,8 +136,21 @@ class OfflineBrain:
             out.lead = words.IS_FREE  # "tem banho hoje às 15:30?": yes, it is free
         return self._flow_reply(ctx, st, reading, out, reading.intent or "book", info)
 
+    def _sick(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
+        """Not an emergency, but the pet is unwell: a consultation, offered now."""
+        lead = words.sick(ctx.turn.org.settings.emergency_phone)
+        consult = next((s for s in ctx.services if "consulta" in fold(s.name)), None)
+        if consult is None:
+            return self._say(ctx, st, reading, [lead], "sick")
+        st.start("booking")
+        st.frame.service_id = consult.id
+        booking.fill(ctx, st, reading)
+        st.frame.service_id = consult.id
+        out = booking.next_question(ctx, st)
+        return self._flow_reply(ctx, st, reading, out, "sick", lead)
+
     def _in_flow(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
-        info = _info_lead(ctx, reading, skip_service=True)
+        info = _info_lead(ctx, st, reading)
         flow = st.flow
         match flow:
             case "cancel":
@@ -191,7 +219,7 @@ class OfflineBrain:
             st.misses = 0
         if texts and _greeted(reading):
             first = (ctx.turn.contact_name or "").split(" ")[0] or None
-            texts = [words.greeting_prefix(first) + texts[0], *texts[1:]]
+            texts = [words.greeting_prefix(first, reading.greeting) + texts[0], *texts[1:]]
         return Reply(texts, st, intent or "fallback", choices=_choices(st, texts))
 
     def _faq_for(self, ctx: DialogueContext, reading: Reading) -> Hit | None:
@@ -220,13 +248,29 @@ def faq_answer(hit: Hit) -> str:
     return f"{text}\n\n{words.ANYTHING_ELSE}"
 
 
-def _info_lead(ctx: DialogueContext, reading: Reading, skip_service: bool = False) -> str:
-    """Answers to the information questions a burst asks besides its request; a price
-    question about the service being booked is answered by the confirmation itself."""
-    parts = reading.questions
-    if skip_service and reading.intent in ("book", "slots", None):
-        parts = [p for p in parts if not (p.intent == "prices" and p.service == reading.service)]
-    return answers.answer(ctx, parts) if parts else ""
+def _info_lead(ctx: DialogueContext, st: DialogueState, reading: Reading) -> str:
+    """Answers to the information questions a burst asks besides its request; in a
+    booking, 'quanto custa?' is about the service being booked."""
+    booked = ctx.service(st.frame.service_id)
+    parts = [
+        Part(p.text, p.intent, p.service or booked) if p.intent == "prices" else p
+        for p in reading.questions
+    ]
+    if not parts and not reading.asks_address:
+        return ""
+    return answers.answer(ctx, parts, reading.asks_address)
+
+
+def _asks_when(reading: Reading) -> bool:
+    """'meu cachorro Thor precisa de um banho, qnd tem?': a service and a pet or a 'when'."""
+    folded = fold(reading.text)
+    asks = re.search(r"\b(quando|qnd|qdo|que dia|tem vaga|tem horario|precisa de)\b", folded)
+    return bool(asks) or (reading.pet_name is not None and reading.intent in (None, "greeting"))
+
+
+def _names_something(reading: Reading) -> bool:
+    """'vcs fazem hidratação?' names a service the shop does not have."""
+    return bool(re.search(r"\b(fazem|faz|tem|oferecem|trabalham com)\s+\w{4,}", fold(reading.text)))
 
 
 def _leaves_flow(st: DialogueState, reading: Reading) -> bool:
@@ -234,8 +278,8 @@ def _leaves_flow(st: DialogueState, reading: Reading) -> bool:
     intent, flow = reading.intent, st.flow
     if intent == "cancel" and flow != "cancel":
         return True
-    if intent == "reschedule" and flow not in ("reschedule",):
-        return flow != "booking" or st.awaiting != "confirm"
+    if intent == "reschedule" and flow == "cancel":
+        return True  # "quero mudar" inside a booking corrects the booking in progress
     return intent == "book" and flow not in FLOWS_BOOKING
 
 

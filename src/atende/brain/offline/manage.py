@@ -27,16 +27,17 @@ def describe(ctx: DialogueContext, booking_row: Booking, in_sentence: bool = Fal
         name = words.APPOINTMENT.lower() if in_sentence else words.APPOINTMENT
     else:
         name = words.the(service) if in_sentence else service.name
-    return f"{name}{who} {say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
+    label = say.day_label(local.date(), ctx.today)
+    return f"{name}{who} {say.of_day(label) if in_sentence else label} às {say.hhmm(local)}"
 
 
-def _upcoming(ctx: DialogueContext) -> list[Booking]:
+def upcoming_of(ctx: DialogueContext) -> list[Booking]:
     return booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
 
 
 def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading) -> Outcome:
     st.start(flow)
-    upcoming = _upcoming(ctx)
+    upcoming = upcoming_of(ctx)
     if not upcoming:
         st.reset_flow()
         return Outcome(final=words.NO_UPCOMING)
@@ -48,7 +49,7 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
 
 
 def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
-    upcoming = _upcoming(ctx)
+    upcoming = upcoming_of(ctx)
     if st.awaiting == "choose_booking":
         chosen = _match(ctx, upcoming, reading)
         if chosen is None:

@@ -1,0 +1,202 @@
+"""Conversations that broke when customers wrote as they do (found by trying atende as a
+customer): each is replayed and what a receptionist would do is asserted. The suite's
+clock is Tuesday 17/11/2026 10:00 in São Paulo; the demo shop opens Mon-Fri 08-18, Sat 08-12."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, time
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from atende.runtime import Runtime
+from atende.storage import orgs
+from atende.storage.models import Booking, Organization, Pet
+from tests.conftest import demo_runtime
+from tests.support.dialogue import TZ, Customer
+
+
+@pytest.fixture
+def runtime(sqlite_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    rt = demo_runtime(sqlite_url, tmp_path)
+    yield rt
+    rt.close()
+
+
+def booked(runtime: Runtime) -> list[tuple[str, datetime]]:
+    with runtime.sessions() as s:
+        rows = s.execute(
+            select(Pet.name, Booking.starts_at)
+            .join(Pet, Pet.id == Booking.pet_id)
+            .where(Booking.status == "booked")
+            .order_by(Booking.id)
+        )
+        return [(name, start.astimezone(TZ)) for name, start in rows]
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=TZ)
+
+
+def test_price_questions_and_a_day_in_one_burst_are_answered_not_booked(
+    runtime: Runtime,
+) -> None:
+    ana = Customer(runtime, "demo", "+5511999992001")
+    replies = ana.send("oi", "quanto custa o banho?", "e a tosa?", "vcs abrem domingo?")
+    assert len(replies) == 1
+    [reply] = replies
+    assert reply.index("R$ 60,00") < reply.index("R$ 70,00") < reply.index("omingo")
+    assert "Para qual dia" not in reply
+
+
+def test_several_services_in_one_question_get_every_price(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511999992002").say("qnto e a vacina e a consulta?")
+    assert "R$ 90,00" in reply and "R$ 150,00" in reply
+
+
+def test_a_time_alone_after_no_room_today_finds_the_next_day_with_that_time(
+    runtime: Runtime,
+) -> None:
+    bia = Customer(runtime, "demo", "+5511999992003", "Bia")
+    first = bia.say("tem horario pra tosa hj de noite?")
+    second = bia.say("meio-dia pode ser?")
+    assert second != first
+    assert "12:00" in second or "raça" in second or "nome" in second
+
+
+def test_how_much_in_the_middle_of_a_booking_is_the_booked_services_price(
+    runtime: Runtime,
+) -> None:
+    caio = Customer(runtime, "demo", "+5511999992004")
+    caio.say("quero banho amanha 11h pro Pipoca")
+    caio.say("cachorro")
+    reply = caio.say("quanto custa?")
+    assert "R$ 60,00" in reply and "Tosa" not in reply and "raça" in reply
+
+
+def test_any_day_takes_the_first_free_time(runtime: Runtime) -> None:
+    dani = Customer(runtime, "demo", "+5511999992005")
+    dani.say("quero marcar um banho")
+    reply = dani.say("qualquer dia")
+    assert "Acho que não estou conseguindo" not in reply
+    assert "10:30" in reply or "nome" in reply  # the first free time today, then the pet
+
+
+def test_changing_the_day_inside_a_booking_keeps_the_booking_going(runtime: Runtime) -> None:
+    edu = Customer(runtime, "demo", "+5511999992006")
+    edu.say("quero marcar banho amanha as 10h pra Thor")
+    edu.say("cachorro")
+    edu.say("pug")
+    edu.say("nao")
+    reply = edu.say("quero mudar pra quinta")
+    assert "Não encontrei nenhum agendamento" not in reply
+    assert "quinta (19/11)" in reply
+
+
+def test_another_pet_named_in_the_message_is_not_asked_for(runtime: Runtime) -> None:
+    fabi = Customer(runtime, "demo", "+5511999992007")
+    fabi.say("quero banho amanha 9h pro meu cachorro Bob")
+    fabi.say("bulldog")
+    assert "Prontinho" in fabi.say("sim")
+    reply = fabi.say("quero marcar banho tbm pro meu outro cachorro, o Max, amanha 10h")
+    assert "nome" not in reply and "Max" in reply
+
+
+def test_same_time_on_another_day_is_a_reschedule_to_that_time(runtime: Runtime) -> None:
+    gil = Customer(runtime, "demo", "+5511999992008")
+    gil.say("quero banho amanha 9h pro meu cachorro Bob")
+    gil.say("bulldog")
+    gil.say("sim")
+    reply = gil.say("passa pra sexta mesmo horario")
+    assert "Posso remarcar" in reply and "09:00" in reply and "sexta (20/11)" in reply
+    assert "Prontinho" in gil.say("sim")
+    assert booked(runtime) == [("Bob", at(20, 9))]
+
+
+def test_the_address_comes_from_the_shops_settings(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511999992009").say("onde fica a loja? qual o endereco?")
+    assert "Rua das Acácias, 123" in reply
+
+
+def test_a_sick_pet_is_offered_a_consultation(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511999992010").say(
+        "meu cachorro ta vomitando desde ontem e nao quer comer, o que eu faço?"
+    )
+    assert "consulta" in reply.lower() and "+55 11 3333-4444" in reply
+    assert "não entendi" not in reply
+
+
+def test_a_time_after_closing_says_the_hours_and_offers_the_closest(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511999992011").say(
+        "quero consulta amanha 17h45 pro meu gato Nino"
+    )
+    assert "das 08:00 às 18:00" in reply and "17:30" in reply
+    assert "08:00\n" not in reply.split("18:00", 1)[1]  # the closest times, not the morning
+
+
+def test_an_evening_time_is_not_answered_with_no_room_at_all(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511999992012").say("quero banho amanha as 8 da noite")
+    assert "Não tenho horário livre" not in reply and "17:00" in reply
+
+
+def test_a_service_and_a_pet_asking_when_starts_a_booking(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511999992013").say(
+        "oi, meu cachorro Thor precisa de um banho, qnd tem?"
+    )
+    assert "Posso te ajudar a" not in reply  # not the menu
+    assert "Para qual dia" in reply or "Horários livres" in reply
+
+
+def test_what_do_i_have_booked_lists_the_bookings(runtime: Runtime) -> None:
+    hugo = Customer(runtime, "demo", "+5511999992014")
+    hugo.say("quero banho amanha 9h pro meu cachorro Bob")
+    hugo.say("bulldog")
+    hugo.say("sim")
+    reply = hugo.say("quais horarios eu tenho marcado?")
+    assert "Banho de Bob amanhã (18/11) às 09:00" in reply
+
+
+def test_thinking_it_over_is_waited_for_and_the_yes_still_books(runtime: Runtime) -> None:
+    iris = Customer(runtime, "demo", "+5511999992015")
+    iris.say("quero banho amanha 9h pro meu cachorro Bob")
+    iris.say("bulldog")
+    assert "aguardo" in iris.say("hmm deixa eu ver com meu marido")
+    assert "Prontinho" in iris.say("sim")
+    assert booked(runtime) == [("Bob", at(18, 9))]
+
+
+def test_a_service_the_shop_does_not_have_is_said_so(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511999992016").say("vcs fazem hidratacao?")
+    assert "não encontrei na nossa lista" in reply and "Banho" in reply
+
+
+def test_greetings_are_returned_in_kind_and_greetings_are_no_breed(runtime: Runtime) -> None:
+    jo = Customer(runtime, "demo", "+5511999992017", "Jo Silva")
+    assert jo.say("boa noite").startswith("Boa noite, Jo!")
+    jo.say("quero banho amanha 9h pro meu cachorro Rex")
+    asked = jo.say("oi")
+    assert "raça" in asked
+    jo.say("labrador")
+    assert "Prontinho" in jo.say("sim")
+    with runtime.sessions() as s:
+        [rex] = s.scalars(select(Pet).where(Pet.name == "Rex")).all()
+    assert rex.breed == "Labrador"
+
+
+def test_no_emergency_settings_still_gives_safe_advice(runtime: Runtime) -> None:
+    with runtime.sessions.begin() as s:
+        org = s.scalars(select(Organization)).first()
+        assert org is not None
+        s.execute(update(Organization).where(Organization.id == org.id).values(settings={}))
+    reply = Customer(runtime, "demo", "+5511999992018").say("meu gato comeu veneno, socorro")
+    assert "pronto-atendimento" in reply
+
+
+def test_no_reply_repeats_the_previous_one_in_a_long_confused_chat(runtime: Runtime) -> None:
+    kim = Customer(runtime, "demo", "+5511999992019")
+    said = [kim.say(t) for t in ["oi", "oi", "obrigado", "obrigado", "quero banho", "hmm"]]
+    assert all(a != b for a, b in pairwise(said)), said
+    assert orgs is not None and time is not None
