@@ -60,15 +60,41 @@ def test_the_burst_is_about_its_last_real_question() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["sim", "Sim!", "pode", "pode sim", "confirmo", "isso mesmo", "ok", "fechado", "👍"]
+    "text",
+    [
+        *("sim", "Sim!", "pode", "pode sim", "confirmo", "isso mesmo", "ok", "fechado", "👍"),
+        *("quero", "sim, mas às 11h", "não, pode confirmar", "fechou", "bora", "isso aí"),
+        "pode ser",
+    ],
 )
 def test_yes(text: str) -> None:
     assert is_yes(text) and not is_no(text)
 
 
-@pytest.mark.parametrize("text", ["não", "nao", "Não, obrigado", "melhor não", "negativo"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("não", "nao", "Não, obrigado", "melhor não", "negativo", "claro que não"),
+        *("pode não", "isso não", "ok não", "não pode", "agora não"),
+    ],
+)
 def test_no(text: str) -> None:
     assert is_no(text) and not is_yes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("sim não", "quero mudar o horário", "quero outro dia", "quero outro horário"),
+        *("quero cancelar", "pode cancelar?"),
+    ],
+)
+def test_not_a_yes(text: str) -> None:
+    assert not is_yes(text)
+
+
+def test_pode_cancelar_is_a_cancel() -> None:
+    assert main_intent(["pode cancelar?"]) == "cancel"
 
 
 SERVICES = [

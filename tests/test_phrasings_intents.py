@@ -193,6 +193,17 @@ INTENTS = [
     ("kkkkk", None),
     ("ok", None),
     ("👍", None),
+    # "fechado" alone is a yes, never the opening hours
+    ("fechado", None),
+    ("fechou", None),
+    ("fechado!", None),
+    ("fechadíssimo", None),
+    ("ok fechado", None),
+    ("fechado 👍", None),
+    ("fecha que horas?", "hours"),
+    ("vcs fecham às 18h?", "hours"),
+    ("está fechado hoje?", "hours"),
+    ("abre sábado?", "hours"),
 ]
 
 
@@ -325,6 +336,13 @@ YES = [
     "ótimo",
     "joia",
     "de boa",
+    "fechado!",
+    "fechadíssimo",
+    "ok fechado",
+    "fechado 👍",
+    "quero!",
+    "quero sim",
+    "pode sim, não tem problema",
 ]
 NO = [
     "👎",
@@ -349,6 +367,11 @@ NO = [
     "não quero",
     "nem precisa",
     "esquece isso",
+    "claro que não",
+    "pode não",
+    "isso não",
+    "ok não",
+    "não pode",
 ]
 NEITHER = [
     "nao sei",
@@ -363,6 +386,15 @@ NEITHER = [
     "hmm",
     "n entendi",
     "nem sei",
+    # a yes-word with a negation or a change is no confirmation
+    "sim não",
+    "quero mudar o horário",
+    "quero outro dia",
+    "quero outro horário",
+    "quero cancelar",
+    "pode cancelar?",
+    "pode ser outro dia?",
+    "ok, mas quero trocar pra sexta",
 ]
 
 
@@ -419,6 +451,32 @@ EMERGENCY = [
     ("quero agendar vacina", False),
     ("ta tremendo de frio depois do banho", False),
     ("oi", False),
+    ("ele ta respirando com dificuldade", True),
+    ("respirando mal", True),
+    ("comeu chocolate", True),
+    ("comeu uva", True),
+    ("xilitol", True),
+    ("picada de cobra", True),
+    ("uma cobra picou ele", True),
+    ("barriga inchada e tentando vomitar", True),
+    ("a cadela ta parindo e o filhote não sai", True),
+    ("teve um ataque", True),
+    ("tá babando e tremendo", True),
+    ("não consegue levantar", True),
+    ("olho saltado", True),
+    ("não é emergência, só quero marcar vacina", False),
+    ("tem antipulgas e veneno pra carrapato?", False),
+    ("o veneno de carrapato funciona?", False),
+    ("quero cancelar, urgente", False),
+    ("posso pagar no pix? é urgente", False),
+    ("preciso urgente de uma consulta de rotina", False),
+    ("ele caiu do sofá mas ta bem", False),
+    ("engasgou ontem mas já passou", False),
+    ("Sangue bom! valeu", False),
+    ("qual o telefone de emergência?", False),
+    ("vocês atendem emergência de madrugada?", False),
+    ("preciso de um banho urgente", False),
+    ("teve um ataque de tosse", False),
 ]
 
 

@@ -177,6 +177,13 @@ ROWS = [
     R("dia 30/11 as 3 da tarde", day=14, at="15:00", period="tarde"),
     R("1 de janeiro de 2027", day=46),
     R("dia 5 às 9 e meia", day=19, at="09:30"),
+    R("dia 10/11", day=-6),  # gone by a few days: that date, not next year
+    R("12/11 às 10h", now="qua 10:00", day=-6, at="10:00"),
+    R("10/09", now="qua 10:00", day=-69 + 365),  # long gone: next year
+    R("dia 31/04"),
+    R("13/13"),
+    R("dia 31/04 de manhã", period="manha"),
+    R("31/06 às 9h", at="09:00"),
     # not times, not days
     R("R$ 60"),
     R("60 reais"),
@@ -223,6 +230,18 @@ ROWS = [
     R("de terça pra quarta", day=2),
     R("queria mudar de sexta pra segunda às 10", now="seg 11:00", day=7, at="10:00"),
     R("muda do dia 20 para o dia 25", day=9),
+    # corrections inside one message: the later value wins
+    R("hoje às 10h da manhã, não, às 11h", day=0, at="11:00"),
+    R("às 10h. na verdade às 11h", at="11:00"),
+    R("sexta, quer dizer, sábado às 9h", day=5, at="09:00"),
+    R("amanhã às 14h, na vdd às 15h", day=1, at="15:00"),
+    R("quinta às 10, ou melhor, sexta", day=4, at="10:00"),
+    R("sexta às 9h, melhor às 10h", day=4, at="10:00"),
+    R("às 16h, errei, às 17h", at="17:00"),
+    R("amanhã não, quis dizer quarta de tarde", day=2, period="tarde"),
+    R("hoje não, amanhã às 9", day=1, at="09:00"),
+    R("amanhã às 10? não, obrigado", day=1, at="10:00"),
+    R("o que quer dizer dia 5?", day=19),
 ]
 
 

@@ -41,6 +41,19 @@ CASES = [
     ("pedido 4521", When()),
     ("quero banho pro rex", When()),
     ("31/02", When()),
+    # a dd/mm up to 60 days back is that (past) date; the caller says it has gone
+    ("20/11", When(date(2026, 11, 20))),
+    ("dia 01/10 às 10h", When(date(2026, 10, 1), time(10, 0))),
+    ("23/09", When(date(2026, 9, 23))),  # 60 days back
+    ("22/09", When(date(2027, 9, 22))),  # 61 days back: next year
+    # an impossible date is no day at all, never "dia N" of another month
+    ("dia 31/04", When()),
+    ("13/13", When()),
+    ("dia 31/04 às 10h", When(None, time(10, 0))),
+    # a correction inside the message: the later value wins
+    ("hoje às 10h da manhã, não, às 11h", When(date(2026, 11, 22), time(11, 0))),
+    ("às 10h. na verdade às 11h", When(None, time(11, 0))),
+    ("sexta, quer dizer, sábado às 9h", When(date(2026, 11, 28), time(9, 0))),
 ]
 
 

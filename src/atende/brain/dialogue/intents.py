@@ -102,6 +102,11 @@ _INDIRECT_CANCEL = re.compile(  # dropped when a new time is asked for (reschedu
     r"\b(nao vou (mais )?(conseguir|poder) (ir|levar|comparecer|trazer)|nao vou mais precisar"
     r"|nao vai dar (pra|para) (ir|levar|trazer)|imprevisto)\b"
 )
+_CLOSED_YES = re.compile(  # 'fechado!', 'ok fechado', 'fechou 👍': a yes, not the hours
+    r"^[\W_]*((ok|okay|entao|beleza|show|perfeito|pode ser|combinado)[\W_]+)?"
+    r"(fechado|fechadissimo|fechou)"
+    r"([\W_]+(ok|entao|beleza|valeu|obrigad[oa]|combinado|show|perfeito))*[^\w?]*$"
+)
 _PLAIN_BOOK = re.compile(  # dropped in a price or slot question: 'quanto é pra vacinar?'
     r"\b(vacinar|tosar|dar (um )?banho|(pra|para) (tomar )?(um )?banho)\b"
 )
@@ -111,6 +116,8 @@ def intents_of(text: str) -> list[str]:
     """Every intent one message shows, most specific first ("emergency" before all)."""
     norm = normalize(text)
     found = [name for name, pattern in _COMPILED if pattern.search(norm)]
+    if "hours" in found and _CLOSED_YES.match(norm):
+        found.remove("hours")
     if "cancel" not in found and "reschedule" not in found and _INDIRECT_CANCEL.search(norm):
         found.insert(found.index("handoff") + 1 if "handoff" in found else 0, "cancel")
     plain_book = "book" not in found and "prices" not in found and "slots" not in found
@@ -144,15 +151,29 @@ _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 _YES = re.compile(
     r"^\s*(?:👍|👌|✅|☑|✔|🙏|🆗|🤝)"
     r"|^\s*(sim|s|pode( ser| sim| confirmar| marcar)?|confirm\w*|isso( mesmo| ai)?|ok|okay"
-    r"|beleza|bele|fechado|fechou|claro|certo|perfeito|positivo|bora|com certeza|quero|yes"
-    r"|uhum|aham|show|top|otimo|joia|combinado|manda ver|de boa|tranquilo|certinho"
+    r"|beleza|bele|fechado|fechadissimo|fechou|claro|certo|perfeito|positivo|bora|com certeza"
+    r"|yes|uhum|aham|show|top|otimo|joia|combinado|manda ver|de boa|tranquilo|certinho"
     r"|esta (bom|otimo|certo|perfeito|combinado|beleza|otimo))\b"
+    # 'quero' is a yes only on its own: 'quero mudar o horário' is not
+    r"|^\W*quero( sim)?\W*$"
+)
+# What undoes a yes-start: a negation ('claro que não', 'ok não') or a change ('pode
+# cancelar?', 'pode ser outro dia?').
+_UNDOES_YES = re.compile(
+    r"\b(nao|nem)\b|👎"
+    r"|\b(mud\w*|troc\w*|outr[oa]s?|cancel\w*|desmarc\w*|remarc\w*|reagend\w*)\b"
+)
+_HARMLESS_NEGATION = re.compile(
+    r"\b(nao|sem) (tem |ha |teria )?(nenhum )?problema\b|\bnao se preocup\w*"
 )
 _NO = re.compile(
     r"^\s*(?:👎|❌|🚫)"
     r"|^\s*(nao|negativo|nops?|nope|nem|melhor nao|prefiro nao|acho que nao|agora nao"
     r"|deixa (pra|para) la|deixa quieto|deixa isso|esquece|nada disso|errado"
     r"|de jeito nenhum)\b"
+    # a yes-word turned down: 'claro que não', 'pode não', 'isso não', 'ok não'
+    r"|^\W*(claro|pode|isso|ok|okay|certo|beleza|quero|entao|esta bom)( que)?\W+nao\W*"
+    r"(obrigad[oa]|valeu)?\W*$"
 )
 _NOT_A_NO = re.compile(r"^\s*(nao|nem) (sei|entendi|lembro|tenho certeza|sabia|consegui ver)\b")
 _NO_THEN_YES = re.compile(r"^\s*nao\W+(pode (confirmar|marcar)|esta (certo|otimo|bom))\b")
@@ -164,16 +185,22 @@ def _yes_no_text(text: str) -> str:
 
 def is_yes(text: str) -> bool:
     """A confirmation as sent: 'sim', 's', '👍🏻', 'pode ser', 'fechado', 'tá ótimo',
-    'não, pode confirmar'. 'sim, mas às 11h' is a yes too (the caller looks for details)."""
+    'não, pode confirmar'. 'sim, mas às 11h' is a yes too (the caller looks for details).
+    A yes-word followed by a negation or a change is not: 'claro que não', 'pode
+    cancelar?', 'quero outro horário'."""
     norm = _yes_no_text(text)
     if _NO_THEN_YES.search(norm):
         return True
-    return bool(_YES.search(norm)) and not _NO.search(norm)
+    m = _YES.search(norm)
+    if not m or _NO.search(norm):
+        return False
+    rest = _HARMLESS_NEGATION.sub(" ", norm[m.end() :])
+    return not _UNDOES_YES.search(rest)
 
 
 def is_no(text: str) -> bool:
-    """A refusal as sent: 'não', 'n', '👎', 'melhor não', 'deixa pra lá', 'esquece', 'nem'.
-    'não sei' and 'não, pode confirmar' are not refusals."""
+    """A refusal as sent: 'não', 'n', '👎', 'melhor não', 'deixa pra lá', 'esquece', 'nem',
+    'claro que não', 'pode não'. 'não sei' and 'não, pode confirmar' are not refusals."""
     norm = _yes_no_text(text)
     if _NOT_A_NO.search(norm) or _NO_THEN_YES.search(norm):
         return False

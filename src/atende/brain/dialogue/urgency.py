@@ -16,23 +16,50 @@ _SYMPTOMS = re.compile(
     r"|atropel\w*|caiu d[aoe] \w+|mordid[oa] por"
     r"|(nao|sem) (esta |estava )?(respira|conseg\w* respirar)\w*|falta de ar|sufoca\w*"
     r"|desmai\w*|desacordad\w*|inconsciente|engasg\w*"
+    r"|respira\w* (mal|com (muita )?dificuldade|ofegante)|dificuldade (pra|para|de) respirar"
+    r"|(comeu|comendo|ingeriu|engoliu|lambeu|mastigou|bebeu)( \w+){0,3}? (chocolate|uvas?"
+    r"|passas?|xilitol|cebola|alho|chiclete|raticida)"
+    r"|xilitol"
+    r"|picad\w* (de|por) (uma |um )?(cobra|cascavel|jararaca|escorpiao|aranha)"
+    r"|(cobra|cascavel|jararaca|escorpiao|aranha) (\w+ )?(picou|mordeu|ferroou)"
+    r"|barriga (muito )?(inchada|estufada|dura)|tentando vomitar"
+    r"|filhotes? (\w+ )?(nao (sai|nasce)\w*|pres[oa]s?|entalad[oa]s?)"
+    r"|(parto|parindo) (\w+ )?(complicad\w*|dificil|travad\w*)"
+    r"|(teve|tendo|deu|dando|dar) (um |uns |outro )?ataques?"
+    r"(?! de (tosse|espirro|ciume|furia|raiva|riso|carencia|latido))"
+    r"|babando( \w+){0,3}? tremendo|tremendo( \w+){0,3}? babando"
+    r"|nao (consegue|conseguiu|esta conseguindo) (se )?(levantar|ficar (de|em) pe|andar|mexer)"
+    r"|olhos? (\w+ )?(saltad[oa]s?|pra fora|saltou|saiu)"
     r"|socorro|urgente|urgencia|emergencia)\b"
 )
 # What makes one of those words harmless: no urgency, a blood test, a remedy, a question
 # about the service itself, a grooming rush.
 _HARMLESS = [
     re.compile(
-        r"\b(nao (e|eh|esta|estou|tem|ha) (nada )?(urgente|urgencia|pressa)"
-        r"|nada (de )?urgente|sem urgencia)\b"
+        r"\b(nao (e|eh|esta|estou|tem|ha|seria) (nada |uma )?(de )?(urgente|urgencia|pressa"
+        r"|emergencia)|nada (de )?(urgente|emergencia)|sem (urgencia|emergencia))\b"
     ),
-    re.compile(r"\bexames? de sangue\b"),
+    re.compile(r"\bexames? de sangue\b|\bsangue bom\b"),
+    re.compile(r"\bveneno\w* (pra|para|de|contra) (carrapato|pulga|barata|formiga)s?\b"),
     re.compile(r"\b(remedio|medicamento|medicacao|receita)\w* (pra|para|de|contra) convuls\w*\b"),
 ]
 _URGENT_WORD = re.compile(r"\b(urgente|urgencia|emergencia|socorro)\b")
-_GROOMING = re.compile(r"\b(banho|tosa\w*|hidratacao|unha)\b")
+# A fall or a choke the customer says is over ('caiu do sofá mas tá bem', 'engasgou ontem
+# mas já passou') is no emergency.
+_MINOR_EVENT = re.compile(r"(caiu|engasg)")
+_RECOVERED = re.compile(
+    r"\b(mas|e) (ja )?((esta|ficou|parece)( estar)?( tudo)? (bem|bom|otimo|normal)|passou)\b"
+    r"|\bja passou\b|\bja (esta|ficou) (bem|bom|otimo|normal)\b"
+)
+# An 'urgente' that hurries something no animal's life depends on: grooming, a cancel,
+# a payment, a routine visit.
+_NOT_CLINICAL = re.compile(
+    r"\b(banho|tosa\w*|hidratacao|unha|cancel\w*|desmarc\w*|remarc\w*|reagend\w*|pix"
+    r"|pag(ar|amento|o)|boleto|cartao|recibo|nota fiscal|rotina|racao|entrega|orcamento)\b"
+)
 _SERVICE_QUESTION = re.compile(
     r"\b(atende\w*|faz(em)?|tem|possui|existe|trabalha\w*|funciona\w*|plantao|24 ?h"
-    r"|24 horas|quanto|preco|valor|horario)\b"
+    r"|24 horas|quanto|preco|valor|horario|telefone|numero|contato|whatsapp|endereco)\b"
 )
 _ASKS = re.compile(
     r"\b(plantao|24 ?h(oras)?|(atende\w*|atendimento|consulta|faz(em)?|servico|tem) "
@@ -60,7 +87,10 @@ def emergency_in(text: str) -> bool:
     found = _symptoms(folded)
     if not found:
         return False
-    if any(not _URGENT_WORD.fullmatch(word) for word in found):
+    real = [word for word in found if not _URGENT_WORD.fullmatch(word)]
+    if real and all(_MINOR_EVENT.match(word) for word in real) and _RECOVERED.search(folded):
+        return False  # 'caiu do sofá mas tá bem'
+    if real:
         return True  # a real symptom: bleeding, poison, seizure, not breathing...
     # Only 'urgente' / 'emergência' / 'socorro': not when asking about the service or
     # hurrying a grooming appointment.
@@ -70,4 +100,4 @@ def emergency_in(text: str) -> bool:
         _SERVICE_QUESTION.search(folded) and "?" in folded and len(folded.split()) <= 8
     ):
         return False
-    return not _GROOMING.search(folded)
+    return not _NOT_CLINICAL.search(folded)

@@ -110,7 +110,13 @@ _NUMERIC_DATE = re.compile(
     r"(?![.,]\d)(?!\s*(?:kg|kilo|quilo|g\b|mg|ml|l\b|%))"
 )
 _WRITTEN_DATE = re.compile(r"\b(\d{1,2})\s+de\s+(" + "|".join(MONTHS) + r")(?:\s+de\s+(\d{4}))?\b")
-_DAY_ONLY = re.compile(r"\bdia\s+(\d{1,2})\b(?!\s*(?:h\b|hs|hrs?\b|horas?|:))")
+_DAY_ONLY = re.compile(r"\bdia\s+(\d{1,2})\b(?!\s*(?:h\b|hs|hrs?\b|horas?|:|[/.-]\s*\d))")
+_RECENT_PAST = timedelta(days=60)  # a dd/mm this far back is that date, gone; older: next year
+# What starts a correction inside one message: the value after it wins.
+_CORRECTION = re.compile(
+    r"\bnao\b\s*[,.;:!-]|\bna\s+(?:verdade|vdd)\b|\bquer\s+dizer\b|\bquis\s+dizer\b"
+    r"|\bmelhor\b|\berrei\b"
+)
 _WEEKDAY = re.compile(
     r"\b(?:(proxim[ao]|nest[ae]|ness[ae]|est[ae]|ess[ae])\s+)?("
     + "|".join(WEEKDAYS)
@@ -197,18 +203,67 @@ Span = tuple[int, int]
 Found = tuple[date, Span, bool] | None  # the day, where it was, whether it was a weekday
 
 
-def extract_when(text: str, today: date | datetime) -> When:
-    """Find a day (or a span of days), a time of day and a period in free text; each may
-    be missing. ``today`` may be a local datetime, which lets a weekday whose time has
-    already passed today mean next week."""
-    now = today if isinstance(today, datetime) else None
-    base = today.date() if isinstance(today, datetime) else today
-    folded = _normalize(text)
-    earliest, latest, next_week, folded = _extract_span(folded, base)
-    day, by_weekday, rest = _extract_day(folded, base, next_week)
+@dataclass(slots=True)
+class _Parts:
+    """What one stretch of a message says, before 'now' is applied."""
+
+    day: date | None
+    by_weekday: bool
+    at: time | None
+    period: str | None
+    earliest: date | None
+    latest: date | None
+    next_week: bool
+
+
+def _segments(folded: str) -> list[str]:
+    """The message cut at each correction ('às 10h, não, às 11h', 'sexta, quer dizer,
+    sábado'); a marker at the very start corrects an earlier message, not this one."""
+    parts: list[str] = []
+    start = 0
+    for m in _CORRECTION.finditer(folded):
+        if not folded[start : m.start()].strip(" ,.;:!?-"):
+            continue
+        parts.append(folded[start : m.start()])
+        start = m.end()
+    parts.append(folded[start:])
+    return parts
+
+
+def _read(text: str, today: date, next_week_before: bool) -> _Parts:
+    earliest, latest, next_week, text = _extract_span(text, today)
+    if earliest is None:
+        next_week = next_week_before
+    day, by_weekday, rest = _extract_day(text, today, next_week)
     at, period, rest = _extract_time(rest)
     if period is None:
         period = _period(rest)
+    return _Parts(day, by_weekday, at, period, earliest, latest, next_week)
+
+
+def extract_when(text: str, today: date | datetime) -> When:
+    """Find a day (or a span of days), a time of day and a period in free text; each may
+    be missing. ``today`` may be a local datetime, which lets a weekday whose time has
+    already passed today mean next week. A correction inside the message ('às 10h, não,
+    às 11h', 'sexta, quer dizer, sábado') takes the later value: a day said after it
+    replaces the day, a time or period replaces the time and period."""
+    now = today if isinstance(today, datetime) else None
+    base = today.date() if isinstance(today, datetime) else today
+    parts: _Parts | None = None
+    for segment in _segments(_normalize(text)):
+        later = _read(segment, base, parts.next_week if parts else False)
+        if parts is None:
+            parts = later
+            continue
+        if later.day is not None or later.earliest is not None:
+            parts.day, parts.by_weekday = later.day, later.by_weekday
+            parts.earliest, parts.latest = later.earliest, later.latest
+            parts.next_week = later.next_week
+        if later.at is not None or later.period is not None:
+            parts.at, parts.period = later.at, later.period
+    assert parts is not None
+    day, by_weekday, at, period = parts.day, parts.by_weekday, parts.at, parts.period
+    earliest, latest = parts.earliest, parts.latest
     if at is not None and period in ("tarde", "noite") and at.hour < 12:
         at = time(at.hour + 12, at.minute)
     if now is not None and by_weekday and day == base:
@@ -306,6 +361,11 @@ def _extract_span(text: str, today: date) -> tuple[date | None, date | None, boo
 def _extract_day(text: str, today: date, next_week: bool) -> tuple[date | None, bool, str]:
     """The first recognisable day, whether it was a weekday, and the text with it removed
     (so '25/11' is no time). In 'de terça pra quarta' the day wanted is the one after 'pra'."""
+    impossible = _impossible_dates(text)
+    if impossible:  # "dia 31/04", "13/13": no day at all, and no time read from it
+        for span in reversed(impossible):
+            text = _cut(text, span)
+        return None, False, text
     found = _first_day(text, today, next_week)
     if found is None:
         return None, False, text
@@ -340,6 +400,21 @@ def _numeric_date(text: str, today: date) -> Found:
         if found:
             return found, m.span(), False
     return None
+
+
+def _impossible_dates(text: str) -> list[Span]:
+    """Where ``text`` writes a day/month with a slash that no calendar has ('31/04',
+    '13/13')."""
+    spans = []
+    for m in _NUMERIC_DATE.finditer(text):
+        if "/" not in m.group(0):
+            continue
+        year = _year(m.group(3), date(2000, 1, 1))  # no year: 2000, a leap one
+        try:
+            date(year, int(m.group(2)), int(m.group(1)))
+        except ValueError:
+            spans.append(m.span())
+    return spans
 
 
 def _written_date(text: str, today: date) -> Found:
@@ -403,16 +478,21 @@ def _year(raw: str | None, today: date) -> int:
 
 
 def _safe_date(year: int, month: int, day: int, today: date, explicit_year: bool) -> date | None:
-    try:
-        candidate = date(year, month, day)
-    except ValueError:
-        return None
-    if not explicit_year and candidate < today:
+    """The date meant. Without a year: the first one from ``_RECENT_PAST`` before today
+    on (so '20/11' said on 22/11 is that gone day, '01/01' is next year's)."""
+    if explicit_year:
         try:
-            candidate = date(year + 1, month, day)
+            return date(year, month, day)
         except ValueError:
             return None
-    return candidate
+    for candidate_year in (year - 1, year, year + 1):
+        try:
+            candidate = date(candidate_year, month, day)
+        except ValueError:
+            continue
+        if candidate >= today - _RECENT_PAST:
+            return candidate
+    return None
 
 
 def _minutes(raw: str | None) -> int:
