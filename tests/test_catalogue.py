@@ -28,7 +28,7 @@ V10 = ServiceInfo(4, "Vacina V10", Decimal("100"), 30, "f", False)
 def test_sentences_carry_the_services_article(service: ServiceInfo, article: str) -> None:
     assert f"você quer {article}?" in words.ask_day(service, None, []).first
     booked = words.booked(service, "Mel", "amanhã", False)
-    assert f"{article[:1].upper()}{article[1:]} de Mel fica para amanhã" in booked
+    assert f"{article[:1].upper()}{article[1:]} de Mel: amanhã" in booked
     assert "agendado" in booked and "remarcado" in words.booked(service, "Mel", "amanhã", True)
     assert (
         f"Horários livres para {article} amanhã"

@@ -278,7 +278,7 @@ APPOINTMENT = "Atendimento"  # a booking whose service no longer exists
 
 def ask_pet_name(species: str | None, registering: bool) -> Question:
     if registering and species is None:
-        first = "Vou cadastrar seu pet para o agendamento 🐾 Como ele se chama?"
+        first = "Para o agendamento, vou cadastrar seu bichinho 🐾 Qual é o nome dele?"
     else:
         first = f"Qual o nome do seu {species or 'pet'}? 🐾"
     return Question(first, "Como seu pet se chama? Pode mandar só o nome, por exemplo: *Thor* 🐶")
