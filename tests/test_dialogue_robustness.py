@@ -202,3 +202,33 @@ def test_no_reply_repeats_the_previous_one_in_a_long_confused_chat(runtime: Runt
     said = [kim.say(t) for t in ["oi", "oi", "obrigado", "obrigado", "quero banho", "hmm"]]
     assert all(a != b for a, b in pairwise(said)), said
     assert orgs is not None and time is not None
+
+
+def test_a_reschedule_naming_another_pet_does_not_move_the_only_booking(
+    runtime: Runtime,
+) -> None:
+    lia = Customer(runtime, "demo", "+5511999992020")
+    lia.say("quero banho amanha 9h pro meu cachorro Thor")
+    lia.say("golden")
+    lia.say("sim")
+    thor = lia.conversation().contact_id
+    with runtime.sessions.begin() as s:
+        org_id = s.scalars(select(Organization.id)).first()
+        s.add(Pet(organization_id=org_id, contact_id=thor, name="Mel", species="gato", breed=""))
+    reply = lia.say("quero remarcar a tosa da Mel pra sexta")
+    assert "Qual destes agendamentos?" in reply and "Posso remarcar" not in reply
+    lia.say("deixa pra lá")
+    assert booked(runtime) == [("Thor", at(18, 9))]
+
+
+def test_cancel_before_confirming_drops_the_request_not_an_earlier_booking(
+    runtime: Runtime,
+) -> None:
+    max_ = Customer(runtime, "demo", "+5511999992021")
+    max_.say("quero banho amanha 9h pro meu cachorro Thor")
+    max_.say("golden")
+    max_.say("sim")
+    assert "Posso confirmar?" in max_.say("quero outro banho sexta 10h pro Thor")
+    assert "não agendei nada" in max_.say("pode cancelar")
+    assert max_.say("sim") != ""  # a yes now confirms nothing
+    assert booked(runtime) == [("Thor", at(18, 9))]

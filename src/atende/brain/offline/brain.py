@@ -88,6 +88,10 @@ class OfflineBrain:
             return self._say(ctx, st, reading, [words.my_bookings(lines)], "my_bookings")
         if st.flow is not None and reading.waiting and not reading.has_when:
             return self._say(ctx, st, reading, [words.WAITING], "waiting")
+        dropping = st.flow == "booking" and intent == "cancel" and not reading.has_when
+        if dropping and reading.service is None:
+            st.reset_flow()  # "cancela" before anything was booked: the request, not a booking
+            return self._say(ctx, st, reading, [words.DROPPED], "dropped")
         if st.flow is not None and reading.abandon and not reading.has_when:
             kept = st.flow in ("cancel", "reschedule")
             st.reset_flow()

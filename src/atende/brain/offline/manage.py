@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from atende.brain.dialogue import catalogue as words
@@ -12,6 +14,7 @@ from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState, Flow
 from atende.brain.offline import booking
 from atende.brain.offline.outcome import Outcome
+from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 from atende.storage.models import Booking
 
@@ -41,7 +44,7 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
     if not upcoming:
         st.reset_flow()
         return Outcome(final=words.NO_UPCOMING)
-    chosen = _match(ctx, upcoming, reading) if len(upcoming) > 1 else upcoming[0]
+    chosen = _match(ctx, upcoming, reading, flow)
     if chosen is None:
         st.awaiting = "choose_booking"
         return Outcome(question=words.choose_booking([describe(ctx, b) for b in upcoming]))
@@ -51,7 +54,7 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
 def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     upcoming = upcoming_of(ctx)
     if st.awaiting == "choose_booking":
-        chosen = _match(ctx, upcoming, reading)
+        chosen = _match(ctx, upcoming, reading, st.flow or "cancel")
         if chosen is None:
             return Outcome(
                 question=words.choose_booking([describe(ctx, b) for b in upcoming]),
@@ -76,23 +79,37 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     return start(ctx, st, st.flow or "cancel", reading)
 
 
-def _match(ctx: DialogueContext, upcoming: list[Booking], reading: Reading) -> Booking | None:
+def _match(
+    ctx: DialogueContext, upcoming: list[Booking], reading: Reading, flow: Flow
+) -> Booking | None:
+    """The booking the customer means: by number, or the only one that fits the service,
+    pet (and, to cancel, day) they named. A single booking that contradicts what they
+    named ("a tosa da Mel" when only Thor's bath is booked) is asked about, not taken."""
     index = pick_number(reading.text, len(upcoming))
     if index is not None:
         return upcoming[index]
-    when, service = reading.when, reading.service
-    pets = {p.id for p in ctx.pets if p.name and p.name.lower() in reading.text.lower()}
+    if len(upcoming) == 1 and reading.yes and not reading.no:
+        return upcoming[0]  # "sim" to a list of one
+    said = set(re.findall(r"\w+", fold(reading.text)))
+    pets = {p.id for p in ctx.pets if p.name and fold(p.name) in said}
+    service = reading.service
+    day = reading.when.day if flow == "cancel" else None  # to reschedule, a day is the new one
     tz = ZoneInfo(ctx.turn.org.timezone)
     candidates = [
         b
         for b in upcoming
-        if (when.day is None or b.starts_at.astimezone(tz).date() == when.day)
+        if (day is None or _same_day(b.starts_at.astimezone(tz).date(), day))
         and (service is None or b.service_id == service.id)
         and (not pets or b.pet_id in pets)
     ]
-    if (when.day or service or pets) and len(candidates) == 1:
+    if len(candidates) == 1 and (len(upcoming) == 1 or day or service or pets):
         return candidates[0]
     return None
+
+
+def _same_day(booked: date, said: date) -> bool:
+    """'o de terça' is the booking on a Tuesday, this week's or the next."""
+    return booked == said or (booked.weekday() == said.weekday() and abs(booked - said).days <= 7)
 
 
 def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: Reading) -> Outcome:
