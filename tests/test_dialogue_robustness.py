@@ -232,3 +232,86 @@ def test_cancel_before_confirming_drops_the_request_not_an_earlier_booking(
     assert "não agendei nada" in max_.say("pode cancelar")
     assert max_.say("sim") != ""  # a yes now confirms nothing
     assert booked(runtime) == [("Thor", at(18, 9))]
+
+
+def with_thors_bath(runtime: Runtime, phone: str) -> Customer:
+    """A customer whose dog Thor has a bath on Thursday 19/11 at 10:00."""
+    customer = Customer(runtime, "demo", phone)
+    customer.say("quero banho quinta 10h pro meu cachorro Thor")
+    customer.say("golden")
+    assert "Prontinho" in customer.say("sim")
+    return customer
+
+
+@pytest.mark.parametrize(
+    ("asked", "moved_to"),
+    [
+        (
+            "surgiu um imprevisto e não vou conseguir levar ele quinta de manhã, dá pra passar"
+            " pra sexta no fim da tarde? tipo umas 17h?",
+            at(20, 17),
+        ),
+        ("pode ser 1h mais tarde o banho?", at(19, 11)),
+        ("preciso atrasar o banho do Thor em meia hora", at(19, 10, 30)),
+        ("troca o banho do Thor pro dia 24 às 9h", at(24, 9)),
+        ("quero mudar só o horário do banho pras 15h", at(19, 15)),
+    ],
+)
+def test_reschedules_as_people_ask_for_them(
+    runtime: Runtime, asked: str, moved_to: datetime
+) -> None:
+    thor = with_thors_bath(runtime, "+5511999992030")
+    proposal = thor.say(asked)
+    assert "Posso remarcar? Era na quinta (19/11) às 10:00." in proposal, proposal
+    assert "Prontinho" in thor.say("sim")
+    assert booked(runtime) == [("Thor", moved_to)]
+
+
+def test_choices_by_ordinal_and_never_a_weekday(runtime: Runtime) -> None:
+    luna = Customer(runtime, "demo", "+5511999992031")
+    assert "Horários livres" in luna.say("tem banho depois de amanhã de tarde?")
+    reply = luna.say("segunda opção")
+    assert "23/11" not in reply and "nome" in reply  # Thursday's second time, not Monday
+    assert luna.conversation().dialogue_state["frame"]["at"] == "12:30:00"
+    other = Customer(runtime, "demo", "+5511999992032")
+    other.say("quero um banho amanhã")
+    other.say("o primeiro")
+    assert other.conversation().dialogue_state["frame"]["at"] == "08:00:00"
+
+
+def test_in_two_days_is_two_days_ahead(runtime: Runtime) -> None:
+    bob = Customer(runtime, "demo", "+5511999992033")
+    bob.say("banho daqui 2 dias às 10h pro meu cachorro Bob")
+    assert "quinta (19/11)" in bob.say("shih tzu")
+
+
+def test_a_price_question_in_a_booking_does_not_change_the_service(runtime: Runtime) -> None:
+    max_ = Customer(runtime, "demo", "+5511999992034")
+    max_.say("quero marcar tosa quinta 15h pro meu cachorro Max")
+    reply = max_.say("quanto fica banho e tosa junto?")
+    assert "R$ 110,00" in reply
+    assert "Tosa para Max" in max_.say("schnauzer")
+
+
+def test_small_talk_about_the_bot_and_unknown_questions(runtime: Runtime) -> None:
+    ana = Customer(runtime, "demo", "+5511999992035")
+    assert "assistente virtual" in ana.say("vc é robô?")
+    assert "Estou aqui" in ana.say("alô")
+    assert "Quer que eu chame uma pessoa" in ana.say("vcs vendem ração?")
+
+
+def test_when_is_my_booking_again(runtime: Runtime) -> None:
+    thor = with_thors_bath(runtime, "+5511999992036")
+    assert "quinta (19/11) às 10:00" in thor.say("o banho do Thor é que horas mesmo?")
+
+
+def test_a_long_message_with_a_request_and_a_price_question_books_and_answers(
+    runtime: Runtime,
+) -> None:
+    reply = Customer(runtime, "demo", "+5511999992037").say(
+        "oi bom dia tudo bem? então eu tenho um cachorrinho chamado Pipoca ele é bem "
+        "bagunceiro e tá precisando muito de um banho e tosa porque tá todo embolado sabe, "
+        "eu queria ver se consegue pra quinta de tarde tipo umas 3 horas se tiver, ah e "
+        "quanto fica?"
+    )
+    assert "R$ 110,00" in reply and "raça" in reply and "Pipoca" in reply

@@ -39,9 +39,9 @@ def said_again(text: str) -> str:
     """Another way to say what was just said, so a message never goes out twice in a row."""
     if text in AGAIN:
         return AGAIN[text]
-    if text.startswith(MENU_LEAD):
+    if MENU_LEAD in text:
         return MENU_AGAIN
-    return f"Como te disse: {text[:1].lower()}{text[1:]}"
+    return f"Claro! {text}"
 
 
 OPTED_OUT = (
@@ -244,6 +244,15 @@ def no_times(service: ServiceInfo, label: str) -> str:
     return f"Não tenho horário livre para {the(service)} {label}."
 
 
+IM_A_BOT = (
+    "Sou o assistente virtual da equipe 🤖 Posso agendar, ver preços e horários — "
+    "e, se preferir, chamo uma pessoa. Como posso ajudar?"
+)
+HERE = "Oi! Estou aqui 🙂 Como posso te ajudar?"
+UNKNOWN_QUESTION = (
+    "Essa eu não sei responder por aqui 😕 Quer que eu chame uma pessoa da equipe? "
+    "Responda *sim* ou *não*."
+)
 NOT_OFFERED = "Esse serviço eu não encontrei na nossa lista 😕"
 WAITING = "Claro, sem pressa! Fico no aguardo — é só responder aqui 🙂"
 BYE = "Até mais! 🐾 Qualquer coisa é só chamar."
@@ -312,9 +321,14 @@ def confirm_booking(
     when: str,
     new_pet: str | None,
     reschedule: bool,
+    moving_from: str | None = None,
 ) -> Question:
+    """The summary before a booking is written; a reschedule says from when to when."""
+    head = "Posso confirmar?"
+    if reschedule:
+        head = f"Posso remarcar? Era {moving_from}." if moving_from else "Posso remarcar?"
     lines = [
-        "Posso remarcar para este horário?" if reschedule else "Posso confirmar?",
+        head,
         f"• {service.name} para {pet}",
         f"• {when}",
         f"• {say.money(service.price)}",

@@ -51,7 +51,9 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         + _SERVICE
         + r")"
         r"|" + _MOVE + r" (para|pra|pras|pro|pros) (?!(pegar|buscar|levar|deixar|trazer)\b)"
-        r"|(outro|em outro) (dia|horario)|outra (data|hora)|outro dia em vez)\b",
+        r"|(outro|em outro) (dia|horario)|outra (data|hora)|outro dia em vez"
+        r"|" + _MOVE + r" so (o |a )?(dia|horario|hora|data)"
+        r"|(\d+ ?h|\d+ horas?|uma hora|meia hora|\d+ min\w*) mais (tarde|cedo))\b",
     ),
     (
         "book",
@@ -248,12 +250,40 @@ def find_service(text: str, services: Sequence[ServiceInfo]) -> ServiceInfo | No
     return best[2] if best else None
 
 
+_ORDINALS = {
+    "primeir": 1,
+    "segund": 2,
+    "terceir": 3,
+    "quart": 4,
+    "quint": 5,
+    "sext": 6,
+    "setim": 7,
+    "oitav": 8,
+    "non": 9,
+    "decim": 10,
+}
+_ORDINAL = re.compile(
+    r"\s*(?:(?:pode ser|quero|prefiro|vou querer)\s+)?(?:o|a)?\s*"
+    r"(primeir|segund|terceir|quart|quint|sext|setim|oitav|non|decim|ultim)[oa]"
+    r"(?:\s+(?:opcao|horario|hora|dia|op\w*))?\s*[.!]*\s*"
+)
+
+
 def pick_number(text: str, count: int) -> int | None:
-    """'2', 'o 2', 'opção 2' -> index 1, when within 1..count."""
-    m = re.fullmatch(r"\s*(?:o|a|opcao|numero|n)?\s*(\d{1,2})\s*[.)]?\s*", fold(text))
-    if not m:
+    """'2', 'o 2', 'opção 2', 'o primeiro', 'segunda opção', 'a última' -> an index
+    within 1..count (an ordinal alone, never a weekday with a time)."""
+    folded = fold(text)
+    m = re.fullmatch(r"\s*(?:o|a|opcao|numero|n)?\s*(\d{1,2})\s*[.)ºª]?\s*", folded)
+    if m:
+        n = int(m.group(1))
+        return n - 1 if 1 <= n <= count else None
+    word = _ORDINAL.fullmatch(folded)
+    if word is None or count == 0:
         return None
-    n = int(m.group(1))
+    weekday_like = word.group(1) in ("segund", "quart", "quint", "sext")
+    if weekday_like and folded.strip().endswith("a") and not folded.strip().startswith("a "):
+        return None  # "segunda" alone is a weekday, "segunda opção" or "a segunda" a choice
+    n = count if word.group(1) == "ultim" else _ORDINALS[word.group(1)]
     return n - 1 if 1 <= n <= count else None
 
 

@@ -31,7 +31,8 @@ _NEW_PET = re.compile(
 )
 _ABANDON = re.compile(
     r"^\W*(deixa (pra|para) la|deixa quieto|esquece( isso)?|melhor nao|nao quero mais|desisto"
-    r"|fica pra (outra hora|depois|outro dia)|nao precisa mais)\W*(,? (obrigad\w*|valeu))?\W*$"
+    r"|fica pra (outra hora|depois|outro dia)|nao precisa mais|agora nao)"
+    r"\W*(,? (obrigad\w*|valeu))?\W*$"
 )
 
 
@@ -48,11 +49,15 @@ _MY_BOOKINGS = re.compile(
     r"\b(quais|qual|que) (sao )?(os )?(meus |minhas )?(horarios|agendamentos|marcacoes)"
     r"( que)? (eu )?(tenho|marcad\w*|agendad\w*)|\bmeus (horarios|agendamentos)\b"
     r"|\btenho (algum |alguma )?(horario|agendamento|coisa) marcad\w*"
+    r"|\b(e|eh) que (horas|dia) mesmo\b|\bque (horas|dia) (e|eh|ficou|esta) (o|a|marcad\w*)"
+    r"|\b(nao lembro|esqueci) (o dia|a data|o horario|a hora|quando)"
 )
 _ANY_DAY = re.compile(
     r"\b(qualquer (dia|horario|hora|um)|tanto faz|o (mais cedo|primeiro|proximo)( horario)?"
     r"( que tiver| possivel| livre)?|quando tiver|o que tiver)\b"
 )
+_BOT = re.compile(r"\b(voce|vc) e (um |uma )?(robo|bot|maquina|humano|pessoa|gente)\b|\be robo\b")
+_CALLING = re.compile(r"^\W*(alo+|tem alguem (ai|aqui)|responde|oi+\W*\?+|ola\W*\?+|ei+)\W*$")
 _SAME_TIME = re.compile(r"\b(mesmo horario|mesma hora|no mesmo horario)\b")
 _WAITING = re.compile(
     r"\b(vou ver|deixa eu ver|vou pensar|vou confirmar com|vou falar com"
@@ -93,6 +98,8 @@ class Reading:
     any_day: bool  # "qualquer dia", "o primeiro que tiver"
     same_time: bool  # "passa pra sexta, mesmo horário"
     waiting: bool  # "vou ver com meu marido": not an answer, not a miss
+    asks_bot: bool  # "vc é robô?"
+    calling: bool  # "alô", "tem alguém aí?"
     bye: bool
     parts: list[Part] = field(default_factory=list)
 
@@ -138,6 +145,8 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         any_day=bool(_ANY_DAY.search(folded)),
         same_time=bool(_SAME_TIME.search(folded)),
         waiting=bool(_WAITING.search(folded)),
+        asks_bot=bool(_BOT.search(folded)),
+        calling=bool(_CALLING.search(folded)),
         bye=bool(_BYE.search(folded)),
         parts=split_parts(texts, services),
     )

@@ -71,6 +71,8 @@ _NOT_TYPOS = frozenset(
         *("quarto", "quartos", "quanta", "quantas", "terco", "terra", "sabao", "sabor"),
         *("domingos", "sabia", "quarenta", "quatorze", "catorze", "quinhentos"),
         *("quatrocentos", "setenta", "sessenta", "quitar", "terceira", "sacado"),
+        *("troca", "trocar", "trocas", "trocou", "troco", "tarde", "tarefa", "tesoura"),
+        *("quieta", "quieto", "quente", "questao", "quinze", "segura", "seguro", "serena"),
         *MINUTE_WORDS,
     }
 )
@@ -428,7 +430,16 @@ def _written_date(text: str, today: date) -> Found:
     return (found, m.span(), False) if found else None
 
 
+_IN_DAYS = re.compile(r"\b(?:daqui|em)\s+(?:a\s+)?(\d{1,2}|dois|tres|quatro|cinco)\s+dias\b")
+_DAY_WORDS = {"dois": 2, "tres": 3, "quatro": 4, "cinco": 5}
+
+
 def _relative_day(text: str, today: date) -> Found:
+    ahead = _IN_DAYS.search(text)
+    if ahead:  # "daqui 2 dias", "em 3 dias"
+        raw = ahead.group(1)
+        days = int(raw) if raw.isdigit() else _DAY_WORDS[raw]
+        return today + timedelta(days=days), ahead.span(), False
     for pattern, offset in (
         (r"\bdepois\s+d[eo]?\s*amanha\b", 2),
         (r"\bamanha\b", 1),

@@ -10,6 +10,7 @@ re-checks the slot inside the transaction (``storage.bookings.book``).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import cast, get_args
 
@@ -22,6 +23,7 @@ from atende.brain.dialogue.intents import pick_number
 from atende.brain.dialogue.pets import breed_in, name_in, species_in
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
+from atende.brain.dialogue.when import When, extract_when
 from atende.brain.offline.outcome import Outcome
 from atende.domain.entities import ServiceInfo
 from atende.domain.text import fold
@@ -40,7 +42,8 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     """Take what the customer just wrote into the frame and say what comes next."""
     before = st.frame.model_dump()
     awaiting = st.awaiting
-    _take_choice(ctx, st, reading)
+    if _take_choice(ctx, st, reading):
+        reading = replace(reading, when=When(), service=None)  # "segunda opção" is no Monday
     if awaiting == "confirm":
         fill(ctx, st, reading, correcting=True)
         if st.frame.model_dump() == before:
@@ -62,9 +65,10 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     return out
 
 
-def _take_choice(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
-    """'2', 'o 2', 'opção 2': the second of what was offered."""
+def _take_choice(ctx: DialogueContext, st: DialogueState, reading: Reading) -> bool:
+    """'2', 'o 2', 'opção 2', 'o primeiro': one of what was offered; True if taken."""
     frame = st.frame
+    before = frame.model_dump()
     hour = _offered_hour(reading.text, st.offered) if st.awaiting == "time" else None
     if hour is not None:
         frame.at = hour  # "10" with 10:00 on the list is ten o'clock, not the tenth row
@@ -82,6 +86,7 @@ def _take_choice(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
         st.awaiting == "pet_choice" and (i := pick_number(reading.text, len(ctx.pets))) is not None
     ):
         frame.pet_id, frame.new_pet = ctx.pets[i].id, None
+    return frame.model_dump() != before
 
 
 def _offered_hour(text: str, offered: list[str]) -> time | None:
@@ -98,8 +103,9 @@ def fill(
 ) -> None:
     """Everything the customer's words say about the booking goes into the frame."""
     frame = st.frame
-    if reading.service is not None and st.flow != "reschedule":
-        frame.service_id = reading.service.id
+    asking_price = reading.intent == "prices" and frame.service_id is not None
+    if reading.service is not None and st.flow != "reschedule" and not asking_price:
+        frame.service_id = reading.service.id  # "quanto fica banho e tosa?" changes nothing
     when = reading.when
     if when.day is not None:
         frame.day = when.day
@@ -112,10 +118,17 @@ def fill(
             getattr(when, "earliest", None),
             getattr(when, "latest", None),
         )
+    if st.flow == "reschedule":
+        moved = _moved_to(reading.text, ctx.now)
+        if moved is not None and moved != frame.day:  # "não dá quinta, passa pra sexta"
+            frame.day = moved
     if when.at is not None:
         frame.at = when.at
         if frame.day is None and frame.earliest is None and st.flow == "reschedule":
             frame.day = _rescheduled_day(ctx, st)
+    shifted = _shifted(ctx, reading.text) if st.flow == "reschedule" else None
+    if shifted is not None:  # "1h mais tarde", "atrasar em meia hora"
+        frame.day, frame.at = shifted.date(), shifted.time()
     elif reading.same_time and ctx.ignore_booking is not None:
         frame.at = ctx.ignore_booking.starts_at.astimezone(ctx.tz).time()  # "mesmo horário"
     if reading.any_day and frame.day is None and not reading.has_when:
@@ -126,6 +139,43 @@ def fill(
     if when.period in PERIODS:
         frame.period = cast(Period, when.period)
     _fill_pet(ctx, st, reading)
+
+
+_TO = re.compile(r"\b(?:pra|pro|para|p/)\s+", re.IGNORECASE)
+_SHIFT = re.compile(
+    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?\s+(?:mais\s+)?(tarde|cedo)\b"
+    r"|\b(atras\w*|adiant\w*)\b.*?\bem\s+(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?"
+)
+_AMOUNTS = {"uma": 60, "duas": 120, "meia": 30}
+
+
+def _moved_to(text: str, now: datetime) -> date | None:
+    """The day after the last 'pra'/'para': the new one, whatever day came before it."""
+    found = list(_TO.finditer(text))
+    if not found:
+        return None
+    return extract_when(text[found[-1].end() :], now).day
+
+
+def _shifted(ctx: DialogueContext, text: str) -> datetime | None:
+    """The booking being moved, shifted by what the customer said."""
+    old = ctx.ignore_booking
+    found = _SHIFT.search(fold(text))
+    if old is None or found is None:
+        return None
+    if found.group(1):
+        amount, unit, direction = found.group(1), found.group(2) or "h", found.group(3)
+    else:
+        verb, amount, unit = found.group(4), found.group(5), found.group(6) or "min"
+        direction = "tarde" if verb.startswith("atras") else "cedo"
+        if amount == "meia" and not found.group(6):
+            unit = "h"
+    if amount in _AMOUNTS:
+        minutes = _AMOUNTS[amount]
+    else:
+        minutes = int(amount) * (1 if unit.startswith("min") else 60)
+    sign = 1 if direction == "tarde" else -1
+    return old.starts_at.astimezone(ctx.tz) + timedelta(minutes=sign * minutes)
 
 
 def _rescheduled_day(ctx: DialogueContext, st: DialogueState) -> date | None:
@@ -389,7 +439,16 @@ def _confirmation(
         words.day_and_time(start.date(), start, ctx.today),
         registering,
         reschedule=st.flow == "reschedule",
+        moving_from=_old_when(ctx) if st.flow == "reschedule" else None,
     )
+
+
+def _old_when(ctx: DialogueContext) -> str | None:
+    old = ctx.ignore_booking
+    if old is None:
+        return None
+    local = old.starts_at.astimezone(ctx.tz)
+    return f"{say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
 
 
 def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:

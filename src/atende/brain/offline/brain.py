@@ -83,6 +83,10 @@ class OfflineBrain:
 
     def _turn(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
         intent = reading.intent
+        if reading.asks_bot and st.flow is None:
+            return self._say(ctx, st, reading, [words.IM_A_BOT], "bot")
+        if reading.calling and st.flow is None:
+            return self._say(ctx, st, reading, [words.HERE], "greeting")
         if reading.asks_bookings:
             lines = [manage.describe(ctx, b) for b in manage.upcoming_of(ctx)]
             return self._say(ctx, st, reading, [words.my_bookings(lines)], "my_bookings")
@@ -105,8 +109,9 @@ class OfflineBrain:
             info = _info_lead(ctx, st, reading)
             out = manage.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", reading)
             return self._flow_reply(ctx, st, reading, out, intent, info)
+        hours_asked = any(p.intent == "hours" for p in reading.questions)
         wants = reading.service is not None and (
-            (reading.has_when and not reading.questions) or _asks_when(reading)
+            (reading.has_when and not hours_asked) or _asks_when(reading)
         )
         if intent in ("book", "slots") or wants:
             return self._start_booking(ctx, st, reading)
@@ -208,6 +213,9 @@ class OfflineBrain:
         st.misses += 1
         if st.misses >= 3 or st.person_offered:
             return _offer_person(st)
+        if reading.text.rstrip().endswith("?") and st.misses == 1:
+            st.awaiting, st.person_offered = "person", True  # a question we cannot answer
+            return Reply([words.UNKNOWN_QUESTION], st, "fallback")
         text = words.NOT_UNDERSTOOD if st.misses == 1 else words.NOT_UNDERSTOOD_AGAIN
         return Reply([text], st, "fallback")
 

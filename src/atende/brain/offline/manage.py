@@ -120,15 +120,13 @@ def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: R
     st.frame.service_id = chosen.service_id
     st.frame.pet_id = chosen.pet_id
     ctx.ignore_booking = chosen
-    moved = reading.when
-    if moved.day is not None or moved.at is not None or moved.earliest is not None:
-        # the day being left is not the new one: "de terça pra quarta" is handled by when
-        old_day = chosen.starts_at.astimezone(ctx.tz).date()
-        if moved.day == old_day and moved.at is None:
-            st.awaiting = "date"
-            return Outcome(question=words.reschedule_when(describe(ctx, chosen, in_sentence=True)))
-        booking.fill(ctx, st, reading)
-        st.frame.service_id = chosen.service_id
+    old_day = chosen.starts_at.astimezone(ctx.tz).date()
+    booking.fill(ctx, st, reading)
+    st.frame.service_id, st.frame.pet_id = chosen.service_id, chosen.pet_id
+    frame = st.frame
+    if frame.day == old_day and frame.at is None:
+        frame.day = None  # "o de terça": the day being left, not the new one
+    if frame.day is not None or frame.at is not None or frame.earliest is not None:
         return booking.next_question(ctx, st)
     st.awaiting = "date"
     return Outcome(question=words.reschedule_when(describe(ctx, chosen, in_sentence=True)))
