@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from atende.brain.knowledge.documents import read_document
 from atende.runtime import Runtime
-from atende.storage import orgs
+from atende.storage import knowledge, orgs
+from atende.storage.demo import DEMO_FAQ
 from atende.storage.models import Booking, Organization, Pet
 from tests.conftest import demo_runtime
 from tests.support.dialogue import TZ, Customer
@@ -315,3 +318,26 @@ def test_a_long_message_with_a_request_and_a_price_question_books_and_answers(
         "quanto fica?"
     )
     assert "R$ 110,00" in reply and "raça" in reply and "Pipoca" in reply
+
+
+def with_demo_faq(session: Session, org: Organization) -> None:
+    doc = read_document(Path(DEMO_FAQ))
+    knowledge.replace_document(session, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
+
+
+def test_a_document_question_beside_a_price_is_answered_too(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    rt = demo_runtime(sqlite_url, tmp_path, with_demo_faq)
+    try:
+        reply = Customer(rt, "demo", "+5511999992038").say(
+            "oi, quanto custa vacina? vcs aceitam cartão?"
+        )
+        assert "R$ 90,00" in reply and "3x sem juros" in reply
+        assert reply.count("Quer agendar") == 1
+        inside = Customer(rt, "demo", "+5511999992039")
+        inside.say("quero banho amanha 9h pro meu cachorro Bob")
+        asked = inside.say("quanto custa? aceitam pix?")
+        assert "R$ 60,00" in asked and "Pix" in asked and "Quer agendar" not in asked
+    finally:
+        rt.close()

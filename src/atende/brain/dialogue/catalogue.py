@@ -158,6 +158,9 @@ def the(service: ServiceInfo) -> str:
     return f"{article} {running(service.name)}"
 
 
+INVITE = "Quer agendar? 🙂"  # said once at the end of an answer, never inside a booking
+
+
 # --- answers ---------------------------------------------------------------------
 
 
@@ -171,15 +174,13 @@ def price_line(service: ServiceInfo) -> str:
 def prices(services: Sequence[ServiceInfo], does: bool = False) -> str:
     lead = "Fazemos sim! " if does else ""
     if len(services) == 1:
-        return f"{lead}{price_line(services[0])}. Quer agendar? 🙂"
+        return f"{lead}{price_line(services[0])}. {INVITE}"
     lines = "\n".join(f"• {price_line(s)}" for s in services)
-    return (
-        f"{lead}\n{lines}\nQuer agendar? 🙂".lstrip("\n") if lead else f"{lines}\nQuer agendar? 🙂"
-    )
+    return f"{lead}\n{lines}\n{INVITE}".lstrip("\n") if lead else f"{lines}\n{INVITE}"
 
 
 def service_list(services: Sequence[ServiceInfo]) -> str:
-    return f"Nossos serviços:\n{say.service_lines(services)}\nQuer agendar algum? 🙂"
+    return f"Nossos serviços:\n{say.service_lines(services)}\n{INVITE}"
 
 
 def hours(hours_text: str) -> str:

@@ -4,6 +4,7 @@ burst asks, in order, in one message ("quanto custa o banho? e a tosa? abrem dom
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
@@ -14,8 +15,16 @@ from atende.brain.dialogue.when import extract_when
 from atende.domain.entities import ServiceInfo
 
 
-def answer(ctx: DialogueContext, parts: list[Part], address: bool = False) -> str:
-    """One message answering every part; services asked about together share a list."""
+def answer(
+    ctx: DialogueContext,
+    parts: list[Part],
+    address: bool = False,
+    extra: Sequence[str] = (),
+    booking: bool = False,
+) -> str:
+    """One message answering every part; services asked about together share a list.
+    ``extra`` are answers found elsewhere (the documents); ``booking``: the customer is
+    already booking, so no invitation to book."""
     lines: list[str] = []
     priced: list[ServiceInfo] = []
     for part in parts:
@@ -32,7 +41,12 @@ def answer(ctx: DialogueContext, parts: list[Part], address: bool = False) -> st
     if address:
         where = ctx.turn.org.settings.address
         lines.append(words.address(where) if where else words.NO_ADDRESS)
-    unique = list(dict.fromkeys(line for line in lines if line))
+    lines.extend(extra)
+    invited = any(words.INVITE in line for line in lines)
+    bare = [line.replace(f"\n{words.INVITE}", "").replace(f" {words.INVITE}", "") for line in lines]
+    unique = list(dict.fromkeys(line for line in bare if line))
+    if invited and not booking:
+        unique.append(words.INVITE)
     return "\n".join(unique)
 
 

@@ -106,7 +106,7 @@ class OfflineBrain:
         if hit is not None:
             return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
         if intent in ("cancel", "reschedule"):
-            info = _info_lead(ctx, st, reading)
+            info = _info_lead(ctx, st, reading, self._knowledge)
             out = manage.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", reading)
             return self._flow_reply(ctx, st, reading, out, intent, info)
         hours_asked = any(p.intent == "hours" for p in reading.questions)
@@ -118,7 +118,9 @@ class OfflineBrain:
         if reading.sick:
             return self._sick(ctx, st, reading)
         if reading.questions or reading.asks_address:
-            text = answers.answer(ctx, reading.questions, reading.asks_address)
+            extra, answered = _documents_for(ctx, reading, self._knowledge)
+            asked = [p for p in reading.questions if p.text not in answered]
+            text = answers.answer(ctx, asked, reading.asks_address, extra)
             if intent == "services" and reading.service is None and _names_something(reading):
                 text = f"{words.NOT_OFFERED} {text}"
             return self._say(ctx, st, reading, [text], intent or "address")
@@ -136,7 +138,7 @@ class OfflineBrain:
 
     def _start_booking(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
         st.start("booking")
-        info = _info_lead(ctx, st, reading)
+        info = _info_lead(ctx, st, reading, self._knowledge)
         booking.fill(ctx, st, reading)
         out = booking.next_question(ctx, st)
         asked = reading.intent == "slots" or reading.text.rstrip().endswith("?")
@@ -159,7 +161,7 @@ class OfflineBrain:
         return self._flow_reply(ctx, st, reading, out, "sick", lead)
 
     def _in_flow(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
-        info = _info_lead(ctx, st, reading)
+        info = _info_lead(ctx, st, reading, self._knowledge)
         flow = st.flow
         match flow:
             case "cancel":
@@ -260,7 +262,12 @@ def faq_answer(hit: Hit) -> str:
     return f"{text}\n\n{words.ANYTHING_ELSE}"
 
 
-def _info_lead(ctx: DialogueContext, st: DialogueState, reading: Reading) -> str:
+def _info_lead(
+    ctx: DialogueContext,
+    st: DialogueState,
+    reading: Reading,
+    knowledge: KnowledgeSearch | None = None,
+) -> str:
     """Answers to the information questions a burst asks besides its request; in a
     booking, 'quanto custa?' is about the service being booked."""
     booked = ctx.service(st.frame.service_id)
@@ -268,9 +275,38 @@ def _info_lead(ctx: DialogueContext, st: DialogueState, reading: Reading) -> str
         Part(p.text, p.intent, p.service or booked) if p.intent == "prices" else p
         for p in reading.questions
     ]
-    if not parts and not reading.asks_address:
+    extra, answered = _documents_for(ctx, reading, knowledge)
+    parts = [p for p in parts if p.text not in answered]
+    if not parts and not reading.asks_address and not extra:
         return ""
-    return answers.answer(ctx, parts, reading.asks_address)
+    in_booking = st.flow is not None
+    return answers.answer(ctx, parts, reading.asks_address, extra, booking=in_booking)
+
+
+def _documents_for(
+    ctx: DialogueContext, reading: Reading, knowledge: KnowledgeSearch | None
+) -> tuple[list[str], set[str]]:
+    """Short answers from the documents to the questions no intent covers ('aceitam
+    cartão?' beside a price or inside a booking), when a passage covers them well; and
+    the questions they answered (a vague 'vocês ...?' is then not given the service list)."""
+    if knowledge is None:
+        return [], set()
+    found: list[str] = []
+    answered: set[str] = set()
+    for part in reading.parts:
+        vague = part.intent is None or (part.intent == "services" and part.service is None)
+        if not vague or ("?" not in part.text and not part.text.lower().startswith("se ")):
+            continue
+        hits = knowledge.search(ctx.session, ctx.turn.org.id, part.text, k=1, semantic=False)
+        if hits and hits[0].confident and hits[0].coverage >= 0.6:
+            found.append(_short(hits[0].passage.text))
+            answered.add(part.text)
+    return found, answered
+
+
+def _short(text: str, limit: int = 280) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _asks_when(reading: Reading) -> bool:
