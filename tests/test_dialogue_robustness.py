@@ -341,3 +341,54 @@ def test_a_document_question_beside_a_price_is_answered_too(
         assert "R$ 60,00" in asked and "Pix" in asked and "Quer agendar" not in asked
     finally:
         rt.close()
+
+
+def with_two_pets(runtime: Runtime, phone: str) -> Customer:
+    customer = Customer(runtime, "demo", phone)
+    customer.say("oi")
+    contact = customer.conversation().contact_id
+    with runtime.sessions.begin() as s:
+        org_id = s.scalars(select(Organization.id)).first()
+        s.add(
+            Pet(
+                organization_id=org_id,
+                contact_id=contact,
+                name="Thor",
+                species="cachorro",
+                breed="golden",
+            )
+        )
+        s.add(
+            Pet(
+                organization_id=org_id,
+                contact_id=contact,
+                name="Mel",
+                species="gato",
+                breed="persa",
+            )
+        )
+    return customer
+
+
+def test_two_pets_in_one_request_are_booked_one_after_the_other(runtime: Runtime) -> None:
+    both = with_two_pets(runtime, "+5511999992040")
+    first = both.say("banho pro Thor e tosa pra Mel sábado 9h")
+    assert "Banho para Thor" in first and "Banho e tosa" not in first
+    second = both.say("sim")
+    assert "Prontinho" in second and "Agora para Mel" in second and "Tosa para Mel" in second
+    assert "Prontinho" in both.say("sim")
+    with runtime.sessions() as s:
+        rows = s.execute(
+            select(Pet.name, Booking.starts_at).join(Pet, Pet.id == Booking.pet_id)
+        ).all()
+    assert sorted((name, start.astimezone(TZ)) for name, start in rows) == [
+        ("Mel", at(21, 9)),
+        ("Thor", at(21, 9)),
+    ]
+
+
+def test_both_pets_for_the_same_service(runtime: Runtime) -> None:
+    both = with_two_pets(runtime, "+5511999992041")
+    assert "Banho para Thor" in both.say("quero dar banho nos dois sexta às 10h")
+    second = both.say("sim")
+    assert "Agora para Mel" in second and "ocupado" in second  # the one bath chair is taken

@@ -344,6 +344,10 @@ def confirm_booking(
     )
 
 
+def now_for(pet: str) -> str:
+    return f"Agora para {pet}:"
+
+
 def booked(service: ServiceInfo, pet: str, when: str, reschedule: bool) -> str:
     done = "Remarcado" if reschedule else "Agendado"  # the act, whatever the service's gender
     subject = the(service)

@@ -91,6 +91,7 @@ class DialogueState(_Model):
     flow: Flow | None = None
     awaiting: Awaiting | None = None
     frame: Frame = Field(default_factory=Frame)
+    queued: list[Frame] = Field(default_factory=list)  # "pro Thor e pra Mel": the next ones
     offered: list[str] = Field(default_factory=list)  # times offered, "HH:MM"
     offered_days: list[date] = Field(default_factory=list)  # days offered by number
     misses: int = 0  # turns in a row the question in ``awaiting`` went unanswered
@@ -131,6 +132,7 @@ class DialogueState(_Model):
         self.flow = None
         self.awaiting = None
         self.frame = Frame()
+        self.queued = []
         self.offered = []
         self.offered_days = []
         self.misses = 0

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
-from atende.brain.dialogue.intents import pick_number
+from atende.brain.dialogue.intents import find_service, pick_number
 from atende.brain.dialogue.pets import breed_in, name_in, species_in
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
@@ -35,6 +35,7 @@ MAX_OFFERED = 10  # WhatsApp lists show at most 10 rows
 DAYS_OFFERED = 5
 SEARCH_DAYS = 21
 MAX_BREED = 40
+_BOTH = re.compile(r"\b(os dois|nos dois|as duas|nas duas|ambos|os 2|nos 2|todos eles)\b")
 PERIODS = get_args(Period)
 
 
@@ -481,5 +482,42 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
         return out
     when = f"{say.day_label(frame.day, ctx.today)} às {say.hhmm(start)}"
     text = words.booked(service, _pet_label(ctx, frame), when, st.flow == "reschedule")
+    if st.queued:  # "banho pro Thor e pra Mel": now the next pet's
+        st.frame, st.queued = st.queued[0], st.queued[1:]
+        st.awaiting, st.offered = None, []
+        out = next_question(ctx, st)
+        out.lead = f"{text}\n{words.now_for(_pet_label(ctx, st.frame))} {out.lead}".strip()
+        return out
     st.reset_flow()
     return Outcome(final=text)
+
+
+def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    """'banho pro Thor e tosa pra Mel', 'banho nos dois': one frame per pet, in the order
+    named, each with the service named beside it (else the one the request names)."""
+    folded = fold(reading.text)
+    named = sorted(
+        (m.start(), m.end(), p)
+        for p in ctx.pets
+        if (m := re.search(rf"\b{re.escape(fold(p.name))}\b", folded)) is not None
+    )
+    segments = [folded[(named[i - 1][1] if i else 0) : end] for i, (_, end, _) in enumerate(named)]
+    pets = [p for _, _, p in named]
+    if len(pets) < 2 and len(ctx.pets) == 2 and _BOTH.search(folded):
+        pets, segments = list(ctx.pets), ["", ""]
+    if len(pets) < 2:
+        return
+    shared = st.frame.service_id
+    combo = ctx.service(shared)
+    if combo is not None and " e " in combo.name and fold(combo.name) not in folded:
+        shared = None  # "banho pro Thor e tosa pra Mel" is no "Banho e tosa"
+    frames = []
+    for pet, segment in zip(pets, segments, strict=True):
+        own = find_service(segment, ctx.services) if segment else None
+        service_id = own.id if own is not None else shared
+        frames.append(
+            st.frame.model_copy(
+                update={"pet_id": pet.id, "new_pet": None, "service_id": service_id}
+            )
+        )
+    st.frame, st.queued = frames[0], frames[1:]

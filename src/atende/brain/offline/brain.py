@@ -140,6 +140,7 @@ class OfflineBrain:
         st.start("booking")
         info = _info_lead(ctx, st, reading, self._knowledge)
         booking.fill(ctx, st, reading)
+        booking.split_by_pet(ctx, st, reading)
         out = booking.next_question(ctx, st)
         asked = reading.intent == "slots" or reading.text.rstrip().endswith("?")
         asked_slot = asked and reading.when.at is not None
