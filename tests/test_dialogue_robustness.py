@@ -86,7 +86,7 @@ def test_any_day_takes_the_first_free_time(runtime: Runtime) -> None:
     dani.say("quero marcar um banho")
     reply = dani.say("qualquer dia")
     assert "Acho que não estou conseguindo" not in reply
-    assert "nome" in reply  # the first free time is taken: only the pet is missing
+    assert "Combinado: hoje (17/11) às 10:30" in reply and "nome" in reply
     assert dani.conversation().dialogue_state["frame"]["at"] == "10:30:00"
 
 
@@ -392,3 +392,18 @@ def test_both_pets_for_the_same_service(runtime: Runtime) -> None:
     assert "Banho para Thor" in both.say("quero dar banho nos dois sexta às 10h")
     second = both.say("sim")
     assert "Agora para Mel" in second and "ocupado" in second  # the one bath chair is taken
+
+
+def test_cancel_both_and_cancel_by_pet_with_a_new_day_named(runtime: Runtime) -> None:
+    both = with_two_pets(runtime, "+5511999992042")
+    both.say("banho pro Thor e tosa pra Mel sábado 9h")
+    both.say("sim")
+    both.say("sim")
+    assert len(booked(runtime)) == 2
+    picked = both.say("quero desmarcar a tosa da Mel e marcar pra segunda")
+    assert "Quer cancelar a tosa de Mel" in picked
+    both.say("não")
+    asked = both.say("cancela os dois")
+    assert "Quer cancelar estes 2 agendamentos?" in asked
+    assert "Tirei 2 agendamentos da agenda" in both.say("sim")
+    assert booked(runtime) == []

@@ -344,6 +344,11 @@ def confirm_booking(
     )
 
 
+def picked(when: str) -> str:
+    """We chose for a customer who said 'qualquer dia'."""
+    return f"Combinado: {when} 🙂"
+
+
 def now_for(pet: str) -> str:
     return f"Agora para {pet}:"
 
@@ -370,6 +375,20 @@ def confirm_cancel(described: str) -> Question:
         f"Quer cancelar {described}? Responda *sim* ou *não*.",
         f"Para cancelar {described}, responda *sim*. Para manter, responda *não* 🙂",
     )
+
+
+def confirm_cancel_all(described: Sequence[str]) -> Question:
+    lines = "\n".join(f"• {d}" for d in described)
+    count = grammar.counted(len(described), "agendamento")
+    return Question(
+        f"Quer cancelar estes {count}?\n{lines}\nResponda *sim* ou *não*.",
+        f"Para cancelar todos, responda *sim*. Para manter, responda *não* 🙂\n{lines}",
+    )
+
+
+def cancelled_all(count: int) -> str:
+    done = grammar.counted(count, "agendamento")
+    return f"Cancelado ✅ Tirei {done} da agenda. Se quiser remarcar, é só chamar! 🐾"
 
 
 def cancelled(described: str) -> str:

@@ -72,6 +72,7 @@ class Frame(_Model):
     pet_id: int | None = None
     new_pet: NewPet | None = None
     booking_id: int | None = None
+    booking_ids: list[int] = Field(default_factory=list)  # "cancela os dois": every one
 
 
 class Proposal(_Model):
@@ -84,6 +85,7 @@ class Proposal(_Model):
     pet_id: int | None = None
     pet: NewPet | None = None
     booking_id: int | None = None
+    booking_ids: list[int] = Field(default_factory=list)  # "cancela os dois": every one
 
 
 class DialogueState(_Model):

@@ -63,6 +63,11 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         fill(ctx, st, reading)
     out = next_question(ctx, st)
     out.progressed = st.frame.model_dump() != before
+    frame = st.frame
+    picked = reading.any_day and frame.day is not None and frame.at is not None
+    if picked and before.get("at") is None and not out.lead and frame.day and frame.at:
+        moment = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
+        out.lead = words.picked(f"{say.day_label(frame.day, ctx.today)} às {say.hhmm(moment)}")
     return out
 
 
@@ -71,7 +76,9 @@ def _take_choice(ctx: DialogueContext, st: DialogueState, reading: Reading) -> b
     frame = st.frame
     before = frame.model_dump()
     hour = _offered_hour(reading.text, st.offered) if st.awaiting == "time" else None
-    if hour is not None:
+    if st.awaiting == "time" and st.offered and reading.any_day:
+        frame.at = time.fromisoformat(st.offered[0])  # "pode ser qualquer um"
+    elif hour is not None:
         frame.at = hour  # "10" with 10:00 on the list is ten o'clock, not the tenth row
     elif st.awaiting == "time" and (i := pick_number(reading.text, len(st.offered))) is not None:
         frame.at = time.fromisoformat(st.offered[i])

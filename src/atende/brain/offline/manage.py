@@ -44,6 +44,10 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
     if not upcoming:
         st.reset_flow()
         return Outcome(final=words.NO_UPCOMING)
+    if flow == "cancel" and len(upcoming) > 1 and _ALL.search(fold(reading.text)):
+        st.frame.booking_ids = [b.id for b in upcoming]  # "cancela os dois", "cancela tudo"
+        st.awaiting = "confirm_cancel"
+        return Outcome(question=words.confirm_cancel_all([describe(ctx, b) for b in upcoming]))
     chosen = _match(ctx, upcoming, reading, flow)
     if chosen is None:
         st.awaiting = "choose_booking"
@@ -61,6 +65,19 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
                 progressed=False,
             )
         return _chosen(ctx, st, chosen, reading)
+    if st.awaiting == "confirm_cancel" and st.frame.booking_ids:
+        every = [b for b in upcoming if b.id in st.frame.booking_ids]
+        if reading.yes and not reading.no:
+            for b in every:
+                booking_repo.cancel(ctx.session, ctx.turn.org.id, b.id)
+            st.reset_flow()
+            return Outcome(final=words.cancelled_all(len(every)))
+        if reading.no:
+            st.reset_flow()
+            return Outcome(final=words.KEPT)
+        return Outcome(
+            question=words.confirm_cancel_all([describe(ctx, b) for b in every]), progressed=False
+        )
     if st.awaiting == "confirm_cancel":
         found = next((b for b in upcoming if b.id == st.frame.booking_id), None)
         if found is None:
@@ -104,7 +121,18 @@ def _match(
     ]
     if len(candidates) == 1 and (len(upcoming) == 1 or day or service or pets):
         return candidates[0]
+    if not candidates and day is not None and (service or pets):
+        loose = [
+            b
+            for b in upcoming
+            if (service is None or b.service_id == service.id) and (not pets or b.pet_id in pets)
+        ]
+        if len(loose) == 1:  # "desmarcar a tosa da Mel e marcar pra segunda"
+            return loose[0]
     return None
+
+
+_ALL = re.compile(r"\b(os dois|as duas|ambos|tudo|todos|todas|os 2)\b")
 
 
 def _same_day(booked: date, said: date) -> bool:
