@@ -28,13 +28,25 @@ V10 = ServiceInfo(4, "Vacina V10", Decimal("100"), 30, "f", False)
 def test_sentences_carry_the_services_article(service: ServiceInfo, article: str) -> None:
     assert f"você quer {article}?" in words.ask_day(service, None, []).first
     booked = words.booked(service, "Mel", "amanhã", False)
-    assert f"{article[:1].upper()}{article[1:]} de Mel: amanhã" in booked
-    assert "agendado" in booked and "remarcado" in words.booked(service, "Mel", "amanhã", True)
+    assert f"{article[:1].upper()}{article[1:]} de Mel" in booked and "para amanhã" in booked
     assert (
         f"Horários livres para {article} amanhã"
         in words.offer_times(service, "amanhã", ["09:00"], 0).first
     )
     assert f"para {article} amanhã." in words.no_times(service, "amanhã")
+
+
+@pytest.mark.parametrize(
+    ("service", "done"),
+    [
+        (BANHO, "está agendado"),
+        (VACINACAO, "está agendada"),
+        (VACINAS, "estão agendadas"),
+    ],
+)
+def test_the_done_message_agrees_with_the_service(service: ServiceInfo, done: str) -> None:
+    assert done in words.booked(service, "Mel", "amanhã", False)
+    assert done.replace("agend", "remarc") in words.booked(service, "Mel", "amanhã", True)
 
 
 def test_counted_times_and_no_fixed_gender_for_pets() -> None:

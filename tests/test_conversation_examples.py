@@ -138,7 +138,7 @@ EXAMPLES = [
         [["quero vacinar a Mel"]],  # the day is asked: "Para qual dia você quer a Vacinação?"
         {("Vacinação", "2026-11-20 09:00", "Mel")},
         facts={"when": "sexta às 9h", "confirm": "sim"},
-        says=["a vacinacao de mel: na sexta"],
+        says=["a vacinacao de mel esta agendada para sexta"],
         never=["o vacinacao", "vacinacao de mel agendado"],  # a Vacinação
         pets=[MEL],
     ),

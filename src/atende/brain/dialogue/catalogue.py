@@ -234,9 +234,7 @@ def offer_times(service: ServiceInfo, label: str, times: Sequence[str], more: in
         "Responda com o número ou o horário 🙂"
     )
     again = (
-        f"Responda só com o número da opção — por exemplo *1* para as {times[0]}:\n{lines}"
-        if times
-        else first
+        f"Qual desses horários fica melhor? Pode mandar só o número 🙂\n{lines}" if times else first
     )
     return Question(first, again)
 
@@ -279,6 +277,7 @@ def my_bookings(lines: Sequence[str]) -> str:
     return f"Seus horários marcados:\n{listed}"
 
 
+CLOSED_NOW = "Hoje já encerramos por aqui 🌙"
 NO_TIMES_IN_SPAN = "Não tenho horário livre nesse período 😕"
 NO_PROBLEM = "Sem problemas!"
 ANYTHING_ELSE = "Posso ajudar em mais alguma coisa? 🙂"
@@ -354,11 +353,15 @@ def now_for(pet: str) -> str:
 
 
 def booked(service: ServiceInfo, pet: str, when: str, reschedule: bool) -> str:
-    done = "Remarcado" if reschedule else "Agendado"  # the act, whatever the service's gender
+    """'Prontinho! ✅ O banho de Thor está agendado para quinta (03/12) às 10:00.' —
+    the participle agrees with the service ('a vacinação … agendada')."""
+    ending = grammar.article(service.gender, service.plural)
+    verb = "está" if not service.plural else "estão"
+    done = ("remarcad" if reschedule else "agendad") + ending
     subject = the(service)
     return (
-        f"Prontinho, {done.lower()}! ✅ {subject[:1].upper()}{subject[1:]} de {pet}: "
-        f"{when}. Até lá! 🐾"
+        f"Prontinho! ✅ {subject[:1].upper()}{subject[1:]} de {pet} {verb} {done} "
+        f"para {when}. Até lá! 🐾"
     )
 
 

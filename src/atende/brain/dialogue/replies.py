@@ -40,6 +40,11 @@ def day_label(day: date, today: date) -> str:
     return f"{article} {WEEKDAY_NAMES[day.weekday()]} ({stamp})"
 
 
+def bare_day(label: str) -> str:
+    """A day label without its preposition: 'quinta (03/12)', 'amanhã (02/12)'."""
+    return label[3:] if label.startswith(("na ", "no ")) else label
+
+
 def of_day(label: str) -> str:
     """A day label after a noun: 'o banho de amanhã (02/12)', 'da terça', 'do sábado'."""
     if label.startswith("na "):

@@ -303,8 +303,9 @@ def next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
         day = frame.day
         out = _offer_times(ctx, st, service, day, near=start)
         lead = words.SLOT_PROBLEM[problem]
-        if problem == "closed" and _hours_of(ctx, day) is not None:
-            lead = words.closed_at(_hours_of(ctx, day))
+        if problem == "closed":  # a closed day says so itself, in the offer
+            hours_of_day = _hours_of(ctx, day)
+            lead = words.closed_at(hours_of_day) if hours_of_day is not None else ""
         out.lead = f"{lead} {out.lead}".strip()
         return out
     pet = _pet_question(ctx, st)
@@ -347,7 +348,7 @@ def _ask_day(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -> O
     first_label = None
     if first is not None:
         first_label = f"{say.day_label(first.date(), ctx.today)} às {say.hhmm(first)}"
-    labels = [say.day_label(d, ctx.today) for d in days]
+    labels = [say.bare_day(say.day_label(d, ctx.today)) for d in days]
     return Outcome(question=words.ask_day(service, first_label, labels))
 
 
@@ -422,7 +423,11 @@ def _offer_times(
         out.lead = words.closed_on(label, say.opening_hours_text(ctx.hours))
         return out
     out = _ask_day(ctx, st, service)
-    out.lead = words.no_times(service, label)
+    closing = max((h.closes for h in ctx.hours if h.weekday == day.weekday()), default=None)
+    if day == ctx.today and closing is not None and ctx.now.time() >= closing:
+        out.lead = words.CLOSED_NOW  # "hoje" at 21h: today is over, not full
+    else:
+        out.lead = words.no_times(service, label)
     return out
 
 
@@ -487,7 +492,7 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
         out = _offer_times(ctx, st, service, frame.day)
         out.lead = f"{words.JUST_TAKEN} {out.lead}".strip()
         return out
-    when = f"{say.day_label(frame.day, ctx.today)} às {say.hhmm(start)}"
+    when = f"{say.bare_day(say.day_label(frame.day, ctx.today))} às {say.hhmm(start)}"
     text = words.booked(service, _pet_label(ctx, frame), when, st.flow == "reschedule")
     if st.queued:  # "banho pro Thor e pra Mel": now the next pet's
         st.frame, st.queued = st.queued[0], st.queued[1:]
