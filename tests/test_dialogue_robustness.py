@@ -17,7 +17,7 @@ from atende.brain.knowledge.documents import read_document
 from atende.runtime import Runtime
 from atende.storage import knowledge, orgs
 from atende.storage.demo import DEMO_FAQ
-from atende.storage.models import Booking, Organization, Pet
+from atende.storage.models import Booking, Contact, Conversation, Message, Organization, Pet
 from tests.conftest import demo_runtime
 from tests.support.dialogue import TZ, Customer
 
@@ -407,3 +407,22 @@ def test_cancel_both_and_cancel_by_pet_with_a_new_day_named(runtime: Runtime) ->
     assert "Quer cancelar estes 2 agendamentos?" in asked
     assert "Tirei 2 agendamentos da agenda" in both.say("sim")
     assert booked(runtime) == []
+
+
+def test_an_emergency_reaches_the_owners_whatsapp(runtime: Runtime) -> None:
+    owner = "+5511900000001"
+    with runtime.sessions.begin() as s:
+        s.execute(update(Organization).values(owner_phones=[owner]))
+    reply = Customer(runtime, "demo", "+5511999992043", "Rita").say(
+        "socorro meu cachorro foi atropelado"
+    )
+    assert "+55 11 3333-4444" in reply
+    with runtime.sessions() as s:
+        notices = s.scalars(
+            select(Message.body)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .join(Contact, Contact.id == Conversation.contact_id)
+            .where(Contact.phone == owner, Message.direction == "out")
+        ).all()
+    assert len(notices) == 1 and "🚨 Emergência: Rita" in notices[0]
+    assert "atropelado" in notices[0]

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
+from atende.brain.dialogue import catalogue
 from atende.brain.dialogue.catalogue import SORRY
 from atende.brain.dialogue.state import DialogueState
 from atende.pipeline import metrics
+from atende.pipeline.owners import owner_conversation
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.router import Route, route_for
 from atende.pipeline.voice import VoiceNotes, VoiceReplies
@@ -286,6 +288,23 @@ class Flusher:
             and self._voice_replies.enabled(orgs.settings_of(org))
         )
 
+    @staticmethod
+    def _tell_owners(
+        session: Session, org: Organization, conv: Conversation, turn: Turn, said: str
+    ) -> list[tuple[int, float]]:
+        """An emergency reaches the owner's WhatsApp at once, not only the dashboard."""
+        text = catalogue.staff_emergency(turn.contact_name, turn.contact_phone, said)
+        queued = []
+        for phone in org.owner_phones or []:
+            target = owner_conversation(session, org, phone)
+            if target is None:
+                continue
+            key = f"emergency:{conv.id}:{conv.buffer_version}:{phone}"
+            msg_id = messages.add_outbound(session, org.id, target[0], target[1], text, key)
+            if msg_id is not None:
+                queued.append((msg_id, 0.0))
+        return queued
+
     def _think(self, session: Session, org: Organization, conv: Conversation, turn: Turn) -> Reply:
         started = time.monotonic()
         try:
@@ -311,6 +330,7 @@ class Flusher:
                 f"conversation:{conv.id}",
                 f"emergency — {turn.contact_name or turn.contact_phone}: {said[:300]}",
             )
+            reply.sends.extend(self._tell_owners(session, org, conv, turn, said))
         calls = list(reply.llm_calls)
         metrics.TURNS.labels(reply.brain or self._brain.name).inc()
         for c in calls:

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from atende.brain.dialogue import catalogue
 from atende.brain.dialogue import replies as say
 from atende.brain.owner import insights
-from atende.domain.phones import normalize_phone
+from atende.pipeline.owners import owner_conversation
 from atende.pipeline.ports import Scheduler
-from atende.storage import bookings, campaigns, conversations, orgs
+from atende.storage import bookings, campaigns, orgs
 from atende.storage import messages as message_repo
 from atende.storage.db import transaction
-from atende.storage.models import Booking, Channel, Contact, Organization, PeriodicMark
+from atende.storage.models import Booking, Organization, PeriodicMark
 from atende.storage.portable import insert_ignore
 from atende.storage.types import utcnow
 
@@ -70,7 +70,7 @@ class PeriodicJobs:
             )
             ids = []
             for phone in org.owner_phones:
-                target = _owner_conversation(session, org, phone)
+                target = owner_conversation(session, org, phone)
                 if target is None:
                     log.warning("organization %s has no active channel for its summary", org.id)
                     continue
@@ -173,32 +173,3 @@ def _claim(session: Session, org_id: int, kind: str, key: str) -> bool:
         )
         is not None
     )
-
-
-def _owner_conversation(session: Session, org: Organization, phone: str) -> tuple[int, str] | None:
-    """The owner's own chat: the latest one on an active channel, or a new one on the
-    business's first channel (a real provider before the simulator)."""
-    phone = normalize_phone(phone)
-    contact_id = conversations.find_contact(session, org.id, phone)
-    if contact_id is not None:
-        reach = campaigns.reachable(session, org.id, [contact_id])
-        if reach:
-            return reach[0][1], reach[0][2]
-    channels = list(
-        session.scalars(
-            select(Channel)
-            .where(Channel.organization_id == org.id, Channel.status == "active")
-            .order_by(Channel.created_at)
-        )
-    )
-    channels.sort(key=lambda c: c.provider == "simulator")
-    if not channels:
-        return None
-    if contact_id is None:
-        contact = Contact(organization_id=org.id, phone=phone, name=None)
-        session.add(contact)
-        session.flush()
-        contact_id = contact.id
-    return conversations.ensure_conversation(session, org.id, channels[0].id, contact_id), channels[
-        0
-    ].id

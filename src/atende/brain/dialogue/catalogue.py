@@ -421,6 +421,12 @@ SORRY = (
 """A turn failed (the brain raised): the conversation goes to a person."""
 
 
+def staff_emergency(name: str | None, phone: str, said: str) -> str:
+    """To the owner's WhatsApp: a customer wrote an emergency and waits for a person."""
+    who = f"{name} ({display_phone(phone)})" if name else display_phone(phone)
+    return f"🚨 Emergência: {who} escreveu “{said[:300]}”. A conversa está esperando uma pessoa."
+
+
 def reminder(*, hello: str, service: str, pet: str | None, day: str, at: str, shop: str) -> str:
     """The booking reminder: ``hello`` is the greeting ('Oi, Ana!'), ``day`` the day's label
     ('amanhã'), ``at`` the local time ('10:00'), ``pet`` the pet's name if known."""
