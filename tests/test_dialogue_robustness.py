@@ -400,9 +400,9 @@ def test_cancel_both_and_cancel_by_pet_with_a_new_day_named(runtime: Runtime) ->
     both.say("sim")
     both.say("sim")
     assert len(booked(runtime)) == 2
-    picked = both.say("quero desmarcar a tosa da Mel e marcar pra segunda")
-    assert "Quer cancelar a tosa de Mel" in picked
-    both.say("não")
+    moved = both.say("quero desmarcar a tosa da Mel e marcar pra segunda")
+    assert "tosa" in moved and "segunda (23/11)" in moved  # a reschedule of Mel's tosa
+    both.say("deixa pra lá")
     asked = both.say("cancela os dois")
     assert "Quer cancelar estes 2 agendamentos?" in asked
     assert "Tirei 2 agendamentos da agenda" in both.say("sim")
@@ -426,3 +426,59 @@ def test_an_emergency_reaches_the_owners_whatsapp(runtime: Runtime) -> None:
         ).all()
     assert len(notices) == 1 and "🚨 Emergência: Rita" in notices[0]
     assert "atropelado" in notices[0]
+
+
+@pytest.mark.parametrize(
+    ("asked", "service"),
+    [
+        ("só tosa pro Rex amanhã às 10h, banho não precisa", "Tosa para Rex"),
+        ("tosa pro Rex, mas sem banho, amanhã 9h", "Tosa para Rex"),
+        ("quero um banho pro Rex amanhã às 10h, depois vejo a tosa", "Banho para Rex"),
+        ("queria um banho e uma tosinha pro Rex amanhã às 10h", "Banho e tosa para Rex"),
+        ("quero dar a V10 no Rex amanhã às 10h", "Vacinação para Rex"),
+        ("antirrábica pro Rex amanhã às 10h", "Vacinação para Rex"),
+    ],
+)
+def test_the_service_is_the_one_asked_for(runtime: Runtime, asked: str, service: str) -> None:
+    rex = Customer(runtime, "demo", "+5511999992050")
+    reply = rex.say(asked)
+    for _ in range(3):  # answer what the bot asks about the new pet
+        if "Posso confirmar?" in reply:
+            break
+        reply = rex.say("cachorro" if "cachorro, gato" in reply else "labrador")
+    assert service in reply
+
+
+def test_two_services_for_one_pet_are_both_proposed(runtime: Runtime) -> None:
+    both = with_two_pets(runtime, "+5511999992051")
+    first = both.say("consulta pro Thor e depois banho, amanhã às 10h")
+    assert "Consulta veterinária para Thor" in first
+    second = both.say("sim")
+    assert "Agora para Thor" in second and "Banho para Thor" in second
+
+
+def test_cancel_and_rebook_in_one_message_is_a_reschedule(runtime: Runtime) -> None:
+    thor = with_thors_bath(runtime, "+5511999992052")
+    proposal = thor.say("vou precisar cancelar o banho de quinta e marcar pra segunda às 10")
+    assert "Posso remarcar?" in proposal and "segunda (23/11)" in proposal
+    thor.say("sim")
+    assert booked(runtime) == [("Thor", at(23, 10))]
+
+
+def test_instead_of_is_a_reschedule_and_a_species_picks_the_booking(runtime: Runtime) -> None:
+    thor = with_thors_bath(runtime, "+5511999992053")
+    assert "Posso remarcar?" in thor.say("pode ser às 16h em vez de 10h?")
+    thor.say("sim")
+    assert booked(runtime) == [("Thor", at(19, 16))]
+    assert "Quer cancelar o banho de Thor" in thor.say("cancela o do cachorro")
+
+
+def test_a_service_and_a_known_pet_start_a_booking_not_an_faq(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    rt = demo_runtime(sqlite_url, tmp_path, with_demo_faq)
+    try:
+        thor = with_two_pets(rt, "+5511999992054")
+        assert "Para qual dia você quer o banho?" in thor.say("banho pro Thor")
+    finally:
+        rt.close()

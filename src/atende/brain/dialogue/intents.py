@@ -234,20 +234,86 @@ def _stems(name: str) -> list[str]:
     return [w[:5] for w in re.findall(r"\w+", fold(name)) if w not in _STOPWORDS]
 
 
+_NEGATED = re.compile(
+    r"\b(sem|nada de|nao precisa( de)?|dispenso( o| a)?)\s+(o |a )?(\w+)"
+    r"|\b(\w+)\s+(nao precisa|nao|depois eu vejo|depois vejo|fica pra depois)\b"
+    r"|\bdepois (eu )?vejo (o |a )?(\w+)"
+)
+_ALIASES = {
+    "v10": "vacina",
+    "v8": "vacina",
+    "v5": "vacina",
+    "v4": "vacina",
+    "v3": "vacina",
+    "antirrabica": "vacina",
+    "raiva": "vacina",
+    "gripe": "vacina",
+    "giardia": "vacina",
+    "tosinha": "tosa",
+    "banhozinho": "banho",
+    "veterinaria": "consulta",
+}
+
+
+def _service_words(text: str) -> str:
+    """The folded text with aliases resolved and services the customer turns down
+    ('sem banho', 'a tosa depois eu vejo') taken out."""
+    folded = normalize(text)
+    folded = re.sub(r"\w+", lambda m: _ALIASES.get(m.group(0), m.group(0)), folded)
+    return _NEGATED.sub(" ", folded)
+
+
+def _named_together(stems: list[str], words: str) -> bool:
+    """A two-word service ('banho e tosa') is named only with its words close together,
+    in order ('banho e uma tosinha', 'banho com tosa'), not as two separate requests."""
+    gap = r"[^\w?!.,;]+"  # words of one phrase, not across a question mark or comma
+    pattern = rf"{gap}(?:\w+{gap}){{0,2}}?".join(rf"{re.escape(s)}\w*" for s in stems)
+    return re.search(rf"\b{pattern}", words) is not None
+
+
+def _is_combo(service: ServiceInfo) -> bool:
+    """'Banho e tosa': a service that is two others done together."""
+    return " e " in fold(service.name)
+
+
 def find_service(text: str, services: Sequence[ServiceInfo]) -> ServiceInfo | None:
     """The service a text names; 'banho e tosa' beats 'banho', 'vacina' finds 'Vacinação',
-    typos and emphasis are forgiven ('banhoo', 'consuta'), 'vet' is the vet's consultation."""
-    words = re.findall(r"\w+", normalize(text))
+    typos and emphasis are forgiven ('banhoo', 'consuta'), 'vet' is the vet's consultation,
+    'V10' a vaccine, and a service turned down ('sem banho') is not named."""
+    cleaned = _service_words(text)
+    words = re.findall(r"\w+", cleaned)
     best: tuple[int, float, ServiceInfo] | None = None
     for service in services:
         stems = _stems(service.name)
         matched = sum(1 for s in stems if any(w.startswith(s) for w in words))
         if matched == 0:
             continue
+        if _is_combo(service) and not _named_together(stems, cleaned):
+            continue  # "banho pro Thor e tosa pra Mel" is two services, not "Banho e tosa"
         score = (matched, matched / len(stems), service)
         if best is None or score[:2] > best[:2]:
             best = score
     return best[2] if best else None
+
+
+def services_named(text: str, services: Sequence[ServiceInfo]) -> list[ServiceInfo]:
+    """Every service a text asks for, in order: 'consulta e depois banho' → two."""
+    cleaned = _service_words(text)
+    for service in services:
+        if _is_combo(service) and _named_together(_stems(service.name), cleaned):
+            return [service]
+    found: list[tuple[int, ServiceInfo]] = []
+    for service in services:
+        if _is_combo(service):
+            continue
+        starts = [
+            m.start()
+            for stem in _stems(service.name)
+            if (m := re.search(rf"\b{re.escape(stem)}", cleaned)) is not None
+        ]
+        if starts:
+            found.append((min(starts), service))
+    return [s for _, s in sorted(found, key=lambda f: f[0])]
 
 
 _ORDINALS = {

@@ -53,7 +53,7 @@ def breed_in(text: str, species: str | None = None) -> str | None:
 
 
 _NAMED = re.compile(
-    r"\b(?:para|pra|pro|p/|do|da|dele|dela)\s+(?:o\s+|a\s+|meu\s+|minha\s+)?"
+    r"\b(?:para|pra|pro|p/|do|da|no|na|dele|dela)\s+(?:o\s+|a\s+|meu\s+|minha\s+)?"
     r"([A-ZÀ-Ý][a-zà-ÿ]+(?:\s[A-ZÀ-Ý][a-zà-ÿ]+)?)"
 )
 _NOT_NAMES = {

@@ -58,6 +58,8 @@ _ANY_DAY = re.compile(
 )
 _BOT = re.compile(r"\b(voce|vc) e (um |uma )?(robo|bot|maquina|humano|pessoa|gente)\b|\be robo\b")
 _CALLING = re.compile(r"^\W*(alo+|tem alguem (ai|aqui)|responde|oi+\W*\?+|ola\W*\?+|ei+)\W*$")
+_AND_REBOOK = re.compile(r"\be (marcar|agendar|remarcar|passar|colocar|jogar)\b")
+_INSTEAD = re.compile(r"\bem vez d[aeo]s?\b|\bao inves d[aeo]s?\b")
 _SAME_TIME = re.compile(r"\b(mesmo horario|mesma hora|no mesmo horario)\b")
 _WAITING = re.compile(
     r"\b(vou ver|deixa eu ver|vou pensar|vou confirmar com|vou falar com"
@@ -123,10 +125,15 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
     text = " ".join(t.strip() for t in texts if t.strip())
     intents = [i for t in texts for i in intents_of(t)]
     folded = fold_chat(text)
+    intent = main_intent(texts)
+    if intent == "cancel" and _AND_REBOOK.search(folded):
+        intent = "reschedule"  # "cancelar o de amanhã e marcar pra segunda" moves it
+    if intent is None and _INSTEAD.search(folded):
+        intent = "reschedule"  # "pode ser às 16h em vez de 10h?"
     return Reading(
         text=text,
         intents=intents,
-        intent=main_intent(texts),
+        intent=intent,
         when=extract_when(text, now),
         service=find_service(text, services),
         pet_name=named_pet_in(text),

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
-from atende.brain.dialogue.intents import find_service, pick_number
+from atende.brain.dialogue.intents import find_service, pick_number, services_named
 from atende.brain.dialogue.pets import breed_in, name_in, species_in
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
@@ -532,4 +532,16 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
                 update={"pet_id": pet.id, "new_pet": None, "service_id": service_id}
             )
         )
+    st.frame, st.queued = frames[0], frames[1:]
+
+
+def split_by_service(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    """'consulta pro Thor e depois banho', 'vacinar e dar banho': one booking per service,
+    in the order asked, each confirmed on its own — none silently dropped."""
+    if st.queued:
+        return
+    named = services_named(reading.text, ctx.services)
+    if len(named) < 2:
+        return
+    frames = [st.frame.model_copy(update={"service_id": s.id}) for s in named]
     st.frame, st.queued = frames[0], frames[1:]

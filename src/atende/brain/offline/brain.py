@@ -102,7 +102,7 @@ class OfflineBrain:
             return self._say(ctx, st, reading, [words.KEPT if kept else words.DROPPED], "dropped")
         if st.flow is not None and not _leaves_flow(st, reading):
             return self._in_flow(ctx, st, reading)
-        hit = self._faq_for(ctx, reading)
+        hit = None if reading.service and reading.pet_name else self._faq_for(ctx, reading)
         if hit is not None:
             return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
         if intent in ("cancel", "reschedule"):
@@ -141,6 +141,7 @@ class OfflineBrain:
         info = _info_lead(ctx, st, reading, self._knowledge)
         booking.fill(ctx, st, reading)
         booking.split_by_pet(ctx, st, reading)
+        booking.split_by_service(ctx, st, reading)
         out = booking.next_question(ctx, st)
         asked = reading.intent == "slots" or reading.text.rstrip().endswith("?")
         asked_slot = asked and reading.when.at is not None

@@ -109,6 +109,8 @@ def _match(
         return upcoming[0]  # "sim" to a list of one
     said = set(re.findall(r"\w+", fold(reading.text)))
     pets = {p.id for p in ctx.pets if p.name and fold(p.name) in said}
+    if not pets and reading.species:  # "cancela o do cachorro"
+        pets = {p.id for p in ctx.pets if fold(p.species) == fold(reading.species)}
     service = reading.service
     day = reading.when.day if flow == "cancel" else None  # to reschedule, a day is the new one
     tz = ZoneInfo(ctx.turn.org.timezone)
