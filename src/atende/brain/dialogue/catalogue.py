@@ -8,7 +8,7 @@ understood (no question is asked a third time: the customer is offered a person)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -198,6 +198,11 @@ def open_on(label: str, span: str) -> str:
 # --- questions: a first wording, and a second with examples or options --------------
 
 
+def numbered(items: Iterable[str]) -> str:
+    """'1. 09:00\n2. 09:30': options the customer answers by number."""
+    return "\n".join(f"{i}. {item}" for i, item in enumerate(items, 1))
+
+
 @dataclass(frozen=True, slots=True)
 class Question:
     first: str
@@ -205,16 +210,16 @@ class Question:
 
 
 def ask_service(services: Sequence[ServiceInfo]) -> Question:
-    numbered = "\n".join(f"{i}. {s.name}" for i, s in enumerate(services, 1))
+    listed = numbered(s.name for s in services)
     return Question(
         f"Qual serviço você gostaria de agendar?\n{say.service_lines(services)}",
-        f"Me diga o número ou o nome do serviço 🙂\n{numbered}",
+        f"Me diga o número ou o nome do serviço 🙂\n{listed}",
     )
 
 
 def ask_day(service: ServiceInfo, first_free: str | None, days: Sequence[str]) -> Question:
     hint = f" O próximo horário livre é {first_free}." if first_free else ""
-    options = "\n".join(f"{i}. {d}" for i, d in enumerate(days, 1))
+    options = numbered(days)
     again = "Pode me dizer o dia assim: *amanhã*, *sexta* ou *05/12* 🙂"
     if options:
         again += f"\nDias com horário livre:\n{options}"
@@ -222,7 +227,7 @@ def ask_day(service: ServiceInfo, first_free: str | None, days: Sequence[str]) -
 
 
 def offer_times(service: ServiceInfo, label: str, times: Sequence[str], more: int) -> Question:
-    lines = "\n".join(f"{i}. {t}" for i, t in enumerate(times, 1))
+    lines = numbered(times)
     tail = (
         f"\n(tenho mais {grammar.counted(more, 'horário')} nesse dia — se preferir outro, "
         "é só dizer)"
@@ -308,7 +313,7 @@ def ask_breed(name: str) -> Question:
 
 
 def ask_which_pet(names: Sequence[str]) -> Question:
-    options = "\n".join(f"{i}. {n}" for i, n in enumerate(names, 1))
+    options = numbered(names)
     return Question(
         f"Para qual pet é o agendamento?\n{options}\n(ou me diga o nome de um pet novo)",
         f"Responda com o número do pet, ou escreva *outro pet* para cadastrar um novo:\n{options}",
@@ -366,7 +371,7 @@ def booked(service: ServiceInfo, pet: str, when: str, reschedule: bool) -> str:
 
 
 def choose_booking(options: Sequence[str]) -> Question:
-    lines = "\n".join(f"{i}. {o}" for i, o in enumerate(options, 1))
+    lines = numbered(options)
     return Question(
         f"Qual destes agendamentos?\n{lines}",
         f"Responda com o número do agendamento:\n{lines}",
