@@ -482,3 +482,21 @@ def test_a_service_and_a_known_pet_start_a_booking_not_an_faq(
         assert "Para qual dia você quer o banho?" in thor.say("banho pro Thor")
     finally:
         rt.close()
+
+
+def test_a_weekend_with_an_hour_and_a_period_the_day_lacks(runtime: Runtime) -> None:
+    rex = Customer(runtime, "demo", "+5511999992060")
+    rex.say("banho pro meu cachorro Rex no fim de semana às 10h")
+    assert rex.conversation().dialogue_state["frame"]["day"] == "2026-11-21"  # Saturday 10:00
+    tarde = Customer(runtime, "demo", "+5511999992061").say(
+        "banho pro meu cachorro Bob sábado à tarde"
+    )
+    assert "À tarde não tenho horário livre nesse dia" in tarde and "08:00" in tarde
+
+
+def test_the_old_hour_picks_the_booking_to_move(runtime: Runtime) -> None:
+    both = with_two_pets(runtime, "+5511999992062")
+    both.say("banho pro Thor e tosa pra Mel quinta 10h")
+    both.say("sim")
+    both.say("sim")
+    assert "Posso remarcar?" in both.say("muda a tosa das 10 pra 14h")

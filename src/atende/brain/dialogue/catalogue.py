@@ -282,6 +282,13 @@ def my_bookings(lines: Sequence[str]) -> str:
     return f"Seus horários marcados:\n{listed}"
 
 
+def not_in_period(period: str) -> str:
+    part = {"manha": "de manhã", "tarde": "à tarde", "noite": "à noite"}.get(
+        period, "nesse período"
+    )
+    return f"{part[:1].upper()}{part[1:]} não tenho horário livre nesse dia 😕"
+
+
 CLOSED_NOW = "Hoje já encerramos por aqui 🌙"
 NO_TIMES_IN_SPAN = "Não tenho horário livre nesse período 😕"
 NO_PROBLEM = "Sem problemas!"

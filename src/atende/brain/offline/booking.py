@@ -371,6 +371,15 @@ def _offer_span(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -
     span = (last - frame.earliest).days + 1
     days = _days_with_room(ctx, service, max(frame.earliest, ctx.today), span, frame.period)
     frame.earliest = frame.latest = None
+    if frame.at is not None:  # "no fim de semana às 10h": the first day of it with 10:00 free
+        fits = [
+            d
+            for d in days
+            if ctx.slot_problem(service, datetime.combine(d, frame.at, tzinfo=ctx.tz)) is None
+        ]
+        if fits:
+            frame.day = fits[0]
+            return next_question(ctx, st)
     if not days:
         out = _ask_day(ctx, st, service)
         out.lead = words.NO_TIMES_IN_SPAN
@@ -407,6 +416,11 @@ def _offer_times(
     period = st.frame.period
     slots = ctx.free(service, day, period)
     label = say.day_label(day, ctx.today)
+    lead = ""
+    if not slots and period is not None and ctx.free(service, day):
+        slots = ctx.free(service, day)  # "sábado à tarde": not then, but that day has room
+        lead = words.not_in_period(period)
+        st.frame.period = None
     if slots:
         st.awaiting = "time"
         if near is not None and len(slots) > MAX_OFFERED:
@@ -414,7 +428,8 @@ def _offer_times(
         shown = slots[:MAX_OFFERED]
         st.offered = [say.hhmm(s) for s in shown]
         return Outcome(
-            question=words.offer_times(service, label, st.offered, len(slots) - len(shown))
+            lead=lead,
+            question=words.offer_times(service, label, st.offered, len(slots) - len(shown)),
         )
     st.frame.day = None
     st.frame.period = None

@@ -113,6 +113,7 @@ def _match(
         pets = {p.id for p in ctx.pets if fold(p.species) == fold(reading.species)}
     service = reading.service
     day = reading.when.day if flow == "cancel" else None  # to reschedule, a day is the new one
+    old_hour = _OLD_HOUR.search(fold(reading.text))  # "muda o banho das 11 pra 14h"
     tz = ZoneInfo(ctx.turn.org.timezone)
     candidates = [
         b
@@ -120,8 +121,9 @@ def _match(
         if (day is None or _same_day(b.starts_at.astimezone(tz).date(), day))
         and (service is None or b.service_id == service.id)
         and (not pets or b.pet_id in pets)
+        and (old_hour is None or b.starts_at.astimezone(tz).hour == int(old_hour.group(1)))
     ]
-    if len(candidates) == 1 and (len(upcoming) == 1 or day or service or pets):
+    if len(candidates) == 1 and (len(upcoming) == 1 or day or service or pets or old_hour):
         return candidates[0]
     if not candidates and day is not None and (service or pets):
         loose = [
@@ -134,6 +136,7 @@ def _match(
     return None
 
 
+_OLD_HOUR = re.compile(r"\bd[aeo]s?\s+(\d{1,2})\s*(?:h|:00|horas)?\s+(?:pra|para|pras|p/)\b")
 _ALL = re.compile(r"\b(os dois|as duas|ambos|tudo|todos|todas|os 2)\b")
 
 
