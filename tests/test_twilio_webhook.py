@@ -7,20 +7,12 @@ from sqlalchemy import func, select
 
 from atende.storage.models import Message
 from tests.conftest import ACCOUNT, BUSINESS, TOKEN, Shop
-from tests.support.providers import FIXTURES, SHARED, signed_twilio, twilio_form
+from tests.support.providers import signed_twilio, twilio_form
 
 
 def count_messages(shop: Shop) -> int:
     with shop.runtime.sessions() as s:
         return int(s.scalar(select(func.count()).select_from(Message)) or 0)
-
-
-def test_vendored_fixtures_match_shared_folder() -> None:
-    if not SHARED.exists():
-        return  # a clone without ../shared: the vendored copy is all there is
-    for path in SHARED.rglob("*"):
-        if path.is_file():
-            assert (FIXTURES / path.relative_to(SHARED)).read_bytes() == path.read_bytes(), path
 
 
 def test_valid_signature_is_acknowledged_with_empty_twiml_and_stored(shop: Shop) -> None:

@@ -1,4 +1,5 @@
-"""The shared provider fixtures and their signer (tests/fixtures/providers mirrors ../shared)."""
+"""Real-shaped provider payloads (tests/fixtures/providers: Twilio, Meta, Evolution) and
+their signer, vendored so the repository stands on its own."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 from types import ModuleType
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "providers"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "providers"
 
 
 def _load_sign() -> ModuleType:
