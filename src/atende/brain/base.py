@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from atende.brain.dialogue.state import DialogueState
+from atende.domain.entities import Choices
 from atende.domain.org_settings import OrgSettings
 
 
@@ -47,16 +48,15 @@ class Turn:
 
 @dataclass(slots=True)
 class Reply:
-    """What to say. ``choices`` belong to the last text: ``{"kind": "list" | "buttons",
-    "prompt": str, "options": [str, ...]}``; channels that can show tappable options do,
-    the others send the text, which already lists them."""
+    """What to say. ``choices`` are tappable options for the last text; channels that can
+    show them do, the others send the text, which already lists them."""
 
     texts: list[str]
     state: DialogueState
     intent: str = ""
     handoff: bool = False
     urgent: bool = False  # an emergency: staff are alerted at once, a person takes over
-    choices: dict[str, Any] | None = None
+    choices: Choices | None = None
     brain: str = ""
     llm_calls: list[Any] = field(default_factory=list)  # CallRecords, logged with the reply
     sends: list[tuple[int, float]] = field(default_factory=list)  # other messages to send

@@ -12,6 +12,7 @@ import httpx
 
 from atende import clock
 from atende.channels.errors import MediaError, SendError
+from atende.domain.entities import Choices
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ class SentLookup(Protocol):
     a row), so only an unrecorded match counts."""
 
     def find_sent(
-        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+        self, to: str, body: str, since: datetime, choices: Choices | None = None
     ) -> list[str] | None:
         """Provider ids of the matching messages, oldest first (empty: none was sent);
         None when this message cannot be recognised (``choices`` the provider renders
@@ -176,7 +177,7 @@ class Channel(Protocol):
         text: str,
         *,
         status_callback: str | None,
-        choices: dict[str, Any] | None = None,
+        choices: Choices | None = None,
     ) -> SendResult:
         """Send a text message; raise SendError with ``is_transient`` set. ``choices``
         (see brain.base.Reply) may be shown as tappable options; the text stands alone."""

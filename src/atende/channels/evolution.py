@@ -40,6 +40,7 @@ from atende.channels.errors import (
 from atende.channels.payloads import evolution as payload
 from atende.channels.payloads.common import one
 from atende.channels.sent_lookup import evolution_find_sent
+from atende.domain.entities import Choices
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 SECRET_HEADER = "x-atende-secret"
@@ -165,7 +166,7 @@ class EvolutionChannel:
         text: str,
         *,
         status_callback: str | None,
-        choices: dict[str, Any] | None = None,
+        choices: Choices | None = None,
     ) -> SendResult:
         payload: dict[str, Any] = {"number": to.lstrip("+"), "text": text}
         if self.config.credentials.get("typing") == "on":
@@ -272,7 +273,7 @@ class EvolutionChannel:
         return result
 
     def find_sent(
-        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+        self, to: str, body: str, since: datetime, choices: Choices | None = None
     ) -> list[str] | None:
         """SentLookup: the chat's messages from us (text or extended text); choices are
         sent as plain text, so they change nothing."""

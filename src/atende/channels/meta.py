@@ -26,6 +26,7 @@ from atende.channels.base import (
 from atende.channels.errors import MediaError, SignatureInvalid, SignatureMissing
 from atende.channels.payloads import meta as payload
 from atende.channels.payloads.common import each, load_json, validate
+from atende.domain.entities import Choices
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ class MetaChannel:
         text: str,
         *,
         status_callback: str | None,
-        choices: dict[str, Any] | None = None,
+        choices: Choices | None = None,
     ) -> SendResult:
         content = _interactive(choices) if choices else None
         message = (
@@ -181,17 +182,17 @@ class MetaChannel:
             return SendResult(None)  # accepted (2xx) without an id: do not send again
 
 
-def _interactive(choices: dict[str, Any]) -> dict[str, Any] | None:
+def _interactive(choices: Choices) -> dict[str, Any] | None:
     """A tappable list (up to 10 rows) or reply buttons (up to 3), per Meta's limits."""
-    options = [str(o) for o in choices.get("options", [])]
-    body = {"text": str(choices.get("prompt", ""))[:1024] or "Escolha uma opção"}
-    if choices.get("kind") == "buttons" and 0 < len(options) <= 3:
+    options = list(choices.options)
+    body = {"text": choices.prompt[:1024] or "Escolha uma opção"}
+    if choices.kind == "buttons" and 0 < len(options) <= 3:
         buttons = [
             {"type": "reply", "reply": {"id": f"choice:{i}", "title": o[:20]}}
             for i, o in enumerate(options)
         ]
         return {"type": "button", "body": body, "action": {"buttons": buttons}}
-    if choices.get("kind") == "list" and 0 < len(options) <= 10:
+    if choices.kind == "list" and 0 < len(options) <= 10:
         rows = [{"id": f"choice:{i}", "title": o[:24]} for i, o in enumerate(options)]
         section = {"title": "Opções", "rows": rows}
         return {

@@ -6,10 +6,11 @@ Replies are "sent" by marking them sent; the terminal reads them from the databa
 from __future__ import annotations
 
 import secrets
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from atende.channels.base import Ack, ChannelConfig, Parsed, SendResult, WebhookRequest
 from atende.channels.errors import MediaError, SignatureInvalid
+from atende.domain.entities import Choices
 
 
 class SimulatorChannel:
@@ -41,6 +42,6 @@ class SimulatorChannel:
         text: str,
         *,
         status_callback: str | None,
-        choices: dict[str, Any] | None = None,
+        choices: Choices | None = None,
     ) -> SendResult:
         return SendResult("sim-" + secrets.token_hex(8))

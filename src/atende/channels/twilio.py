@@ -27,6 +27,7 @@ from atende.channels.errors import BadPayload, SignatureInvalid, SignatureMissin
 from atende.channels.payloads import twilio as payload
 from atende.channels.payloads.common import validate
 from atende.channels.sent_lookup import TwilioAccount, twilio_find_sent
+from atende.domain.entities import Choices
 from atende.domain.phones import InvalidPhone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -50,15 +51,15 @@ STATUS_MAP = {
 _CONTENT_CACHE: dict[tuple[str, str], str] = {}
 
 
-def _content_types(choices: dict[str, Any], text: str) -> dict[str, Any] | None:
+def _content_types(choices: Choices, text: str) -> dict[str, Any] | None:
     """Twilio Content types for tappable choices, with the text as the fallback."""
-    options = [str(o) for o in choices.get("options", [])]
-    prompt = str(choices.get("prompt", "")) or text
+    options = list(choices.options)
+    prompt = choices.prompt or text
     fallback = {"twilio/text": {"body": text}}
-    if choices.get("kind") == "buttons" and 0 < len(options) <= 3:
+    if choices.kind == "buttons" and 0 < len(options) <= 3:
         actions = [{"title": o[:20], "id": f"choice:{i}"} for i, o in enumerate(options)]
         return {"twilio/quick-reply": {"body": prompt, "actions": actions}, **fallback}
-    if choices.get("kind") == "list" and 0 < len(options) <= 10:
+    if choices.kind == "list" and 0 < len(options) <= 10:
         items = [
             {"item": o[:24], "id": f"choice:{i}", "description": ""} for i, o in enumerate(options)
         ]
@@ -170,14 +171,14 @@ class TwilioChannel:
         text: str,
         *,
         status_callback: str | None,
-        choices: dict[str, Any] | None = None,
+        choices: Choices | None = None,
     ) -> SendResult:
         content_sid = self._content_for(choices, text) if choices else None
         if content_sid:
             return self._create({"ContentSid": content_sid}, to, status_callback)
         return self._create({"Body": text}, to, status_callback)
 
-    def _content_for(self, choices: dict[str, Any], text: str) -> str | None:
+    def _content_for(self, choices: Choices, text: str) -> str | None:
         """A quick-reply or list-picker Content resource for these choices (created once
         per distinct set and cached); None to fall back to the numbered text."""
         types = _content_types(choices, text)
@@ -242,7 +243,7 @@ class TwilioChannel:
         return SendResult(str(sid))
 
     def find_sent(
-        self, to: str, body: str, since: datetime, choices: dict[str, Any] | None = None
+        self, to: str, body: str, since: datetime, choices: Choices | None = None
     ) -> list[str] | None:
         """SentLookup: the account's messages from our number to ``to`` since that day.
         Choices sent as quick replies or a list carry the content's body, not ours."""

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.channels.base import Channel, SendResult, SentLookup, WindowedChannel
+from atende.domain.entities import Choices
 from atende.domain.org_settings import OrgSettings
 from atende.errors import SendError, SynthesisError
 from atende.pipeline import metrics
@@ -48,7 +48,7 @@ class _Claimed:
     body: str
     attempts: int
     phone: str | None
-    choices: dict[str, Any] | None
+    choices: Choices | None
     last_inbound_at: datetime | None
     org_settings: OrgSettings
     kind: str
@@ -201,7 +201,7 @@ class Dispatcher:
                 msg.body,
                 msg.attempts,
                 phone,
-                msg.choices,
+                Choices.from_json(msg.choices),
                 last_inbound,
                 OrgSettings.load(settings, org_id=msg.organization_id),
                 msg.kind,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from atende.domain.entities import Choices
 from atende.domain.states import MessageStatus, may_advance
 from atende.storage.models import Message
 from atende.storage.paging import After, Page, by_id, take
@@ -25,7 +25,7 @@ def add_outbound(
     body: str,
     idempotency_key: str,
     author: str = "bot",
-    choices: dict[str, Any] | None = None,
+    choices: Choices | None = None,
     kind: str = "text",
     not_before: datetime | None = None,
 ) -> int | None:
@@ -46,7 +46,7 @@ def add_outbound(
             "status": MessageStatus.QUEUED.value,
             "attempts": 0,
             "idempotency_key": idempotency_key,
-            "choices": choices,
+            "choices": choices.as_json() if choices is not None else None,
             "next_attempt_at": not_before,
             "created_at": now,
             "updated_at": now,

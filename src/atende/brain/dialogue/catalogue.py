@@ -294,6 +294,7 @@ NO_TIMES_IN_SPAN = "Não tenho horário livre nesse período 😕"
 NO_PROBLEM = "Sem problemas!"
 ANYTHING_ELSE = "Posso ajudar em mais alguma coisa? 🙂"
 WHICH_TIME = "Qual prefere?"
+YES_NO = ("Sim", "Não")  # the buttons of a yes-or-no question
 APPOINTMENT = "Atendimento"  # a booking whose service no longer exists
 
 

@@ -24,6 +24,7 @@ from atende.brain.dialogue.state import DialogueState
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
 from atende.brain.offline import answers, booking, manage
 from atende.brain.offline.outcome import Outcome
+from atende.domain.entities import Choices
 from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 from atende.storage import contacts
@@ -386,7 +387,7 @@ def _greeted(reading: Reading) -> bool:
     return "greeting" in reading.intents
 
 
-def _choices(st: DialogueState, texts: list[str]) -> dict[str, object] | None:
+def _choices(st: DialogueState, texts: list[str]) -> Choices | None:
     """Tappable options for what the last text asks, where the provider can show them."""
     if not texts:
         return None
@@ -394,9 +395,9 @@ def _choices(st: DialogueState, texts: list[str]) -> dict[str, object] | None:
     match awaiting:
         case "time" if st.offered:
             prompt = texts[-1].split("\n", 1)[0].rstrip(":") + f". {words.WHICH_TIME}"
-            return {"kind": "list", "prompt": prompt, "options": list(st.offered)}
+            return Choices("list", prompt, tuple(st.offered))
         case "confirm" | "confirm_cancel" | "person":
-            return {"kind": "buttons", "prompt": texts[-1], "options": ["Sim", "Não"]}
+            return Choices("buttons", texts[-1], words.YES_NO)
         case "time" | "service" | "date" | "pet_name" | "pet_species" | "pet_breed":
             return None  # free text (or too many options for buttons)
         case "pet_choice" | "choose_booking" | None:
