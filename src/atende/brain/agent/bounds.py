@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from atende.brain.agent.wire import ChatMessage, ToolSpec
+
 BYTES_PER_TOKEN = 4
 MIN_KEEP = 160  # bytes a cut message keeps: its note and the start of its text
 
 
-def body_bytes(model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> int:
+def body_bytes(model: str, messages: list[ChatMessage], tools: list[ToolSpec]) -> int:
     """The size of the request body, serialized the way the ``openai`` package does."""
     body: dict[str, Any] = {"model": model, "messages": messages}
     if tools:
@@ -29,7 +31,7 @@ def body_bytes(model: str, messages: list[dict[str, Any]], tools: list[dict[str,
     return len(_dumps(body))
 
 
-def request_tokens(model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> int:
+def request_tokens(model: str, messages: list[ChatMessage], tools: list[ToolSpec]) -> int:
     return -(-body_bytes(model, messages, tools) // BYTES_PER_TOKEN)
 
 
@@ -52,9 +54,7 @@ def cut(text: str, max_bytes: int) -> str:
     return text[:low] + _note(len(text) - low)
 
 
-def fit(
-    model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]], cap_tokens: int
-) -> bool:
+def fit(model: str, messages: list[ChatMessage], tools: list[ToolSpec], cap_tokens: int) -> bool:
     """Cut contents in place until the request is within ``cap_tokens``: the longest
     message first, the system prompt only when nothing else is left to cut. False when
     even that is not enough (tool schemas alone over the cap): do not send it."""
@@ -63,20 +63,19 @@ def fit(
         index = _longest(messages)
         if index is None:
             return False
-        content = messages[index]["content"]
-        messages[index] = {
-            **messages[index],
-            "content": cut(content, max(MIN_KEEP, text_bytes(content) - over)),
-        }
+        content = messages[index].get("content") or ""
+        shortened = messages[index].copy()
+        shortened["content"] = cut(content, max(MIN_KEEP, text_bytes(content) - over))
+        messages[index] = shortened
     return True
 
 
-def _longest(messages: list[dict[str, Any]]) -> int | None:
+def _longest(messages: list[ChatMessage]) -> int | None:
     """The longest content still worth cutting, outside the system prompt if any is."""
     sizes = {
-        i: text_bytes(m["content"])
+        i: size
         for i, m in enumerate(messages)
-        if isinstance(m.get("content"), str) and text_bytes(m["content"]) > MIN_KEEP
+        if (size := text_bytes(m.get("content") or "")) > MIN_KEEP
     }
     rest = {i: s for i, s in sizes.items() if i > 0 or messages[0].get("role") != "system"}
     pool = rest or sizes

@@ -17,7 +17,6 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from atende.brain.agent.prompt import ContextLimits, build_messages
 from atende.brain.agent.proposals import answer_to_proposal, commit
 from atende.brain.agent.toolkit import LoopLimits, LoopResult, Tools, tool_loop
 from atende.brain.agent.tools import ToolBox
+from atende.brain.agent.wire import ChatMessage
 from atende.brain.base import Reply, Turn
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
@@ -142,7 +142,7 @@ class LlmBrain:
         self,
         turn: Turn,
         session: Session,
-        messages: Callable[[int], list[dict[str, Any]]],
+        messages: Callable[[int], list[ChatMessage]],
         tools: Tools,
         label: str,
     ) -> tuple[LoopResult, Allowance | None]:

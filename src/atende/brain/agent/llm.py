@@ -20,6 +20,7 @@ import openai
 from openai.types import CompletionUsage
 
 from atende.brain.agent import bounds
+from atende.brain.agent.wire import ChatMessage, ToolSpec
 from atende.errors import LlmError
 
 
@@ -62,9 +63,9 @@ class Completion:
     tool_calls: list[ToolCall]
     record: CallRecord
 
-    def as_message(self) -> dict[str, Any]:
+    def as_message(self) -> ChatMessage:
         """The assistant message to append to the conversation sent back to the model."""
-        message: dict[str, Any] = {"role": "assistant", "content": self.content or None}
+        message: ChatMessage = {"role": "assistant", "content": self.content or None}
         if self.tool_calls:
             message["tool_calls"] = [
                 {
@@ -88,7 +89,7 @@ class LlmClient:
         )
 
     def complete(
-        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None
+        self, messages: list[ChatMessage], tools: list[ToolSpec] | None = None
     ) -> Completion:
         record = CallRecord(model=self.config.model)
         started = time.monotonic()
@@ -133,8 +134,8 @@ class LlmClient:
 def _count(
     record: CallRecord,
     usage: CompletionUsage | None,
-    messages: list[dict[str, Any]],
-    tools: list[dict[str, Any]] | None,
+    messages: list[ChatMessage],
+    tools: list[ToolSpec] | None,
     content: str,
     calls: list[ToolCall],
 ) -> None:

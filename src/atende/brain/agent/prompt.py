@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from atende.brain.agent import bounds
+from atende.brain.agent.wire import ChatMessage
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.knowledge.retrieval import KnowledgeSearch
@@ -41,7 +41,7 @@ def build_messages(
     limits: ContextLimits,
     knowledge: KnowledgeSearch | None = None,
     reserved_tokens: int = 0,
-) -> list[dict[str, Any]]:
+) -> list[ChatMessage]:
     """The first request of a turn within ``limits.token_budget`` less ``reserved_tokens``
     (the tool schemas and room for tool results): the burst takes at most three quarters
     of what the system prompt leaves, one earlier message a quarter, each cut with a note."""
@@ -61,7 +61,7 @@ def build_messages(
         kept.insert(0, (message, said))
         used += cost
     folded = older + recent[: len(recent) - len(kept)]
-    out: list[dict[str, Any]] = [{"role": "system", "content": system}]
+    out: list[ChatMessage] = [{"role": "system", "content": system}]
     if folded:
         out.append({"role": "system", "content": _summary(folded)})
     for message, said in kept:

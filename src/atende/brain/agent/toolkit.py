@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from atende.brain.agent import bounds
 from atende.brain.agent.llm import CallRecord, LlmClient
+from atende.brain.agent.wire import ChatMessage, FunctionSpec, ToolSpec
 from atende.errors import LlmError
 
 log = logging.getLogger(__name__)
@@ -37,18 +38,18 @@ class Tools:
     def add(self, name: str, args: type[Args], func: Callable[[Any], Result], doc: str) -> None:
         self._tools[name] = (args, func, doc)
 
-    def specs(self) -> list[dict[str, Any]]:
+    def specs(self) -> list[ToolSpec]:
         """The tools in Chat Completions format, schemas generated from the argument types."""
-        specs = []
+        specs: list[ToolSpec] = []
         for name, (model, _, description) in self._tools.items():
             schema = model.model_json_schema()
             schema.pop("title", None)
-            specs.append(
-                {
-                    "type": "function",
-                    "function": {"name": name, "description": description, "parameters": schema},
-                }
-            )
+            function: FunctionSpec = {
+                "name": name,
+                "description": description,
+                "parameters": schema,
+            }
+            specs.append({"type": "function", "function": function})
         return specs
 
     def run(self, name: str, arguments: str) -> Result:
@@ -97,7 +98,7 @@ class LoopResult:
 
 def tool_loop(
     client: LlmClient,
-    messages: list[dict[str, Any]],
+    messages: list[ChatMessage],
     tools: Tools,
     limits: LoopLimits,
     label: str,
