@@ -32,14 +32,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from atende.brain.knowledge.documents import read_document
 from atende.channels.base import ChannelConfig, InboundMessage
 from atende.clock import ShiftedClock
 from atende.config import Settings
 from atende.domain.text import fold
 from atende.runtime import Runtime, build_runtime
-from atende.storage import orgs
+from atende.storage import knowledge, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
-from atende.storage.demo import create_demo
+from atende.storage.demo import DEMO_FAQ, create_demo
 from atende.storage.migrate import upgrade
 from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
 
@@ -101,12 +102,15 @@ def repeats(replies: list[str]) -> tuple[int, int]:
 
 
 def make_shop_db(folder: Path, name: str) -> str:
-    """A fresh SQLite file holding the demo shop; returns its URL."""
+    """A fresh SQLite file holding the demo shop as ``atende init --demo`` makes it (its
+    FAQ included); returns its URL."""
     url = f"sqlite:///{folder / name}"
     upgrade(url)
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as s:
-        create_demo(s)
+        org = create_demo(s)
+        doc = read_document(Path(DEMO_FAQ))
+        knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
     engine.dispose()
     return url
 
@@ -344,9 +348,16 @@ def score(
     )
 
 
-def play_split(path: Path, folder: Path, clock: ShiftedClock, **overrides: Any) -> list[Result]:
-    """Every scenario of one JSON split on its own fresh shop; ``clock`` must be installed."""
-    scenarios = load(path)
+def play_split(
+    path: Path,
+    folder: Path,
+    clock: ShiftedClock,
+    only: set[str] | None = None,
+    **overrides: Any,
+) -> list[Result]:
+    """Every scenario of one JSON split (or those ``only`` names) on its own fresh shop;
+    ``clock`` must be installed."""
+    scenarios = [s for s in load(path) if only is None or s["id"] in only]
     player = Player(folder, clock, **overrides)
     try:
         return [play(player, n, s) for n, s in enumerate(scenarios)]

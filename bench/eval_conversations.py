@@ -618,12 +618,12 @@ def _by_category(results: list[Result]) -> dict[str, list[Result]]:
     return out
 
 
-def run_json_split(name: str, folder: Path) -> list[Result]:
+def run_json_split(name: str, folder: Path, only: set[str] | None = None) -> list[Result]:
     path, _ = SPLITS[name]
     folder.mkdir()
     clock = ShiftedClock(local(BASE, "08:00"))
     with installed(clock):
-        return play_split(path, folder, clock)
+        return play_split(path, folder, clock, only)
 
 
 @dataclass
@@ -749,6 +749,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-llm", action="store_true", help="skip the LLM fast-path pass (dev split)"
     )
+    parser.add_argument(
+        "--only", help="comma-separated scenario ids of the JSON splits to play (debugging)"
+    )
     return parser.parse_args(argv)
 
 
@@ -760,8 +763,9 @@ def main(argv: list[str] | None = None) -> int:
     llm: LlmFigures | None = None
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
-            results = run_json_split(name, Path(tmp, name))
-            if name == "dev":
+            only = set(args.only.split(",")) if args.only else None
+            results = run_json_split(name, Path(tmp, name), only)
+            if name == "dev" and only is None:
                 scripted, owner = run_dev_scripts(Path(tmp, "dev_scripts"))
                 results = scripted + results
                 if not args.no_llm:
