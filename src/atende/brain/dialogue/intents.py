@@ -50,7 +50,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         + r" (o |a |meu |minha |de )?(dia|horario|agendamento|data|hora|"
         + _SERVICE
         + r")"
-        r"|" + _MOVE + r" (para|pra|pras|pro|pros) (?!(pegar|buscar|levar|deixar|trazer)\b)"
+        r"|" + _MOVE + r" (para|pra|pras|pro|pros)"
+        r" (?!(pegar|buscar|levar|deixar|trazer|la|depois)\b)"
         r"|(outro|em outro) (dia|horario)|outra (data|hora)|outro dia em vez"
         r"|" + _MOVE + r" so (o |a )?(dia|horario|hora|data)"
         r"|(\d+ ?h|\d+ horas?|uma hora|meia hora|\d+ min\w*) mais (tarde|cedo))\b",
@@ -181,8 +182,14 @@ _NOT_A_NO = re.compile(r"^\s*(nao|nem) (sei|entendi|lembro|tenho certeza|sabia|c
 _NO_THEN_YES = re.compile(r"^\s*nao\W+(pode (confirmar|marcar)|esta (certo|otimo|bom))\b")
 
 
+# 'hmm', 'ah', 'então', 'olha' before the answer itself: 'humm melhor não', 'ah sim'.
+_FILLERS = re.compile(r"^\W*((h+u*m+|hm+|a+h+|e+h+|ai|bom|olha|entao|poxa|puts|nossa|ixi)\b\W*)+")
+
+
 def _yes_no_text(text: str) -> str:
-    return normalize(_SKIN_TONES.sub("", text))
+    norm = normalize(_SKIN_TONES.sub("", text))
+    stripped = _FILLERS.sub("", norm)
+    return stripped if stripped.strip() else norm
 
 
 def is_yes(text: str) -> bool:

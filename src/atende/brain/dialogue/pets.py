@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
+from atende.brain.dialogue.normalize import expand
 from atende.domain.text import fold
+
+
+class _Pet(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+PetLike = TypeVar("PetLike", bound=_Pet)
 
 SPECIES = {
     "cachorro": ("cachorr", "cao", "caes", "cadel", "dog", "cachorrinh", "filhote de cachorro"),
@@ -158,3 +172,47 @@ def named_pet_in(text: str) -> str | None:
         if fold(name.split()[0]) not in _NOT_NAMES and species_in(name) is None:
             return name
     return None
+
+
+# "o do Luke continua", "o Sushi tá ótimo", "o Max não precisa": named, but not meant.
+_KEPT_AFTER = (
+    r"\W+(?:\w+\W+)?(?:continua\w*|fica|pode ficar|mantem|mantido|mantida|segue|permanece"
+    r"|esta (?:otimo|bem|certo|ok|mantido|mantida|confirmado|confirmada|de pe)"
+    r"|nao (?:precisa|mexe|cancela|desmarca|muda|vai))\b"
+)
+# "menos o do Luke", "não é pro Thor", "mantém o da Mel": named, but not meant either.
+_KEPT_BEFORE = (
+    r"\b(?:menos|exceto|fora|mantem|mantenha|nao(?: e| era)?)\s+(?:(?:o|a)\s+)?"
+    r"(?:(?:do|da|de|pro|pra|para|p/)\s+)?"
+)
+
+
+def _said(text: str) -> str:
+    return expand(fold(text))
+
+
+def kept_pets(text: str, pets: Sequence[PetLike]) -> set[int]:
+    """The ids of the pets ``text`` names only to leave them out: 'cancela o da Léia, o
+    do Luke continua' keeps Luke; 'é pro Temaki, o Sushi tá ótimo' keeps Sushi."""
+    said = _said(text)
+    kept: set[int] = set()
+    for pet in pets:
+        name = re.escape(fold(pet.name))
+        if re.search(rf"\b{name}{_KEPT_AFTER}", said) or re.search(
+            rf"{_KEPT_BEFORE}{name}\b", said
+        ):
+            kept.add(pet.id)
+    return kept
+
+
+def pets_meant(text: str, pets: Sequence[PetLike]) -> list[PetLike]:
+    """The customer's pets ``text`` names and means, in the order first named; those named
+    only to be left out ('o do Luke continua') are not among them."""
+    said = _said(text)
+    kept = kept_pets(text, pets)
+    found = []
+    for pet in pets:
+        m = re.search(rf"\b{re.escape(fold(pet.name))}\b", said)
+        if m is not None and pet.id not in kept:
+            found.append((m.start(), pet))
+    return [p for _, p in sorted(found, key=lambda f: f[0])]

@@ -29,10 +29,16 @@ INFO_INTENTS = ("hours", "prices", "services")
 _NEW_PET = re.compile(
     r"\b(outr[oa]|nov[oa]) (pet|bichinho|cachorr\w*|gat\w*|animal)\b|\bpet novo\b"
 )
+_GIVE_UP = (
+    r"(deixa (pra|para) la|deixa quieto|esquece( isso)?|melhor nao|nao quero mais|desisto"
+    r"|fica pra (outra hora|depois|outro dia)|nao precisa mais|agora nao|vou deixar pra depois)"
+)
 _ABANDON = re.compile(
-    r"^\W*(deixa (pra|para) la|deixa quieto|esquece( isso)?|melhor nao|nao quero mais|desisto"
-    r"|fica pra (outra hora|depois|outro dia)|nao precisa mais|agora nao)"
-    r"\W*(,? (obrigad\w*|valeu))?\W*$"
+    r"^\W*((h+u*m+|hm+|a+h+|poxa|olha|entao|bom)\b\W*)*"
+    + _GIVE_UP
+    + r"(\W+"
+    + _GIVE_UP
+    + r")*\W*(,? (obrigad\w*|valeu))?\W*$"
 )
 
 

@@ -20,7 +20,7 @@ from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, pick_number, services_named
-from atende.brain.dialogue.pets import breed_in, name_in, species_in
+from atende.brain.dialogue.pets import breed_in, kept_pets, name_in, pets_meant, species_in
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
 from atende.brain.dialogue.when import When, extract_when
@@ -194,11 +194,11 @@ def _rescheduled_day(ctx: DialogueContext, st: DialogueState) -> date | None:
 
 def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
     frame = st.frame
-    words_in = set(re.findall(r"\w+", fold(reading.text)))
-    for pet in ctx.pets:
-        if fold(pet.name) in words_in:  # the pet named wins
-            frame.pet_id, frame.new_pet = pet.id, None
-            return
+    meant = pets_meant(reading.text, ctx.pets)
+    if meant:  # the pet named wins; correcting, the one named last ("não, é pra Mel")
+        pet = meant[-1] if reading.correction else meant[0]
+        frame.pet_id, frame.new_pet = pet.id, None
+        return
     if st.flow == "reschedule":
         return
     if reading.new_pet:
@@ -523,10 +523,12 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
     """'banho pro Thor e tosa pra Mel', 'banho nos dois': one frame per pet, in the order
     named, each with the service named beside it (else the one the request names)."""
     folded = fold(reading.text)
+    kept = kept_pets(reading.text, ctx.pets)
     named = sorted(
         (m.start(), m.end(), p)
         for p in ctx.pets
-        if (m := re.search(rf"\b{re.escape(fold(p.name))}\b", folded)) is not None
+        if p.id not in kept
+        and (m := re.search(rf"\b{re.escape(fold(p.name))}\b", folded)) is not None
     )
     segments = [folded[(named[i - 1][1] if i else 0) : end] for i, (_, end, _) in enumerate(named)]
     pets = [p for _, _, p in named]

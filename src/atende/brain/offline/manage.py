@@ -10,6 +10,7 @@ from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import pick_number
+from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState, Flow
 from atende.brain.offline import booking
@@ -107,8 +108,7 @@ def _match(
         return upcoming[index]
     if len(upcoming) == 1 and reading.yes and not reading.no:
         return upcoming[0]  # "sim" to a list of one
-    said = set(re.findall(r"\w+", fold(reading.text)))
-    pets = {p.id for p in ctx.pets if p.name and fold(p.name) in said}
+    pets = {p.id for p in pets_meant(reading.text, ctx.pets)}
     if not pets and reading.species:  # "cancela o do cachorro"
         pets = {p.id for p in ctx.pets if fold(p.species) == fold(reading.species)}
     service = reading.service
