@@ -2,7 +2,8 @@
 through the real pipeline, with a simulated customer, and scores them.
 
 Used by bench/eval_conversations.py for every JSON split: ``dev``
-(bench/dev/conversations.json, tuned on) and the never-tuned ``heldout`` and ``heldout_b``.
+(bench/dev/conversations.json), ``heldout`` and ``heldout_b`` (tuned on since 2026-12-05)
+and the never-tuned ``heldout_c``.
 
 Each scenario starts at its own local weekday and time (an injected clock), with the
 customer's pets and bookings seeded. The scripted bursts are sent first, each after the
@@ -92,6 +93,18 @@ def questions_in(reply: str) -> list[str]:
         if words:
             found.append(" ".join(words))
     return found
+
+
+_PHONE_FACT = re.compile(r"^\+\d{10,15}$")
+
+
+def said(fact: str, replies: str) -> bool:
+    """Whether the folded ``replies`` state ``fact``; a phone number counts however it is
+    written ('+551133334444' is said by '(11) 3333-4444')."""
+    if _PHONE_FACT.match(fact):
+        digits = re.sub(r"\D", "", replies)
+        return fact[3:] in digits if fact.startswith("+55") else fact[1:] in digits
+    return fold(fact) in replies
 
 
 def repeats(replies: list[str]) -> tuple[int, int]:
@@ -335,7 +348,7 @@ def score(
     if not (booked_ok and cancels_ok):
         why.append(f"bookings {sorted(got)} != {sorted(want)}")
     text = fold("\n".join(replies))
-    missing = [f for f in exp.get("reply_facts", []) if fold(fill(f, today)) not in text]
+    missing = [f for f in exp.get("reply_facts", []) if not said(fill(f, today), text)]
     if missing:
         why.append(f"missing facts {missing}")
     human = player.state(phone) == "human"

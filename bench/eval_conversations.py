@@ -1,14 +1,17 @@
 """One eval of customer conversations, reported per split, scored on what ends up in the
 database and on the facts in the replies.
 
-    .venv/bin/python bench/eval_conversations.py [--split dev|heldout|heldout_b] [-v] [--json]
+    .venv/bin/python bench/eval_conversations.py [--split NAME] [-v] [--json] [--only IDS]
 
 Splits, each reported on its own:
 
 - ``dev`` (tuned on): the Python scripts below (booking, reschedule, cancel, prices, hours,
   FAQ from bench/sample_kb, handoff, mixed bursts) and bench/dev/conversations.json;
-- ``heldout`` and ``heldout_b`` (never tuned on): bench/heldout/conversations.json and
-  conversations_b.json, written blind to the brain's rules.
+- ``heldout`` and ``heldout_b``: bench/heldout/conversations.json and conversations_b.json,
+  written blind to the brain's rules and never tuned on until 2026-12-05; their failures
+  were then read and fixed, so they count as tuned on from that day;
+- ``heldout_c`` (never tuned on): bench/heldout/conversations_c.json, written blind on
+  2026-12-05 before that day's tuning, played only in aggregate.
 
 The JSON splits are played by bench/conversation_player.py (an injected clock per scenario,
 a simulated customer answering the assistant's questions). Every conversation goes
@@ -579,8 +582,10 @@ def history_tokens(calls: list[tuple[int, int]]) -> tuple[float, float, int]:
 SPLITS = {
     # name: (JSON scenarios, tuned on?)
     "dev": (ROOT / "dev" / "conversations.json", True),
-    "heldout": (ROOT / "heldout" / "conversations.json", False),
-    "heldout_b": (ROOT / "heldout" / "conversations_b.json", False),
+    # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
+    "heldout": (ROOT / "heldout" / "conversations.json", True),
+    "heldout_b": (ROOT / "heldout" / "conversations_b.json", True),
+    "heldout_c": (ROOT / "heldout" / "conversations_c.json", False),
 }
 DEV_ANCHOR = datetime(2027, 2, 1, 9, 0, tzinfo=TZ)  # a Monday morning, shop open
 
@@ -724,6 +729,9 @@ def print_split(split: Split, verbose: bool) -> None:
         print(f"    {category or '(none)':<22} {ok}/{n}")
     if not verbose:
         return
+    if not split.tuned:  # reading its failures would be tuning on it
+        print("    (failures of a never-tuned split are not shown)")
+        return
     for r in split.results:
         if r.ok:
             continue
@@ -778,7 +786,7 @@ def main(argv: list[str] | None = None) -> int:
             out["splits"][s.name]["failures"] = [
                 {"id": r.id, "category": r.category, "why": r.why, "transcript": r.transcript}
                 for r in s.results
-                if not r.ok
+                if not r.ok and s.tuned  # a never-tuned split's failures stay unread
             ]
         if owner is not None:
             out["owner_questions"] = {

@@ -20,6 +20,7 @@ PATH = os.path.join(HERE, "conversations.json")
 SPLITS = {
     "conversations.json": ("h", 45, "1"),
     "conversations_b.json": ("b", 32, "2"),
+    "conversations_c.json": ("c", 50, "3"),
 }
 
 SERVICES = {

@@ -101,6 +101,8 @@ class DialogueState(_Model):
     person_offered: bool = False  # we offered a person: the next miss calls one
     question: str | None = None  # the question last asked (first wording): a miss repeats it
     said_at: datetime | None = None  # when we last spoke: a repeat after a long pause is fine
+    topic_service_id: int | None = None  # the one service last talked about ("e marca pro Zeca")
+    invited: bool = False  # our last words were "Quer agendar?": a yes starts a booking
     pending: Proposal | None = None  # the LLM agent's proposal awaiting a yes
     campaigns: list[int] = Field(default_factory=list)  # owner: drafts just shown
     campaign_pending: int | None = None  # owner: the draft asked to send

@@ -70,9 +70,13 @@ class OfflineBrain:
             settled = _person_answer(state, reading)
             if settled is not None:
                 return settled
+        recent = state.said_at is not None and ctx.now - state.said_at < REPEAT_WINDOW
+        if not recent:
+            state.topic_service_id, state.invited = None, False
         reply = self._turn(ctx, state, reading)
         reply.texts = _not_again(state, reply, ctx.now)
         state.last_texts, state.said_at = list(reply.texts), ctx.now
+        _remember_topic(state, reading, reply)
         reply.state = state
         return reply
 
@@ -103,6 +107,8 @@ class OfflineBrain:
             return self._say(ctx, st, reading, [words.KEPT if kept else words.DROPPED], "dropped")
         if st.flow is not None and not _leaves_flow(st, reading):
             return self._in_flow(ctx, st, reading)
+        if st.invited and st.flow is None and reading.yes and not reading.no:
+            return self._start_booking(ctx, st, reading)  # "Quer agendar?" — "sim"
         hit = None if reading.service and reading.pet_name else self._faq_for(ctx, reading)
         if hit is not None:
             return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
@@ -138,9 +144,12 @@ class OfflineBrain:
         return self._not_understood(ctx, st, reading)
 
     def _start_booking(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
+        topic = st.topic_service_id
         st.start("booking")
         info = _info_lead(ctx, st, reading, self._knowledge)
         booking.fill(ctx, st, reading)
+        if st.frame.service_id is None and ctx.service(topic) is not None:
+            st.frame.service_id = topic  # "quanto custa a tosa?" … "marca pro Zeca amanhã"
         booking.split_by_pet(ctx, st, reading)
         booking.split_by_service(ctx, st, reading)
         out = booking.next_question(ctx, st)
@@ -381,6 +390,19 @@ def _not_again(st: DialogueState, reply: Reply, now: datetime) -> list[str]:
         reply.intent, reply.handoff, reply.choices = offered.intent, offered.handoff, None
         return offered.texts
     return [words.said_again(reply.texts[0]), *reply.texts[1:]]
+
+
+def _remember_topic(st: DialogueState, reading: Reading, reply: Reply) -> None:
+    """The one service the customer just asked about, and whether we invited them to book
+    it, so 'sim' or 'marca pro Zeca amanhã' in the next message books that service."""
+    named = {p.service.id for p in reading.parts if p.service is not None}
+    if reading.service is not None:
+        named.add(reading.service.id)
+    if len(named) == 1:
+        st.topic_service_id = named.pop()
+    elif named:
+        st.topic_service_id = None
+    st.invited = st.flow is None and any(words.INVITE in t for t in reply.texts)
 
 
 def _greeted(reading: Reading) -> bool:
