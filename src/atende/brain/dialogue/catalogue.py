@@ -81,6 +81,7 @@ SLOT_PROBLEM = {
     "taken": "Esse horário já está ocupado.",
 }
 JUST_TAKEN = "Poxa, esse horário acabou de ser reservado 😕"
+ALREADY_THEN = "Esse já é o horário marcado 🙂"  # a reschedule to the same day and time
 
 
 def closed_at(hours_of_day: str | None) -> str:

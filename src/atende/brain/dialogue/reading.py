@@ -27,7 +27,8 @@ from atende.domain.text import fold, fold_chat
 
 INFO_INTENTS = ("hours", "prices", "services")
 _NEW_PET = re.compile(
-    r"\b(outr[oa]|nov[oa]) (pet|bichinho|cachorr\w*|gat\w*|animal)\b|\bpet novo\b"
+    r"\b(outr[oa]|nov[oa]) (pet|bichinho|cachorr\w*|gat\w*|animal|filhote)\b"
+    r"|\b(pet|bichinho|cachorr\w*|gat\w*|filhote|cadel\w*) nov[oa]\b"
 )
 _GIVE_UP = (
     r"(deixa (pra|para) la|deixa quieto|esquece( isso)?|melhor nao|nao quero mais|desisto"
@@ -136,11 +137,12 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         intent = "reschedule"  # "cancelar o de amanhã e marcar pra segunda" moves it
     if intent is None and _INSTEAD.search(folded):
         intent = "reschedule"  # "pode ser às 16h em vez de 10h?"
+    parts = split_parts(texts, services)
     return Reading(
         text=text,
         intents=intents,
         intent=intent,
-        when=extract_when(text, now),
+        when=_request_when(text, parts, now),
         service=find_service(text, services),
         pet_name=named_pet_in(text),
         species=species_in(text),
@@ -161,8 +163,19 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         asks_bot=bool(_BOT.search(folded)),
         calling=bool(_CALLING.search(folded)),
         bye=bool(_BYE.search(folded)),
-        parts=split_parts(texts, services),
+        parts=parts,
     )
+
+
+def _request_when(text: str, parts: list[Part], now: datetime) -> When:
+    """The day and time of the burst; when it also asks about opening hours ('abrem
+    amanhã? se não, quero banho segunda 9h'), those of the request, not of the question."""
+    hours = [p for p in parts if p.intent == "hours"]
+    if hours and len(hours) < len(parts):
+        rest = extract_when(" ".join(p.text for p in parts if p.intent != "hours"), now)
+        if not rest.empty:
+            return rest
+    return extract_when(text, now)
 
 
 def split_parts(texts: list[str], services: list[ServiceInfo]) -> list[Part]:

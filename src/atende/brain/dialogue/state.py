@@ -69,6 +69,7 @@ class Frame(_Model):
     period: Period | None = None
     earliest: date | None = None  # "semana que vem": look for times from this day…
     latest: date | None = None  # …to this one
+    span_start: date | None = None  # the span named: a weekday alone later falls inside it
     pet_id: int | None = None
     new_pet: NewPet | None = None
     booking_id: int | None = None

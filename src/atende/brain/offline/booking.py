@@ -116,20 +116,19 @@ def fill(
         frame.service_id = reading.service.id  # "quanto fica banho e tosa?" changes nothing
     when = reading.when
     if when.day is not None:
-        frame.day = when.day
+        frame.day = _inside_span(frame, when.day, reading.text)
         frame.earliest = frame.latest = None
         if when.at is None and not correcting:
             frame.at = None
-    elif getattr(when, "earliest", None) is not None:
+    elif when.earliest is not None:
         frame.day, frame.at = None, None
-        frame.earliest, frame.latest = (
-            getattr(when, "earliest", None),
-            getattr(when, "latest", None),
-        )
-    if st.flow == "reschedule":
-        moved = _moved_to(reading.text, ctx.now)
-        if moved is not None and moved != frame.day:  # "não dá quinta, passa pra sexta"
-            frame.day = moved
+        frame.earliest, frame.latest = when.earliest, when.latest
+        frame.span_start = when.earliest
+    moved = _moved_to(reading.text, ctx.now) if st.flow == "reschedule" else When()
+    if moved.day is not None and moved.day != frame.day:  # "não dá quinta, passa pra sexta"
+        frame.day = moved.day
+    if moved.at is not None:  # "sexta 9h não vou conseguir, pode ser 16h30?"
+        when = replace(when, at=moved.at)
     if when.at is not None:
         frame.at = when.at
         if frame.day is None and frame.earliest is None and st.flow == "reschedule":
@@ -149,7 +148,27 @@ def fill(
     _fill_pet(ctx, st, reading)
 
 
-_TO = re.compile(r"\b(?:pra|pro|para|p/)\s+", re.IGNORECASE)
+_WEEKDAY_ALONE = re.compile(r"\b(segunda|terca|quarta|quinta|sexta|sabado|domingo)\b")
+_NAMES_DATE = re.compile(r"\d{1,2}\s*/\s*\d{1,2}|\bdia \d|\b(hoje|amanha|essa|esta|nessa|nesta)\b")
+
+
+def _inside_span(frame: Frame, day: date, text: str) -> date:
+    """'semana que vem de manhã' … 'na quarta': the Wednesday of that week, not this one."""
+    start = frame.span_start
+    said = fold(text)
+    if start is None or day >= start or _NAMES_DATE.search(said):
+        return day
+    if not _WEEKDAY_ALONE.search(said):
+        return day
+    while day < start:
+        day += timedelta(days=7)
+    return day
+
+
+_TO = re.compile(
+    r"\b(?:pra|pro|para|p/|pode ser|que tal|prefiro|melhor|consegue|conseguem|daria)\s+",
+    re.IGNORECASE,
+)
 _SHIFT = re.compile(
     r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?\s+(?:mais\s+)?(tarde|cedo)\b"
     r"|\b(atras\w*|adiant\w*)\b.*?\bem\s+(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?"
@@ -157,12 +176,13 @@ _SHIFT = re.compile(
 _AMOUNTS = {"uma": 60, "duas": 120, "meia": 30}
 
 
-def _moved_to(text: str, now: datetime) -> date | None:
-    """The day after the last 'pra'/'para': the new one, whatever day came before it."""
-    found = list(_TO.finditer(text))
+def _moved_to(text: str, now: datetime) -> When:
+    """The day and time after the last 'pra', 'pode ser', 'que tal'…: the new ones,
+    whatever day and time came before them (the booking being left)."""
+    found = [m for m in _TO.finditer(text) if not extract_when(text[m.end() :], now).empty]
     if not found:
-        return None
-    return extract_when(text[found[-1].end() :], now).day
+        return When()
+    return extract_when(text[found[-1].end() :], now)
 
 
 def _shifted(ctx: DialogueContext, text: str) -> datetime | None:
@@ -297,6 +317,12 @@ def next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
     if frame.at is None:
         return _offer_times(ctx, st, service, frame.day)
     start = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
+    old = ctx.ignore_booking if st.flow == "reschedule" else None
+    if old is not None and old.starts_at == start:  # moving it to where it already is
+        frame.at = None
+        out = _offer_times(ctx, st, service, frame.day, near=start)
+        out.lead = f"{words.ALREADY_THEN} {out.lead}".strip()
+        return out
     problem = ctx.slot_problem(service, start)
     if problem:
         frame.at, frame.period = None, None
@@ -520,36 +546,81 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
 
 
 def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
-    """'banho pro Thor e tosa pra Mel', 'banho nos dois': one frame per pet, in the order
-    named, each with the service named beside it (else the one the request names)."""
+    """'banho pro Thor e tosa pra Mel', 'banho nos dois', 'o Bidu e meu gatinho novo': one
+    frame per pet, in the order named, each with the service named before it (else the one
+    the request names) and the time named right after it ('Pipoca às 9h e Paçoca às 10h')."""
     folded = fold(reading.text)
-    kept = kept_pets(reading.text, ctx.pets)
-    named = sorted(
-        (m.start(), m.end(), p)
-        for p in ctx.pets
-        if p.id not in kept
-        and (m := re.search(rf"\b{re.escape(fold(p.name))}\b", folded)) is not None
-    )
-    segments = [folded[(named[i - 1][1] if i else 0) : end] for i, (_, end, _) in enumerate(named)]
-    pets = [p for _, _, p in named]
-    if len(pets) < 2 and len(ctx.pets) == 2 and _BOTH.search(folded):
-        pets, segments = list(ctx.pets), ["", ""]
-    if len(pets) < 2:
+    mentions = _pet_mentions(ctx, reading, folded)
+    firsts: dict[int | str, tuple[int, int]] = {}
+    for begin, end, key in mentions:
+        firsts.setdefault(key, (begin, end))
+    order = sorted(firsts, key=lambda k: firsts[k][0])
+    segments = [
+        folded[(firsts[order[i - 1]][1] if i else 0) : firsts[k][1]] for i, k in enumerate(order)
+    ]
+    if len(order) < 2 and len(ctx.pets) == 2 and _BOTH.search(folded):
+        order, segments = [p.id for p in ctx.pets], ["", ""]
+    if len(order) < 2:
         return
     shared = st.frame.service_id
     combo = ctx.service(shared)
     if combo is not None and " e " in combo.name and fold(combo.name) not in folded:
         shared = None  # "banho pro Thor e tosa pra Mel" is no "Banho e tosa"
+    times = _times_after(ctx, mentions, folded)
     frames = []
-    for pet, segment in zip(pets, segments, strict=True):
+    for key, segment in zip(order, segments, strict=True):
         own = find_service(segment, ctx.services) if segment else None
-        service_id = own.id if own is not None else shared
-        frames.append(
-            st.frame.model_copy(
-                update={"pet_id": pet.id, "new_pet": None, "service_id": service_id}
-            )
-        )
+        update: dict[str, object] = {"service_id": own.id if own is not None else shared}
+        if isinstance(key, int):
+            update.update(pet_id=key, new_pet=None)
+        else:
+            new = st.frame.new_pet or NewPet(species=species_in(key[4:]))
+            update.update(pet_id=None, new_pet=new)
+        if key in times:
+            update["at"] = times[key]
+        frames.append(st.frame.model_copy(update=update))
     st.frame, st.queued = frames[0], frames[1:]
+
+
+_NEW_PET_WORD = re.compile(
+    r"\b(?:cachorr\w*|cadel\w*|gat\w*|filhote\w*|bichinho\w*|pet|coelh\w*)\b"
+)
+
+
+def _pet_mentions(
+    ctx: DialogueContext, reading: Reading, folded: str
+) -> list[tuple[int, int, int | str]]:
+    """Every mention of a pet in ``folded``: a known pet by its id (not those named only to
+    be left out), a new one ('meu gatinho novo') as 'new:<word>'."""
+    kept = kept_pets(reading.text, ctx.pets)
+    found: list[tuple[int, int, int | str]] = [
+        (m.start(), m.end(), p.id)
+        for p in ctx.pets
+        if p.id not in kept
+        for m in re.finditer(rf"\b{re.escape(fold(p.name))}\b", folded)
+    ]
+    if reading.new_pet and found:
+        word = _NEW_PET_WORD.search(folded)
+        if word is not None:
+            found.extend(
+                (m.start(), m.end(), f"new:{word.group(0)}")
+                for m in re.finditer(rf"\b{re.escape(word.group(0))}\b", folded)
+            )
+    return sorted(found, key=lambda f: f[0])
+
+
+def _times_after(
+    ctx: DialogueContext, mentions: list[tuple[int, int, int | str]], folded: str
+) -> dict[int | str, time]:
+    """The time named right after each pet, up to the next pet: 'Pipoca às 9h e Paçoca às
+    10h'. Only when at least two pets have one — else the burst's time is everyone's."""
+    times: dict[int | str, time] = {}
+    for i, (_, end, key) in enumerate(mentions):
+        stop = mentions[i + 1][0] if i + 1 < len(mentions) else len(folded)
+        at = extract_when(folded[end:stop], ctx.now).at
+        if at is not None:
+            times.setdefault(key, at)
+    return times if len(times) >= 2 else {}
 
 
 def split_by_service(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
