@@ -114,16 +114,21 @@ def repeats(replies: list[str]) -> tuple[int, int]:
     return stuck, max(asked.values(), default=0)
 
 
+SAMPLE_KB = Path(__file__).resolve().parent / "sample_kb"
+
+
 def make_shop_db(folder: Path, name: str) -> str:
     """A fresh SQLite file holding the demo shop as ``atende init --demo`` makes it (its
-    FAQ included); returns its URL."""
+    FAQ included) with the shop's documents of bench/sample_kb, the ones the scenario
+    writers were shown; returns its URL."""
     url = f"sqlite:///{folder / name}"
     upgrade(url)
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as s:
         org = create_demo(s)
-        doc = read_document(Path(DEMO_FAQ))
-        knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
+        for path in [Path(DEMO_FAQ), *sorted(SAMPLE_KB.iterdir())]:
+            doc = read_document(path)
+            knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
     engine.dispose()
     return url
 

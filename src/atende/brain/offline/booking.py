@@ -61,6 +61,7 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         fill(ctx, st, reading)
     else:
         fill(ctx, st, reading)
+    _retime_by_pet(ctx, st, reading)
     out = next_question(ctx, st)
     out.progressed = st.frame.model_dump() != before
     frame = st.frame
@@ -588,10 +589,11 @@ _NEW_PET_WORD = re.compile(
 
 
 def _pet_mentions(
-    ctx: DialogueContext, reading: Reading, folded: str
+    ctx: DialogueContext, reading: Reading, folded: str, new_pet: bool = False
 ) -> list[tuple[int, int, int | str]]:
     """Every mention of a pet in ``folded``: a known pet by its id (not those named only to
-    be left out), a new one ('meu gatinho novo') as 'new:<word>'."""
+    be left out), a new one ('meu gatinho novo', or 'o gatinho' when ``new_pet`` is being
+    booked already) as 'new:<word>'."""
     kept = kept_pets(reading.text, ctx.pets)
     found: list[tuple[int, int, int | str]] = [
         (m.start(), m.end(), p.id)
@@ -599,7 +601,7 @@ def _pet_mentions(
         if p.id not in kept
         for m in re.finditer(rf"\b{re.escape(fold(p.name))}\b", folded)
     ]
-    if reading.new_pet and found:
+    if (reading.new_pet or new_pet) and found:
         word = _NEW_PET_WORD.search(folded)
         if word is not None:
             found.extend(
@@ -607,6 +609,22 @@ def _pet_mentions(
                 for m in re.finditer(rf"\b{re.escape(word.group(0))}\b", folded)
             )
     return sorted(found, key=lambda f: f[0])
+
+
+def _retime_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    """Pets already queued, then 'o Bidu às 10h e o gatinho às 10 e meia': each its time."""
+    if not st.queued:
+        return
+    frames = [st.frame, *st.queued]
+    folded = fold(reading.text)
+    new_pet = any(f.pet_id is None for f in frames)
+    times = _times_after(ctx, _pet_mentions(ctx, reading, folded, new_pet), folded)
+    new_times = [t for k, t in times.items() if isinstance(k, str)]
+    for frame in frames:
+        if frame.pet_id is not None and frame.pet_id in times:
+            frame.at = times[frame.pet_id]
+        elif frame.pet_id is None and new_times:
+            frame.at = new_times[0]
 
 
 def _times_after(

@@ -1,0 +1,196 @@
+"""Conversations that went wrong in blind-written scenarios and customer trials, replayed
+through ingest + flush: each asserts what a receptionist would have done, on the booking
+rows. The suite's clock is Tuesday 17/11/2026 10:00 in São Paulo; the demo shop opens
+Mon-Fri 08-18, Sat 08-12."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from atende.runtime import Runtime
+from atende.storage.models import Booking, Contact, Organization, Pet, Service
+from tests.conftest import demo_runtime
+from tests.support.dialogue import TZ, Customer
+
+
+@pytest.fixture
+def runtime(sqlite_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    rt = demo_runtime(sqlite_url, tmp_path)
+    yield rt
+    rt.close()
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=TZ)
+
+
+def rows(runtime: Runtime) -> list[tuple[str, str, datetime, str]]:
+    """(pet, service, local start, status) of every booking, in the order made."""
+    with runtime.sessions() as s:
+        found = s.execute(
+            select(Pet.name, Service.name, Booking.starts_at, Booking.status)
+            .join(Pet, Pet.id == Booking.pet_id)
+            .join(Service, Service.id == Booking.service_id)
+            .order_by(Booking.id)
+        )
+        return [(pet, service, start.astimezone(TZ), status) for pet, service, start, status in found]
+
+
+def customer_with(
+    runtime: Runtime, phone: str, pets: list[tuple[str, str]], name: str = "Ana"
+) -> Customer:
+    """A customer who has written before and has these (name, species) pets."""
+    who = Customer(runtime, "demo", phone, name)
+    who.say("oi")
+    with runtime.sessions.begin() as s:
+        org_id = s.scalars(select(Organization.id)).one()
+        contact_id = s.scalars(select(Contact.id).where(Contact.phone == phone)).one()
+        for pet, species in pets:
+            s.add(Pet(organization_id=org_id, contact_id=contact_id, name=pet, species=species))
+    return who
+
+
+def book(runtime: Runtime, phone: str, pet: str, service: str, start: datetime) -> None:
+    with runtime.sessions.begin() as s:
+        org_id = s.scalars(select(Organization.id)).one()
+        contact_id = s.scalars(select(Contact.id).where(Contact.phone == phone)).one()
+        pet_id = s.scalars(select(Pet.id).where(Pet.name == pet)).one()
+        svc = s.scalars(select(Service).where(Service.name == service)).one()
+        s.add(
+            Booking(
+                organization_id=org_id,
+                contact_id=contact_id,
+                pet_id=pet_id,
+                service_id=svc.id,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=svc.duration_minutes),
+            )
+        )
+
+
+def test_yes_to_the_invitation_after_a_price_books_that_service(runtime: Runtime) -> None:
+    otavio = customer_with(runtime, "+5511999993001", [("Zeca", "cachorro")])
+    assert "Quer agendar?" in otavio.say("qto custa a tosa?")
+    assert "a tosa" in otavio.say("sim")  # "Para qual dia você quer a tosa?"
+    assert "Posso confirmar?" in otavio.say("amanhã às 10h")
+    otavio.say("sim")
+    assert rows(runtime) == [("Zeca", "Tosa", at(18, 10), "booked")]
+
+
+def test_a_booking_right_after_a_price_question_is_for_that_service(runtime: Runtime) -> None:
+    otavio = customer_with(runtime, "+5511999993002", [("Zeca", "cachorro")])
+    otavio.say("bom dia, qto custa a tosa?")
+    reply = otavio.say("blz, então marca pro Zeca amanhã às 10h")
+    assert "Tosa para Zeca" in reply and "10:00" in reply
+    otavio.say("sim")
+    assert rows(runtime) == [("Zeca", "Tosa", at(18, 10), "booked")]
+
+
+def test_correcting_the_pet_at_the_confirmation_books_the_other_pet(runtime: Runtime) -> None:
+    bruna = customer_with(runtime, "+5511999993003", [("Sushi", "gato"), ("Temaki", "gato")])
+    bruna.say("quero marcar consulta pro Sushi amnh as 15h")
+    reply = bruna.say("ops, errei, é pro Temaki! o Sushi ta otimo")
+    assert "para Temaki" in reply and "Sushi" not in reply
+    bruna.say("sim")
+    assert rows(runtime) == [("Temaki", "Consulta veterinária", at(18, 15), "booked")]
+
+
+def test_a_pet_said_to_stay_booked_is_not_the_one_cancelled(runtime: Runtime) -> None:
+    debora = customer_with(runtime, "+5511999993004", [("Luke", "cachorro"), ("Léia", "cachorro")])
+    book(runtime, debora.phone, "Luke", "Banho", at(18, 10))
+    book(runtime, debora.phone, "Léia", "Banho", at(18, 11))
+    reply = debora.say("boa tarde, cancela só o banho da Léia amanhã, o do Luke continua tá")
+    assert "Léia" in reply and "Luke" not in reply
+    debora.say("sim")
+    assert rows(runtime) == [
+        ("Luke", "Banho", at(18, 10), "booked"),
+        ("Léia", "Banho", at(18, 11), "cancelled"),
+    ]
+
+
+def test_a_hesitant_no_at_the_confirmation_books_nothing_and_calls_nobody(
+    runtime: Runtime,
+) -> None:
+    yasmin = customer_with(runtime, "+5511999993005", [("Cacau", "cachorro")])
+    assert "Posso confirmar?" in yasmin.say("queria consulta pro Cacau quinta 10h")
+    reply = yasmin.say("humm melhor não, deixa pra lá")
+    assert "pessoa" not in reply
+    assert yasmin.conversation().state != "human"
+    assert rows(runtime) == []
+
+
+def test_a_question_about_hours_does_not_take_the_bookings_day(runtime: Runtime) -> None:
+    gustavo = customer_with(runtime, "+5511999993006", [("Chico", "cachorro")])
+    reply = gustavo.say("vcs abrem domingo?", "se nao abrir quero marcar banho pro Chico segunda 9h")
+    assert "segunda (23/11) às 09:00" in reply.lower() or "23/11" in reply
+    gustavo.say("sim")
+    assert rows(runtime) == [("Chico", "Banho", at(23, 9), "booked")]
+
+
+def test_a_reschedule_takes_the_new_time_not_the_one_it_leaves(runtime: Runtime) -> None:
+    leandro = customer_with(runtime, "+5511999993007", [("Zeus", "cachorro")])
+    book(runtime, leandro.phone, "Zeus", "Consulta veterinária", at(20, 9))
+    leandro.say("oi, tem como trocar o horario da consulta do Zeus?")
+    reply = leandro.say("sexta 9h nao vou conseguir, pode ser 16h30 no mesmo dia?")
+    assert "16:30" in reply
+    leandro.say("sim")
+    assert rows(runtime) == [
+        ("Zeus", "Consulta veterinária", at(20, 9), "cancelled"),
+        ("Zeus", "Consulta veterinária", at(20, 16, 30), "booked"),
+    ]
+
+
+def test_moving_a_booking_to_where_it_already_is_moves_nothing(runtime: Runtime) -> None:
+    leandro = customer_with(runtime, "+5511999993008", [("Zeus", "cachorro")])
+    book(runtime, leandro.phone, "Zeus", "Banho", at(20, 9))
+    leandro.say("quero remarcar o banho do Zeus")
+    reply = leandro.say("sexta 9h")
+    assert "já é o horário marcado" in reply and "Posso remarcar" not in reply
+    assert rows(runtime) == [("Zeus", "Banho", at(20, 9), "booked")]
+
+
+def test_a_weekday_after_next_week_is_that_weeks(runtime: Runtime) -> None:
+    sandra = customer_with(runtime, "+5511999993009", [("Amora", "cachorro")])
+    sandra.say("quero marcar banho pra Amora semana que vem de manha")
+    reply = sandra.say("na quarta, 8 e meia")
+    assert "25/11" in reply and "08:30" in reply
+    sandra.say("sim")
+    assert rows(runtime) == [("Amora", "Banho", at(25, 8, 30), "booked")]
+
+
+def test_each_pet_gets_the_time_named_after_it(runtime: Runtime) -> None:
+    cecilia = customer_with(
+        runtime, "+5511999993010", [("Pipoca", "cachorro"), ("Paçoca", "cachorro")]
+    )
+    first = cecilia.say("quero banho pro Pipoca e pro Paçoca no sábado, Pipoca às 9h e Paçoca às 10h")
+    assert "Pipoca" in first and "09:00" in first
+    second = cecilia.say("sim")
+    assert "Paçoca" in second and "10:00" in second
+    cecilia.say("sim")
+    assert rows(runtime) == [
+        ("Pipoca", "Banho", at(21, 9), "booked"),
+        ("Paçoca", "Banho", at(21, 10), "booked"),
+    ]
+
+
+def test_a_new_pet_beside_a_known_one_is_registered_and_booked_too(runtime: Runtime) -> None:
+    elaine = customer_with(runtime, "+5511999993011", [("Bidu", "cachorro")])
+    elaine.send("boa tarde, quero vacinar o Bidu e meu gatinho novo na quarta")
+    # (the first reply may already confirm Bidu; the times come in the next message)
+    reply = elaine.say("o Bidu às 10h e o gatinho às 10 e meia")
+    assert "Bidu" in reply and "10:00" in reply
+    reply = elaine.say("sim")
+    assert "nome" in reply  # now the kitten: its name first
+    elaine.say("Tom")
+    elaine.say("siamês")
+    reply = elaine.say("sim")
+    assert "Prontinho" in reply
+    assert rows(runtime) == [
+        ("Bidu", "Vacinação", at(18, 10), "booked"),
+        ("Tom", "Vacinação", at(18, 10, 30), "booked"),
+    ]
