@@ -41,7 +41,7 @@ from atende.domain.text import fold
 from atende.runtime import Runtime, build_runtime
 from atende.storage import knowledge, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
-from atende.storage.demo import DEMO_FAQ, create_demo
+from atende.storage.demo import create_demo
 from atende.storage.migrate import upgrade
 from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
 
@@ -118,15 +118,16 @@ SAMPLE_KB = Path(__file__).resolve().parent / "sample_kb"
 
 
 def make_shop_db(folder: Path, name: str) -> str:
-    """A fresh SQLite file holding the demo shop as ``atende init --demo`` makes it (its
-    FAQ included) with the shop's documents of bench/sample_kb, the ones the scenario
-    writers were shown; returns its URL."""
+    """A fresh SQLite file holding the demo shop as ``atende init --demo`` makes it, with
+    the shop's documents of bench/sample_kb (the demo FAQ among them), the ones the
+    scenario writers were shown; returns its URL."""
     url = f"sqlite:///{folder / name}"
     upgrade(url)
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as s:
         org = create_demo(s)
-        for path in [Path(DEMO_FAQ), *sorted(SAMPLE_KB.iterdir())]:
+        # sample_kb/faq.md is the demo FAQ itself, so it is not loaded twice
+        for path in sorted(SAMPLE_KB.iterdir()):
             doc = read_document(path)
             knowledge.replace_document(s, org.id, doc.name, doc.kind, doc.sha256, doc.chunks)
     engine.dispose()

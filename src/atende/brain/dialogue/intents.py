@@ -58,7 +58,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "book",
-        r"\b(agend\w*|marca(?!s\b)(?! d[aoe]\b)\w*|reserv\w*"
+        r"\b(agend\w*|marca(?!s\b)(?!d[oa]s?\b)(?! d[aoe]\b)\w*|reserv\w*"
         r"|(quero|queria|gostaria de|preciso de|vou querer) (um |uma |o |a |de )?"
         r"(horario|banho|tosa|consulta|vacina|hidratacao)\w*"
         r"|levar (\w+ )?(\w+ )?(no|na|pra|para|ao) (banho|tosa|veterinari\w*|consulta|vacina))\b",
@@ -115,10 +115,18 @@ _PLAIN_BOOK = re.compile(  # dropped in a price or slot question: 'quanto é pra
 )
 
 
+_HYPOTHETICAL = re.compile(  # 'se eu precisar desmarcar, vcs cobram?': a policy question
+    r"\b(se|caso) (eu |a gente )?(precis\w+|tiver que|quiser|for|tenha que) (de )?"
+    r"(cancel|desmarc|remarc|reagend|mudar|trocar|adiar)\w*"
+)
+
+
 def intents_of(text: str) -> list[str]:
     """Every intent one message shows, most specific first ("emergency" before all)."""
     norm = normalize(text)
     found = [name for name, pattern in _COMPILED if pattern.search(norm)]
+    if _HYPOTHETICAL.search(norm):
+        found = [f for f in found if f not in ("cancel", "reschedule")]
     if "hours" in found and _CLOSED_YES.match(norm):
         found.remove("hours")
     if "cancel" not in found and "reschedule" not in found and _INDIRECT_CANCEL.search(norm):

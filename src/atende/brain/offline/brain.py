@@ -109,8 +109,10 @@ class OfflineBrain:
             return self._in_flow(ctx, st, reading)
         if st.invited and st.flow is None and reading.yes and not reading.no:
             return self._start_booking(ctx, st, reading)  # "Quer agendar?" — "sim"
-        hit = None if reading.service and reading.pet_name else self._faq_for(ctx, reading)
-        if hit is not None:
+        for_pet = reading.service and reading.pet_name and "?" not in reading.text
+        hit = None if for_pet else self._faq_for(ctx, reading)
+        alone = len(reading.parts) <= 1 or intent in ("book", "slots")  # a strong hit
+        if hit is not None and alone and not reading.asks_address:
             return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
         if intent in ("cancel", "reschedule"):
             info = _info_lead(ctx, st, reading, self._knowledge)
@@ -124,8 +126,10 @@ class OfflineBrain:
             return self._start_booking(ctx, st, reading)
         if reading.sick:
             return self._sick(ctx, st, reading)
-        if reading.questions or reading.asks_address:
-            extra, answered = _documents_for(ctx, reading, self._knowledge)
+        extra, answered = _documents_for(ctx, reading, self._knowledge)
+        if hit is not None and _short(hit.passage.text) not in extra:
+            extra = [_short(hit.passage.text), *extra]  # several questions, one from the FAQ
+        if reading.questions or reading.asks_address or extra:
             asked = [p for p in reading.questions if p.text not in answered]
             text = answers.answer(ctx, asked, reading.asks_address, extra)
             if intent == "services" and reading.service is None and _names_something(reading):
@@ -253,9 +257,11 @@ class OfflineBrain:
         not one of the services ('quanto custa o táxi dog?'), are looked up in the
         documents; a question naming a service but no day or time ('com quantos dias o
         filhote pode vacinar?') too, when a passage covers it well."""
-        intent, text = reading.intent, reading.text
+        intent, text = reading.intent, _asked(reading)
         if reading.service is not None and (reading.when.day or reading.when.at):
             return None  # a day-and-time question about a service is a slot question
+        if intent == "services" and _WHICH_SERVICES.search(fold(text)):
+            return None  # "quais serviços vcs fazem?": the list, not a passage saying "serviço"
         if intent in (None, "greeting") or (
             intent in ("prices", "services") and reading.service is None
         ):
@@ -265,6 +271,21 @@ class OfflineBrain:
             if strong and strong.coverage >= 0.75 and strong.matched >= 2:
                 return strong
         return None
+
+
+def _asked(reading: Reading) -> str:
+    """What to look up in the documents: the burst's question ('com quantos dias posso
+    vacinar? ele nasceu faz 4 semanas' → its first part) rather than every word of it."""
+    asking = [
+        p.text for p in reading.parts if "?" in p.text and not _ADDRESS_PART.search(fold(p.text))
+    ]
+    return asking[0] if len(asking) == 1 else reading.text
+
+
+_WHICH_SERVICES = re.compile(
+    r"\b(quais|que|os|seus|tabela de) servicos\b|\bo que (voces|vcs) (fazem|oferecem|tem)\b"
+)
+_ADDRESS_PART = re.compile(r"\b(endereco|onde fica|onde voces ficam|localizacao|como chego)\b")
 
 
 def faq_answer(hit: Hit) -> str:
@@ -309,8 +330,11 @@ def _documents_for(
         vague = part.intent is None or (part.intent == "services" and part.service is None)
         if not vague or ("?" not in part.text and not part.text.lower().startswith("se ")):
             continue
+        if _ADDRESS_PART.search(fold(part.text)) or _WHICH_SERVICES.search(fold(part.text)):
+            continue  # the address and the service list come from the shop's own data
         hits = knowledge.search(ctx.session, ctx.turn.org.id, part.text, k=1, semantic=False)
-        if hits and hits[0].confident and hits[0].coverage >= 0.6:
+        short = len(re.findall(r"\w{3,}", part.text)) <= 4  # "tem estacionamento aí?"
+        if hits and hits[0].confident and hits[0].coverage >= (0.5 if short else 0.6):
             found.append(_short(hits[0].passage.text))
             answered.add(part.text)
     return found, answered
