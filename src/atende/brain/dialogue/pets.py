@@ -104,7 +104,8 @@ _NOT_NAMES = {
 
 _SPECIES_THEN_NAME = re.compile(
     r"\b(?:meu|minha|o|a|do|da|pro|pra|um|uma)\s+(?:outr[oa]\s+)?(?:cachorr[oa]|cachorrinh[oa]|c[aã]o|cadela|gat[oa]|"
-    r"gatinh[oa]|pet|filhote|coelh[oa]|bichinho|dog)\s*,?\s+(?:(?:o|a)\s+)?"
+    r"gatinh[oa]|pet|filhote|coelh[oa]|bichinho|dog)"
+    r"(?:\s+(?:tb|tbm|tambem|também|nov[oa]|ainda))*\s*,?\s+(?:(?:o|a)\s+)?"
     r"(?:chamad[oa]\s+|que se chama\s+)?"
     r"([A-Za-zÀ-ÿ][a-zà-ÿ]+(?:\s[A-ZÀ-Ý][a-zà-ÿ]+)?)",
     re.IGNORECASE,
@@ -178,6 +179,7 @@ def named_pet_in(text: str) -> str | None:
 _KEPT_AFTER = (
     r"\W+(?:\w+\W+)?(?:continua\w*|fica|pode ficar|mantem|mantido|mantida|segue|permanece"
     r"|esta (?:otimo|bem|certo|ok|mantido|mantida|confirmado|confirmada|de pe)"
+    r"|vai (?:normal\w*|sim|mesmo|continuar)|pode (?:manter|continuar|deixar)"
     r"|nao (?:precisa|mexe|cancela|desmarca|muda|vai))\b"
 )
 # "menos o do Luke", "não é pro Thor", "mantém o da Mel": named, but not meant either.

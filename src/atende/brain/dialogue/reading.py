@@ -111,6 +111,7 @@ class Reading:
     calling: bool  # "alô", "tem alguém aí?"
     bye: bool
     parts: list[Part] = field(default_factory=list)
+    request_when: bool = False  # a part that is no information question names a day or time
 
     @property
     def has_when(self) -> bool:
@@ -164,6 +165,9 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         calling=bool(_CALLING.search(folded)),
         bye=bool(_BYE.search(folded)),
         parts=parts,
+        request_when=any(
+            p.intent not in INFO_INTENTS and not extract_when(p.text, now).empty for p in parts
+        ),
     )
 
 

@@ -255,6 +255,8 @@ def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) 
     small_talk = reading.intent in ("greeting", "thanks")
     if reading.question_like or reading.yes or reading.no or small_talk:
         return  # "sim" or "oi" is no pet's name or breed
+    if awaiting in ("pet_name", "pet_choice") and (reading.correction or reading.service):
+        return  # "aliás, só banho": a change to the booking, not the pet's name
     new = frame.new_pet or NewPet()
     if awaiting in ("pet_name", "pet_choice"):
         if reading.new_pet:

@@ -120,7 +120,8 @@ class OfflineBrain:
             return self._flow_reply(ctx, st, reading, out, intent, info)
         hours_asked = any(p.intent == "hours" for p in reading.questions)
         wants = reading.service is not None and (
-            (reading.has_when and not hours_asked) or _asks_when(reading)
+            (reading.has_when and (not hours_asked or reading.request_when))
+            or (_asks_when(reading) and hit is None)  # a question the documents answer
         )
         if intent in ("book", "slots") or wants:
             return self._start_booking(ctx, st, reading)

@@ -10,6 +10,7 @@ from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import pick_number
+from atende.brain.dialogue.normalize import normalize
 from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState, Flow
@@ -68,7 +69,7 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         return _chosen(ctx, st, chosen, reading)
     if st.awaiting == "confirm_cancel" and st.frame.booking_ids:
         every = [b for b in upcoming if b.id in st.frame.booking_ids]
-        if reading.yes and not reading.no:
+        if _cancel_yes(reading):
             for b in every:
                 booking_repo.cancel(ctx.session, ctx.turn.org.id, b.id)
             st.reset_flow()
@@ -84,7 +85,7 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         if found is None:
             st.reset_flow()
             return Outcome(final=words.BOOKING_GONE)
-        if reading.yes and not reading.no:
+        if _cancel_yes(reading):
             booking_repo.cancel(ctx.session, ctx.turn.org.id, found.id)
             st.reset_flow()
             return Outcome(final=words.cancelled(describe(ctx, found, in_sentence=True)))
@@ -95,6 +96,19 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             question=words.confirm_cancel(describe(ctx, found, in_sentence=True)), progressed=False
         )
     return start(ctx, st, st.flow or "cancel", reading)
+
+
+# "pode cancelar", "sim, pode desmarcar", "cancela sim": a yes to "Quer cancelar …?"
+_CANCEL_YES = re.compile(
+    r"^\W*(sim|s|pode|isso|ok|beleza|claro|por favor|pfv|pode sim)?\W*(pode\s+)?"
+    r"(cancel\w*|desmarc\w*)\b(?!.*\bnao\b)"
+)
+
+
+def _cancel_yes(reading: Reading) -> bool:
+    if reading.no and not reading.yes:
+        return False
+    return reading.yes or bool(_CANCEL_YES.search(normalize(reading.text)))
 
 
 def _match(
