@@ -12,10 +12,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from atende.brain.knowledge.documents import read_document
 from atende.runtime import Runtime
+from atende.storage import knowledge
 from atende.storage.models import Booking, Contact, Organization, Pet, Service
 from tests.conftest import demo_runtime
 from tests.support.dialogue import TZ, Customer
+
+KB = Path(__file__).parent / "fixtures" / "kb"
+
+
+def with_documents(runtime: Runtime, *names: str) -> None:
+    """The shop's documents (tests/fixtures/kb) in its knowledge base."""
+    with runtime.sessions.begin() as s:
+        org_id = s.scalars(select(Organization.id)).one()
+        for name in names:
+            doc = read_document(KB / name)
+            knowledge.replace_document(s, org_id, doc.name, doc.kind, doc.sha256, doc.chunks)
 
 
 @pytest.fixture
@@ -38,7 +51,9 @@ def rows(runtime: Runtime) -> list[tuple[str, str, datetime, str]]:
             .join(Service, Service.id == Booking.service_id)
             .order_by(Booking.id)
         )
-        return [(pet, service, start.astimezone(TZ), status) for pet, service, start, status in found]
+        return [
+            (pet, service, start.astimezone(TZ), status) for pet, service, start, status in found
+        ]
 
 
 def customer_with(
@@ -126,7 +141,9 @@ def test_a_hesitant_no_at_the_confirmation_books_nothing_and_calls_nobody(
 
 def test_a_question_about_hours_does_not_take_the_bookings_day(runtime: Runtime) -> None:
     gustavo = customer_with(runtime, "+5511999993006", [("Chico", "cachorro")])
-    reply = gustavo.say("vcs abrem domingo?", "se nao abrir quero marcar banho pro Chico segunda 9h")
+    reply = gustavo.say(
+        "vcs abrem domingo?", "se nao abrir quero marcar banho pro Chico segunda 9h"
+    )
     assert "segunda (23/11) às 09:00" in reply.lower() or "23/11" in reply
     gustavo.say("sim")
     assert rows(runtime) == [("Chico", "Banho", at(23, 9), "booked")]
@@ -167,7 +184,9 @@ def test_each_pet_gets_the_time_named_after_it(runtime: Runtime) -> None:
     cecilia = customer_with(
         runtime, "+5511999993010", [("Pipoca", "cachorro"), ("Paçoca", "cachorro")]
     )
-    first = cecilia.say("quero banho pro Pipoca e pro Paçoca no sábado, Pipoca às 9h e Paçoca às 10h")
+    first = cecilia.say(
+        "quero banho pro Pipoca e pro Paçoca no sábado, Pipoca às 9h e Paçoca às 10h"
+    )
     assert "Pipoca" in first and "09:00" in first
     second = cecilia.say("sim")
     assert "Paçoca" in second and "10:00" in second
@@ -194,3 +213,69 @@ def test_a_new_pet_beside_a_known_one_is_registered_and_booked_too(runtime: Runt
         ("Bidu", "Vacinação", at(18, 10), "booked"),
         ("Tom", "Vacinação", at(18, 10, 30), "booked"),
     ]
+
+
+def test_yes_can_cancel_confirms_the_cancellation(runtime: Runtime) -> None:
+    hugo = customer_with(runtime, "+5511999993012", [("Rex", "cachorro")])
+    book(runtime, hugo.phone, "Rex", "Consulta veterinária", at(19, 14))
+    assert "Quer cancelar" in hugo.say("preciso desmarcar a consulta do Rex de quinta")
+    assert "cancelad" in hugo.say("sim pode cancelar").lower()
+    assert rows(runtime) == [("Rex", "Consulta veterinária", at(19, 14), "cancelled")]
+
+
+def test_a_pet_that_goes_as_planned_keeps_its_booking(runtime: Runtime) -> None:
+    patricia = customer_with(runtime, "+5511999993013", [("Thor", "cachorro"), ("Luna", "gato")])
+    book(runtime, patricia.phone, "Thor", "Banho", at(19, 10))
+    book(runtime, patricia.phone, "Luna", "Banho", at(19, 11))
+    reply = patricia.say("cancela o banho da Luna de quinta pfv, o Thor vai normal")
+    assert "Quer cancelar" in reply and "Luna" in reply and "Thor" not in reply
+
+
+def test_a_new_pet_told_about_before_the_request_is_the_one_booked(runtime: Runtime) -> None:
+    tatiane = customer_with(runtime, "+5511999993014", [("Thor", "cachorro")])
+    reply = tatiane.say(
+        "oi! agora tenho uma gatinha tb, a Nala",
+        "queria marcar consulta pra ela amanha as 16h",
+    )
+    assert "Nala" in reply and "Thor" not in reply
+
+
+def test_a_correction_of_the_service_is_not_taken_for_the_pets_name(runtime: Runtime) -> None:
+    bruna = Customer(runtime, "demo", "+5511999993015", "Bruna")
+    bruna.say("queria banho e tosa pro meu filhote segunda 10h")
+    reply = bruna.say("alias, so banho, ele ainda é mto pequeno pra tosa")
+    assert "Alias" not in reply
+
+
+def test_a_booking_request_beside_questions_is_booked_and_the_questions_answered(
+    runtime: Runtime,
+) -> None:
+    larissa = customer_with(runtime, "+5511999993016", [("Toby", "cachorro")])
+    reply = larissa.say(
+        "boa noite! qnto ta o banho? e vcs abrem sab? queria levar o Toby sab as 10"
+    )
+    assert "R$ 60,00" in reply and "08:00 às 12:00" in reply
+    assert "Posso confirmar?" in reply and "10:00" in reply
+    larissa.say("sim")
+    assert rows(runtime) == [("Toby", "Banho", at(21, 10), "booked")]
+
+
+def test_a_policy_question_about_cancelling_cancels_nothing(runtime: Runtime) -> None:
+    caio = customer_with(runtime, "+5511999993017", [("Zeca", "cachorro")])
+    book(runtime, caio.phone, "Zeca", "Banho", at(18, 10))
+    with_documents(runtime, "politicas.txt")
+    reply = caio.say(
+        "boa noite",
+        "se eu precisar desmarcar o banho do Zeca em cima da hora vcs cobram alguma coisa?",
+        "so pra saber msm, por enquanto vou levar",
+    )
+    assert "50%" in reply and "Quer cancelar" not in reply
+    assert rows(runtime) == [("Zeca", "Banho", at(18, 10), "booked")]
+
+
+def test_parking_and_address_in_one_message_are_both_answered(runtime: Runtime) -> None:
+    with_documents(runtime, "faq.md")
+    reply = Customer(runtime, "demo", "+5511999993018").say(
+        "bom dia!! onde fica a loja de vcs? tem estacionamento?"
+    )
+    assert "Acácias" in reply and "estacionamento" in reply
