@@ -202,7 +202,7 @@ def test_optional_embeddings_find_passages_that_share_no_word_with_the_question(
     env = {"ATENDE_EMBEDDINGS_MODEL": "toy-embed", "ATENDE_EMBEDDINGS_BASE_URL": fake.url}
     try:
         atende(tmp_path, "init", "--demo")
-        question = "posso desmarcar?"  # the policy says 'Cancelamentos e remarcações'
+        question = "posso desistir?"  # the policy says "Cancelamentos e remarcações"
         atende(tmp_path, "kb", "add", "demo", *map(str, documents))
         words_only = atende(tmp_path, "kb", "search", "demo", question).stdout
         assert "politicas.txt" not in words_only
@@ -245,7 +245,7 @@ def test_the_models_search_uses_embeddings_and_survives_their_outage(
         results.extend(last_tool_results(request))
         return text("ok")
 
-    search = calls(tool("search_knowledge", query="dá pra desmarcar?"))
+    search = calls(tool("search_knowledge", query="dá pra desistir?"))
     llm.play(search, record, search, record)
     rt = demo_runtime(
         sqlite_url,
@@ -255,7 +255,7 @@ def test_the_models_search_uses_embeddings_and_survives_their_outage(
     )
     try:
         ivo = Customer(rt, "demo", "+5511999990024")
-        ivo.say("tenho uma dúvida sobre desmarcar")
+        ivo.say("tenho uma dúvida sobre desistir")
         assert results[0]["passages"][0]["source"] == "politicas.txt"
         llm.embeddings_down = True
         assert ivo.say("e então?") == "ok"  # words only now: nothing found, nothing broken

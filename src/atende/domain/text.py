@@ -26,6 +26,7 @@ ABBREVIATIONS = {
     "qto": "quanto",
     "qnto": "quanto",
     "qnt": "quanto",
+    "qnts": "quantos",
     "q": "que",
     "tb": "tambem",
     "tbm": "tambem",

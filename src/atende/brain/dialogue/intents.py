@@ -116,8 +116,8 @@ _PLAIN_BOOK = re.compile(  # dropped in a price or slot question: 'quanto é pra
 
 
 _HYPOTHETICAL = re.compile(  # 'se eu precisar desmarcar, vcs cobram?': a policy question
-    r"\b(se|caso) (eu |a gente )?(precis\w+|tiver que|quiser|for|tenha que) (de )?"
-    r"(cancel|desmarc|remarc|reagend|mudar|trocar|adiar)\w*"
+    r"\b(se|caso) (eu |a gente |ele |ela )?((precis\w+|tiver que|quiser|for|tenha que) (de )?)?"
+    r"(cancel|desmarc|remarc|reagend|mudar|trocar|adiar|atras|cheg\w+ atrasad)\w*"
 )
 
 

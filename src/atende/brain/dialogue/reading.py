@@ -32,10 +32,12 @@ _NEW_PET = re.compile(
 )
 _GIVE_UP = (
     r"(deixa (pra|para) la|deixa quieto|esquece( isso)?|melhor nao|nao quero mais|desisto"
-    r"|fica pra (outra hora|depois|outro dia)|nao precisa mais|agora nao|vou deixar pra depois)"
+    r"|fica pra (outra hora|depois|outro dia)|nao precisa mais|agora nao|vou deixar pra depois"
+    r"|(pode )?(manter|mantem|mantenha)( o horario| como (esta|estava)| assim)?"
+    r"|deixa (como (esta|estava)|assim|marcado)|fica (como (esta|estava)|assim))"
 )
 _ABANDON = re.compile(
-    r"^\W*((h+u*m+|hm+|a+h+|poxa|olha|entao|bom)\b\W*)*"
+    r"^\W*((h+u*m+|hm+|a+h+|poxa|olha|entao|bom|nao|ok|tudo bem|beleza)\b\W*)*"
     + _GIVE_UP
     + r"(\W+"
     + _GIVE_UP
@@ -58,6 +60,8 @@ _MY_BOOKINGS = re.compile(
     r"|\btenho (algum |alguma )?(horario|agendamento|coisa) marcad\w*"
     r"|\b(e|eh) que (horas|dia) mesmo\b|\bque (horas|dia) (e|eh|ficou|esta) (o|a|marcad\w*)"
     r"|\b(nao lembro|esqueci) (o dia|a data|o horario|a hora|quando)"
+    r"|\b(quando|qnd|qdo|que dia) (e|eh|vai ser|sera|ficou|esta marcad\w*)( mesmo| msm)? (o|a) "
+    r"|\b(a|o) (\w+ )?(d[oa] \w+ )?(e|eh|ficou|esta marcad\w*) (quando|que dia|que horas)\b"
 )
 _ANY_DAY = re.compile(
     r"\b(qualquer (dia|horario|hora|um)|tanto faz|o (mais cedo|primeiro|proximo)( horario)?"
@@ -67,6 +71,14 @@ _BOT = re.compile(r"\b(voce|vc) e (um |uma )?(robo|bot|maquina|humano|pessoa|gen
 _CALLING = re.compile(r"^\W*(alo+|tem alguem (ai|aqui)|responde|oi+\W*\?+|ola\W*\?+|ei+)\W*$")
 _AND_REBOOK = re.compile(r"\be (marcar|agendar|remarcar|passar|colocar|jogar)\b")
 _INSTEAD = re.compile(r"\bem vez d[aeo]s?\b|\bao inves d[aeo]s?\b")
+_CANT_MAKE_IT = re.compile(
+    r"\bnao (consigo|vou conseguir|posso|vou poder|da|vai dar|rola)\b|\bnao vai rolar\b"
+)
+_OTHER_TIME = re.compile(
+    r"\b(pode ser|podia ser|que tal|prefiro|da (pra|para)|consegue|tem (vaga|horario)|"
+    r"pra|para|passa\w*|troca\w*|muda\w*)\b.*\b(segunda|terca|quarta|quinta|sexta|sabado|"
+    r"amanha|hoje|semana|dia \d|\d{1,2}\s*(h|:|hs|horas)|mesmo horario)"
+)
 _SAME_TIME = re.compile(r"\b(mesmo horario|mesma hora|no mesmo horario)\b")
 _WAITING = re.compile(
     r"\b(vou ver|deixa eu ver|vou pensar|vou confirmar com|vou falar com"
@@ -86,7 +98,7 @@ class Part:
 
 @dataclass(slots=True)
 class Reading:
-    text: str
+    text: str  # the burst's messages joined by spaces
     intents: list[str]
     intent: str | None
     when: When
@@ -111,6 +123,7 @@ class Reading:
     calling: bool  # "alô", "tem alguém aí?"
     bye: bool
     parts: list[Part] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # the burst's messages, one per line
     request_when: bool = False  # a part that is no information question names a day or time
 
     @property
@@ -138,6 +151,8 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         intent = "reschedule"  # "cancelar o de amanhã e marcar pra segunda" moves it
     if intent is None and _INSTEAD.search(folded):
         intent = "reschedule"  # "pode ser às 16h em vez de 10h?"
+    if intent in (None, "cancel") and _CANT_MAKE_IT.search(folded) and _OTHER_TIME.search(folded):
+        intent = "reschedule"  # "o de quarta eu não consigo, pode ser quinta?"
     parts = split_parts(texts, services)
     return Reading(
         text=text,
@@ -165,6 +180,7 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         calling=bool(_CALLING.search(folded)),
         bye=bool(_BYE.search(folded)),
         parts=parts,
+        lines=[t.strip() for t in texts if t.strip()],
         request_when=any(
             p.intent not in INFO_INTENTS and not extract_when(p.text, now).empty for p in parts
         ),

@@ -33,6 +33,7 @@ este esta aquele aquela ja nao sim tem ter tenho temos sao ser foi era esta esta
 vai vao ha mais menos muito muita bem so tambem ate entao oi ola bom boa dia tarde noite
 favor gostaria queria quero saber pode podem posso vcs obrigado obrigada the is are do
 does precisa preciso precisam precisamos levar trazer fazer faz fazem fica ficar algum alguma
+quantos quantas dao da dar uns tipo hr hora horas problema
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
@@ -45,10 +46,33 @@ def terms(text: str) -> list[str]:
     return [_stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
+# Words customers use for what a shop's documents say otherwise, on both sides of the
+# search: 'desmarcar' finds 'cancelamentos', 'multa' finds 'cobramos', 'atrasar' 'atraso'.
+_SAME_STEM = {
+    "desmar": "cancel",
+    "multa": "cobra",
+    "taxa": "cobra",
+    "cobram": "cobra",
+    "cobran": "cobra",
+    "cobrar": "cobra",
+    "cobrad": "cobra",
+    "atrasa": "atraso",
+    "atrase": "atraso",
+    "atrasi": "atraso",
+    "tolera": "atraso",
+    "paga": "cobra",
+    "min": "minuto",
+    "parcel": "cartao",
+    "credit": "cartao",
+    "debito": "cartao",
+}
+
+
 def _stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
-    return word[:6]
+    stem = word[:6]
+    return _SAME_STEM.get(stem, stem)
 
 
 @dataclass(frozen=True, slots=True)

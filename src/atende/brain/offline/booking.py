@@ -22,6 +22,7 @@ from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, pick_number, services_named
 from atende.brain.dialogue.pets import breed_in, kept_pets, name_in, pets_meant, species_in
 from atende.brain.dialogue.reading import Reading
+from atende.brain.dialogue.references import new_part_start
 from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
 from atende.brain.dialogue.when import When, extract_when
 from atende.brain.offline.outcome import Outcome
@@ -166,10 +167,6 @@ def _inside_span(frame: Frame, day: date, text: str) -> date:
     return day
 
 
-_TO = re.compile(
-    r"\b(?:pra|pro|para|p/|pode ser|que tal|prefiro|melhor|consegue|conseguem|daria)\s+",
-    re.IGNORECASE,
-)
 _SHIFT = re.compile(
     r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?\s+(?:mais\s+)?(tarde|cedo)\b"
     r"|\b(atras\w*|adiant\w*)\b.*?\bem\s+(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?"
@@ -180,10 +177,8 @@ _AMOUNTS = {"uma": 60, "duas": 120, "meia": 30}
 def _moved_to(text: str, now: datetime) -> When:
     """The day and time after the last 'pra', 'pode ser', 'que tal'…: the new ones,
     whatever day and time came before them (the booking being left)."""
-    found = [m for m in _TO.finditer(text) if not extract_when(text[m.end() :], now).empty]
-    if not found:
-        return When()
-    return extract_when(text[found[-1].end() :], now)
+    start = new_part_start(text, now)
+    return When() if start is None else extract_when(text[start:], now)
 
 
 def _shifted(ctx: DialogueContext, text: str) -> datetime | None:

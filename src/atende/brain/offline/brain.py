@@ -93,8 +93,15 @@ class OfflineBrain:
         if reading.calling and st.flow is None:
             return self._say(ctx, st, reading, [words.HERE], "greeting")
         if reading.asks_bookings:
-            lines = [manage.describe(ctx, b) for b in manage.upcoming_of(ctx)]
-            return self._say(ctx, st, reading, [words.my_bookings(lines)], "my_bookings")
+            upcoming = manage.upcoming_of(ctx)
+            lines = [manage.describe(ctx, b) for b in upcoming]
+            texts = [words.my_bookings(lines)]
+            booked = [s for b in upcoming if (s := ctx.service(b.service_id)) is not None]
+            priced = [p for p in reading.questions if p.intent == "prices"]
+            if priced and booked:  # "qnd é a vacina da Mel? e qnto vai ficar?"
+                asked = [Part(p.text, p.intent, p.service or booked[0]) for p in priced]
+                texts.append(answers.answer(ctx, asked, booking=True))
+            return self._say(ctx, st, reading, texts, "my_bookings")
         if st.flow is not None and reading.waiting and not reading.has_when:
             return self._say(ctx, st, reading, [words.WAITING], "waiting")
         dropping = st.flow == "booking" and intent == "cancel" and not reading.has_when

@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
-from atende.brain.dialogue.intents import pick_number
+from atende.brain.dialogue.intents import find_service, pick_number
 from atende.brain.dialogue.normalize import normalize
-from atende.brain.dialogue.pets import pets_meant
+from atende.brain.dialogue.pets import pets_meant, species_in
 from atende.brain.dialogue.reading import Reading
+from atende.brain.dialogue.references import meant_text, old_part
 from atende.brain.dialogue.state import DialogueState, Flow
+from atende.brain.dialogue.when import extract_when
 from atende.brain.offline import booking
 from atende.brain.offline.outcome import Outcome
 from atende.domain.text import fold
@@ -115,36 +117,46 @@ def _match(
     ctx: DialogueContext, upcoming: list[Booking], reading: Reading, flow: Flow
 ) -> Booking | None:
     """The booking the customer means: by number, or the only one that fits the service,
-    pet (and, to cancel, day) they named. A single booking that contradicts what they
-    named ("a tosa da Mel" when only Thor's bath is booked) is asked about, not taken."""
+    pet, species, day and hour they named for it — leaving out what they said stays ('o
+    banho continua') and, in a move, the new day and time ('o de sexta passa pra sábado').
+    A single booking that contradicts what they named ("a tosa da Mel" when only Thor's
+    bath is booked) is asked about, not taken."""
     index = pick_number(reading.text, len(upcoming))
     if index is not None:
         return upcoming[index]
     if len(upcoming) == 1 and reading.yes and not reading.no:
         return upcoming[0]  # "sim" to a list of one
-    pets = {p.id for p in pets_meant(reading.text, ctx.pets)}
-    if not pets and reading.species:  # "cancela o do cachorro"
-        pets = {p.id for p in ctx.pets if fold(p.species) == fold(reading.species)}
-    service = reading.service
-    day = reading.when.day if flow == "cancel" else None  # to reschedule, a day is the new one
+    meant = meant_text("\n".join(reading.lines) or reading.text)
+    if flow == "reschedule":
+        meant = old_part(meant, ctx.now)
+    pets = {p.id for p in pets_meant(meant, ctx.pets)}
+    species = species_in(meant)
+    if not pets and species:  # "cancela o do cachorro"
+        pets = {p.id for p in ctx.pets if fold(p.species) == fold(species)}
+    service = find_service(meant, ctx.services)
+    when = extract_when(meant, ctx.now)
     old_hour = _OLD_HOUR.search(fold(reading.text))  # "muda o banho das 11 pra 14h"
+    hour = int(old_hour.group(1)) if old_hour else None
+    at = when.at if hour is None else None  # "o das 15h", "o de amanhã às 10h"
     tz = ZoneInfo(ctx.turn.org.timezone)
-    candidates = [
-        b
-        for b in upcoming
-        if (day is None or _same_day(b.starts_at.astimezone(tz).date(), day))
-        and (service is None or b.service_id == service.id)
-        and (not pets or b.pet_id in pets)
-        and (old_hour is None or b.starts_at.astimezone(tz).hour == int(old_hour.group(1)))
-    ]
-    if len(candidates) == 1 and (len(upcoming) == 1 or day or service or pets or old_hour):
+
+    def fits(b: Booking, day: bool = True) -> bool:
+        local = b.starts_at.astimezone(tz)
+        return (
+            (not day or when.day is None or _same_day(local.date(), when.day))
+            and (service is None or b.service_id == service.id)
+            and (not pets or b.pet_id in pets)
+            and (hour is None or local.hour == hour)
+            and (at is None or not day or local.time() == at)
+        )
+
+    named = bool(when.day or at or service or pets or hour is not None)
+    candidates = [b for b in upcoming if fits(b)]
+    if len(candidates) == 1 and (len(upcoming) == 1 or named):
         return candidates[0]
-    if not candidates and day is not None and (service or pets):
-        loose = [
-            b
-            for b in upcoming
-            if (service is None or b.service_id == service.id) and (not pets or b.pet_id in pets)
-        ]
+    moving = flow == "reschedule"  # a day no booking has is the new one: "remarca sexta"
+    if not candidates and (when.day or at) and (service or pets or moving):
+        loose = [b for b in upcoming if fits(b, day=False)]
         if len(loose) == 1:  # "desmarcar a tosa da Mel e marcar pra segunda"
             return loose[0]
     return None
