@@ -279,3 +279,59 @@ def test_parking_and_address_in_one_message_are_both_answered(runtime: Runtime) 
         "bom dia!! onde fica a loja de vcs? tem estacionamento?"
     )
     assert "Acácias" in reply and "estacionamento" in reply
+
+
+def test_a_new_time_in_answer_to_cancel_moves_the_booking_instead(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993019", [("Thor", "cachorro")])
+    book(runtime, ana.phone, "Thor", "Banho", at(18, 10))
+    assert "Quer cancelar" in ana.say("não vou poder levar o Thor amanhã")
+    reply = ana.say("pode ser sexta 9h?")
+    assert "Posso remarcar?" in reply and "Cancelado" not in reply
+    ana.say("sim")
+    assert rows(runtime) == [
+        ("Thor", "Banho", at(18, 10), "cancelled"),
+        ("Thor", "Banho", at(20, 9), "booked"),
+    ]
+
+
+def test_no_i_want_to_reschedule_at_the_cancel_question_moves_it(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993020", [("Thor", "cachorro"), ("Mel", "gato")])
+    book(runtime, ana.phone, "Thor", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Mel", "Tosa", at(20, 14))
+    ana.say("cancela o banho do Thor")
+    assert "remarcar o banho de Thor" in ana.say("nao, quero remarcar")
+    ana.say("sexta 11h")
+    ana.say("sim")
+    assert ("Thor", "Banho", at(20, 11), "booked") in rows(runtime)
+    assert ("Mel", "Tosa", at(20, 14), "booked") in rows(runtime)
+
+
+def test_a_bad_hour_and_another_one_move_the_booking_at_that_hour(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993021", [("Thor", "cachorro"), ("Mel", "gato")])
+    book(runtime, ana.phone, "Thor", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Mel", "Tosa", at(20, 14))
+    reply = ana.say("o horario das 14h ta ruim, tem as 16h?")
+    assert "Posso remarcar?" in reply and "Tosa para Mel" in reply and "16:00" in reply
+
+
+def test_another_day_for_a_booked_service_moves_it_rather_than_booking_twice(
+    runtime: Runtime,
+) -> None:
+    ana = customer_with(runtime, "+5511999993022", [("Thor", "cachorro"), ("Mel", "gato")])
+    book(runtime, ana.phone, "Mel", "Tosa", at(20, 14))
+    reply = ana.say("bom dia! a tosa da Mel pode ser sabado 9h?")
+    assert "Posso remarcar?" in reply
+    ana.say("sim")
+    assert rows(runtime) == [
+        ("Mel", "Tosa", at(20, 14), "cancelled"),
+        ("Mel", "Tosa", at(21, 9), "booked"),
+    ]
+
+
+def test_keeping_the_time_when_asked_for_a_new_one_changes_nothing(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993023", [("Thor", "cachorro")])
+    book(runtime, ana.phone, "Thor", "Banho", at(18, 10))
+    ana.say("preciso remarcar o banho do Thor")
+    reply = ana.say("nao, pode manter o horario")
+    assert "Para qual dia" not in reply
+    assert rows(runtime) == [("Thor", "Banho", at(18, 10), "booked")]

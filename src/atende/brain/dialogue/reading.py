@@ -72,10 +72,11 @@ _CALLING = re.compile(r"^\W*(alo+|tem alguem (ai|aqui)|responde|oi+\W*\?+|ola\W*
 _AND_REBOOK = re.compile(r"\be (marcar|agendar|remarcar|passar|colocar|jogar)\b")
 _INSTEAD = re.compile(r"\bem vez d[aeo]s?\b|\bao inves d[aeo]s?\b")
 _CANT_MAKE_IT = re.compile(
-    r"\bnao (consigo|vou conseguir|posso|vou poder|da|vai dar|rola)\b|\bnao vai rolar\b"
+    r"\bnao (consigo|vou conseguir|posso|vou poder|da|vai dar|rola|fica bom)\b|\bnao vai rolar\b"
+    r"|\b(ta|esta|fica|ficou) (ruim|complicado|dificil|apertado)\b"
 )
 _OTHER_TIME = re.compile(
-    r"\b(pode ser|podia ser|que tal|prefiro|da (pra|para)|consegue|tem (vaga|horario)|"
+    r"\b(pode ser|podia ser|que tal|prefiro|da (pra|para)|consegue|tem (vaga|horario)|tem|"
     r"pra|para|passa\w*|troca\w*|muda\w*)\b.*\b(segunda|terca|quarta|quinta|sexta|sabado|"
     r"amanha|hoje|semana|dia \d|\d{1,2}\s*(h|:|hs|horas)|mesmo horario)"
 )

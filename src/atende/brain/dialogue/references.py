@@ -25,7 +25,7 @@ _KEEPS = re.compile(
 _CHANGES = re.compile(r"\b(cancel\w*|desmarc\w*|remarc\w*|troc\w*|mud\w*|pass\w*|adia\w*)\b")
 _NEW_MARK = re.compile(
     r"\b(?:pra|pro|para|p/|pras|pros|pode ser|podia ser|que tal|prefiro|melhor|consegue"
-    r"|conseguem|daria)\s+",
+    r"|conseguem|daria|tem|teria)\s+",
     re.IGNORECASE,
 )
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from atende.brain.base import Reply, Turn
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Part, Reading, read
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
@@ -121,6 +122,8 @@ class OfflineBrain:
         alone = len(reading.parts) <= 1 or intent in ("book", "slots")  # a strong hit
         if hit is not None and alone and not reading.asks_address:
             return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
+        if intent in (None, "slots", "greeting") and _moves_booked(ctx, reading):
+            intent = "reschedule"  # "o banho do Thor pode ser domingo?" with one booked
         if intent in ("cancel", "reschedule"):
             info = _info_lead(ctx, st, reading, self._knowledge)
             out = manage.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", reading)
@@ -353,6 +356,28 @@ def _short(text: str, limit: int = 280) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
+_MOVE_HINT = re.compile(
+    r"\b(pode ser|podia ser|poderia ser|da (pra|para) ser|tem como ser|passa\w*|muda\w*"
+    r"|troca\w*|fica pra|ficar pra)\b"
+)
+_NEW_ONE = re.compile(r"\b(outr[oa]|mais um|mais uma|nov[oa]|tambem|agend\w*|marc\w*)\b")
+
+
+def _moves_booked(ctx: DialogueContext, reading: Reading) -> bool:
+    """'o banho do Thor pode ser domingo?' when Thor's bath is booked: that bath moves,
+    no second one is booked (a customer wanting another says 'outro', 'marcar mais um')."""
+    folded = fold(reading.text)
+    if reading.service is None or not reading.has_when or not _MOVE_HINT.search(folded):
+        return False
+    if _NEW_ONE.search(folded):
+        return False
+    pets = {p.id for p in pets_meant(reading.text, ctx.pets)}
+    return any(
+        b.service_id == reading.service.id and (not pets or b.pet_id in pets)
+        for b in manage.upcoming_of(ctx)
+    )
+
+
 def _asks_when(reading: Reading) -> bool:
     """'meu cachorro Thor precisa de um banho, qnd tem?': a service and a pet or a 'when'."""
     folded = fold(reading.text)
@@ -371,7 +396,8 @@ def _leaves_flow(st: DialogueState, reading: Reading) -> bool:
     if intent == "cancel" and flow != "cancel":
         return True
     if intent == "reschedule" and flow == "cancel":
-        return True  # "quero mudar" inside a booking corrects the booking in progress
+        return st.awaiting != "confirm_cancel"  # "não, quero remarcar" moves that one
+    # ("quero mudar" inside a booking corrects the booking in progress)
     return intent == "book" and flow not in FLOWS_BOOKING
 
 

@@ -87,6 +87,12 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         if found is None:
             st.reset_flow()
             return Outcome(final=words.BOOKING_GONE)
+        moving = reading.intent == "reschedule" or (
+            reading.has_when and not _CANCEL_YES.search(normalize(reading.text))
+        )
+        if moving:  # "pode ser sexta 9h?", "não, quero remarcar": a move, not a cancel
+            st.flow = "reschedule"
+            return _chosen(ctx, st, found, reading)
         if _cancel_yes(reading):
             booking_repo.cancel(ctx.session, ctx.turn.org.id, found.id)
             st.reset_flow()
