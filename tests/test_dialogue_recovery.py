@@ -335,3 +335,28 @@ def test_keeping_the_time_when_asked_for_a_new_one_changes_nothing(runtime: Runt
     reply = ana.say("nao, pode manter o horario")
     assert "Para qual dia" not in reply
     assert rows(runtime) == [("Thor", "Banho", at(18, 10), "booked")]
+
+
+@pytest.mark.parametrize("yes", ["sim, pode remarcar", "pode trocar", "👍"])
+def test_yes_to_a_move_said_with_the_verb_moves_it(runtime: Runtime, yes: str) -> None:
+    ana = customer_with(runtime, "+5511999993024", [("Thor", "cachorro")])
+    book(runtime, ana.phone, "Thor", "Banho", at(18, 10))
+    assert "Posso remarcar?" in ana.say("remarca o banho do Thor pra quinta 11h")
+    assert "remarcado" in ana.say(yes)
+    assert rows(runtime)[-1] == ("Thor", "Banho", at(19, 11), "booked")
+
+
+def test_a_delay_without_em_shifts_the_booking(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993025", [("Thor", "cachorro"), ("Mel", "gato")])
+    book(runtime, ana.phone, "Thor", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Mel", "Tosa", at(20, 14))
+    reply = ana.say("da pra atrasar o banho do Thor 1h?")
+    assert "Posso remarcar?" in reply and "11:00" in reply
+
+
+def test_a_pet_that_cannot_go_is_the_one_moved(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993026", [("Thor", "cachorro"), ("Bob", "cachorro")])
+    book(runtime, ana.phone, "Thor", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Bob", "Banho", at(20, 9))
+    reply = ana.say("o Bob nao vai poder ir sexta, remarca pra segunda 9h pfv")
+    assert "Banho para Bob" in reply and "23/11" in reply and "09:00" in reply

@@ -180,7 +180,7 @@ _KEPT_AFTER = (
     r"\W+(?:\w+\W+)?(?:continua\w*|fica|pode ficar|mantem|mantido|mantida|segue|permanece"
     r"|esta (?:otimo|bem|certo|ok|mantido|mantida|confirmado|confirmada|de pe)"
     r"|vai (?:normal\w*|sim|mesmo|continuar)|pode (?:manter|continuar|deixar)"
-    r"|nao (?:precisa|mexe|cancela|desmarca|muda|vai))\b"
+    r"|nao (?:precisa|mexe|cancela|desmarca|muda))\b"
 )
 # "menos o do Luke", "não é pro Thor", "mantém o da Mel": named, but not meant either.
 _KEPT_BEFORE = (

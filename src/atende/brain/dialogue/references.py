@@ -43,8 +43,14 @@ def meant_text(text: str) -> str:
 def new_part_start(text: str, now: datetime) -> int | None:
     """Where the new day or time of a move starts: after the last 'pra', 'pode ser', 'que
     tal'… that a day or time follows ('o de sexta passa pra sábado 9h' → 'sábado 9h')."""
-    found = [m for m in _NEW_MARK.finditer(text) if not extract_when(text[m.end() :], now).empty]
+    found = [m for m in _NEW_MARK.finditer(text) if not extract_when(_soon(text, m), now).empty]
     return found[-1].end() if found else None
+
+
+def _soon(text: str, mark: re.Match[str]) -> str:
+    """The few words right after a marker: 'pra quinta 11h', 'pro mesmo horário na quinta'
+    — not 'da pra atrasar o banho do Thor 1h', whose time is no new one."""
+    return " ".join(text[mark.end() :].split()[:4])
 
 
 def old_part(text: str, now: datetime) -> str:

@@ -52,6 +52,8 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             changing = reading.intent in ("cancel", "reschedule")  # "quero mudar o horário"
             if reading.yes and not reading.no and not changing:
                 return commit(ctx, st)
+            if st.flow == "reschedule" and _MOVE_YES.search(fold(reading.text)):
+                return commit(ctx, st)  # "sim, pode remarcar", "pode trocar"
             if reading.no:
                 st.frame.day, st.frame.at = None, None
                 out = next_question(ctx, st)
@@ -71,6 +73,12 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         moment = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
         out.lead = words.picked(f"{say.day_label(frame.day, ctx.today)} às {say.hhmm(moment)}")
     return out
+
+
+_MOVE_YES = re.compile(
+    r"^\W*((sim|s|isso|ok|beleza|claro|pode sim)\W+)?(pode\s+)?"
+    r"(remarc|troc|mud|pass|confirm)\w*(\s+(sim|sim\s+obrigad\w*|por favor|pfv))?\W*$"
+)
 
 
 def _take_choice(ctx: DialogueContext, st: DialogueState, reading: Reading) -> bool:
@@ -170,6 +178,9 @@ def _inside_span(frame: Frame, day: date, text: str) -> date:
 _SHIFT = re.compile(
     r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?\s+(?:mais\s+)?(tarde|cedo)\b"
     r"|\b(atras\w*|adiant\w*)\b.*?\bem\s+(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?"
+    # "atrasar o banho 1h", "adiantar meia hora" — not "adiantar pra 9h", which is a time
+    r"|\b(atras\w*|adiant\w*)\b(?:(?!\b(?:pra|para|pras|as|ate|das|de)\b).)*?"
+    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)\b"
 )
 _AMOUNTS = {"uma": 60, "duas": 120, "meia": 30}
 
@@ -189,11 +200,14 @@ def _shifted(ctx: DialogueContext, text: str) -> datetime | None:
         return None
     if found.group(1):
         amount, unit, direction = found.group(1), found.group(2) or "h", found.group(3)
-    else:
+    elif found.group(4):
         verb, amount, unit = found.group(4), found.group(5), found.group(6) or "min"
         direction = "tarde" if verb.startswith("atras") else "cedo"
         if amount == "meia" and not found.group(6):
             unit = "h"
+    else:
+        verb, amount, unit = found.group(7), found.group(8), found.group(9)
+        direction = "tarde" if verb.startswith("atras") else "cedo"
     if amount in _AMOUNTS:
         minutes = _AMOUNTS[amount]
     else:

@@ -191,6 +191,8 @@ def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: R
     frame = st.frame
     if frame.day == old_day and frame.at is None:
         frame.day = None  # "o de terça": the day being left, not the new one
+    if frame.day is None and frame.at is None and frame.period and frame.earliest is None:
+        frame.day = old_day  # "pra de tarde": the same day, in the afternoon
     if frame.day is not None or frame.at is not None or frame.earliest is not None:
         return booking.next_question(ctx, st)
     st.awaiting = "date"
