@@ -360,3 +360,47 @@ def test_a_pet_that_cannot_go_is_the_one_moved(runtime: Runtime) -> None:
     book(runtime, ana.phone, "Bob", "Banho", at(20, 9))
     reply = ana.say("o Bob nao vai poder ir sexta, remarca pra segunda 9h pfv")
     assert "Banho para Bob" in reply and "23/11" in reply and "09:00" in reply
+
+
+def test_a_breed_said_up_front_is_not_asked_for(runtime: Runtime) -> None:
+    carla = Customer(runtime, "demo", "+5511999993027", "Carla")
+    reply = carla.say("quero banho e tosa pra minha shih tzu Lola dia 25 as 10h")
+    assert "Posso confirmar?" in reply and "Lola (cachorro, Shih Tzu)" in reply
+
+
+def test_a_name_corrected_while_registering_is_the_name_stored(runtime: Runtime) -> None:
+    bob = Customer(runtime, "demo", "+5511999993028")
+    assert "Bob (cachorro, SRD)" in bob.say("marca banho pro Bob quinta 14h, cachorro vira lata")
+    reply = bob.say("ops digitei errado, o nome é Bobby")
+    assert "Bobby (cachorro, SRD)" in reply
+    bob.say("sim")
+    with runtime.sessions() as s:
+        assert s.execute(select(Pet.name, Pet.breed)).all() == [("Bobby", "SRD")]
+
+
+def test_a_question_while_registering_is_no_breed_and_gets_an_honest_answer(
+    runtime: Runtime,
+) -> None:
+    lili = Customer(runtime, "demo", "+5511999993029")
+    lili.say("quero marcar banho pra Lili sexta 10h")
+    lili.say("gata")
+    reply = lili.say("e a racao? vendem?")
+    assert "não sei te responder" in reply and "raça" in reply  # the breed question again
+    assert "Lili (gato, Persa)" in lili.say("persa")
+    again = lili.say("a raça é persa gente")  # said again: no miss, no person offered
+    assert "confirmo?" in again and "pessoa" not in again
+
+
+def test_giving_up_a_reschedule_in_other_words_keeps_the_booking(runtime: Runtime) -> None:
+    toby = customer_with(runtime, "+5511999993030", [("Toby", "cachorro")])
+    book(runtime, toby.phone, "Toby", "Banho", at(18, 10))
+    toby.say("quero remarcar o banho do toby")
+    assert "mantive" in toby.say("NAO, PENSANDO BEM DEIXA NA QUARTA MESMO")
+    assert rows(runtime) == [("Toby", "Banho", at(18, 10), "booked")]
+
+
+def test_a_weekday_with_a_day_of_month_is_that_date(runtime: Runtime) -> None:
+    bolt = Customer(runtime, "demo", "+5511999993031")
+    bolt.say("quero marcar tosa pro Bolt na segunda dia 30, as 8h")
+    reply = bolt.say("cachorro, vira lata")
+    assert "30/11" in reply and "08:00" in reply

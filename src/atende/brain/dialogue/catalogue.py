@@ -70,6 +70,8 @@ PERSON_CALLED = (
     "Vou chamar uma pessoa da nossa equipe para te ajudar 🙂 Em instantes alguém responde por aqui."
 )
 BACK_TO_BOOKING = "Voltando ao agendamento:"
+# a question asked in the middle of a booking that neither we nor the documents answer
+UNKNOWN_ASIDE = "Isso eu não sei te responder por aqui, mas a equipe te diz 🙂"
 NO_UPCOMING = "Não encontrei nenhum agendamento futuro no seu número. Quer agendar um horário? 🙂"
 BOOKING_GONE = "Esse agendamento não está mais ativo. Posso ajudar em algo mais?"
 KEPT = "Tudo certo, mantive seu agendamento 😉"

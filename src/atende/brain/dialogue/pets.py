@@ -106,7 +106,7 @@ _SPECIES_THEN_NAME = re.compile(
     r"\b(?:meu|minha|o|a|do|da|pro|pra|um|uma)\s+(?:outr[oa]\s+)?(?:cachorr[oa]|cachorrinh[oa]|c[aã]o|cadela|gat[oa]|"
     r"gatinh[oa]|pet|filhote|coelh[oa]|bichinho|dog)"
     r"(?:\s+(?:tb|tbm|tambem|também|nov[oa]|ainda))*\s*,?\s+(?:(?:o|a)\s+)?"
-    r"(?:chamad[oa]\s+|que se chama\s+)?"
+    r"(?:chamad[oa]\s+|que se chama\s+|se chama\s+)?"
     r"([A-Za-zÀ-ÿ][a-zà-ÿ]+(?:\s[A-ZÀ-Ý][a-zà-ÿ]+)?)",
     re.IGNORECASE,
 )
@@ -114,6 +114,7 @@ _SPECIES_THEN_NAME = re.compile(
 
 # words that follow "meu cachorro" without being its name
 _NOT_NAME_WORDS = {
+    "se",
     "esta",
     "ta",
     "tá",
@@ -154,9 +155,26 @@ _NOT_NAME_WORDS = {
 }
 
 
+def _after_breed(text: str) -> str | None:
+    """'minha shih tzu Lola' → 'Lola': a capitalized word right after a breed."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return None
+    for _, _, ways in BREEDS:
+        for way in ways:
+            m = re.search(rf"\b{re.escape(way)}\s+(?:chamad[oa]\s+)?([a-z]+)", folded)
+            if m and text[m.start(1)].isupper() and m.group(1) not in _NOT_NAMES:
+                return text[m.start(1) : m.end(1)]
+    return None
+
+
 def named_pet_in(text: str) -> str | None:
     """'uma tosa para a Mel dia 26' -> 'Mel': a capitalized name after para/pro/do;
-    'meu cachorro Thor', 'minha gata chamada luna' -> the word after the species."""
+    'meu cachorro Thor', 'minha gata chamada luna' -> the word after the species;
+    'minha shih tzu Lola' -> the word after the breed."""
+    after = _after_breed(text)
+    if after is not None:
+        return after
     for match in _SPECIES_THEN_NAME.finditer(text):
         name = match.group(1)
         first = fold(name.split()[0])
@@ -218,3 +236,64 @@ def pets_meant(text: str, pets: Sequence[PetLike]) -> list[PetLike]:
         if m is not None and pet.id not in kept:
             found.append((m.start(), pet))
     return [p for _, p in sorted(found, key=lambda f: f[0])]
+
+
+# Breeds customers name on their own ('minha shih tzu Lola', 'ele é labrador'): (how the
+# breed is written, the species, and the folded ways people write it).
+BREEDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Shih Tzu", "cachorro", ("shih tzu", "shihtzu", "shitzu", "shi tzu", "shih-tzu")),
+    ("Poodle", "cachorro", ("poodle", "pudle")),
+    ("Labrador", "cachorro", ("labrador",)),
+    ("Golden Retriever", "cachorro", ("golden retriever", "golden")),
+    ("Pug", "cachorro", ("pug",)),
+    ("Yorkshire", "cachorro", ("yorkshire", "york")),
+    ("Pinscher", "cachorro", ("pinscher", "pinsher")),
+    ("Bulldog Francês", "cachorro", ("bulldog frances", "buldogue frances")),
+    ("Bulldog Inglês", "cachorro", ("bulldog ingles", "buldogue ingles")),
+    ("Bulldog", "cachorro", ("bulldog", "buldogue")),
+    ("Beagle", "cachorro", ("beagle",)),
+    ("Lhasa Apso", "cachorro", ("lhasa apso", "lhasa", "lasa")),
+    ("Maltês", "cachorro", ("maltes",)),
+    ("Spitz Alemão", "cachorro", ("spitz", "lulu da pomerania", "lulu")),
+    ("Dachshund", "cachorro", ("dachshund", "salsicha", "teckel", "linguicinha")),
+    ("Border Collie", "cachorro", ("border collie", "border")),
+    ("Pastor Alemão", "cachorro", ("pastor alemao",)),
+    ("Rottweiler", "cachorro", ("rottweiler", "rotweiler")),
+    ("Husky Siberiano", "cachorro", ("husky siberiano", "husky")),
+    ("Chihuahua", "cachorro", ("chihuahua",)),
+    ("Schnauzer", "cachorro", ("schnauzer", "schnauser")),
+    ("Cocker Spaniel", "cachorro", ("cocker",)),
+    ("Boxer", "cachorro", ("boxer",)),
+    ("Pit Bull", "cachorro", ("pit bull", "pitbull")),
+    ("Dálmata", "cachorro", ("dalmata",)),
+    ("Chow Chow", "cachorro", ("chow chow",)),
+    ("Akita", "cachorro", ("akita",)),
+    ("Shiba Inu", "cachorro", ("shiba",)),
+    ("Bichon Frisé", "cachorro", ("bichon",)),
+    ("West Highland Terrier", "cachorro", ("westie", "west highland")),
+    ("Jack Russell", "cachorro", ("jack russell",)),
+    ("Dobermann", "cachorro", ("doberman", "dobermann")),
+    ("Basset Hound", "cachorro", ("basset",)),
+    ("Corgi", "cachorro", ("corgi",)),
+    ("Pequinês", "cachorro", ("pequines",)),
+    ("Fox Paulistinha", "cachorro", ("fox paulistinha", "fox")),
+    ("Persa", "gato", ("persa",)),
+    ("Siamês", "gato", ("siames", "siamesa")),
+    ("Angorá", "gato", ("angora",)),
+    ("Sphynx", "gato", ("sphynx", "sphinx")),
+    ("Maine Coon", "gato", ("maine coon",)),
+    ("Ragdoll", "gato", ("ragdoll",)),
+    ("Bengal", "gato", ("bengal",)),
+)
+
+
+def known_breed_in(text: str) -> tuple[str, str | None] | None:
+    """A breed named anywhere in ``text`` and its species: 'minha shih tzu Lola' →
+    ('Shih Tzu', 'cachorro'); 'é vira lata' → ('SRD', None)."""
+    folded = " ".join(re.findall(r"[a-z]+", fold(text)))
+    if any(re.search(rf"\b{re.escape(m)}", folded) for m in _NO_BREED if m != "nao sei"):
+        return "SRD", None
+    for name, species, ways in BREEDS:
+        if any(re.search(rf"\b{re.escape(way)}\b", folded) for way in ways):
+            return name, species
+    return None

@@ -45,6 +45,18 @@ _ABANDON = re.compile(
 )
 
 
+# Said anywhere in a message, these end the request in progress ('pensando bem, deixa na
+# terça mesmo', 'esquece, não quero mudar nada', 'nenhum, desisti')…
+_GIVES_UP = re.compile(
+    r"\b(desisti\w*|desisto|nao quero (mais|mudar|remarcar|trocar|marcar|cancelar)"
+    r"|nao precisa (mais )?(remarcar|mudar|trocar|marcar|cancelar)|deixa (como|assim)"
+    r"|pensando bem,? (deixa|melhor nao|nao)|mantem (como|assim|na|no|o|a|mesmo)"
+    r"|pode manter|fica (o|a|na|no)\b.{0,25}\bmesmo|nao vou mais (querer|precisar))\b"
+)
+# …and so does a goodbye that asks nothing ('ok obrigada tchau').
+_JUST_BYE = re.compile(
+    r"^\W*((ok|tudo bem|beleza|blz|entao)\W+)*(obrigad\w*|valeu|tchau)(\W+\w+){0,2}\W*$"
+)
 _GREETING = re.compile(r"\b(bom dia|boa tarde|boa noite)\b")
 _SICK = re.compile(
     r"\b(vomit\w*|diarreia|nao (quer|esta|ta) comendo|nao quer comer|sem comer|mancando"
@@ -113,6 +125,7 @@ class Reading:
     emergency: bool
     correction: bool
     abandon: bool  # "deixa pra lá", "esquece": the customer gives up on the request
+    gives_up: bool  # "pensando bem, deixa na terça mesmo", "nenhum, desisti", "ok, tchau"
     greeting: str | None  # "Boa tarde" when the customer said it: greeted back the same
     sick: bool  # a worry about the pet's health that is not an emergency
     asks_address: bool
@@ -170,6 +183,7 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         emergency="emergency" in intents,
         correction=correction_in(text),
         abandon=bool(_ABANDON.search(folded)),
+        gives_up=bool(_GIVES_UP.search(folded) or _JUST_BYE.search(folded)),
         greeting=_greeting(folded),
         sick=bool(_SICK.search(folded)),
         asks_address=bool(_ADDRESS.search(folded)),

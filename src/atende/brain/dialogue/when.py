@@ -388,8 +388,8 @@ def _first_day(text: str, today: date, next_week: bool) -> Found:
         _written_date(text, today)
         or _numeric_date(text, today)
         or _relative_day(text, today)
+        or _day_of_month(text, today)  # "segunda dia 14": the 14th names the day exactly
         or _weekday(text, today, next_week)
-        or _day_of_month(text, today)
     )
     return found
 

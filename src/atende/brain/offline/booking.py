@@ -20,7 +20,14 @@ from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, pick_number, services_named
-from atende.brain.dialogue.pets import breed_in, kept_pets, name_in, pets_meant, species_in
+from atende.brain.dialogue.pets import (
+    breed_in,
+    kept_pets,
+    known_breed_in,
+    name_in,
+    pets_meant,
+    species_in,
+)
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.references import new_part_start
 from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
@@ -66,7 +73,8 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         fill(ctx, st, reading)
     _retime_by_pet(ctx, st, reading)
     out = next_question(ctx, st)
-    out.progressed = st.frame.model_dump() != before
+    restated = bool(_NAME_IS.search(reading.text) or _BREED_IS.search(fold(reading.text)))
+    out.progressed = st.frame.model_dump() != before or restated  # "a raça é persa, gente"
     frame = st.frame
     picked = reading.any_day and frame.day is not None and frame.at is not None
     if picked and before.get("at") is None and not out.lead and frame.day and frame.at:
@@ -252,6 +260,40 @@ def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None
             frame.new_pet = (new or NewPet()).model_copy(
                 update={"species": (new.species if new and new.species else reading.species)}
             )
+    _fill_new_pet_details(ctx, st, reading)
+
+
+_NAME_IS = re.compile(
+    r"\b(?:o )?nome (?:dele|dela|d[oa] \w+|certo)?\s*(?:e|eh|é)\s+([^\W\d_]+)", re.I
+)
+_BREED_IS = re.compile(r"\braca (?:dele|dela|d[oa] \w+|certa)?\s*(?:e|eh|é)\s+(.+)$", re.I)
+
+
+def _fill_new_pet_details(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    """A pet being registered takes its breed (and the species that goes with it) from any
+    message ('minha shih tzu Lola', 'ele é labrador'), and corrections of its name or
+    breed ('o nome é Bobby', 'a raça é persa') — none asked again."""
+    frame = st.frame
+    registering = frame.pet_id is None and (frame.new_pet is not None or not ctx.pets)
+    if not registering:
+        return
+    new = frame.new_pet or NewPet()
+    folded = fold(reading.text)
+    breed = known_breed_in(reading.text)
+    if breed is not None and (new.breed is None or reading.correction):
+        new = new.model_copy(update={"breed": breed[0]})
+        if new.species is None and breed[1] is not None:
+            new = new.model_copy(update={"species": breed[1]})
+    named = _NAME_IS.search(reading.text)
+    if named and fold(named.group(1)) not in ("e", "o", "a"):
+        new = new.model_copy(update={"name": named.group(1)[:1].upper() + named.group(1)[1:]})
+    said_breed = _BREED_IS.search(folded)
+    if said_breed and breed is None:
+        free = _free_breed(said_breed.group(1))
+        if free:
+            new = new.model_copy(update={"breed": free})
+    if new != (frame.new_pet or NewPet()):
+        frame.new_pet = new
 
 
 def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
@@ -262,10 +304,12 @@ def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) 
     if any(fold(p.name) in set(re.findall(r"\w+", fold(text))) for p in ctx.pets):
         return  # a known pet: ``fill`` takes it
     small_talk = reading.intent in ("greeting", "thanks")
-    if reading.question_like or reading.yes or reading.no or small_talk:
-        return  # "sim" or "oi" is no pet's name or breed
-    if awaiting in ("pet_name", "pet_choice") and (reading.correction or reading.service):
-        return  # "aliás, só banho": a change to the booking, not the pet's name
+    if reading.question_like or reading.yes or reading.no or small_talk or "?" in text:
+        return  # "sim", "oi" or "e a ração? vendem?" is no pet's name or breed
+    if reading.correction or _NAME_IS.search(text) or _BREED_IS.search(fold(text)):
+        return  # "ops, o nome é Bobby", "aliás, só banho": ``fill`` takes what it says
+    if awaiting in ("pet_name", "pet_choice") and reading.service:
+        return  # "só banho": a change to the booking, not the pet's name
     new = frame.new_pet or NewPet()
     if awaiting in ("pet_name", "pet_choice"):
         if reading.new_pet:
@@ -281,7 +325,10 @@ def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) 
         if species:
             new = new.model_copy(update={"species": species})
     elif awaiting == "pet_breed":
-        breed = breed_in(text) or _free_breed(text)
+        known = known_breed_in(text)
+        breed = (
+            (known[0] if known else None) or breed_in(_NOISE.sub(" ", text)) or _free_breed(text)
+        )
         if breed:
             new = new.model_copy(update={"breed": breed})
     frame.new_pet = new
@@ -292,8 +339,12 @@ def _single_word(text: str) -> str | None:
     return found[0].lower() if len(found) in (1, 2) and species_in(text) is None else None
 
 
+_NOISE = re.compile(r"\b(j[aá] (falei|disse)|kk+|rs+|ha(ha)+|n[eé])\b", re.I)
+
+
 def _free_breed(text: str) -> str | None:
     """Any text is a breed ("golden retriever", "mistura de poodle"), within reason."""
+    text = _NOISE.sub(" ", text)
     cleaned = re.sub(
         r"^(?:ele|ela)\s+(?:e|é)\s+|^(?:e|é)\s+(?:um|uma)?\s*", "", text.strip(), flags=re.I
     )

@@ -22,6 +22,7 @@ from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Part, Reading, read
 from atende.brain.dialogue.state import DialogueState
+from atende.brain.dialogue.when import extract_when
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
 from atende.brain.offline import answers, booking, manage
 from atende.brain.offline.outcome import Outcome
@@ -109,7 +110,10 @@ class OfflineBrain:
         if dropping and reading.service is None:
             st.reset_flow()  # "cancela" before anything was booked: the request, not a booking
             return self._say(ctx, st, reading, [words.DROPPED], "dropped")
-        if st.flow is not None and reading.abandon and not reading.has_when:
+        kept_booking = st.flow in ("cancel", "reschedule") and reading.gives_up
+        confirming = reading.yes and st.awaiting in ("confirm", "confirm_cancel")
+        ends = reading.abandon or (reading.gives_up and not confirming)
+        if st.flow is not None and ends and (not reading.has_when or kept_booking):
             kept = st.flow in ("cancel", "reschedule")
             st.reset_flow()
             return self._say(ctx, st, reading, [words.KEPT if kept else words.DROPPED], "dropped")
@@ -168,7 +172,9 @@ class OfflineBrain:
         booking.split_by_pet(ctx, st, reading)
         booking.split_by_service(ctx, st, reading)
         out = booking.next_question(ctx, st)
-        asked = reading.intent == "slots" or reading.text.rstrip().endswith("?")
+        asked = reading.intent == "slots" or (
+            reading.text.rstrip().endswith("?") and reading.intent != "book"
+        )
         asked_slot = asked and reading.when.at is not None
         if asked_slot and st.awaiting not in ("time", "date", "service") and not out.lead:
             out.lead = words.IS_FREE  # "tem banho hoje às 15:30?": yes, it is free
@@ -321,10 +327,29 @@ def _info_lead(
     ]
     extra, answered = _documents_for(ctx, reading, knowledge)
     parts = [p for p in parts if p.text not in answered]
+    if st.flow is not None and _unanswered_aside(ctx, reading, answered):
+        extra = [*extra, words.UNKNOWN_ASIDE]  # "e a ração? vendem?" inside a booking
     if not parts and not reading.asks_address and not extra:
         return ""
     in_booking = st.flow is not None
     return answers.answer(ctx, parts, reading.asks_address, extra, booking=in_booking)
+
+
+def _unanswered_aside(ctx: DialogueContext, reading: Reading, answered: set[str]) -> bool:
+    """A question of the burst that no intent and no document answers, and that says
+    nothing about the booking itself (no service, day, time or pet)."""
+    for part in reading.parts:
+        if part.intent is not None or "?" not in part.text or part.text in answered:
+            continue
+        if part.service is not None or not extract_when(part.text, ctx.now).empty:
+            continue
+        if _ASIDE.search(fold(part.text)):
+            return True
+    return False
+
+
+# what an aside sounds like: 'vendem ração?', 'vcs tem banho de ofurô?', 'aceitam vale?'
+_ASIDE = re.compile(r"\b(vend\w*|tem|fazem|faz|aceit\w*|trabalh\w*|da pra|pode|posso)\b")
 
 
 def _documents_for(
