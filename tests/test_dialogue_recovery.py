@@ -404,3 +404,10 @@ def test_a_weekday_with_a_day_of_month_is_that_date(runtime: Runtime) -> None:
     bolt.say("quero marcar tosa pro Bolt na segunda dia 30, as 8h")
     reply = bolt.say("cachorro, vira lata")
     assert "30/11" in reply and "08:00" in reply
+
+
+def test_the_customers_own_name_is_not_taken_for_the_pets(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511999993032").say(
+        "Meu nome é Carla, quero banho pra minha shih tzu Lola amanha 10h"
+    )
+    assert "Banho para Lola" in reply and "Carla" not in reply

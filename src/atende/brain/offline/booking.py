@@ -263,8 +263,10 @@ def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None
     _fill_new_pet_details(ctx, st, reading)
 
 
+# "o nome (dele) é Bobby" — not "meu nome é Carla", the customer's own
 _NAME_IS = re.compile(
-    r"\b(?:o )?nome (?:dele|dela|d[oa] \w+|certo)?\s*(?:e|eh|é)\s+([^\W\d_]+)", re.I
+    r"(?<!meu )(?<!seu )\b(?:o )?nome (?:dele|dela|d[oa] \w+|certo)?\s*(?:e|eh|é)\s+([^\W\d_]+)",
+    re.I,
 )
 _BREED_IS = re.compile(r"\braca (?:dele|dela|d[oa] \w+|certa)?\s*(?:e|eh|é)\s+(.+)$", re.I)
 
