@@ -411,3 +411,46 @@ def test_the_customers_own_name_is_not_taken_for_the_pets(runtime: Runtime) -> N
         "Meu nome é Carla, quero banho pra minha shih tzu Lola amanha 10h"
     )
     assert "Banho para Lola" in reply and "Carla" not in reply
+
+
+def test_the_only_booking_of_the_pet_named_is_moved_even_if_its_service_says_more(
+    runtime: Runtime,
+) -> None:
+    ana = customer_with(runtime, "+5511999993033", [("Rex", "cachorro"), ("Mimi", "gato")])
+    book(runtime, ana.phone, "Mimi", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Rex", "Banho e tosa", at(19, 15, 30))
+    reply = ana.say("e o banho do Rex, da pra deixar 1h mais tarde?")
+    assert "Posso remarcar?" in reply and "16:30" in reply
+
+
+def test_the_request_survives_the_which_one_question(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993034", [("Rex", "cachorro"), ("Mimi", "gato")])
+    book(runtime, ana.phone, "Mimi", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Rex", "Banho", at(19, 15))
+    reply = ana.say("quero remarcar o banho pra sexta 10h")
+    assert "Qual destes" in reply
+    reply = ana.say("2")
+    assert "Posso remarcar?" in reply and "sexta (20/11) às 10:00" in reply
+
+
+def test_which_one_lists_only_the_bookings_that_fit(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993035", [("Rex", "cachorro"), ("Mimi", "gato")])
+    book(runtime, ana.phone, "Mimi", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Rex", "Banho", at(19, 15))
+    book(runtime, ana.phone, "Mimi", "Tosa", at(20, 9))
+    reply = ana.say("cancelar o horario da gata")
+    assert "Mimi" in reply and "Rex" not in reply
+
+
+def test_cancel_all_of_one_pet_cancels_only_that_pets(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993036", [("Pipoca", "cachorro"), ("Mimi", "gato")])
+    book(runtime, ana.phone, "Mimi", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Pipoca", "Banho", at(21, 9))
+    book(runtime, ana.phone, "Pipoca", "Tosa", at(21, 11))
+    assert "2 agendamentos" in ana.say("vou viajar com a Pipoca, cancela todos os horarios dela pf")
+    ana.say("sim")
+    assert rows(runtime) == [
+        ("Mimi", "Banho", at(18, 10), "booked"),
+        ("Pipoca", "Banho", at(21, 9), "cancelled"),
+        ("Pipoca", "Tosa", at(21, 11), "cancelled"),
+    ]

@@ -97,6 +97,8 @@ class DialogueState(_Model):
     queued: list[Frame] = Field(default_factory=list)  # "pro Thor e pra Mel": the next ones
     offered: list[str] = Field(default_factory=list)  # times offered, "HH:MM"
     offered_days: list[date] = Field(default_factory=list)  # days offered by number
+    offered_bookings: list[int] = Field(default_factory=list)  # "Qual destes agendamentos?"
+    request: str | None = None  # the request a "which one?" interrupted, read again after
     misses: int = 0  # turns in a row the question in ``awaiting`` went unanswered
     last_texts: list[str] = Field(default_factory=list)  # what we said last: never twice
     person_offered: bool = False  # we offered a person: the next miss calls one
@@ -140,6 +142,8 @@ class DialogueState(_Model):
         self.queued = []
         self.offered = []
         self.offered_days = []
+        self.offered_bookings = []
+        self.request = None
         self.misses = 0
         self.person_offered = False
         self.question = None

@@ -12,7 +12,7 @@ from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, pick_number
 from atende.brain.dialogue.normalize import normalize
 from atende.brain.dialogue.pets import pets_meant, species_in
-from atende.brain.dialogue.reading import Reading
+from atende.brain.dialogue.reading import Reading, read
 from atende.brain.dialogue.references import meant_text, old_part
 from atende.brain.dialogue.state import DialogueState, Flow
 from atende.brain.dialogue.when import extract_when
@@ -49,25 +49,44 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
         st.reset_flow()
         return Outcome(final=words.NO_UPCOMING)
     if flow == "cancel" and len(upcoming) > 1 and _ALL.search(fold(reading.text)):
-        st.frame.booking_ids = [b.id for b in upcoming]  # "cancela os dois", "cancela tudo"
-        st.awaiting = "confirm_cancel"
-        return Outcome(question=words.confirm_cancel_all([describe(ctx, b) for b in upcoming]))
+        fitting, named = _fitting(ctx, upcoming, reading, flow)
+        every = fitting if named and fitting else upcoming  # "todos os horários dela"
+        if len(every) > 1:
+            st.frame.booking_ids = [b.id for b in every]  # "cancela os dois", "cancela tudo"
+            st.awaiting = "confirm_cancel"
+            return Outcome(question=words.confirm_cancel_all([describe(ctx, b) for b in every]))
     chosen = _match(ctx, upcoming, reading, flow)
     if chosen is None:
-        st.awaiting = "choose_booking"
-        return Outcome(question=words.choose_booking([describe(ctx, b) for b in upcoming]))
+        return _ask_which(ctx, st, upcoming, reading, flow)
     return _chosen(ctx, st, chosen, reading)
+
+
+def _ask_which(
+    ctx: DialogueContext, st: DialogueState, upcoming: list[Booking], reading: Reading, flow: Flow
+) -> Outcome:
+    """Which booking? Among those that fit what was named, when several do; the request
+    ('pra quarta, mesmo horário', '1h mais tarde') is kept for once it is answered."""
+    fitting, _ = _fitting(ctx, upcoming, reading, flow)
+    options = fitting if len(fitting) > 1 else upcoming
+    st.awaiting = "choose_booking"
+    st.offered_bookings = [b.id for b in options]
+    st.request = reading.text
+    return Outcome(question=words.choose_booking([describe(ctx, b) for b in options]))
 
 
 def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     upcoming = upcoming_of(ctx)
     if st.awaiting == "choose_booking":
-        chosen = _match(ctx, upcoming, reading, st.flow or "cancel")
+        offered = [b for b in upcoming if b.id in st.offered_bookings] or upcoming
+        chosen = _match(ctx, offered, reading, st.flow or "cancel")
         if chosen is None:
             return Outcome(
-                question=words.choose_booking([describe(ctx, b) for b in upcoming]),
+                question=words.choose_booking([describe(ctx, b) for b in offered]),
                 progressed=False,
             )
+        request = st.request
+        if request and st.flow == "reschedule":  # "pra quarta, mesmo horário" asked before
+            reading = read([request, reading.text], ctx.now, ctx.services)
         return _chosen(ctx, st, chosen, reading)
     if st.awaiting == "confirm_cancel" and st.frame.booking_ids:
         every = [b for b in upcoming if b.id in st.frame.booking_ids]
@@ -122,16 +141,27 @@ def _cancel_yes(reading: Reading) -> bool:
 def _match(
     ctx: DialogueContext, upcoming: list[Booking], reading: Reading, flow: Flow
 ) -> Booking | None:
-    """The booking the customer means: by number, or the only one that fits the service,
-    pet, species, day and hour they named for it — leaving out what they said stays ('o
-    banho continua') and, in a move, the new day and time ('o de sexta passa pra sábado').
-    A single booking that contradicts what they named ("a tosa da Mel" when only Thor's
-    bath is booked) is asked about, not taken."""
+    """The booking the customer means: by number, or the only one that fits what they
+    named (``_fitting``). A single booking that contradicts what they named ("a tosa da
+    Mel" when only Thor's bath is booked) is asked about, not taken."""
     index = pick_number(reading.text, len(upcoming))
     if index is not None:
         return upcoming[index]
     if len(upcoming) == 1 and reading.yes and not reading.no:
         return upcoming[0]  # "sim" to a list of one
+    candidates, named = _fitting(ctx, upcoming, reading, flow)
+    if len(candidates) == 1 and (len(upcoming) == 1 or named):
+        return candidates[0]
+    return None
+
+
+def _fitting(
+    ctx: DialogueContext, upcoming: list[Booking], reading: Reading, flow: Flow
+) -> tuple[list[Booking], bool]:
+    """The bookings that fit the service, pet, species, day and hour named for the
+    booking — leaving out what the customer said stays ('o banho continua') and, in a
+    move, the new day and time ('o de sexta passa pra sábado') — and whether anything
+    was named. 'o banho' fits a booked 'Banho e tosa' when no plain bath is booked."""
     meant = meant_text("\n".join(reading.lines) or reading.text)
     if flow == "reschedule":
         meant = old_part(meant, ctx.now)
@@ -145,12 +175,20 @@ def _match(
     hour = int(old_hour.group(1)) if old_hour else None
     at = when.at if hour is None else None  # "o das 15h", "o de amanhã às 10h"
     tz = ZoneInfo(ctx.turn.org.timezone)
+    pool = [b for b in upcoming if not pets or b.pet_id in pets]
+    exact = service is not None and any(b.service_id == service.id for b in pool)
+
+    def same_service(b: Booking) -> bool:
+        if service is None or b.service_id == service.id:
+            return True
+        booked = ctx.service(b.service_id)
+        return not exact and booked is not None and fold(service.name) in fold(booked.name)
 
     def fits(b: Booking, day: bool = True) -> bool:
         local = b.starts_at.astimezone(tz)
         return (
             (not day or when.day is None or _same_day(local.date(), when.day))
-            and (service is None or b.service_id == service.id)
+            and same_service(b)
             and (not pets or b.pet_id in pets)
             and (hour is None or local.hour == hour)
             and (at is None or not day or local.time() == at)
@@ -158,14 +196,10 @@ def _match(
 
     named = bool(when.day or at or service or pets or hour is not None)
     candidates = [b for b in upcoming if fits(b)]
-    if len(candidates) == 1 and (len(upcoming) == 1 or named):
-        return candidates[0]
     moving = flow == "reschedule"  # a day no booking has is the new one: "remarca sexta"
     if not candidates and (when.day or at) and (service or pets or moving):
-        loose = [b for b in upcoming if fits(b, day=False)]
-        if len(loose) == 1:  # "desmarcar a tosa da Mel e marcar pra segunda"
-            return loose[0]
-    return None
+        candidates = [b for b in upcoming if fits(b, day=False)]  # "desmarcar a tosa e…"
+    return candidates, named
 
 
 _OLD_HOUR = re.compile(r"\bd[aeo]s?\s+(\d{1,2})\s*(?:h|:00|horas)?\s+(?:pra|para|pras|p/)\b")
