@@ -11,6 +11,8 @@ Splits, each reported on its own:
   rules with the same brief as ``heldout_c`` by another writer, to tune on;
 - ``dev_e`` (tuned on): bench/dev/conversations_e.json, 45 reschedules, cancellations and
   questions written blind the same way, to tune on;
+- ``dev_t`` (tuned on): bench/dev/conversations_t.json, the conversations a tester playing
+  customers through ``atende chat`` saw fail, written as scenarios, to tune on;
 - ``heldout`` and ``heldout_b``: bench/heldout/conversations.json and conversations_b.json,
   written blind to the brain's rules and never tuned on until 2026-12-05; their failures
   were then read and fixed, so they count as tuned on from that day;
@@ -590,6 +592,8 @@ SPLITS = {
     "dev_d": (ROOT / "dev" / "conversations_d.json", True),
     # written blind the same day: reschedules, cancellations and questions, to tune on
     "dev_e": (ROOT / "dev" / "conversations_e.json", True),
+    # a tester's failed conversations with `atende chat`, written as scenarios, to tune on
+    "dev_t": (ROOT / "dev" / "conversations_t.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
     "heldout": (ROOT / "heldout" / "conversations.json", True),
     "heldout_b": (ROOT / "heldout" / "conversations_b.json", True),
