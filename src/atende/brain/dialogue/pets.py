@@ -297,3 +297,20 @@ def known_breed_in(text: str) -> tuple[str, str | None] | None:
         if any(re.search(rf"\b{re.escape(way)}\b", folded) for way in ways):
             return name, species
     return None
+
+
+_ANY_NAMED = re.compile(
+    r"\b(?:para|pra|pro|p/|e o|e a|e)\s+(?:o\s+|a\s+|meu\s+|minha\s+)?([A-ZÀ-Ý][a-zà-ÿ]+)"
+)
+
+
+def names_in(text: str) -> list[tuple[int, int, str]]:
+    """Every capitalized name after 'pro', 'pra', 'e o'… with where it is in ``text``:
+    'banho pro Tom e pro Jerry' → Tom, Jerry (known pets or not)."""
+    found = []
+    for m in _ANY_NAMED.finditer(text):
+        name = m.group(1)
+        if fold(name) in _NOT_NAMES or species_in(name) is not None:
+            continue
+        found.append((m.start(1), m.end(1), name))
+    return found

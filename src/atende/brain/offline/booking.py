@@ -25,6 +25,7 @@ from atende.brain.dialogue.pets import (
     kept_pets,
     known_breed_in,
     name_in,
+    names_in,
     pets_meant,
     species_in,
 )
@@ -312,6 +313,8 @@ def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) 
         return  # "ops, o nome é Bobby", "aliás, só banho": ``fill`` takes what it says
     if awaiting in ("pet_name", "pet_choice") and reading.service:
         return  # "só banho": a change to the booking, not the pet's name
+    if reading.has_when and not reading.species and not known_breed_in(text):
+        return  # "14h30", "da pra ser 1h mais tarde": the time, not the pet
     new = frame.new_pet or NewPet()
     if awaiting in ("pet_name", "pet_choice"):
         if reading.new_pet:
@@ -631,13 +634,21 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
     combo = ctx.service(shared)
     if combo is not None and " e " in combo.name and fold(combo.name) not in folded:
         shared = None  # "banho pro Thor e tosa pra Mel" is no "Banho e tosa"
-    times = _times_after(ctx, mentions, folded)
+    times = _times_after(ctx, mentions, folded) or _times_in_order(ctx, order, folded)
     frames = []
     for key, segment in zip(order, segments, strict=True):
         own = find_service(segment, ctx.services) if segment else None
         update: dict[str, object] = {"service_id": own.id if own is not None else shared}
         if isinstance(key, int):
             update.update(pet_id=key, new_pet=None)
+        elif key.startswith("name:"):  # "pro Tom e pro Jerry, são gatos sem raça"
+            breed = known_breed_in(reading.text)
+            new = NewPet(
+                name=key[5:],
+                species=reading.species or (breed[1] if breed else None),
+                breed=breed[0] if breed else None,
+            )
+            update.update(pet_id=None, new_pet=new)
         else:
             new = st.frame.new_pet or NewPet(species=species_in(key[4:]))
             update.update(pet_id=None, new_pet=new)
@@ -672,7 +683,28 @@ def _pet_mentions(
                 (m.start(), m.end(), f"new:{word.group(0)}")
                 for m in re.finditer(rf"\b{re.escape(word.group(0))}\b", folded)
             )
+    if len(folded) == len(reading.text):  # names of pets not registered yet: "pro Zeus"
+        known = {fold(p.name) for p in ctx.pets}
+        found.extend(
+            (start, end, f"name:{name}")
+            for start, end, name in names_in(reading.text)
+            if fold(name) not in known
+        )
     return sorted(found, key=lambda f: f[0])
+
+
+_A_TIME = re.compile(
+    r"\b\d{1,2}\s*(?:h|hs|horas?)\s*\d{0,2}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2} e meia\b"
+)
+
+
+def _times_in_order(
+    ctx: DialogueContext, order: list[int | str], folded: str
+) -> dict[int | str, time]:
+    """'sexta 8h e 9h' for two pets: the first time for the first pet named, and so on."""
+    found = [extract_when(m.group(0), ctx.now).at for m in _A_TIME.finditer(folded)]
+    times = [t for t in dict.fromkeys(found) if t is not None]
+    return dict(zip(order, times, strict=True)) if len(times) == len(order) > 1 else {}
 
 
 def _retime_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
