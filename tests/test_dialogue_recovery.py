@@ -454,3 +454,57 @@ def test_cancel_all_of_one_pet_cancels_only_that_pets(runtime: Runtime) -> None:
         ("Pipoca", "Banho", at(21, 9), "cancelled"),
         ("Pipoca", "Tosa", at(21, 11), "cancelled"),
     ]
+
+
+def test_two_services_for_a_new_pet_register_it_once_and_follow_each_other(
+    runtime: Runtime,
+) -> None:
+    frida = Customer(runtime, "demo", "+5511999993037")
+    frida.say("Oi! Quero banho e vacina pra Frida na quarta 9h. Ela é gata")
+    frida.say("angorá")
+    second = frida.say("sim")
+    assert "Agora a vacinação" in second and "Posso confirmar?" in second  # no breed again
+    frida.say("sim")
+    assert rows(runtime) == [
+        ("Frida", "Banho", at(18, 9), "booked"),
+        ("Frida", "Vacinação", at(18, 10), "booked"),
+    ]
+
+
+def test_an_hour_later_while_booking_shifts_the_proposed_time(runtime: Runtime) -> None:
+    amora = Customer(runtime, "demo", "+5511999993038")
+    amora.say("consulta pra minha gata Amora segunda as 2")
+    amora.say("da pra ser 1h mais tarde?")
+    assert "às 15:00" in amora.say("sem raça")
+
+
+def test_same_time_on_another_day_after_a_closed_one(runtime: Runtime) -> None:
+    pingo = Customer(runtime, "demo", "+5511999993039")
+    pingo.say("oii da pra dar banho no Pingo domingo 10h? ele é pinscher")
+    reply = pingo.say("entao segunda msm horario")
+    assert "Posso confirmar?" in reply and "23/11" in reply and "10:00" in reply
+
+
+def test_a_question_naming_another_service_does_not_change_the_booking(
+    runtime: Runtime,
+) -> None:
+    toby = Customer(runtime, "demo", "+5511999993040")
+    with_documents(runtime, "vacinas.html")
+    toby.say("quero marcar banho pro Toby")
+    reply = toby.say("terça 10h. precisa levar carteirinha de vacina?")
+    assert "carteirinha" in reply
+    toby.say("cachorro")
+    assert "Banho para Toby" in toby.say("beagle")
+
+
+def test_several_new_pets_in_one_request_are_each_booked(runtime: Runtime) -> None:
+    ana = Customer(runtime, "demo", "+5511999993041")
+    first = ana.say("oi! banho pro Tom e pro Jerry, sao gatos sem raça, sexta 8h e 9h")
+    assert "Banho para Tom" in first and "08:00" in first
+    second = ana.say("sim")
+    assert "Agora para Jerry" in second and "09:00" in second
+    ana.say("sim")
+    assert rows(runtime) == [
+        ("Tom", "Banho", at(20, 8), "booked"),
+        ("Jerry", "Banho", at(20, 9), "booked"),
+    ]

@@ -454,7 +454,8 @@ def test_two_services_for_one_pet_are_both_proposed(runtime: Runtime) -> None:
     first = both.say("consulta pro Thor e depois banho, amanhã às 10h")
     assert "Consulta veterinária para Thor" in first
     second = both.say("sim")
-    assert "Agora para Thor" in second and "Banho para Thor" in second
+    assert "Agora o banho" in second and "Banho para Thor" in second
+    assert "10:30" in second  # after the consultation: Thor cannot be in two places
 
 
 def test_cancel_and_rebook_in_one_message_is_a_reschedule(runtime: Runtime) -> None:

@@ -368,6 +368,11 @@ def now_for(pet: str) -> str:
     return f"Agora para {pet}:"
 
 
+def now_the(service: ServiceInfo) -> str:
+    """'Agora a vacinação:' — the next service of the same pet."""
+    return f"Agora {the(service)}:"
+
+
 def booked(service: ServiceInfo, pet: str, when: str, reschedule: bool) -> str:
     """'Prontinho! ✅ O banho de Thor está agendado para quinta (03/12) às 10:00.' —
     the participle agrees with the service ('a vacinação … agendada')."""

@@ -130,9 +130,17 @@ def fill(
 ) -> None:
     """Everything the customer's words say about the booking goes into the frame."""
     frame = st.frame
+    prior = (
+        datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
+        if frame.day is not None and frame.at is not None
+        else None
+    )
     asking_price = reading.intent == "prices" and frame.service_id is not None
-    if reading.service is not None and st.flow != "reschedule" and not asking_price:
-        frame.service_id = reading.service.id  # "quanto fica banho e tosa?" changes nothing
+    asking_aside = frame.service_id is not None and _service_only_in_questions(reading)
+    # "quanto fica banho e tosa?" and "precisa levar a carteirinha de vacina?" change nothing
+    changes = st.flow != "reschedule" and not asking_price and not asking_aside
+    if reading.service is not None and changes:
+        frame.service_id = reading.service.id
     when = reading.when
     if when.day is not None:
         frame.day = _inside_span(frame, when.day, reading.text)
@@ -152,11 +160,17 @@ def fill(
         frame.at = when.at
         if frame.day is None and frame.earliest is None and st.flow == "reschedule":
             frame.day = _rescheduled_day(ctx, st)
-    shifted = _shifted(ctx, reading.text) if st.flow == "reschedule" else None
+    old = ctx.ignore_booking if st.flow == "reschedule" else None
+    base = old.starts_at.astimezone(ctx.tz) if old is not None else prior
+    shifted = _shifted(reading.text, base)
     if shifted is not None:  # "1h mais tarde", "atrasar em meia hora"
         frame.day, frame.at = shifted.date(), shifted.time()
-    elif reading.same_time and ctx.ignore_booking is not None:
-        frame.at = ctx.ignore_booking.starts_at.astimezone(ctx.tz).time()  # "mesmo horário"
+    elif reading.same_time and old is not None:
+        frame.at = old.starts_at.astimezone(ctx.tz).time()  # "mesmo horário"
+    elif reading.same_time and frame.asked_at is not None and when.at is None:
+        frame.at = frame.asked_at  # "domingo 10h" closed — "então segunda, mesmo horário"
+    if when.at is not None and shifted is None:
+        frame.asked_at = when.at
     if reading.any_day and frame.day is None and not reading.has_when:
         service = ctx.service(frame.service_id)
         first = ctx.next_free(service) if service is not None else None
@@ -201,11 +215,20 @@ def _moved_to(text: str, now: datetime) -> When:
     return When() if start is None else extract_when(text[start:], now)
 
 
-def _shifted(ctx: DialogueContext, text: str) -> datetime | None:
-    """The booking being moved, shifted by what the customer said."""
-    old = ctx.ignore_booking
+def _service_only_in_questions(reading: Reading) -> bool:
+    """The service is named only inside a question that requests nothing ('precisa levar
+    a carteirinha de vacina?'), not as a booking request or a correction."""
+    if reading.correction or reading.intent in ("book", "slots"):
+        return False
+    asking = [p for p in reading.parts if p.service is not None]
+    return bool(asking) and all("?" in p.text and p.intent not in ("book", "slots") for p in asking)
+
+
+def _shifted(text: str, base: datetime | None) -> datetime | None:
+    """``base`` (the booking being moved, or the time proposed so far) shifted by what the
+    customer said: '1h mais tarde', 'atrasar em meia hora'."""
     found = _SHIFT.search(fold(text))
-    if old is None or found is None:
+    if base is None or found is None:
         return None
     if found.group(1):
         amount, unit, direction = found.group(1), found.group(2) or "h", found.group(3)
@@ -222,7 +245,7 @@ def _shifted(ctx: DialogueContext, text: str) -> datetime | None:
     else:
         minutes = int(amount) * (1 if unit.startswith("min") else 60)
     sign = 1 if direction == "tarde" else -1
-    return old.starts_at.astimezone(ctx.tz) + timedelta(minutes=sign * minutes)
+    return base + timedelta(minutes=sign * minutes)
 
 
 def _rescheduled_day(ctx: DialogueContext, st: DialogueState) -> date | None:
@@ -603,14 +626,37 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
         return out
     when = f"{say.bare_day(say.day_label(frame.day, ctx.today))} às {say.hhmm(start)}"
     text = words.booked(service, _pet_label(ctx, frame), when, st.flow == "reschedule")
+    if frame.pet_id is None:
+        _registered(ctx, st, frame, pet_id)
+    end = start + timedelta(minutes=service.duration_minutes)
+    for later in st.queued:  # "banho e vacina pra Frida às 9h": the vaccine after the bath
+        same_pet = later.pet_id == pet_id
+        if same_pet and later.day == frame.day and later.at == frame.at:
+            later.at = end.time()
     if st.queued:  # "banho pro Thor e pra Mel": now the next pet's
         st.frame, st.queued = st.queued[0], st.queued[1:]
         st.awaiting, st.offered = None, []
         out = next_question(ctx, st)
-        out.lead = f"{text}\n{words.now_for(_pet_label(ctx, st.frame))} {out.lead}".strip()
+        following = ctx.service(st.frame.service_id)
+        same_pet = st.frame.pet_id is not None and st.frame.pet_id == pet_id
+        next_one = (
+            words.now_the(following)
+            if same_pet and following is not None
+            else words.now_for(_pet_label(ctx, st.frame))
+        )
+        out.lead = f"{text}\n{next_one} {out.lead}".strip()
         return out
     st.reset_flow()
     return Outcome(final=text)
+
+
+def _registered(ctx: DialogueContext, st: DialogueState, frame: Frame, pet_id: int) -> None:
+    """The pet just registered is the one the next bookings of the request are for."""
+    name = frame.new_pet.name if frame.new_pet else None
+    ctx.__dict__.pop("pets", None)  # the cached list of the customer's pets is stale now
+    for later in st.queued:
+        if later.pet_id is None and later.new_pet is not None and later.new_pet.name == name:
+            later.pet_id, later.new_pet = pet_id, None
 
 
 def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
