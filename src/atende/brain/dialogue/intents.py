@@ -346,7 +346,8 @@ _ORDINALS = {
 _ORDINAL = re.compile(
     r"\s*(?:(?:pode ser|quero|prefiro|vou querer)\s+)?(?:o|a)?\s*"
     r"(primeir|segund|terceir|quart|quint|sext|setim|oitav|non|decim|ultim)[oa]"
-    r"(?:\s+(?:opcao|horario|hora|dia|op\w*))?\s*[.!]*\s*"
+    r"(?:\s+(?:opcao|horario|hora|dia|op\w*))?\s*[.!,]*\s*"
+    r"(?:(?:entao|mesmo|mesma|pode ser|por favor|pfv|pf)\s*[.!]*\s*)?"
 )
 
 

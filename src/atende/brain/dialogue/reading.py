@@ -21,6 +21,7 @@ from atende.brain.dialogue.intents import (
     questions_of,
 )
 from atende.brain.dialogue.pets import breed_in, named_pet_in, species_in
+from atende.brain.dialogue.references import meant_text
 from atende.brain.dialogue.when import When, extract_when
 from atende.domain.entities import ServiceInfo
 from atende.domain.text import fold, fold_chat
@@ -168,13 +169,14 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
     if intent in (None, "cancel") and _CANT_MAKE_IT.search(folded) and _OTHER_TIME.search(folded):
         intent = "reschedule"  # "o de quarta eu não consigo, pode ser quinta?"
     parts = split_parts(texts, services)
+    meant = meant_text("\n".join(t.strip() for t in texts if t.strip()))  # "o Lucky já tomou…"
     return Reading(
         text=text,
         intents=intents,
         intent=intent,
-        when=_request_when(text, parts, now),
+        when=_request_when(meant, parts, now),
         service=find_service(text, services),
-        pet_name=named_pet_in(text),
+        pet_name=named_pet_in(meant),
         species=species_in(text),
         breed=breed_in(text),
         new_pet=bool(_NEW_PET.search(fold(text))),

@@ -18,11 +18,15 @@ _CLAUSES = re.compile(
     r"[,.;!?\n]+|\s+(?:mas|porem)\s+|\s+e\s+(?=(?:mantem|mantenha|deixa|o|a|os|as)\b)"
 )
 _KEEPS = re.compile(
-    r"\b(continua\w*|fica|ficam|mantem|mantenha|mantido|mantida|pode manter|segue|permanece"
+    r"\b(continua\w*|(fica|ficam)(\s+(como|assim|igual|mantid\w*|normal|mesmo))?\s*$"
+    r"|fica (como|assim|igual|mantid\w*|normal)|mantem|mantenha|mantido|mantida|pode manter"
+    r"|segue|permanece"
     r"|vai (normal\w*|sim|mesmo)|esta (mantido|mantida|ok|otimo|certo|confirmado|confirmada)"
-    r"|nao mexe)\b"
+    r"|nao mexe|ja (tomou|fez|tem|teve|foi|esta marcad\w*|ta marcad\w*))\b"
 )
-_CHANGES = re.compile(r"\b(cancel\w*|desmarc\w*|remarc\w*|troc\w*|mud\w*|pass\w*|adia\w*)\b")
+_CHANGES = re.compile(
+    r"\b(cancel\w*|desmarc\w*|remarc\w*|troc\w*|mud[ae]\w*|pass(a|ar|e|o|ou)|adia\w*)\b"
+)
 _NEW_MARK = re.compile(
     r"\b(?:pra|pro|para|p/|pras|pros|pode ser|podia ser|que tal|prefiro|melhor|consegue"
     r"|conseguem|daria|tem|teria)\s+",
