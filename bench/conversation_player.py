@@ -56,11 +56,11 @@ QUESTIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"posso confirmar|confirm|responda \*?sim|\bsim\b.*\bnao\b"), "confirm"),
     (re.compile(r"\braca\b"), "breed"),
     (re.compile(r"cachorro, gato|cachorro ou gato|e cachorro|especie"), "species"),
-    (re.compile(r"qual (e )?o nome|nome del|nome do seu|como (ele|ela) se chama"), "pet_name"),
+    (re.compile(r"qual (e )?o nome|nome del|nome do seu|se chama"), "pet_name"),
     (re.compile(r"qual (dos|pet|deles)|para qual pet|pra qual pet|qual bichinho"), "pet_name"),
     (
         re.compile(
-            r"qual (dia|horario|data)|que horas|que dia|outro horario|prefere"
+            r"qual (dia|horario|data)|qual desses horarios|que horas|que dia|outro horario|prefere"
             r"|horarios livres|responda com o numero"  # a list of free times to pick from
         ),
         "when",

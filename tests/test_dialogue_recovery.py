@@ -508,3 +508,34 @@ def test_several_new_pets_in_one_request_are_each_booked(runtime: Runtime) -> No
         ("Tom", "Banho", at(20, 8), "booked"),
         ("Jerry", "Banho", at(20, 9), "booked"),
     ]
+
+
+def test_pets_named_by_species_each_get_their_service(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993042", [("Bidu", "cachorro"), ("Pérola", "gato")])
+    assert "Banho para Bidu" in ana.say("oi! banho pro cachorro e vacina pra gata, quarta 10h")
+    assert "Vacinação para Pérola" in ana.say("sim")
+
+
+def test_times_said_before_the_pets_are_each_pets(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993043", [("Bidu", "cachorro"), ("Pérola", "gato")])
+    ana.say("oi, quero vacinar os dois, sexta de manha, um depois do outro")
+    assert "09:00" in ana.say("9h a Bidu e 9h30 a Pérola")
+    assert "09:30" in ana.say("sim")
+
+
+def test_next_week_same_day_and_time_moves_it_by_a_week(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993044", [("Apolo", "cachorro")])
+    book(runtime, ana.phone, "Apolo", "Banho", at(17, 17))
+    reply = ana.say("e ai, da pra passar o banho do Apolo pra semana que vem, mesmo dia e horario?")
+    assert "Posso remarcar?" in reply and "24/11" in reply and "17:00" in reply
+
+
+def test_a_pet_corrected_while_registering_drops_the_one_mentioned_aside(
+    runtime: Runtime,
+) -> None:
+    ana = Customer(runtime, "demo", "+5511999993045")
+    ana.say("quero banho pro Lucky sexta 15h")
+    reply = ana.say(
+        "na vdd é pra Sofia, minha outra cachorra, o Lucky ja tomou banho semana passada"
+    )
+    assert "Sofia" in reply and "Lucky" not in reply

@@ -93,7 +93,9 @@ _OTHER_TIME = re.compile(
     r"pra|para|passa\w*|troca\w*|muda\w*)\b.*\b(segunda|terca|quarta|quinta|sexta|sabado|"
     r"amanha|hoje|semana|dia \d|\d{1,2}\s*(h|:|hs|horas)|mesmo horario)"
 )
-_SAME_TIME = re.compile(r"\b(mesmo horario|mesma hora|no mesmo horario)\b")
+_SAME_TIME = re.compile(
+    r"\b(mesmo horario|mesma hora|no mesmo horario|mesmo dia e (horario|hora)|mesmo dia e hr)\b"
+)
 _WAITING = re.compile(
     r"\b(vou ver|deixa eu ver|vou pensar|vou confirmar com|vou falar com"
     r"|depois te (falo|aviso|digo)|te aviso|ja te falo|ja te respondo|vou consultar)\b"

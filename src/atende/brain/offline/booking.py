@@ -151,6 +151,10 @@ def fill(
         frame.day, frame.at = None, None
         frame.earliest, frame.latest = when.earliest, when.latest
         frame.span_start = when.earliest
+    old_one = ctx.ignore_booking if st.flow == "reschedule" else None
+    if old_one is not None and frame.earliest is not None and _SAME_DAY.search(fold(reading.text)):
+        frame.day = _same_weekday_from(old_one.starts_at.astimezone(ctx.tz).date(), frame.earliest)
+        frame.earliest = frame.latest = None  # "pra semana que vem, mesmo dia e horário"
     moved = _moved_to(reading.text, ctx.now) if st.flow == "reschedule" else When()
     if moved.day is not None and moved.day != frame.day:  # "não dá quinta, passa pra sexta"
         frame.day = moved.day
@@ -206,6 +210,17 @@ _SHIFT = re.compile(
     r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)\b"
 )
 _AMOUNTS = {"uma": 60, "duas": 120, "meia": 30}
+
+
+_SAME_DAY = re.compile(r"\bmesmo dia\b")
+
+
+def _same_weekday_from(day: date, start: date) -> date:
+    """The first day from ``start`` on with ``day``'s weekday."""
+    found = start
+    while found.weekday() != day.weekday():
+        found += timedelta(days=1)
+    return found
 
 
 def _moved_to(text: str, now: datetime) -> When:
@@ -729,6 +744,10 @@ def _pet_mentions(
                 (m.start(), m.end(), f"new:{word.group(0)}")
                 for m in re.finditer(rf"\b{re.escape(word.group(0))}\b", folded)
             )
+    for word in re.finditer(r"\b(cachorr[oa]|cadela|gat[oa]|gatinh[oa]|cachorrinh[oa])\b", folded):
+        same = [p for p in ctx.pets if species_in(word.group(0)) == species_in(p.species)]
+        if len(same) == 1 and same[0].id not in kept:  # "banho pro cachorro e vacina pra gata"
+            found.append((word.start(), word.end(), same[0].id))
     if len(folded) == len(reading.text):  # names of pets not registered yet: "pro Zeus"
         known = {fold(p.name) for p in ctx.pets}
         found.extend(
@@ -780,7 +799,15 @@ def _times_after(
         at = extract_when(folded[end:stop], ctx.now).at
         if at is not None:
             times.setdefault(key, at)
-    return times if len(times) >= 2 else {}
+    if len(times) >= 2:
+        return times
+    before: dict[int | str, time] = {}  # "9h a Mimi e 9h30 o Rex": the time comes first
+    for i, (start, _, key) in enumerate(mentions):
+        begin = mentions[i - 1][1] if i else 0
+        at = extract_when(folded[begin:start], ctx.now).at
+        if at is not None:
+            before.setdefault(key, at)
+    return before if len(before) >= 2 else {}
 
 
 def split_by_service(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
