@@ -539,3 +539,18 @@ def test_a_pet_corrected_while_registering_drops_the_one_mentioned_aside(
         "na vdd é pra Sofia, minha outra cachorra, o Lucky ja tomou banho semana passada"
     )
     assert "Sofia" in reply and "Lucky" not in reply
+
+
+def test_cancel_one_and_move_another_in_one_message_does_both(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993046", [("Thor", "cachorro"), ("Mel", "gato")])
+    book(runtime, ana.phone, "Mel", "Tosa", at(18, 14))
+    book(runtime, ana.phone, "Thor", "Vacinação", at(20, 9))
+    assert "Quer cancelar a tosa" in ana.say("cancela a tosa e remarca a vacina pra segunda 10h")
+    reply = ana.say("sim")
+    assert "Cancelado" in reply and "Posso remarcar?" in reply
+    ana.say("sim")
+    assert rows(runtime) == [
+        ("Mel", "Tosa", at(18, 14), "cancelled"),
+        ("Thor", "Vacinação", at(20, 9), "cancelled"),
+        ("Thor", "Vacinação", at(23, 10), "booked"),
+    ]

@@ -100,6 +100,7 @@ class DialogueState(_Model):
     offered_days: list[date] = Field(default_factory=list)  # days offered by number
     offered_bookings: list[int] = Field(default_factory=list)  # "Qual destes agendamentos?"
     request: str | None = None  # the request a "which one?" interrupted, read again after
+    then: str | None = None  # a second request of the same message, taken up after the first
     misses: int = 0  # turns in a row the question in ``awaiting`` went unanswered
     last_texts: list[str] = Field(default_factory=list)  # what we said last: never twice
     person_offered: bool = False  # we offered a person: the next miss calls one

@@ -76,6 +76,11 @@ class OfflineBrain:
         if not recent:
             state.topic_service_id, state.invited = None, False
         reply = self._turn(ctx, state, reading)
+        if state.flow is None and state.then:  # the first request is done: now the second
+            then, state.then = state.then, None
+            more = self._turn(ctx, state, read([then], ctx.now, ctx.services))
+            reply.texts, reply.choices = [*reply.texts, *more.texts], more.choices
+            reply.handoff = reply.handoff or more.handoff
         reply.texts = _not_again(state, reply, ctx.now)
         state.last_texts, state.said_at = list(reply.texts), ctx.now
         _remember_topic(state, reading, reply)
@@ -130,8 +135,13 @@ class OfflineBrain:
             intent = "reschedule"  # "o banho do Thor pode ser domingo?" with one booked
         if intent in ("cancel", "reschedule"):
             info = _info_lead(ctx, st, reading, self._knowledge)
+            first, then = _two_requests(reading.text)
+            if then is not None:  # "cancela a tosa e remarca a vacina pra segunda"
+                reading = read([first], ctx.now, ctx.services)
+                intent = reading.intent if reading.intent in ("cancel", "reschedule") else intent
             out = manage.start(ctx, st, "cancel" if intent == "cancel" else "reschedule", reading)
-            return self._flow_reply(ctx, st, reading, out, intent, info)
+            st.then = then
+            return self._flow_reply(ctx, st, reading, out, intent or "cancel", info)
         hours_asked = any(p.intent == "hours" for p in reading.questions)
         wants = reading.service is not None and (
             (reading.has_when and (not hours_asked or reading.request_when))
@@ -401,6 +411,29 @@ def _moves_booked(ctx: DialogueContext, reading: Reading) -> bool:
         b.service_id == reading.service.id and (not pets or b.pet_id in pets)
         for b in manage.upcoming_of(ctx)
     )
+
+
+_AND_THEN = re.compile(
+    r",?\s+(?:e|e depois|depois)\s+"
+    r"(?=(?:remarc|reagend|marc|agend|troc|mud|pass|cancel|desmarc)\w*\b)",
+    re.IGNORECASE,
+)
+
+
+def _two_requests(text: str) -> tuple[str, str | None]:
+    """'cancela a tosa e remarca a vacina pra segunda 10h' → the cancel, then the move —
+    two requests about two bookings; 'cancelar o de amanhã e marcar pra segunda' (one
+    booking, no second service or pet named) stays one move."""
+    found = _AND_THEN.search(text)
+    if found is None:
+        return text, None
+    first, second = text[: found.start()], text[found.end() :]
+    if not re.search(r"\b(o|a|os|as|do|da)\s+\w{3,}", fold(second)):
+        return text, None  # "e marcar pra segunda": the same booking, moved
+    target = re.search(r"\b(banho|tosa|consulta|vacin\w*|[A-ZÀ-Ý][a-zà-ÿ]+)", second)
+    if target is None:
+        return text, None
+    return first, second
 
 
 def _asks_when(reading: Reading) -> bool:
