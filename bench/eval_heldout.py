@@ -1,7 +1,8 @@
-"""The never-tuned splits alone: an alias of ``bench/eval_conversations.py --split heldout``
-(and ``--split heldout_b`` with ``-b``); the player lives in bench/conversation_player.py.
+"""The never-tuned split alone: an alias of ``bench/eval_conversations.py --split
+heldout_c``; the player lives in bench/conversation_player.py. Its failures are never
+printed (reading them would be tuning on them).
 
-    .venv/bin/python bench/eval_heldout.py [-b] [-v] [--json]
+    .venv/bin/python bench/eval_heldout.py [--json]
 """
 
 from __future__ import annotations
@@ -17,6 +18,4 @@ sys.path[:0] = [str(_REPO / "src"), str(_REPO)]
 from bench.eval_conversations import main
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    split = "heldout_b" if "-b" in args else "heldout"
-    sys.exit(main(["--split", split, *[a for a in args if a != "-b"]]))
+    sys.exit(main(["--split", "heldout_c", *sys.argv[1:]]))
