@@ -131,6 +131,8 @@ class DialogueContext:
         period: str | None = None,
         pet: Pet | None = None,
     ) -> list[datetime]:
+        if self.day(day).closed is not None:  # nothing to look up on a closed day
+            return []
         slots = free_slots(
             service,
             self.minutes(service, pet),
