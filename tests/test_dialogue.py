@@ -77,18 +77,19 @@ def test_a_burst_keeps_service_day_and_time_while_the_pet_is_registered(runtime:
 
 
 def test_overlapping_and_past_requests_are_refused(runtime: Runtime) -> None:
+    # the demo shop has one groomer (and two bath stations): her tosas cannot overlap
     tuesday = next_weekday(1)
     ana = Customer(runtime, "demo", "+5511999990003")
-    for text in ("quero agendar banho", f"{tuesday:%d/%m} às 10h", "Luna", "gata", "siamês"):
+    for text in ("quero agendar tosa", f"{tuesday:%d/%m} às 10h", "Luna", "gata", "siamês"):
         ana.say(text)
     assert "Prontinho" in ana.say("sim")
 
     bia = Customer(runtime, "demo", "+5511999990004")
-    bia.say("quero agendar banho")
+    bia.say("quero agendar tosa")
     taken = bia.say(f"{tuesday:%d/%m} às 10:30")
     assert "ocupado" in taken
     offered = taken.split("livres", 1)[1]
-    for overlapping in ("09:30", "10:00", "10:30"):  # a 60-min bath overlaps 10:00-11:00
+    for overlapping in ("09:30", "10:00", "10:30"):  # a 60-min tosa overlaps 10:00-11:00
         assert overlapping not in offered
     assert "09:00" in offered and "11:00" in offered
     past = bia.say("dia 01/01/2020 às 10h")

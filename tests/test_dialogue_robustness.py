@@ -391,7 +391,10 @@ def test_both_pets_for_the_same_service(runtime: Runtime) -> None:
     both = with_two_pets(runtime, "+5511999992041")
     assert "Banho para Thor" in both.say("quero dar banho nos dois sexta às 10h")
     second = both.say("sim")
-    assert "Agora para Mel" in second and "ocupado" in second  # the one bath chair is taken
+    # the demo shop has two bath stations: Mel's bath fits beside Thor's
+    assert "Agora para Mel" in second and "Posso confirmar?" in second and "10:00" in second
+    assert "Prontinho" in both.say("sim")
+    assert booked(runtime) == [("Thor", at(20, 10)), ("Mel", at(20, 10))]
 
 
 def test_cancel_both_and_cancel_by_pet_with_a_new_day_named(runtime: Runtime) -> None:

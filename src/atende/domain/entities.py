@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Literal
 
 from atende.domain.grammar import Gender
+from atende.domain.sizes import Coat, Size
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +25,22 @@ class OpeningInterval:
 
 
 @dataclass(frozen=True, slots=True)
+class SizeRule:
+    """A service's price and/or duration for one pet size and/or coat (None: any);
+    ``domain/pricing.py`` picks the most specific rule that matches a pet."""
+
+    size: Size | None
+    coat: Coat | None
+    price: Decimal | None = None
+    duration_minutes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceInfo:
     """Something the business sells by appointment. ``gender`` and ``plural`` are its
-    name's grammar ("a Vacinação", "os Banhos"), for ``domain.grammar``."""
+    name's grammar ("a Vacinação", "os Banhos"), for ``domain.grammar``. ``price`` and
+    ``duration_minutes`` are the defaults; ``rules`` vary them by size and coat;
+    ``cleanup_minutes`` keeps the resource free after each appointment."""
 
     id: int
     name: str
@@ -34,14 +48,32 @@ class ServiceInfo:
     duration_minutes: int
     gender: Gender = "m"
     plural: bool = False
+    rules: tuple[SizeRule, ...] = ()
+    cleanup_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceInfo:
+    """A person or station that does appointments ("Banho 1", "Ana (tosadora)"): the unit
+    of capacity. It can do the services in ``service_ids``, one appointment at a time."""
+
+    id: int
+    name: str
+    kind: str = "station"  # "person" | "station"
+    service_ids: frozenset[int] = frozenset()
+
+    def can_do(self, service_id: int) -> bool:
+        return service_id in self.service_ids
 
 
 @dataclass(frozen=True, slots=True)
 class Busy:
-    """A time range already taken (aware datetimes)."""
+    """A time range already taken (aware datetimes), on ``resource_id`` when known; for a
+    booking it runs to the end of the service's cleanup gap."""
 
     starts_at: datetime
     ends_at: datetime
+    resource_id: int | None = None
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return start < self.ends_at and self.starts_at < end

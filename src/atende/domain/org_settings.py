@@ -41,6 +41,7 @@ from pydantic import (
     field_validator,
 )
 
+from atende.domain.opening import subdivisions
 from atende.domain.phones import DEFAULT_COUNTRY, country_code, normalize_typed_phone
 from atende.domain.text import storable
 
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 DEFAULT_SUMMARY_TIME = "19:00"
 DEFAULT_REMINDER_HOURS = 24.0
 DEFAULT_LANGUAGE = "pt-BR"
+DEFAULT_HORIZON_DAYS = 180
 _HHMM = re.compile(r"^(\d{1,2}):(\d{1,2})$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 _MAX_FALLBACKS = 32  # more broken fields than this in one row: all defaults
@@ -76,6 +78,9 @@ class _Hidden(BaseModel):
 
 class _Part(_Hidden):
     model_config = ConfigDict(extra="allow", frozen=True, str_strip_whitespace=True)
+
+
+HolidayName = Annotated[str, Field(min_length=2, max_length=100)]
 
 
 class LlmSettings(_Part):
@@ -145,6 +150,12 @@ class OrgSettings(_Hidden):
     phone_quiet_minutes: Annotated[float, Field(gt=0, le=7 * 24 * 60)] | None = None
     emergency_phone: str | None = None  # E.164, the number the clinic takes emergencies on
     address: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    # the calendar (domain/opening.py): holidays of the country and this state ("SP"),
+    # closed except those named here; bookings from a notice on, up to a horizon
+    state: str | None = None
+    open_holidays: Annotated[list[HolidayName], Field(max_length=40)] = Field(default_factory=list)
+    min_notice_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 0
+    horizon_days: Annotated[int, Field(ge=1, le=3650)] = DEFAULT_HORIZON_DAYS
 
     @field_validator("voice_replies", "summary", "reminders", mode="before")
     @classmethod
@@ -188,6 +199,19 @@ class OrgSettings(_Hidden):
             raise ValueError("a phone number")
         region = info.data.get("country", DEFAULT_COUNTRY)
         return normalize_typed_phone(value, region)  # InvalidPhone is a ValueError
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _state(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            raise ValueError("a state code such as SP")
+        known = subdivisions(info.data.get("country", DEFAULT_COUNTRY))
+        chosen = next((k for k in known if k.casefold() == value.strip().casefold()), None)
+        if known and chosen is None:
+            raise ValueError(f"a state code such as SP (one of {', '.join(known)})")
+        return chosen or value.strip().upper()
 
     @field_validator("address", mode="before")
     @classmethod
@@ -234,7 +258,7 @@ class OrgSettings(_Hidden):
     def change(self, **changes: Any) -> Self:
         """A copy with ``changes`` applied and the whole validated again (raises
         ``ValidationError``). ``llm``/``templates`` changes merge into what is there;
-        ``None`` unsets a field."""
+        ``None`` unsets a field; a new ``country`` drops a ``state`` that is not its."""
         data = self.dump()
         for name, value in changes.items():
             if isinstance(value, Mapping) and isinstance(data.get(name), Mapping):
@@ -244,6 +268,10 @@ class OrgSettings(_Hidden):
                 data.pop(name, None)
             else:
                 data[name] = value
+        if "country" in changes and "state" not in changes and "state" in data:
+            country = changes["country"]
+            if isinstance(country, str) and data["state"] not in _states_of(country):
+                del data["state"]  # a state of another country: holidays start afresh
         return type(self).model_validate(data)
 
     # --- what readers ask -----------------------------------------------------------
@@ -251,6 +279,13 @@ class OrgSettings(_Hidden):
     def summary_at(self) -> tuple[int, int]:
         hour, minute = self.summary_time.split(":")
         return int(hour), int(minute)
+
+
+def _states_of(country: str) -> tuple[str, ...]:
+    try:
+        return subdivisions(country_code(country))
+    except ValueError:  # an invalid country: validation says so
+        return ()
 
 
 def _plain(raw: Mapping[str, Any]) -> dict[str, Any]:

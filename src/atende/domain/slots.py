@@ -1,75 +1,83 @@
-"""Free-slot rules: opening hours, service duration, overlaps, never in the past.
+"""Free slots: the calendar (``opening.py``) and the resources that can do a service.
+
+A time is free for a service when the calendar allows it and some resource able to do
+the service has nothing booked from the start to the end of the appointment plus the
+service's cleanup gap. Resources are tried in a fixed order (by id), so the choice is
+deterministic: ``pick_resource`` is what ``storage.bookings.book`` does inside its
+transaction, with the same rule.
 
 All arithmetic happens in the organization's timezone; callers pass aware datetimes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from atende.domain.entities import Busy, OpeningInterval
-
-SLOT_STEP_MINUTES = 30
+from atende.domain.entities import Busy, ResourceInfo, ServiceInfo
+from atende.domain.opening import SLOT_STEP_MINUTES, Calendar
 
 
-def intervals_on(day: date, hours: Iterable[OpeningInterval]) -> list[OpeningInterval]:
-    """Opening intervals that apply to ``day``, earliest first."""
-    return sorted((h for h in hours if h.weekday == day.weekday()), key=lambda h: h.opens)
+def capable(service_id: int, resources: Sequence[ResourceInfo]) -> list[ResourceInfo]:
+    """The resources that can do the service, in the order they are tried."""
+    return sorted((r for r in resources if r.can_do(service_id)), key=lambda r: r.id)
 
 
-def fits_opening_hours(
-    start: datetime, duration_minutes: int, hours: Iterable[OpeningInterval], tz: ZoneInfo
-) -> bool:
-    """True when the whole appointment lies inside one opening interval of its day."""
-    local = start.astimezone(tz)
-    end = local + timedelta(minutes=duration_minutes)
-    if end.date() != local.date():
-        return False
-    return any(
-        h.opens <= local.time() and end.time() <= h.closes
-        for h in intervals_on(local.date(), hours)
-    )
+def held_until(service: ServiceInfo, start: datetime, minutes: int) -> datetime:
+    """When the resource is free again after an appointment of ``minutes`` at ``start``."""
+    return start + timedelta(minutes=minutes + service.cleanup_minutes)
+
+
+def pick_resource(
+    service: ServiceInfo,
+    start: datetime,
+    minutes: int,
+    resources: Sequence[ResourceInfo],
+    busy: Sequence[Busy],
+) -> ResourceInfo | None:
+    """The first capable resource with nothing booked over the appointment and its cleanup."""
+    until = held_until(service, start, minutes)
+    for resource in capable(service.id, resources):
+        if not any(b.resource_id == resource.id and b.overlaps(start, until) for b in busy):
+            return resource
+    return None
 
 
 def free_slots(
+    service: ServiceInfo,
+    minutes: int,
     day: date,
-    duration_minutes: int,
-    hours: Iterable[OpeningInterval],
+    calendar: Calendar,
+    resources: Sequence[ResourceInfo],
     busy: Sequence[Busy],
     now: datetime,
-    tz: ZoneInfo,
     step_minutes: int = SLOT_STEP_MINUTES,
 ) -> list[datetime]:
-    """Start times on ``day`` where the service fits, is free and is still ahead of ``now``."""
-    result: list[datetime] = []
-    length = timedelta(minutes=duration_minutes)
-    for interval in intervals_on(day, hours):
-        start = datetime.combine(day, interval.opens, tzinfo=tz)
-        close = datetime.combine(day, interval.closes, tzinfo=tz)
-        while start + length <= close:
-            end = start + length
-            if start > now and not any(b.overlaps(start, end) for b in busy):
-                result.append(start)
-            start += timedelta(minutes=step_minutes)
-    return result
+    """Start times on ``day`` where ``minutes`` of ``service`` fit the calendar and a
+    capable resource is free."""
+    return [
+        start
+        for start in calendar.starts(day, minutes, now, step_minutes)
+        if pick_resource(service, start, minutes, resources, busy) is not None
+    ]
 
 
 def slot_problem(
+    service: ServiceInfo,
+    minutes: int,
     start: datetime,
-    duration_minutes: int,
-    hours: Iterable[OpeningInterval],
+    calendar: Calendar,
+    resources: Sequence[ResourceInfo],
     busy: Sequence[Busy],
     now: datetime,
-    tz: ZoneInfo,
 ) -> str | None:
-    """Why ``start`` cannot be booked (``past``, ``closed``, ``taken``), or None when it can."""
-    if start <= now:
-        return "past"
-    if not fits_opening_hours(start, duration_minutes, hours, tz):
-        return "closed"
-    end = start + timedelta(minutes=duration_minutes)
-    if any(b.overlaps(start, end) for b in busy):
+    """Why ``start`` cannot be booked — ``past``, ``too_soon``, ``too_far``, ``holiday``,
+    ``closure`` (a date the business closed), ``closed`` (outside the day's hours),
+    ``break`` (inside the day, across a break) or ``taken`` (no capable resource free) —
+    or None when it can."""
+    problem = calendar.problem(start, minutes, now)
+    if problem is not None:
+        return problem
+    if pick_resource(service, start, minutes, resources, busy) is None:
         return "taken"
     return None

@@ -48,7 +48,14 @@ def bookings_between(
     session: Session, org_id: int, start: datetime, end: datetime
 ) -> list[BookingRow]:
     stmt = (
-        select(Booking, Contact.phone, Contact.name, Pet.name, Service.name, Service.price)
+        select(
+            Booking,
+            Contact.phone,
+            Contact.name,
+            Pet.name,
+            Service.name,
+            func.coalesce(Booking.price, Service.price),  # as quoted; older rows: the list price
+        )
         .join(Contact, Contact.id == Booking.contact_id)
         .join(Service, Service.id == Booking.service_id)
         .outerjoin(Pet, Pet.id == Booking.pet_id)

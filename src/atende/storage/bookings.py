@@ -1,9 +1,18 @@
 """Bookings. Overlaps are refused inside the writing transaction, not only checked before.
 
-``book`` first bumps ``services.booking_seq``: on PostgreSQL that row lock serializes
-bookings of one service; on SQLite the transaction already holds the write lock. Only
-then does it look for overlaps and insert, so two customers racing for one slot cannot
-both win. A partial unique index on (service, start) is the last line of defence.
+A booking holds one resource (a person or a station) from its start to the end of its
+service's cleanup. ``book`` tries the capable resources in order (by id; only the one
+asked for, when one is): for each it first takes the resource's row lock (``UPDATE
+resources SET booking_seq = booking_seq + 1``) — on PostgreSQL that serializes the
+bookings of one resource, on SQLite the writing transaction already holds the database's
+write lock — and only then looks for an overlap, so two customers racing for one resource
+cannot both win. The first resource with nothing overlapping gets the booking; none
+free is ``SlotTaken``. Resources are locked in increasing id order, so two bookings
+never wait on each other in a cycle.
+
+The database itself is the last line of defence: a partial unique index on (resource,
+start) of booked rows on both databases, and on PostgreSQL an exclusion constraint that
+refuses two overlapping booked rows of one resource (migration 0014).
 """
 
 from __future__ import annotations
@@ -13,26 +22,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from atende.domain.entities import Busy
+from atende.domain.pricing import hold_minutes, price_for
+from atende.domain.slots import capable
 from atende.domain.states import BookingStatus, booking_change_problem
-from atende.errors import BookingChangeRefused, SlotTaken
+from atende.errors import BookingChangeRefused, InvalidInput, NotFound, SlotTaken
+from atende.storage import catalog
+from atende.storage import resources as resource_repo
 from atende.storage.models import Booking, Contact, Pet, Service
 from atende.storage.paging import After, Page, by_time_desc, take
 from atende.storage.portable import rowcount
 from atende.storage.types import utcnow
-
-
-def busy_for_service(
-    session: Session, org_id: int, service_id: int, start: datetime, end: datetime
-) -> list[Busy]:
-    stmt = select(Booking.starts_at, Booking.ends_at).where(
-        Booking.organization_id == org_id,
-        Booking.service_id == service_id,
-        Booking.status == BookingStatus.BOOKED,
-        Booking.starts_at < end,
-        Booking.ends_at > start,
-    )
-    return [Busy(s, e) for s, e in session.execute(stmt)]
 
 
 def book(
@@ -42,31 +41,48 @@ def book(
     service_id: int,
     pet_id: int | None,
     starts_at: datetime,
+    *,
+    resource_id: int | None = None,
 ) -> Booking:
-    service = session.scalar(
-        select(Service).where(Service.organization_id == org_id, Service.id == service_id)
-    )
+    """Book ``service_id`` at ``starts_at`` on the first capable resource free then (or on
+    ``resource_id``). The duration and price are the pet's size's (``catalog.measure``);
+    while the size is unknown, the longest duration the service may take. Raises
+    ``SlotTaken`` when no capable resource is free, ``NotFound`` for an unknown service,
+    ``InvalidInput`` for a resource (of this organization, active) that cannot do it."""
+    service = catalog.service_by_id(session, org_id, service_id)
     if service is None:
-        raise LookupError(f"service {service_id} not found")
-    session.execute(
-        update(Service)
-        .where(Service.id == service_id, Service.organization_id == org_id)
-        .values(booking_seq=Service.booking_seq + 1)
-    )
-    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    if busy_for_service(session, org_id, service_id, starts_at, ends_at):
-        raise SlotTaken(starts_at.isoformat())
-    booking = Booking(
-        organization_id=org_id,
-        contact_id=contact_id,
-        pet_id=pet_id,
-        service_id=service_id,
-        starts_at=starts_at,
-        ends_at=ends_at,
-    )
-    session.add(booking)
-    session.flush()
-    return booking
+        raise NotFound(f"service {service_id} not found")
+    pet = None
+    if pet_id is not None:
+        pet = session.scalar(select(Pet).where(Pet.organization_id == org_id, Pet.id == pet_id))
+    size, coat = catalog.measure(pet)
+    minutes = hold_minutes(service, size, coat)
+    ends_at = starts_at + timedelta(minutes=minutes)
+    held_until = ends_at + timedelta(minutes=service.cleanup_minutes)
+    candidates = [r.id for r in capable(service_id, resource_repo.resources(session, org_id))]
+    if resource_id is not None:
+        if resource_id not in candidates:
+            raise InvalidInput(f"resource {resource_id} cannot do service {service_id}")
+        candidates = [resource_id]
+    for candidate in candidates:
+        resource_repo.lock(session, org_id, candidate)
+        if resource_repo.busy(session, org_id, [candidate], starts_at, held_until):
+            continue
+        booking = Booking(
+            organization_id=org_id,
+            contact_id=contact_id,
+            pet_id=pet_id,
+            service_id=service_id,
+            resource_id=candidate,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            held_until=held_until,
+            price=price_for(service, size, coat),
+        )
+        session.add(booking)
+        session.flush()
+        return booking
+    raise SlotTaken(starts_at.isoformat())
 
 
 def upcoming_for_contact(session: Session, org_id: int, contact_id: int) -> list[Booking]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from atende.storage.secrets import EncryptedJSON, SealedSecretsJSON
@@ -158,6 +159,13 @@ class Message(Base):
 
 class Pet(Base):
     __tablename__ = "pets"
+    __table_args__ = (
+        CheckConstraint(
+            "size IS NULL OR size IN ('mini', 'pequeno', 'medio', 'grande', 'gigante')",
+            name="ck_pets_size",
+        ),
+        CheckConstraint("coat IS NULL OR coat IN ('curto', 'longo')", name="ck_pets_coat"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
@@ -165,6 +173,9 @@ class Pet(Base):
     species: Mapped[str] = mapped_column(String(50))
     breed: Mapped[str] = mapped_column(String(100), default="")
     birth_date: Mapped[date | None] = mapped_column(Date(), default=None)
+    # porte and pelagem as someone said them (domain/sizes.py); None: inferred from the breed
+    size: Mapped[str | None] = mapped_column(String(16), default=None)
+    coat: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -184,6 +195,63 @@ class Service(Base):
     plural: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     booking_seq: Mapped[int] = mapped_column(default=0)
+    # the resource stays free this long after each appointment (cleaning, drying)
+    cleanup_minutes: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+
+class ServicePrice(Base):
+    """A service's price and/or duration for a pet size and/or coat (None: any); the
+    service's own price and duration apply where no row matches (domain/pricing.py)."""
+
+    __tablename__ = "service_prices"
+    __table_args__ = (
+        UniqueConstraint("service_id", "size", "coat"),
+        CheckConstraint(
+            "size IS NULL OR size IN ('mini', 'pequeno', 'medio', 'grande', 'gigante')",
+            name="ck_service_prices_size",
+        ),
+        CheckConstraint(
+            "coat IS NULL OR coat IN ('curto', 'longo')", name="ck_service_prices_coat"
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    size: Mapped[str | None] = mapped_column(String(16), default=None)
+    coat: Mapped[str | None] = mapped_column(String(16), default=None)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), default=None)
+    duration_minutes: Mapped[int | None] = mapped_column(default=None)
+
+
+class Resource(Base):
+    """A person or station that does appointments, one at a time: the unit of capacity.
+    ``booking_seq`` is bumped by every booking of it, a row lock that serializes them."""
+
+    __tablename__ = "resources"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "name"),
+        CheckConstraint("kind IN ('person', 'station')", name="ck_resources_kind"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="station")
+    active: Mapped[bool] = mapped_column(default=True)
+    booking_seq: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResourceService(Base):
+    """Which services a resource can do."""
+
+    __tablename__ = "resource_services"
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class OpeningHours(Base):
@@ -195,12 +263,52 @@ class OpeningHours(Base):
     closes: Mapped[time] = mapped_column(Time())
 
 
+class SpecialDay(Base):
+    """A date that does not follow the weekly hours: ``closed``; ``open`` with the weekly
+    hours although it is a holiday; or ``hours``: one row per open interval that day."""
+
+    __tablename__ = "special_days"
+    __table_args__ = (
+        Index("ix_special_days_organization_day", "organization_id", "day"),
+        CheckConstraint("kind IN ('closed', 'open', 'hours')", name="ck_special_days_kind"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    day: Mapped[date] = mapped_column(Date())
+    kind: Mapped[str] = mapped_column(String(8))
+    opens: Mapped[time | None] = mapped_column(Time(), default=None)
+    closes: Mapped[time | None] = mapped_column(Time(), default=None)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+def _first_resource_of_service(context: DefaultExecutionContext) -> int | None:
+    service_id = context.get_current_parameters()["service_id"]  # type: ignore[no-untyped-call]
+    found = context.connection.execute(
+        text(
+            "SELECT resource_id FROM resource_services WHERE service_id = :service "
+            "ORDER BY resource_id LIMIT 1"
+        ),
+        {"service": service_id},
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def _ends_at(context: DefaultExecutionContext) -> Any:
+    return context.get_current_parameters()["ends_at"]  # type: ignore[no-untyped-call]
+
+
 class Booking(Base):
+    """One appointment on one resource. Two booked rows of a resource never overlap
+    (``held_until`` includes the cleanup gap): ``storage/bookings.py`` serializes the
+    bookings of a resource on its row; the partial unique index and, on PostgreSQL, an
+    exclusion constraint over ``tsrange(starts_at, held_until)`` (migration 0014) are the
+    database's own guard."""
+
     __tablename__ = "bookings"
     __table_args__ = (
         Index(
-            "uq_bookings_service_start_booked",
-            "service_id",
+            "uq_bookings_resource_start_booked",
+            "resource_id",
             "starts_at",
             unique=True,
             sqlite_where=text("status = 'booked'"),
@@ -212,8 +320,15 @@ class Booking(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     pet_id: Mapped[int | None] = mapped_column(ForeignKey("pets.id"), default=None)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    # ``bookings.book`` chooses both; a row written without them (a fixture, a script)
+    # gets its service's first resource and no cleanup: the constraints still hold
+    resource_id: Mapped[int] = mapped_column(
+        ForeignKey("resources.id"), default=_first_resource_of_service
+    )
     starts_at: Mapped[datetime] = mapped_column()
     ends_at: Mapped[datetime] = mapped_column()
+    held_until: Mapped[datetime] = mapped_column(default=_ends_at)  # ends_at + cleanup
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), default=None)  # as quoted
     status: Mapped[str] = mapped_column(String(16), default="booked")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -18,6 +18,7 @@ from atende.domain.grammar import Gender, guess_gender
 from atende.domain.org_settings import OrgSettings
 from atende.domain.phones import DEFAULT_COUNTRY, country_code
 from atende.errors import InvalidInput, SlugTaken
+from atende.storage import resources
 from atende.storage.models import ApiKey, Channel, OpeningHours, Organization, Service
 
 
@@ -129,9 +130,19 @@ def add_service(
     duration_minutes: int,
     gender: Gender | None = None,
     plural: bool | None = None,
+    *,
+    own_resource: bool = True,
+    cleanup_minutes: int = 0,
 ) -> Service:
     """``gender`` ('m' | 'f') and ``plural`` are the name's grammar; what is not given is
-    guessed from the name (``domain.grammar.guess_gender``)."""
+    guessed from the name (``domain.grammar.guess_gender``).
+
+    With ``own_resource`` the service gets a resource of its own, named after it, so it
+    can be booked at once, one appointment at a time — as every service was before
+    resources existed. A shop that declares its people and stations passes False and
+    says which resources do it (``storage/resources.py``)."""
+    if cleanup_minutes < 0:
+        raise InvalidInput("cleanup_minutes must be ≥ 0")
     guessed_gender, guessed_plural = guess_gender(name)
     if gender not in (None, "m", "f"):
         raise InvalidInput(f"gender must be 'm' or 'f', not {gender!r}")
@@ -142,9 +153,16 @@ def add_service(
         duration_minutes=duration_minutes,
         gender=gender or guessed_gender,
         plural=guessed_plural if plural is None else plural,
+        cleanup_minutes=cleanup_minutes,
     )
     session.add(service)
     session.flush()
+    if own_resource:
+        existing = resources.resource_named(session, org_id, name)
+        if existing is None:
+            resources.add_resource(session, org_id, name, [service.id])
+        else:
+            resources.add_capability(session, org_id, existing.id, service.id)
     return service
 
 

@@ -18,7 +18,6 @@ from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import is_no, is_yes
 from atende.brain.dialogue.state import NewPet, Proposal
 from atende.brain.dialogue.when import extract_when
-from atende.domain.slots import slot_problem
 from atende.errors import SlotTaken
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
@@ -77,10 +76,7 @@ GONE = words.SLOT_GONE
 def _still_possible(ctx: DialogueContext, service_id: int, start: datetime) -> bool:
     """A "sim" may come hours after the proposal: the time may have passed meanwhile."""
     service = ctx.service(service_id)
-    return (
-        service is not None
-        and slot_problem(start, service.duration_minutes, ctx.hours, [], ctx.now, ctx.tz) is None
-    )
+    return service is not None and ctx.calendar_problem(service, start) is None
 
 
 def _book(ctx: DialogueContext, proposal: Proposal) -> str:

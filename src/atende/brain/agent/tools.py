@@ -263,6 +263,11 @@ class ToolBox(Tools):
             "past": "that time has already passed",
             "closed": "the shop is closed then (or the service would end after closing)",
             "taken": "that time is already taken",
+            "too_soon": "too soon: the shop needs more notice before a booking",
+            "too_far": "too far ahead: the shop does not book that far yet",
+            "holiday": "it is a holiday and the shop is closed",
+            "closure": "the shop is closed that day",
+            "break": "the team is on a break (lunch) then",
         }
         free = [say.hhmm(s) for s in self.ctx.free(service, start.date())][:8]
         return {"error": reasons.get(problem, problem), "free_times_that_day": free}

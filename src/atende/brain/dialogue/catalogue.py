@@ -16,6 +16,7 @@ from atende.brain.dialogue import replies as say
 from atende.domain import grammar
 from atende.domain.entities import ServiceInfo
 from atende.domain.phones import display_phone
+from atende.domain.pricing import Quote
 
 # --- the conversation itself -------------------------------------------------------
 
@@ -77,13 +78,30 @@ BOOKING_GONE = "Esse agendamento não está mais ativo. Posso ajudar em algo mai
 KEPT = "Tudo certo, mantive seu agendamento 😉"
 DROPPED = "Tudo bem, não agendei nada 🙂 Se mudar de ideia, é só chamar!"
 PAST_DAY = "Essa data já passou 😅"
-SLOT_PROBLEM = {
+SLOT_PROBLEM = {  # why a time cannot be booked: domain/slots.py slot_problem
     "past": "Esse horário já passou 😅",
     "closed": "Nesse horário não estamos atendendo.",
     "taken": "Esse horário já está ocupado.",
+    "too_soon": "Esse horário está muito em cima 😅 Preciso de um pouco mais de antecedência.",
+    "too_far": "Nossa agenda ainda não está aberta para essa data 🙂",
+    "holiday": "Nesse dia é feriado e a gente não abre 🙂",
+    "closure": "Nesse dia vamos estar fechados 😕",
+    "break": "Nesse horário a equipe está no intervalo de almoço 🍽️",
 }
 JUST_TAKEN = "Poxa, esse horário acabou de ser reservado 😕"
 ALREADY_THEN = "Esse já é o horário marcado 🙂"  # a reschedule to the same day and time
+
+
+def closed_for_holiday(holiday: str) -> str:
+    """A holiday the shop closes on, named: 'Nesse dia é feriado (Natal) e a gente não abre'."""
+    return f"Nesse dia é feriado ({holiday}) e a gente não abre 🙂"
+
+
+def quote_text(quote: Quote) -> str:
+    """'R$ 60,00', or 'a partir de R$ 45,00' while the pet's size (or coat) is unknown and
+    the price depends on it."""
+    money = say.money(quote.amount)
+    return f"a partir de {money}" if quote.from_lowest else money
 
 
 def closed_at(hours_of_day: str | None) -> str:

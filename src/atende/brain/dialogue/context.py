@@ -10,11 +10,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from atende.brain.base import Turn
-from atende.domain.entities import Busy, OpeningInterval, ServiceInfo
-from atende.domain.slots import free_slots, slot_problem
+from atende.domain.entities import Busy, OpeningInterval, ResourceInfo, ServiceInfo
+from atende.domain.opening import Calendar, DayPlan
+from atende.domain.pricing import Quote, hold_minutes, quote
+from atende.domain.slots import capable, free_slots, slot_problem
 from atende.domain.text import fold
-from atende.storage import bookings as booking_repo
+from atende.storage import calendar as calendar_repo
 from atende.storage import catalog
+from atende.storage import resources as resource_repo
 from atende.storage.models import Booking, Pet
 
 
@@ -58,37 +61,94 @@ class DialogueContext:
         """The customer's pet called ``name`` (case and accents aside)."""
         return next((p for p in self.pets if fold(p.name) == fold(name.strip())), None)
 
-    def slot_problem(self, service: ServiceInfo, start: datetime) -> str | None:
-        """Why ``start`` cannot be booked for ``service`` now (``past``, ``closed``,
-        ``taken``), or None; the booking being rescheduled does not count as taken."""
-        return slot_problem(
-            start,
-            service.duration_minutes,
-            self.hours,
-            self.busy(service, start.date()),
-            self.now,
-            self.tz,
+    @cached_property
+    def calendar(self) -> Calendar:
+        """Weekly hours, special days, holidays, notice and horizon (``domain/opening.py``)."""
+        org = self.turn.org
+        since = self.today - timedelta(days=1)
+        return calendar_repo.calendar_for(
+            self.session, org.id, self.tz, org.settings, since, weekly=self.hours
         )
+
+    @cached_property
+    def resources(self) -> list[ResourceInfo]:
+        return resource_repo.resources(self.session, self.turn.org.id)
+
+    def day(self, day: date) -> DayPlan:
+        """Whether and when ``day`` is open, and the holiday it is, if any."""
+        return self.calendar.plan(day)
+
+    def minutes(self, service: ServiceInfo, pet: Pet | None = None) -> int:
+        """How long ``service`` holds a resource for ``pet`` (the longest while its size
+        is unknown)."""
+        return hold_minutes(service, *catalog.measure(pet))
+
+    def quote(self, service: ServiceInfo, pet: Pet | None = None) -> Quote:
+        """The price for ``pet`` ("a partir de" the lowest while its size is unknown)."""
+        return quote(service, *catalog.measure(pet))
+
+    def slot_problem(
+        self, service: ServiceInfo, start: datetime, pet: Pet | None = None
+    ) -> str | None:
+        """Why ``start`` cannot be booked for ``service`` now (``past``, ``too_soon``,
+        ``too_far``, ``holiday``, ``closure``, ``closed``, ``break``, ``taken``), or None;
+        the booking being rescheduled does not count as taken."""
+        local = start.astimezone(self.tz)
+        return slot_problem(
+            service,
+            self.minutes(service, pet),
+            start,
+            self.calendar,
+            self.resources,
+            self.busy(service, local.date()),
+            self.now,
+        )
+
+    def calendar_problem(
+        self, service: ServiceInfo, start: datetime, pet: Pet | None = None
+    ) -> str | None:
+        """``slot_problem`` without asking whether a resource is free (``book`` does)."""
+        return self.calendar.problem(start, self.minutes(service, pet), self.now)
 
     def busy(self, service: ServiceInfo, day: date) -> list[Busy]:
+        """What holds the resources able to do ``service`` on ``day``."""
         start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz)
-        busy = booking_repo.busy_for_service(
-            self.session, self.turn.org.id, service.id, start, start + timedelta(days=1)
-        )
+        ids = [r.id for r in capable(service.id, self.resources)]
         old = self.ignore_booking
-        if old is not None:
-            busy = [b for b in busy if (b.starts_at, b.ends_at) != (old.starts_at, old.ends_at)]
-        return busy
+        return resource_repo.busy(
+            self.session,
+            self.turn.org.id,
+            ids,
+            start,
+            start + timedelta(days=1),
+            ignore_booking_id=None if old is None else old.id,
+        )
 
-    def free(self, service: ServiceInfo, day: date, period: str | None = None) -> list[datetime]:
+    def free(
+        self,
+        service: ServiceInfo,
+        day: date,
+        period: str | None = None,
+        pet: Pet | None = None,
+    ) -> list[datetime]:
+        if self.day(day).closed is not None:  # nothing to look up on a closed day
+            return []
         slots = free_slots(
-            day, service.duration_minutes, self.hours, self.busy(service, day), self.now, self.tz
+            service,
+            self.minutes(service, pet),
+            day,
+            self.calendar,
+            self.resources,
+            self.busy(service, day),
+            self.now,
         )
         return [s for s in slots if in_period(s, period)]
 
-    def next_free(self, service: ServiceInfo, days: int = 21) -> datetime | None:
+    def next_free(
+        self, service: ServiceInfo, days: int = 21, pet: Pet | None = None
+    ) -> datetime | None:
         for offset in range(days):
-            slots = self.free(service, self.today + timedelta(days=offset))
+            slots = self.free(service, self.today + timedelta(days=offset), pet=pet)
             if slots:
                 return slots[0]
         return None
