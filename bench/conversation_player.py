@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from holidays import country_holidays
 from sqlalchemy import select
 
 from atende.brain.knowledge.documents import read_document
@@ -126,6 +127,17 @@ def make_shop_db(folder: Path, name: str) -> str:
     engine = make_engine(url)
     with transaction(make_sessionmaker(engine)) as s:
         org = create_demo(s)
+        # The writers were given the weekly hours only, and scenario dates fall where the
+        # harness puts them (2027 on): the shop opens on holidays, as they assumed.
+        names = sorted(
+            set(
+                country_holidays(
+                    "BR", subdiv="SP", years=range(2027, 2031), language="pt_BR"
+                ).values()
+            )
+        )
+        org_settings = orgs.settings_of(org)
+        orgs.save_settings(org, org_settings.change(open_holidays=names))
         # sample_kb/faq.md is the demo FAQ itself, so it is not loaded twice
         for path in sorted(SAMPLE_KB.iterdir()):
             doc = read_document(path)
