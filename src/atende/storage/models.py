@@ -184,6 +184,8 @@ class Service(Base):
     plural: Mapped[bool] = mapped_column(default=False, server_default=false())
     active: Mapped[bool] = mapped_column(default=True)
     booking_seq: Mapped[int] = mapped_column(default=0)
+    # days after a visit when the pet is due again (banho 15, vacinação 365); None: never
+    return_days: Mapped[int | None] = mapped_column(default=None)
 
 
 class OpeningHours(Base):
@@ -195,6 +197,9 @@ class OpeningHours(Base):
     closes: Mapped[time] = mapped_column(Time())
 
 
+HELD = "status IN ('booked', 'confirmed')"  # domain.states.HOLDS_SLOT, as SQL
+
+
 class Booking(Base):
     __tablename__ = "bookings"
     __table_args__ = (
@@ -203,8 +208,8 @@ class Booking(Base):
             "service_id",
             "starts_at",
             unique=True,
-            sqlite_where=text("status = 'booked'"),
-            postgresql_where=text("status = 'booked'"),
+            sqlite_where=text(HELD),
+            postgresql_where=text(HELD),
         ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -217,6 +222,26 @@ class Booking(Base):
     status: Mapped[str] = mapped_column(String(16), default="booked")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class FollowUp(Base):
+    """A nudge that brings a pet back for a service ("faz 15 dias do último banho"): one
+    per due cycle, the cycle being the visit it counts from (``after_booking_id``)."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        UniqueConstraint("after_booking_id", name="uq_followups_after_booking"),
+        Index("ix_followups_organization_created", "organization_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    pet_id: Mapped[int | None] = mapped_column(ForeignKey("pets.id"), default=None)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    after_booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    due_on: Mapped[date] = mapped_column(Date())
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class BrainLog(Base):
