@@ -1,6 +1,6 @@
 """Reminders that ask: what a reminder leaves in the dialogue state (so "1", "2", "3" are
 read as its answer: brain/offline/reminder_answers.py), and the owner's alert for a
-reminded booking still unconfirmed a few hours before it.
+booking reminded in time and still unconfirmed a few hours before it.
 
 The alert is opened once per booking (a periodic mark), whatever the number of workers
 and even after someone resolved it; it resolves itself when the booking is confirmed,
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -84,10 +84,18 @@ def _alert_hours(org: Organization | None) -> float | None:
 
 
 def _unconfirmed(session: Session, org_id: int, now: datetime, hours: float) -> list[Booking]:
-    """Booked (not confirmed) appointments within ``hours`` whose reminder asked."""
+    """Booked (not confirmed) appointments within ``hours`` whose reminder asked before
+    that window opened (a reminder that went out late had no time to be answered)."""
     rows = [b for b, *_ in bookings.due_reminders(session, org_id, now, hours)]
-    asked_ = message_repo.existing_keys(session, [key(b) for b in rows])
-    return [b for b in rows if b.status == BookingStatus.BOOKED and key(b) in asked_]
+    asked_at = message_repo.queued_at(session, [key(b) for b in rows])
+    window = timedelta(hours=hours)
+    return [
+        b
+        for b in rows
+        if b.status == BookingStatus.BOOKED
+        and key(b) in asked_at
+        and asked_at[key(b)] <= b.starts_at - window
+    ]
 
 
 def _stale(session: Session, org_id: int, now: datetime) -> list[str]:

@@ -114,6 +114,7 @@ class LlmBrain:
             return self._reply([words.NOTHING_CHANGED], state, "declined", plan)
         if plan.route == "llm":
             report_back(session, turn)
+            plan.state.said_at = turn.now  # a question of the model's comes after a reminder
             return self._reply(plan.texts, plan.state, "llm", plan, plan.handoff)
         reply = self._offline.respond(session, turn)
         reply.brain = "offline" if not plan.calls else "offline-fallback"

@@ -6,7 +6,8 @@ customer's "1", "confirmo", "👍" or the tapped *Confirmar* button confirms it;
 "quero remarcar" starts the reschedule of that booking; "3" or "cancela" asks to
 confirm its cancellation. Numbers and a plain "sim"/"não" count only while the reminder
 is the last thing we asked; explicit words ("confirmo", "remarcar", "cancelar") count
-until the booking is answered or over. Anything else is an ordinary turn.
+until the booking is answered or over, except inside a flow begun after the reminder
+(its "Posso confirmar?" takes its own "confirmo"). Anything else is an ordinary turn.
 
 ``OfflineBrain._turn`` calls :func:`answer` first, which also reads a follow-up's
 answer ("quinta às 10": ``followup_answers``); the LLM brain routes a burst that
@@ -80,10 +81,11 @@ def choice_in(text: str, last_asked: bool) -> Choice | None:
 def reads_as_answer(state: DialogueState, texts: list[str]) -> bool:
     """Whether this burst answers the reminder (the LLM brain lets the offline brain take
     it rather than its model); whether the booking is still ahead is checked there."""
-    if state.reminded_booking_id is None:
+    last_asked = _last_asked(state)
+    if state.reminded_booking_id is None or (state.flow and not last_asked):
         return False
     text = " ".join(t.strip() for t in texts if t.strip())
-    return choice_in(text, _last_asked(state)) is not None
+    return choice_in(text, last_asked) is not None
 
 
 def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Answer | None:
@@ -94,8 +96,9 @@ def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Answer 
     if reminded is None:  # gone: cancelled, moved or begun
         st.reminded_booking_id, st.reminded_at = None, None
         return _followup(ctx, st, reading)
-    choice = choice_in(reading.text, _last_asked(st))
-    if choice is None:
+    last_asked = _last_asked(st)
+    choice = None if st.flow and not last_asked else choice_in(reading.text, last_asked)
+    if choice is None:  # not an answer, or a flow begun after the reminder takes the words
         return _followup(ctx, st, reading)
     if choice != "unsure":
         st.reminded_booking_id, st.reminded_at = None, None
@@ -121,10 +124,11 @@ def _followup(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Answ
 
 
 def _last_asked(st: DialogueState) -> bool:
-    """The reminder came after anything we asked (or no question of ours is pending)."""
-    if st.awaiting is None or st.said_at is None or st.reminded_at is None:
+    """The reminder is the last thing we asked: it came after our last words, or nothing
+    we said since waits for an answer (no question, no "Quer agendar?")."""
+    if st.said_at is None or st.reminded_at is None or st.reminded_at >= st.said_at:
         return True
-    return st.reminded_at >= st.said_at
+    return st.awaiting is None and not st.invited
 
 
 def _upcoming(ctx: DialogueContext, booking_id: int) -> Booking | None:
