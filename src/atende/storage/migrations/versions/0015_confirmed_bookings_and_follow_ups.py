@@ -79,7 +79,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_followups_organization_created", table_name="followups")
     op.drop_table("followups")
-    with op.batch_alter_table("services", schema=None) as batch_op:
-        batch_op.drop_column("return_days")
+    # SQLite (3.35+) drops the column in place: a batch would copy ``services``, which the
+    # bookings' foreign keys forbid once there are bookings
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE services DROP COLUMN return_days")
+    else:
+        op.drop_column("services", "return_days")
     op.execute("UPDATE bookings SET status = 'booked' WHERE status = 'confirmed'")
     _unique_index(BOOKED)
