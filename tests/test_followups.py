@@ -141,6 +141,17 @@ def test_the_answer_to_a_follow_up_books_that_service_for_that_pet(runtime: Runt
     assert new.starts_at == datetime.combine(TODAY + timedelta(days=2), time(9), TZ)
 
 
+def test_a_tapped_free_time_books_it(runtime: Runtime) -> None:
+    ana = customer(runtime, ANA, "Ana Lima")
+    visit(runtime, ANA, "Thor", "Tosa", TODAY - timedelta(days=30))
+    assert runtime.pipeline.periodic.run(utcnow()) == 1
+    [nudge] = nudges(runtime)
+    choices = Choices.from_json(nudge.choices)
+    assert choices is not None and "da última tosa de Thor" in nudge.body
+    confirm = ana.say(choices.options[1])  # a list row's title is what the channel sends
+    assert "Tosa para Thor" in confirm and "Na quinta (19/11) às 09:00" in confirm
+
+
 def test_follow_ups_are_paced_like_a_campaign(runtime: Runtime) -> None:
     for phone, name, pet in ((ANA, "Ana", "Thor"), (CARLA, "Carla", "Mel")):
         customer(runtime, phone, name)
@@ -191,7 +202,9 @@ def test_they_go_out_at_the_organizations_time(runtime: Runtime, test_clock: Shi
         assert org is not None
         org.settings = {**org.settings, "followup_time": "14:30"}
     assert runtime.pipeline.periodic.run(utcnow()) == 0
-    move_to(test_clock, datetime.combine(TODAY, time(14, 30), TZ))
+    move_to(test_clock, datetime.combine(TODAY, time(22, 30), TZ))  # 8 hours on: too late
+    assert runtime.pipeline.periodic.run(utcnow()) == 0
+    move_to(test_clock, datetime.combine(TODAY + timedelta(days=1), time(14, 30), TZ))
     assert runtime.pipeline.periodic.run(utcnow()) == 1
 
 

@@ -1,12 +1,12 @@
 """Follow-ups that bring customers back: "faz 15 dias do último banho do Thor", with a
 few free times, once per pet and due cycle (``domain/followups.py`` says who is due).
 
-Run by the periodic ticker, once per organization and local day from its
-``followup_time``: the day is claimed in ``periodic_marks`` in the transaction that
-queues the messages. They go out as a campaign does — paced at
-``ATENDE_CAMPAIGN_PER_MINUTE``, never to a customer who answered *sair*, as a template
-outside the 24-hour window (the dispatcher decides) — and each is recorded in
-``followups``, unique per visit it counts from.
+Run by the periodic ticker, once per organization and local day, from its
+``followup_time`` until ``SEND_HOURS`` later (never at night: whoever a missed day had
+is still due the next), claimed in ``periodic_marks`` in the transaction that queues the
+messages. They go out as a campaign does — paced at ``ATENDE_CAMPAIGN_PER_MINUTE``,
+never to a customer who answered *sair*, as a template outside the 24-hour window (the
+dispatcher decides) — and each is recorded in ``followups``, unique per visit it counts from.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ Paced = tuple[int, float]  # a queued message and the seconds to wait before sen
 MARK = "followups"
 SLOT_DAYS = 14  # free times are looked for from tomorrow on, this many days ahead
 SLOTS = 3
+SEND_HOURS = 8  # the day's follow-ups go out within this many hours of followup_time
 
 
 class FollowUps:
@@ -168,5 +169,7 @@ def _day_due(org: Organization | None, now: datetime) -> str | None:
     if not settings.followups:
         return None
     local = now.astimezone(ZoneInfo(org.timezone))
-    hour, minute = settings.followups_at()
-    return local.date().isoformat() if local.time() >= time(hour, minute) else None
+    start = datetime.combine(local.date(), time(*settings.followups_at()), local.tzinfo)
+    if not start <= local < start + timedelta(hours=SEND_HOURS):
+        return None  # too early, or too late to write to customers (tomorrow's run has them)
+    return local.date().isoformat()

@@ -23,9 +23,9 @@ ANSWER_DAYS = 7
 
 def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome | None:
     """The booking the follow-up invited to, begun; None for an ordinary turn."""
-    service = ctx.service(st.followup_service_id)
     if st.followup_service_id is None:
         return None
+    service = ctx.service(st.followup_service_id)
     fresh = st.followup_at is not None and ctx.now - st.followup_at <= timedelta(days=ANSWER_DAYS)
     other = reading.service is not None and reading.service.id != st.followup_service_id
     declined = reading.no and not reading.yes and not reading.has_when
