@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.offline.reminder_answers import choice_in
@@ -19,7 +19,16 @@ from atende.domain.entities import Choices
 from atende.runtime import Runtime
 from atende.storage import alerts, bookings
 from atende.storage.db import transaction
-from atende.storage.models import Alert, Booking, Contact, Message, Organization, Pet, Service
+from atende.storage.models import (
+    Alert,
+    Booking,
+    Contact,
+    Conversation,
+    Message,
+    Organization,
+    Pet,
+    Service,
+)
 from atende.storage.types import utcnow
 from tests.conftest import demo_runtime, llm_settings
 from tests.support.clock import ANCHOR, move_to
@@ -294,3 +303,29 @@ def open_alerts(rt: Runtime) -> list[Alert]:
     with rt.sessions() as s:
         stmt = select(Alert).where(Alert.resolved_at.is_(None), Alert.kind == "booking_unconfirmed")
         return list(s.scalars(stmt))
+
+
+def test_a_conversation_being_answered_gets_its_reminder_on_the_next_run(
+    runtime: Runtime, clock: ShiftedClock
+) -> None:
+    ana = Customer(runtime, "demo", ANA, "Ana Lima")
+    ana.say("oi")
+    booking_id = booked(runtime, ANA, tomorrow_at(10))
+    move_to(clock, tomorrow_at(10) - timedelta(hours=20))
+    conv_id = ana.conversation().id
+    with transaction(runtime.sessions) as s:  # a flush holds the conversation right now
+        s.execute(
+            update(Conversation)
+            .where(Conversation.id == conv_id)
+            .values(claim_token="t" * 32, claimed_until=utcnow() + timedelta(seconds=30))
+        )
+    assert runtime.pipeline.periodic.reminders(1, utcnow()) == []  # its state is the flush's
+    with transaction(runtime.sessions) as s:
+        s.execute(
+            update(Conversation)
+            .where(Conversation.id == conv_id)
+            .values(claim_token=None, claimed_until=None)
+        )
+    assert len(runtime.pipeline.periodic.reminders(1, utcnow() + timedelta(minutes=1))) == 1
+    state = DialogueState.load(ana.conversation().dialogue_state)
+    assert state.reminded_booking_id == booking_id
