@@ -170,7 +170,7 @@ def test_the_shops_own_text_or_none_at_all(runtime_with_maria: tuple[Runtime, in
     assert len(notices(runtime.sessions)) == 1
 
 
-def test_a_booking_not_begun_or_cancelled_cannot_be_done(
+def test_a_booking_not_begun_or_unknown_cannot_be_done(
     runtime_with_maria: tuple[Runtime, int],
 ) -> None:
     runtime, org_id = runtime_with_maria
