@@ -181,6 +181,7 @@ def build_runtime(settings: Settings | None = None, clock: clocks.Clock | None =
         public_url=settings.public_url,
         phone_quiet_minutes=settings.phone_quiet_minutes,
         watchdog_silence_hours=settings.watchdog_silence_hours,
+        campaign_per_minute=settings.campaign_per_minute,
     )
     transcriber = build_transcriber(
         settings.transcriber,

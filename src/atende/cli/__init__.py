@@ -8,6 +8,8 @@
 | ``kb``       | ``kb add|list|remove|search``              |
 | ``channel``  | ``channel add SLUG PROVIDER``, ``status``, ``pair`` |
 | ``keys``     | ``rotate-key``                             |
+| ``booking``  | ``booking done SLUG ID [--amount 80]``     |
+| ``followups``| ``followups SLUG [--every Banho=15]``      |
 
 Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); any
 ``AtendeError`` (a user mistake) is printed as ``error: …`` with exit code 2.
@@ -23,7 +25,7 @@ from typing import Annotated
 import typer
 
 from atende import __version__
-from atende.cli import channel, kb, keys, org, run, setup
+from atende.cli import booking, channel, followups, kb, keys, org, run, setup
 from atende.errors import AtendeError
 
 app = typer.Typer(
@@ -58,6 +60,8 @@ app.command("rotate-key")(keys.rotate_key)
 app.add_typer(org.app, name="org")
 app.add_typer(kb.app, name="kb")
 app.add_typer(channel.app, name="channel")
+app.add_typer(booking.app, name="booking")
+app.command()(followups.followups)
 
 
 def _quiet_logs() -> None:

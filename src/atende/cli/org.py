@@ -177,8 +177,26 @@ def org_settings(
         str | None, typer.Option(help="the shop's address, as customers are told ('' to remove)")
     ] = None,
     language: Annotated[str | None, typer.Option(help="language of the replies (pt-BR)")] = None,
+    unconfirmed_alert_hours: Annotated[
+        float | None,
+        typer.Option(help="alert the owner of a booking unconfirmed N hours before (3; 0: off)"),
+    ] = None,
+    pet_ready: Annotated[
+        Switch | None, typer.Option(help="tell the customer when staff mark a booking done")
+    ] = None,
+    pet_ready_text: Annotated[
+        str | None,
+        typer.Option(help="your own 'pet ready' text: {nome} {pet} {servico} {loja} ('' resets)"),
+    ] = None,
+    followups: Annotated[
+        Switch | None, typer.Option(help="follow-ups that bring customers back (atende followups)")
+    ] = None,
+    followup_time: Annotated[
+        str | None, typer.Option(help="local HH:MM the day's follow-ups go out (10:00)")
+    ] = None,
 ) -> None:
-    """Brain, LLM, daily summary and reminders, overriding the environment's defaults.
+    """Brain, LLM, daily summary, reminders, pet-ready notices and follow-ups, overriding
+    the environment's defaults.
     Every value is checked by the one settings model: a bad one changes nothing."""
     from atende.storage import orgs
 
@@ -191,6 +209,10 @@ def org_settings(
         "llm_daily_tokens": llm_daily_tokens,
         "country": country,
         "language": language,
+        "unconfirmed_alert_hours": unconfirmed_alert_hours,
+        "pet_ready": on_off(pet_ready.value if pet_ready else None),
+        "followups": on_off(followups.value if followups else None),
+        "followup_time": followup_time,
     }
     changes = {k: v for k, v in changes.items() if v is not None}
     llm = {
@@ -205,8 +227,13 @@ def org_settings(
     with database(settings()) as session:
         org = find_org(session, slug)
         current = orgs.settings_of(org)
-        # an empty value removes these two (unset: nothing is said about them)
-        for name, value in (("emergency_phone", emergency_phone), ("address", address)):
+        # an empty value removes these (unset: nothing is said about them)
+        blankable = (
+            ("emergency_phone", emergency_phone),
+            ("address", address),
+            ("pet_ready_text", pet_ready_text),
+        )
+        for name, value in blankable:
             if value is not None and not value.strip():
                 current = current.change(**{name: None})
             elif value is not None:

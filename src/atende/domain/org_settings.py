@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SUMMARY_TIME = "19:00"
 DEFAULT_REMINDER_HOURS = 24.0
+DEFAULT_UNCONFIRMED_ALERT_HOURS = 3.0
+DEFAULT_FOLLOWUP_TIME = "10:00"
+# what an owner's own "pet ready" text may name: {nome} {pet} {servico} {loja}
+PET_READY_FIELDS = ("nome", "pet", "servico", "loja")
+_FIELD = re.compile(r"\{([^{}]*)\}")
 DEFAULT_LANGUAGE = "pt-BR"
 DEFAULT_HORIZON_DAYS = 180
 _HHMM = re.compile(r"^(\d{1,2}):(\d{1,2})$")
@@ -147,6 +152,12 @@ class OrgSettings(_Hidden):
     summary_time: str = DEFAULT_SUMMARY_TIME  # local HH:MM of the owner's daily summary
     reminders: bool = True
     reminder_hours: Annotated[float, Field(ge=1, le=168)] = DEFAULT_REMINDER_HOURS
+    # a booking still unconfirmed this many hours before opens an owner alert; 0: never
+    unconfirmed_alert_hours: Annotated[float, Field(ge=0, le=72)] = DEFAULT_UNCONFIRMED_ALERT_HOURS
+    pet_ready: bool = True  # staff marking a booking done tells the customer
+    pet_ready_text: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    followups: bool = True  # "faz 15 dias do último banho do Thor" (services' return_days)
+    followup_time: str = DEFAULT_FOLLOWUP_TIME  # local HH:MM the day's follow-ups go out
     phone_quiet_minutes: Annotated[float, Field(gt=0, le=7 * 24 * 60)] | None = None
     emergency_phone: str | None = None  # E.164, the number the clinic takes emergencies on
     address: Annotated[str, Field(min_length=1, max_length=300)] | None = None
@@ -157,7 +168,9 @@ class OrgSettings(_Hidden):
     min_notice_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 0
     horizon_days: Annotated[int, Field(ge=1, le=3650)] = DEFAULT_HORIZON_DAYS
 
-    @field_validator("voice_replies", "summary", "reminders", mode="before")
+    @field_validator(
+        "voice_replies", "summary", "reminders", "pet_ready", "followups", mode="before"
+    )
     @classmethod
     def _switches(cls, value: Any) -> Any:
         return _on_off(value)
@@ -174,7 +187,7 @@ class OrgSettings(_Hidden):
             raise ValueError("a language tag such as pt-BR")
         return value
 
-    @field_validator("summary_time")
+    @field_validator("summary_time", "followup_time")
     @classmethod
     def _hhmm(cls, value: str) -> str:
         match = _HHMM.fullmatch(value)
@@ -182,6 +195,17 @@ class OrgSettings(_Hidden):
         if not (0 <= hour < 24 and 0 <= minute < 60):
             raise ValueError("HH:MM, e.g. 19:00")
         return f"{hour:02d}:{minute:02d}"
+
+    @field_validator("pet_ready_text")
+    @classmethod
+    def _pet_ready_text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        unknown = sorted({f for f in _FIELD.findall(value) if f not in PET_READY_FIELDS})
+        if unknown:
+            known = " ".join("{" + f + "}" for f in PET_READY_FIELDS)
+            raise ValueError(f"unknown field {{{unknown[0]}}}: use {known}")
+        return storable(value)
 
     @field_validator("tts", mode="before")
     @classmethod
@@ -278,6 +302,10 @@ class OrgSettings(_Hidden):
 
     def summary_at(self) -> tuple[int, int]:
         hour, minute = self.summary_time.split(":")
+        return int(hour), int(minute)
+
+    def followups_at(self) -> tuple[int, int]:
+        hour, minute = self.followup_time.split(":")
         return int(hour), int(minute)
 
 

@@ -7,22 +7,29 @@ from enum import StrEnum
 
 class BookingStatus(StrEnum):
     BOOKED = "booked"
+    CONFIRMED = "confirmed"  # the customer answered the reminder: "1 confirma"
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
 
 
-HOLDS_SLOT = (BookingStatus.BOOKED,)
+# A confirmed booking is a booked one the customer vouched for: it holds its slot and
+# counts wherever a booked one does (free times, upcoming lists, the owner's figures).
+HOLDS_SLOT = (BookingStatus.BOOKED, BookingStatus.CONFIRMED)
+HAPPENED_OR_ON = (*HOLDS_SLOT, BookingStatus.COMPLETED)  # not cancelled, not missed
 
 
 def booking_change_problem(current: str, new: str, started: bool) -> str | None:
     """Why a booking cannot move from ``current`` to ``new`` (None when it can): a
     cancellation is final, and only an appointment whose time has come can be marked
-    attended or missed (a mistake between those two can be corrected)."""
+    attended or missed (a mistake between those two can be corrected); only a booking
+    still on can be confirmed."""
     if current == new:
         return None
     if current == BookingStatus.CANCELLED:
         return "a cancelled booking cannot change"
+    if new == BookingStatus.CONFIRMED and current != BookingStatus.BOOKED:
+        return "only a booked appointment can be confirmed"
     if new in (BookingStatus.COMPLETED, BookingStatus.NO_SHOW) and not started:
         return "only a booking whose time has come can be marked completed or no_show"
     if new == BookingStatus.BOOKED:

@@ -17,6 +17,7 @@ from atende.pipeline.echoes import EchoHandler
 from atende.pipeline.ingest import Ingestor
 from atende.pipeline.operations import Operations
 from atende.pipeline.periodic import PeriodicJobs
+from atende.pipeline.pet_ready import PetReady
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.sweeper import Sweeper, SweepResult
 from atende.pipeline.voice import VoiceNotes, VoiceReplies
@@ -83,7 +84,8 @@ class Pipeline:
             sessions, self.directory, settings, self.scheduler, self.voice_replies
         )
         self.operations = Operations(sessions, self.scheduler)
-        self.periodic = PeriodicJobs(sessions, self.scheduler)
+        self.pet_ready = PetReady(sessions, self.scheduler)
+        self.periodic = PeriodicJobs(sessions, self.scheduler, settings.campaign_per_minute)
         self.sweeper = Sweeper(sessions, self.scheduler)
 
     def bind(self, scheduler: Scheduler) -> None:

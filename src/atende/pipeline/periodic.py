@@ -1,14 +1,17 @@
-"""Periodic jobs: the owner's daily summary and customers' booking reminders.
+"""Periodic jobs: the owner's daily summary, customers' booking reminders (which ask
+for a confirmation), the owner's alert for unconfirmed bookings (``reminders.py``) and
+the follow-ups that bring customers back (``followups.py``).
 
-Every worker's ticker calls ``run`` every minute or so. Each organization's summary is
-claimed for its local date in ``periodic_marks`` in the same transaction that queues
-the messages, and reminders carry an idempotency key per booking: with any number of
-workers, each is sent once.
+Every worker's ticker calls ``run`` every minute or so. Each organization's summary and
+follow-ups are claimed for its local date in ``periodic_marks`` in the same transaction
+that queues the messages, and reminders carry an idempotency key per booking: with any
+number of workers, each is sent once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -18,50 +21,70 @@ from sqlalchemy.orm import Session, sessionmaker
 from atende.brain.dialogue import catalogue
 from atende.brain.dialogue import replies as say
 from atende.brain.owner import insights
+from atende.domain.entities import Choices
+from atende.domain.states import BookingStatus
+from atende.pipeline import reminders
+from atende.pipeline.followups import FollowUps, Paced
 from atende.pipeline.owners import owner_conversation
 from atende.pipeline.ports import Scheduler
-from atende.storage import bookings, campaigns, orgs
+from atende.pipeline.proactive import remember
+from atende.storage import bookings, campaigns, marks, orgs
 from atende.storage import messages as message_repo
 from atende.storage.db import transaction
-from atende.storage.models import Booking, Organization, PeriodicMark
-from atende.storage.portable import insert_ignore
+from atende.storage.models import Organization
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 
 class PeriodicJobs:
-    def __init__(self, sessions: sessionmaker[Session], scheduler: Scheduler) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        scheduler: Scheduler,
+        campaign_per_minute: float = 20.0,
+    ) -> None:
         self._sessions = sessions
         self._scheduler = scheduler
+        self.followups = FollowUps(sessions, campaign_per_minute)
 
     def run(self, now: datetime | None = None) -> int:
         """Do what is due for every organization; returns how many messages were queued."""
         now = now or utcnow()
         with self._sessions() as session:
             org_ids = list(session.scalars(select(Organization.id)))
+        jobs: dict[str, Callable[[int, datetime], list[Paced]]] = {
+            "daily_summary": _at_once(self.daily_summary),
+            "reminders": _at_once(self.reminders),
+            "unconfirmed_alerts": self._unconfirmed_alerts,
+            "followups": self.followups.run,
+        }
         queued = 0
         for org_id in org_ids:
-            for job in (self.daily_summary, self.reminders):
+            for name, job in jobs.items():
                 try:
                     sent = job(org_id, now)
                 except Exception:
-                    log.exception("periodic %s failed for organization %s", job.__name__, org_id)
+                    log.exception("periodic %s failed for organization %s", name, org_id)
                     continue
-                for message_id in sent:
-                    self._scheduler.schedule_send(message_id, 0.0)
+                for message_id, delay in sent:
+                    self._scheduler.schedule_send(message_id, delay)
                 queued += len(sent)
         return queued
+
+    def _unconfirmed_alerts(self, org_id: int, now: datetime) -> list[Paced]:
+        reminders.unconfirmed_alerts(self._sessions, org_id, now)
+        return []
 
     def daily_summary(self, org_id: int, now: datetime) -> list[int]:
         with self._sessions() as session:  # most minutes nothing is due: decide read-only
             org = session.get(Organization, org_id)
             day = _summary_day(org, now)
-            if day is None or _marked(session, org_id, "daily_summary", day):
+            if day is None or marks.marked(session, org_id, "daily_summary", day):
                 return []
         with transaction(self._sessions) as session:
             org = session.get(Organization, org_id)
-            if org is None or not _claim(session, org.id, "daily_summary", day):
+            if org is None or not marks.claim(session, org.id, "daily_summary", day):
                 return []
             tz = ZoneInfo(org.timezone)
             local = now.astimezone(tz)
@@ -109,11 +132,15 @@ class PeriodicJobs:
                 )
             }
             ids = []
+            done = message_repo.existing_keys(session, [_reminder_key(b) for b, *_ in due])
             for booking, name, pet, service in due:
                 target = reach.get(booking.contact_id)
-                if target is None:
+                if target is None or _reminder_key(booking) in done:
                     continue
                 local = booking.starts_at.astimezone(tz)
+                ask = booking.status == BookingStatus.BOOKED  # "1 confirma · 2 remarcar…"
+                if ask and not remember(session, target[0], reminders.asked(booking.id, now)):
+                    continue  # the customer is being answered: the next run reminds
                 text = catalogue.reminder(
                     hello=say.hello(name),
                     service=service,
@@ -121,14 +148,26 @@ class PeriodicJobs:
                     day=say.day_label(local.date(), now.astimezone(tz).date()),
                     at=say.hhmm(local),
                     shop=org.name,
+                    ask=ask,
                 )
                 key = _reminder_key(booking)
                 msg_id = message_repo.add_outbound(
-                    session, org.id, target[0], target[1], text, key, author="reminder"
+                    session,
+                    org.id,
+                    target[0],
+                    target[1],
+                    text,
+                    key,
+                    author="reminder",
+                    choices=Choices("buttons", text, catalogue.REMINDER_BUTTONS) if ask else None,
                 )
                 if msg_id is not None:
                     ids.append(msg_id)
             return ids
+
+
+def _at_once(job: Callable[[int, datetime], list[int]]) -> Callable[[int, datetime], list[Paced]]:
+    return lambda org_id, now: [(message_id, 0.0) for message_id in job(org_id, now)]
 
 
 def _summary_day(org: Organization | None, now: datetime) -> str | None:
@@ -151,25 +190,4 @@ def _reminder_hours(org: Organization | None) -> float | None:
     return settings.reminder_hours
 
 
-def _reminder_key(booking: Booking) -> str:
-    return f"reminder:{booking.id}:{booking.starts_at.isoformat()}"
-
-
-def _marked(session: Session, org_id: int, kind: str, key: str) -> bool:
-    return (
-        session.get(PeriodicMark, {"organization_id": org_id, "kind": kind, "key": key}) is not None
-    )
-
-
-def _claim(session: Session, org_id: int, kind: str, key: str) -> bool:
-    """True for the one caller that marks (org, kind, key) first."""
-    return (
-        insert_ignore(
-            session,
-            PeriodicMark.__table__,  # type: ignore[arg-type]
-            {"organization_id": org_id, "kind": kind, "key": key, "created_at": utcnow()},
-            ["organization_id", "kind", "key"],
-            returning="organization_id",
-        )
-        is not None
-    )
+_reminder_key = reminders.key

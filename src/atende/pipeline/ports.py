@@ -26,3 +26,4 @@ class PipelineSettings:
     public_url: str = "http://127.0.0.1:8000"
     phone_quiet_minutes: float = 30.0
     watchdog_silence_hours: float = 12.0
+    campaign_per_minute: float = 20.0  # campaigns and follow-ups are paced at this rate

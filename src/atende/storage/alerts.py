@@ -23,6 +23,7 @@ CHANNEL_DOWN = "channel_down"
 CHANNEL_NEEDS_PAIRING = "channel_needs_pairing"
 CHANNEL_SILENT = "channel_silent"
 CONNECTION_KINDS = (CHANNEL_DOWN, CHANNEL_NEEDS_PAIRING, CHANNEL_SILENT)
+BOOKING_UNCONFIRMED = "booking_unconfirmed"  # reminded, still unconfirmed hours before
 
 
 def message_subject(message_id: int) -> str:
@@ -31,6 +32,10 @@ def message_subject(message_id: int) -> str:
 
 def channel_subject(channel_id: str) -> str:
     return f"channel:{channel_id}"
+
+
+def booking_subject(booking_id: int) -> str:
+    return f"booking:{booking_id}"
 
 
 def open_alert(session: Session, org_id: int, kind: str, subject: str, message: str) -> bool:
@@ -80,6 +85,14 @@ def resolve_all_but(session: Session, org_id: int, kind: str, subject: str) -> i
         .values(resolved_at=utcnow())
     )
     return rowcount(result)
+
+
+def open_subjects(session: Session, org_id: int, kind: str) -> list[str]:
+    """What the organization's open alerts of ``kind`` are about."""
+    stmt = select(Alert.subject).where(
+        Alert.organization_id == org_id, Alert.kind == kind, Alert.resolved_at.is_(None)
+    )
+    return [s for s in session.scalars(stmt) if s is not None]
 
 
 def open_page(session: Session, org_id: int, after: After | None, limit: int) -> Page[Alert]:

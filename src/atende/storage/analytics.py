@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from atende.domain.states import BookingStatus
+from atende.domain.states import HAPPENED_OR_ON
 from atende.storage.models import Booking, Contact, Message, Pet, Service
 
 
@@ -78,7 +78,7 @@ def inactive_clients(
     session: Session, org_id: int, now: datetime, days: int, exclude_phones: list[str]
 ) -> list[Client]:
     """Clients who came before but not in the last ``days`` days and have nothing booked."""
-    attended = (BookingStatus.BOOKED, BookingStatus.COMPLETED)
+    attended = HAPPENED_OR_ON
     last = (
         select(Booking.contact_id, func.max(Booking.starts_at).label("last_visit"))
         .where(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from atende.domain.pricing import hold_minutes, price_for
 from atende.domain.slots import capable
-from atende.domain.states import BookingStatus, booking_change_problem
+from atende.domain.states import HOLDS_SLOT, BookingStatus, booking_change_problem
 from atende.errors import BookingChangeRefused, InvalidInput, NotFound, SlotTaken
 from atende.storage import catalog
 from atende.storage import resources as resource_repo
@@ -91,7 +91,7 @@ def upcoming_for_contact(session: Session, org_id: int, contact_id: int) -> list
         .where(
             Booking.organization_id == org_id,
             Booking.contact_id == contact_id,
-            Booking.status == BookingStatus.BOOKED,
+            Booking.status.in_(HOLDS_SLOT),
             Booking.starts_at > utcnow(),
         )
         .order_by(Booking.starts_at)
@@ -121,7 +121,7 @@ def cancel(session: Session, org_id: int, booking_id: int) -> bool:
         .where(
             Booking.organization_id == org_id,
             Booking.id == booking_id,
-            Booking.status == BookingStatus.BOOKED,
+            Booking.status.in_(HOLDS_SLOT),
         )
         .values(status=BookingStatus.CANCELLED, updated_at=utcnow())
     )
@@ -151,9 +151,9 @@ def bookings_page(
 def due_reminders(
     session: Session, org_id: int, now: datetime, hours: float
 ) -> list[tuple[Booking, str | None, str | None, str]]:
-    """Booked appointments starting within ``hours`` that were booked before that window
-    opened (someone who booked an hour ago needs no reminder), with contact name, pet
-    name and service name."""
+    """Appointments still on (booked or confirmed) starting within ``hours`` that were
+    booked before that window opened (someone who booked an hour ago needs no reminder),
+    with contact name, pet name and service name."""
     window = timedelta(hours=hours)
     stmt = (
         select(Booking, Contact.name, Pet.name, Service.name)
@@ -162,11 +162,11 @@ def due_reminders(
         .outerjoin(Pet, Pet.id == Booking.pet_id)
         .where(
             Booking.organization_id == org_id,
-            Booking.status == BookingStatus.BOOKED,
+            Booking.status.in_(HOLDS_SLOT),
             Booking.starts_at > now,
             Booking.starts_at <= now + window,
         )
-        .order_by(Booking.starts_at)
+        .order_by(Booking.starts_at, Booking.id)
     )
     return [
         (b, contact, pet, service)
@@ -175,8 +175,24 @@ def due_reminders(
     ]
 
 
+def confirm(session: Session, org_id: int, booking_id: int) -> bool:
+    """The customer confirmed an appointment still ahead: booked → confirmed, once."""
+    result = session.execute(
+        update(Booking)
+        .where(
+            Booking.organization_id == org_id,
+            Booking.id == booking_id,
+            Booking.status == BookingStatus.BOOKED,
+            Booking.starts_at > utcnow(),
+        )
+        .values(status=BookingStatus.CONFIRMED, updated_at=utcnow())
+    )
+    return rowcount(result) == 1
+
+
 def set_status(session: Session, org_id: int, booking_id: int, new: str) -> Booking | None:
-    """Mark a booking completed, no_show or cancelled; None when it is not this org's."""
+    """Mark a booking confirmed, completed, no_show or cancelled; None when it is not this
+    org's."""
     booking = session.scalar(
         select(Booking)
         .where(Booking.organization_id == org_id, Booking.id == booking_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from atende.domain.grammar import Gender
-from atende.storage import catalog, orgs, resources
+from atende.storage import catalog, followups, orgs, resources
 from atende.storage.models import Organization
 
 DEMO_SLUG = "demo"
@@ -20,6 +20,8 @@ DEMO_SERVICES: list[tuple[str, Decimal, int, Gender, bool]] = [
     ("Consulta veterinária", Decimal("150.00"), 30, "f", False),
     ("Vacinação", Decimal("90.00"), 30, "f", False),
 ]
+# days after a visit when a pet is due again: the follow-ups (Consulta: none)
+DEMO_RETURN_DAYS = {"Banho": 15, "Tosa": 30, "Banho e tosa": 30, "Vacinação": 365}
 DEMO_EMERGENCY_PHONE = "+551133334444"  # a landline in São Paulo (fictional)
 DEMO_ADDRESS = "Rua das Acácias, 123 - Vila Mariana, São Paulo - SP"
 WEEKDAY_HOURS = [(d, time(8), time(18)) for d in range(5)] + [(5, time(8), time(12))]
@@ -83,6 +85,8 @@ def create_demo(session: Session) -> Organization:
     for service_name, by_size in DEMO_LONG_COAT.items():
         for size, amount in by_size.items():
             catalog.set_size_price(session, org.id, ids[service_name], size, "longo", amount)
+    for name, days in DEMO_RETURN_DAYS.items():
+        followups.set_return_days(session, org.id, name, days)
     orgs.set_opening_hours(session, org.id, WEEKDAY_HOURS)
     orgs.add_channel(session, org.id, "simulator", "simulator", {})
     return org

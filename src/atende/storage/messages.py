@@ -191,6 +191,16 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     return {k for k in session.scalars(stmt) if k is not None}
 
 
+def queued_at(session: Session, keys: list[str]) -> dict[str, datetime]:
+    """When the messages with these idempotency keys were queued."""
+    if not keys:
+        return {}
+    stmt = select(Message.idempotency_key, Message.created_at).where(
+        Message.idempotency_key.in_(keys)
+    )
+    return {k: at for k, at in session.execute(stmt) if k is not None}
+
+
 def conversation_page(
     session: Session, org_id: int, conversation_id: int, after: After | None, limit: int
 ) -> Page[Message]:

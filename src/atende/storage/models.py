@@ -197,6 +197,8 @@ class Service(Base):
     booking_seq: Mapped[int] = mapped_column(default=0)
     # the resource stays free this long after each appointment (cleaning, drying)
     cleanup_minutes: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # days after a visit when the pet is due again (banho 15, vacinação 365); None: never
+    return_days: Mapped[int | None] = mapped_column(default=None)
 
 
 class ServicePrice(Base):
@@ -297,6 +299,9 @@ def _ends_at(context: DefaultExecutionContext) -> Any:
     return context.get_current_parameters()["ends_at"]  # type: ignore[no-untyped-call]
 
 
+HELD = "status IN ('booked', 'confirmed')"  # domain.states.HOLDS_SLOT, as SQL
+
+
 class Booking(Base):
     """One appointment on one resource. Two booked rows of a resource never overlap
     (``held_until`` includes the cleanup gap): ``storage/bookings.py`` serializes the
@@ -311,8 +316,8 @@ class Booking(Base):
             "resource_id",
             "starts_at",
             unique=True,
-            sqlite_where=text("status = 'booked'"),
-            postgresql_where=text("status = 'booked'"),
+            sqlite_where=text(HELD),
+            postgresql_where=text(HELD),
         ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -332,6 +337,26 @@ class Booking(Base):
     status: Mapped[str] = mapped_column(String(16), default="booked")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class FollowUp(Base):
+    """A nudge that brings a pet back for a service ("faz 15 dias do último banho"): one
+    per due cycle, the cycle being the visit it counts from (``after_booking_id``)."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        UniqueConstraint("after_booking_id", name="uq_followups_after_booking"),
+        Index("ix_followups_organization_created", "organization_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    pet_id: Mapped[int | None] = mapped_column(ForeignKey("pets.id"), default=None)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    after_booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"))
+    due_on: Mapped[date] = mapped_column(Date())
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class BrainLog(Base):

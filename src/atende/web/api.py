@@ -23,6 +23,7 @@ from atende.web.paging import PageRequest, pager, respond
 from atende.web.schemas import (
     BookingOut,
     BookingStatusChange,
+    BookingStatusOut,
     ContactOut,
     ConversationOut,
     Items,
@@ -215,16 +216,23 @@ def list_bookings(
     return respond("bookings", got, out)
 
 
-@router.post("/bookings/{booking_id}/status")
+@router.post("/bookings/{booking_id}/status", response_model_exclude_none=True)
 def change_booking_status(
     booking_id: BookingId, change: BookingStatusChange, org: OrgDep, runtime: RuntimeDep
-) -> dict[str, str | int]:
-    """Mark what happened: ``completed``, ``no_show`` (the owner's figures count them) or
-    ``cancelled``. A change the booking cannot make is a 409."""
+) -> BookingStatusOut:
+    """Mark what happened: ``confirmed`` (the customer confirmed by phone), ``completed``
+    (done: the customer is told the pet is ready, once, with ``amount`` if given),
+    ``no_show`` (the owner's figures count them) or ``cancelled``. A change the booking
+    cannot make is a 409."""
+    if change.status == "completed":
+        done = runtime.pipeline.pet_ready.mark_done(
+            org.id, booking_id, change.amount, change.notify
+        )
+        return BookingStatusOut(id=booking_id, status=change.status, notice=done.notice)
     with transaction(runtime.sessions) as s:
         if bookings.set_status(s, org.id, booking_id, change.status) is None:
             raise NotFound("booking not found")
-    return {"id": booking_id, "status": change.status}
+    return BookingStatusOut(id=booking_id, status=change.status)
 
 
 @router.get("/knowledge")

@@ -4,6 +4,7 @@ ISO 8601 with offset). Text a client sends goes through ``storable`` here, once.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -148,4 +149,20 @@ class KnowledgeDocumentOut(BaseModel):
 
 
 class BookingStatusChange(BaseModel):
-    status: Literal["completed", "no_show", "cancelled"]
+    status: Literal["confirmed", "completed", "no_show", "cancelled"]
+    amount: Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=2)] | None = Field(
+        None, description="completed: the total, said in the 'pet ready' notice (80.00)"
+    )
+    notify: bool = Field(
+        True,
+        description="completed: tell the customer the pet is ready (unless the "
+        "organization switched pet_ready off); sent once per booking",
+    )
+
+
+class BookingStatusOut(BaseModel):
+    id: int
+    status: str
+    notice: Literal["queued", "already_sent", "off", "unreachable", "not_asked"] | None = Field(
+        None, description="completed: what became of the 'pet ready' notice"
+    )

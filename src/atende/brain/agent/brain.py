@@ -36,6 +36,7 @@ from atende.brain.dialogue.replies import whatsapp_text
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.dialogue.urgency import emergency_in
 from atende.brain.knowledge.retrieval import KnowledgeSearch
+from atende.brain.offline import reminder_answers
 from atende.brain.offline.brain import HANDOFF, OfflineBrain
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ class LlmBrain:
             return Plan("offline")  # a voice note we could not hear: ask to write
         if main_intent(texts) == "optout" or any(emergency_in(t) for t in texts):
             return Plan("offline")  # by rule, whatever a model would make of it
+        if reminder_answers.reads_as_answer(turn.state, texts):
+            return Plan("offline")  # "1 confirma · 2 remarcar · 3 cancelar", by rule too
         pending = turn.state.pending
         if pending is not None:
             answer = answer_to_proposal(texts, ctx.today)
@@ -111,6 +114,7 @@ class LlmBrain:
             return self._reply([words.NOTHING_CHANGED], state, "declined", plan)
         if plan.route == "llm":
             report_back(session, turn)
+            plan.state.said_at = turn.now  # a question of the model's comes after a reminder
             return self._reply(plan.texts, plan.state, "llm", plan, plan.handoff)
         reply = self._offline.respond(session, turn)
         reply.brain = "offline" if not plan.calls else "offline-fallback"

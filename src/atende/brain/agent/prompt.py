@@ -17,7 +17,7 @@ from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.knowledge.retrieval import KnowledgeSearch
 from atende.brain.offline.manage import describe
-from atende.domain.states import BookingStatus
+from atende.domain.states import HOLDS_SLOT
 from atende.storage import bookings as booking_repo
 from atende.storage import messages as message_repo
 from atende.storage.models import Booking, Message
@@ -178,7 +178,7 @@ def _bookings(ctx: DialogueContext) -> tuple[list[Booking], list[Booking]]:
     rows = booking_repo.contact_bookings_since(
         ctx.session, ctx.turn.org.id, ctx.turn.contact_id, now - timedelta(days=30)
     )
-    upcoming = [b for b in rows if b.starts_at > now and b.status == BookingStatus.BOOKED]
+    upcoming = [b for b in rows if b.starts_at > now and b.status in HOLDS_SLOT]
     past = [b for b in rows if b.starts_at <= now][-10:]
     return upcoming, past
 

@@ -8,6 +8,7 @@ understood (no question is asked a third time: the customer is offered a person)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -466,14 +467,116 @@ def staff_emergency(name: str | None, phone: str, said: str) -> str:
     return f"🚨 Emergência: {who} escreveu “{said[:300]}”. A conversa está esperando uma pessoa."
 
 
-def reminder(*, hello: str, service: str, pet: str | None, day: str, at: str, shop: str) -> str:
+def reminder(
+    *, hello: str, service: str, pet: str | None, day: str, at: str, shop: str, ask: bool = True
+) -> str:
     """The booking reminder: ``hello`` is the greeting ('Oi, Ana!'), ``day`` the day's label
-    ('amanhã'), ``at`` the local time ('10:00'), ``pet`` the pet's name if known."""
+    ('amanhã'), ``at`` the local time ('10:00'), ``pet`` the pet's name if known. ``ask``:
+    it asks for a confirmation, answered by number (or by button where the channel has
+    them, ``REMINDER_BUTTONS``); a booking already confirmed is only reminded."""
     whose = f" de {pet}" if pet else ""
-    return (
-        f"{hello} Passando para lembrar: {service}{whose} {day} às {at} 🐾 — {shop}. "
-        "Se precisar remarcar ou cancelar, é só responder aqui."
+    head = f"{hello} Passando para lembrar: {service}{whose} {day} às {at} 🐾 — {shop}."
+    if not ask:
+        return f"{head} Se precisar remarcar ou cancelar, é só responder aqui."
+    return f"{head}\nPode confirmar? Responda:\n*1* confirma · *2* remarcar · *3* cancelar"
+
+
+# --- reminders that ask, pet ready, follow-ups (pipeline/reminders.py, pet_ready.py,
+# followups.py; the answers in brain/offline/reminder_answers.py, followup_answers.py) ----
+
+REMINDER_BUTTONS = ("Confirmar", "Remarcar", "Cancelar")  # the reminder's 1, 2 and 3
+
+
+def reminder_confirmed(described: str) -> str:
+    """'1' to the reminder: 'o banho de Thor de amanhã (02/12) às 10:00' is confirmed."""
+    return f"Confirmado ✅ Te esperamos para {described}. Até lá! 🐾"
+
+
+def reminder_unsure(described: str) -> Question:
+    """A plain 'não' to the reminder: keep it, move it or cancel it?"""
+    return Question(
+        f"Sem problemas! Quer remarcar ou cancelar {described}? "
+        "Responda *2* para remarcar ou *3* para cancelar 🙂",
+        "Responda *1* para manter, *2* para remarcar ou *3* para cancelar 🙂",
     )
+
+
+def staff_unconfirmed(what: str, who: str, when: str) -> str:
+    """An owner alert: a reminded booking still unconfirmed a few hours before."""
+    return f"⏳ Sem confirmação: {what} — {who}, {when}."
+
+
+def pet_ready(
+    *,
+    name: str | None,
+    pet: str | None,
+    service: str,
+    shop: str,
+    amount: str | None = None,
+    own: str | None = None,
+) -> str:
+    """'O pet está pronto': the shop's own text (``own``, naming {nome} {pet} {servico}
+    {loja}: ``OrgSettings.pet_ready_text``) or ours;
+    ``amount`` ('R$ 80,00') adds the total."""
+    first = (name or "").split(" ")[0]
+    if own:
+        fields = {"nome": first, "pet": pet or "seu pet", "servico": service, "loja": shop}
+        text = re.sub(r"\{(\w+)\}", lambda m: fields.get(m.group(1), m.group(0)), own)
+        text = re.sub(r"\s+([,!?.])", r"\1", re.sub(r",\s*([!?.])", r"\1", text))
+    else:
+        hello = f"Oi, {first}!" if first else "Oi!"
+        text = (
+            f"{hello} Tudo pronto com {pet or 'seu pet'} 🐾✨ "
+            f"Já pode vir buscar quando quiser. — {shop}"
+        )
+    return f"{text}\nTotal: {amount}" if amount else text
+
+
+def elapsed(days: int) -> str:
+    """'15 dias', '2 meses', 'um ano': how long since the last visit."""
+    if days < 60:
+        return grammar.counted(days, "dia")
+    if days < 330:
+        return grammar.counted(round(days / 30), "mês", "meses")
+    years = round(days / 365)
+    return "um ano" if years == 1 else f"{years} anos"
+
+
+def _last(service: ServiceInfo) -> str:
+    """'do último banho', 'da última vacinação'."""
+    last = {("m", False): "último", ("f", False): "última", ("m", True): "últimos"}.get(
+        (service.gender, service.plural), "últimas"
+    )
+    of = grammar.contract("de", service.gender, service.plural)
+    return f"{of} {last} {running(service.name)}"
+
+
+def _next(service: ServiceInfo) -> str:
+    """'o próximo', 'a próxima'."""
+    return {("m", False): "o próximo", ("f", False): "a próxima", ("m", True): "os próximos"}.get(
+        (service.gender, service.plural), "as próximas"
+    )
+
+
+FOLLOWUP_OPT_OUT = "(Para não receber mais mensagens como esta, responda SAIR.)"
+
+
+def followup(
+    *, hello: str, pet: str | None, service: ServiceInfo, days: int, slots: Sequence[str]
+) -> str:
+    """'Já faz 15 dias do último banho de Thor': a nudge to come back, with a few free
+    times (day labels such as 'quinta (05/12) às 09:00') the customer answers in words."""
+    whose = f" de {pet}" if pet else ""
+    head = (
+        f"{hello} Já faz {elapsed(days)} {_last(service)}{whose} 🐾 "
+        f"Que tal agendar {_next(service)}?"
+    )
+    if slots:
+        listed = "\n".join(f"• {s}" for s in slots)
+        body = f"Tenho estes horários livres:\n{listed}\nÉ só me dizer qual prefere 🙂"
+    else:
+        body = "É só me dizer o dia que fica melhor 🙂"
+    return f"{head}\n{body}\n\n{FOLLOWUP_OPT_OUT}"
 
 
 # --- end of the pipeline's texts --------------------------------------------------------

@@ -111,6 +111,13 @@ class DialogueState(_Model):
     pending: Proposal | None = None  # the LLM agent's proposal awaiting a yes
     campaigns: list[int] = Field(default_factory=list)  # owner: drafts just shown
     campaign_pending: int | None = None  # owner: the draft asked to send
+    # what the periodic jobs wrote first, so the answer is read as one (brain/offline/
+    # reminder_answers.py, followup_answers.py)
+    reminded_booking_id: int | None = None  # the booking our reminder asked to confirm
+    reminded_at: datetime | None = None  # when: a question of ours since takes "1" back
+    followup_service_id: int | None = None  # a follow-up invited to book this again…
+    followup_pet_id: int | None = None  # …for this pet
+    followup_at: datetime | None = None  # when it went out
 
     @classmethod
     def load(cls, raw: object) -> DialogueState:

@@ -24,7 +24,7 @@ from atende.brain.dialogue.reading import Part, Reading, read
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.dialogue.when import extract_when
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
-from atende.brain.offline import answers, booking, manage
+from atende.brain.offline import answers, booking, manage, reminder_answers
 from atende.brain.offline.outcome import Outcome
 from atende.domain.entities import Choices
 from atende.domain.text import fold
@@ -94,6 +94,8 @@ class OfflineBrain:
         return hits[0] if hits and hits[0].confident else None
 
     def _turn(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
+        if (to_us := reminder_answers.answer(ctx, st, reading)) is not None:
+            return self._flow_reply(ctx, st, reading, to_us.outcome, to_us.intent)
         intent = reading.intent
         if reading.asks_bot and st.flow is None:
             return self._say(ctx, st, reading, [words.IM_A_BOT], "bot")

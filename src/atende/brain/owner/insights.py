@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from atende.brain.dialogue import replies as say
 from atende.domain.periods import Period, period
-from atende.domain.states import BookingStatus
+from atende.domain.states import HAPPENED_OR_ON, HOLDS_SLOT, BookingStatus
 from atende.storage import analytics
 from atende.storage.analytics import BookingRow, Client
 
@@ -89,16 +89,21 @@ def figures_text(f: Figures) -> str:
 def agenda_text(f: Figures, tz: ZoneInfo, limit: int = 15) -> str:
     """The day's appointments still on, one a line: what an owner asking for 'a agenda de
     amanhã' wants to read."""
-    booked = [r for r in f.rows if r.status in (BookingStatus.BOOKED, BookingStatus.COMPLETED)]
+    booked = [r for r in f.rows if r.status in HAPPENED_OR_ON]
     if not booked:
         return ""
     lines = [f"🗓️ Agenda {f.period.label}:"]
     for r in booked[:limit]:
         who = " — ".join(x for x in (r.pet_name, r.contact_name or r.contact_phone) if x)
-        lines.append(f"• {say.hhmm(r.starts_at.astimezone(tz))} {r.service} — {who}")
+        lines.append(f"• {say.hhmm(r.starts_at.astimezone(tz))} {r.service} — {who}{_ok(r)}")
     if len(booked) > limit:
         lines.append(f"… e mais {len(booked) - limit}.")
     return "\n".join(lines)
+
+
+def _ok(row: BookingRow) -> str:
+    """A booking the customer confirmed (answering the reminder) is marked as such."""
+    return " ✅" if row.status == BookingStatus.CONFIRMED else ""
 
 
 def inactive(session: Session, org_id: int, now: datetime, owners: list[str]) -> list[Client]:
@@ -129,12 +134,12 @@ def daily_summary(
         f"Hoje: {today.done} realizado(s), {today.cancelled} cancelado(s), "
         f"{today.no_show} falta(s) · {say.money(today.revenue)}",
     ]
-    agenda = [r for r in tomorrow.rows if r.status == BookingStatus.BOOKED]
+    agenda = [r for r in tomorrow.rows if r.status in HOLDS_SLOT]
     if agenda:
         lines.append(f"Amanhã: {len(agenda)} agendamento(s)")
         for r in agenda[:12]:
             who = r.pet_name or r.contact_name or r.contact_phone
-            lines.append(f"• {say.hhmm(r.starts_at.astimezone(tz))} {r.service} — {who}")
+            lines.append(f"• {say.hhmm(r.starts_at.astimezone(tz))} {r.service} — {who}{_ok(r)}")
     else:
         lines.append("Amanhã: agenda vazia.")
     lines.append("⚠️ " + _alert(session, org_id, now, today, agenda))

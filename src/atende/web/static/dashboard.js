@@ -92,15 +92,17 @@ async function loadThread() {
 async function loadTab(tab) {
   if (tab === "bookings") {
     const { items } = await firstPage("/api/bookings");
-    const BOOKING = { booked: "agendado", cancelled: "cancelado", completed: "concluído", no_show: "não compareceu" };
-    const mark = (b, status, label) => {
+    const BOOKING = { booked: "agendado", confirmed: "confirmado ✅", cancelled: "cancelado", completed: "concluído", no_show: "não compareceu" };
+    const mark = (b, status, label, notify = false) => {
       const button = el("button", { className: "alt", textContent: label });
-      button.onclick = () => api(`/api/bookings/${b.id}/status`, { method: "POST", body: JSON.stringify({ status }) })
+      button.onclick = () => api(`/api/bookings/${b.id}/status`, { method: "POST", body: JSON.stringify({ status, notify }) })
         .then(() => loadTab("bookings")).catch((e) => alert(e.message));
       return button;
     };
-    const actions = (b) => b.status === "booked" && new Date(b.starts_at) <= new Date()
-      ? el("span", {}, mark(b, "completed", "compareceu"), " ", mark(b, "no_show", "faltou")) : "";
+    const on = (b) => b.status === "booked" || b.status === "confirmed";
+    const actions = (b) => on(b) && new Date(b.starts_at) <= new Date()
+      ? el("span", {}, mark(b, "completed", "pet pronto 🐾", true), " ", mark(b, "completed", "compareceu"), " ",
+        mark(b, "no_show", "faltou")) : "";
     table("bookings", ["Quando", "Serviço", "Pet", "Cliente", "Situação", ""],
       items.map((b) => [when(b.starts_at), b.service, b.pet_name, b.contact_phone, BOOKING[b.status] || b.status, actions(b)]));
   } else if (tab === "pets") {
