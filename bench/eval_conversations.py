@@ -13,6 +13,8 @@ Splits, each reported on its own:
   questions written blind the same way, to tune on;
 - ``dev_t`` (tuned on): bench/dev/conversations_t.json, the conversations a tester playing
   customers through ``atende chat`` saw fail, written as scenarios, to tune on;
+- ``dev_r`` (tuned on): bench/dev/conversations_r.json, the same from a second tester
+  playing only reschedules and cancellations;
 - ``heldout`` and ``heldout_b``: bench/heldout/conversations.json and conversations_b.json,
   written blind to the brain's rules and never tuned on until 2026-12-05; their failures
   were then read and fixed, so they count as tuned on from that day;
@@ -594,6 +596,8 @@ SPLITS = {
     "dev_e": (ROOT / "dev" / "conversations_e.json", True),
     # a tester's failed conversations with `atende chat`, written as scenarios, to tune on
     "dev_t": (ROOT / "dev" / "conversations_t.json", True),
+    # a second tester's failed reschedules and cancellations, to tune on
+    "dev_r": (ROOT / "dev" / "conversations_r.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
     "heldout": (ROOT / "heldout" / "conversations.json", True),
     "heldout_b": (ROOT / "heldout" / "conversations_b.json", True),

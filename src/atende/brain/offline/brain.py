@@ -114,7 +114,7 @@ class OfflineBrain:
         if st.flow is not None and reading.waiting and not reading.has_when:
             return self._say(ctx, st, reading, [words.WAITING], "waiting")
         dropping = st.flow == "booking" and intent == "cancel" and not reading.has_when
-        if dropping and reading.service is None:
+        if dropping and reading.service is None and not _about_booked(ctx, st, reading):
             st.reset_flow()  # "cancela" before anything was booked: the request, not a booking
             return self._say(ctx, st, reading, [words.DROPPED], "dropped")
         kept_booking = st.flow in ("cancel", "reschedule") and reading.gives_up
@@ -124,7 +124,7 @@ class OfflineBrain:
             kept = st.flow in ("cancel", "reschedule")
             st.reset_flow()
             return self._say(ctx, st, reading, [words.KEPT if kept else words.DROPPED], "dropped")
-        if st.flow is not None and not _leaves_flow(st, reading):
+        if st.flow is not None and not _leaves_flow(ctx, st, reading):
             return self._in_flow(ctx, st, reading)
         if st.invited and st.flow is None and reading.yes and not reading.no:
             return self._start_booking(ctx, st, reading)  # "Quer agendar?" — "sim"
@@ -450,15 +450,37 @@ def _names_something(reading: Reading) -> bool:
     return bool(re.search(r"\b(fazem|faz|tem|oferecem|trabalham com)\s+\w{4,}", fold(reading.text)))
 
 
-def _leaves_flow(st: DialogueState, reading: Reading) -> bool:
-    """A new cancel/reschedule request, or a new booking request, interrupts the flow."""
+def _leaves_flow(ctx: DialogueContext, st: DialogueState, reading: Reading) -> bool:
+    """A new cancel/reschedule request, or a new booking request, interrupts the flow.
+    Inside a new booking, 'quero mudar o horário' corrects it; 'quero remarcar' or 'a
+    consulta da Bela muda pra 16h' is about a booking already made."""
     intent, flow = reading.intent, st.flow
     if intent == "cancel" and flow != "cancel":
         return True
     if intent == "reschedule" and flow == "cancel":
         return st.awaiting != "confirm_cancel"  # "não, quero remarcar" moves that one
-    # ("quero mudar" inside a booking corrects the booking in progress)
+    if intent == "reschedule" and flow == "booking":
+        return _about_booked(ctx, st, reading)
     return intent == "book" and flow not in FLOWS_BOOKING
+
+
+_REBOOKING = re.compile(r"\b(remarc\w*|reagend\w*|desmarc\w*|cancel\w*|adiant\w*|atras\w*)\b")
+
+
+def _about_booked(ctx: DialogueContext, st: DialogueState, reading: Reading) -> bool:
+    """The message is about a booking already made, not the one being put together:
+    'remarcar'/'cancela tudo' said with bookings ahead, or a pet or service of one of
+    them named that is not the new booking's ('a consulta da Bela muda pra 16h')."""
+    upcoming = manage.upcoming_of(ctx)
+    if not upcoming:
+        return False
+    folded = fold(reading.text)
+    named = {p.id for p in pets_meant(reading.text, ctx.pets)}
+    frame = st.frame
+    others = named - ({frame.pet_id} if frame.pet_id is not None else set())
+    if others and any(b.pet_id in others for b in upcoming):
+        return True
+    return bool(_REBOOKING.search(folded)) and not named - others
 
 
 def _with_old_booking(ctx: DialogueContext, st: DialogueState) -> None:
