@@ -464,7 +464,9 @@ def _leaves_flow(ctx: DialogueContext, st: DialogueState, reading: Reading) -> b
     return intent == "book" and flow not in FLOWS_BOOKING
 
 
-_REBOOKING = re.compile(r"\b(remarc\w*|reagend\w*|desmarc\w*|cancel\w*|adiant\w*|atras\w*)\b")
+_REBOOKING = re.compile(r"\b(remarc\w*|reagend\w*|adiant\w*|atras\w*)\b")
+_CANCELLING = re.compile(r"\b(desmarc\w*|cancel\w*)\b")
+_EVERY = re.compile(r"\b(tudo|todos|todas|os dois|as duas|ambos)\b")
 
 
 def _about_booked(ctx: DialogueContext, st: DialogueState, reading: Reading) -> bool:
@@ -480,7 +482,11 @@ def _about_booked(ctx: DialogueContext, st: DialogueState, reading: Reading) -> 
     others = named - ({frame.pet_id} if frame.pet_id is not None else set())
     if others and any(b.pet_id in others for b in upcoming):
         return True
-    return bool(_REBOOKING.search(folded)) and not named - others
+    if named - others:
+        return False  # the new booking's own pet: a correction of it
+    if _CANCELLING.search(folded):  # a bare "pode cancelar" drops the request being made
+        return bool(_EVERY.search(folded)) or reading.has_when
+    return bool(_REBOOKING.search(folded))
 
 
 def _with_old_booking(ctx: DialogueContext, st: DialogueState) -> None:
