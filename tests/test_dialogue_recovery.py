@@ -554,3 +554,36 @@ def test_cancel_one_and_move_another_in_one_message_does_both(runtime: Runtime) 
         ("Thor", "Vacinação", at(20, 9), "cancelled"),
         ("Thor", "Vacinação", at(23, 10), "booked"),
     ]
+
+
+def test_remarcar_inside_a_new_booking_moves_the_booking_already_made(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511999993047", [("Bela", "gato"), ("Rex", "cachorro")])
+    book(runtime, ana.phone, "Bela", "Consulta veterinária", at(23, 14))
+    ana.say("quero marcar consulta pro Rex segunda")  # a new booking, left at the times
+    reply = ana.say("a consulta da Bela muda pra 16h")
+    assert "Posso remarcar?" in reply and "Bela" in reply and "16:00" in reply
+    ana.say("sim")
+    assert rows(runtime) == [
+        ("Bela", "Consulta veterinária", at(23, 14), "cancelled"),
+        ("Bela", "Consulta veterinária", at(23, 16), "booked"),
+    ]
+
+
+def test_cancel_everything_inside_a_new_booking_cancels_the_bookings_made(
+    runtime: Runtime,
+) -> None:
+    ana = customer_with(runtime, "+5511999993048", [("Nick", "cachorro")])
+    book(runtime, ana.phone, "Nick", "Vacinação", at(23, 10, 30))
+    ana.say("quero marcar consulta pro Nick segunda")
+    assert "Quer cancelar" in ana.say("cancela tudo")
+    ana.say("sim")
+    assert rows(runtime) == [("Nick", "Vacinação", at(23, 10, 30), "cancelled")]
+
+
+def test_another_name_while_registering_forgets_the_first_pets_details(
+    runtime: Runtime,
+) -> None:
+    ana = Customer(runtime, "demo", "+5511999993049")
+    ana.say("quero banho pro Rex amanha 10h, ele é rottweiler")
+    reply = ana.say("na verdade é pra Fiona, minha gata")
+    assert "Rottweiler" not in reply

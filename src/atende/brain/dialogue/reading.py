@@ -53,6 +53,7 @@ _GIVES_UP = re.compile(
     r"|nao precisa (mais )?(remarcar|mudar|trocar|marcar|cancelar)|deixa (como|assim)"
     r"|pensando bem,? (deixa|melhor nao|nao)|mantem (como|assim|na|no|o|a|mesmo)"
     r"|pode manter|fica (o|a|na|no)\b.{0,25}\bmesmo|nao vou mais (querer|precisar))\b"
+    r"|\b(mantem|mantenha|deixa)\W*$"
 )
 # …and so does a goodbye that asks nothing ('ok obrigada tchau').
 _JUST_BYE = re.compile(

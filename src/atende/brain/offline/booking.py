@@ -287,7 +287,10 @@ def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None
     name = reading.pet_name
     if name and ctx.pet_named(name) is None:
         frame.pet_id = None
-        frame.new_pet = (frame.new_pet or NewPet()).model_copy(update={"name": name})
+        old = frame.new_pet
+        if old is not None and old.name and fold(old.name) != fold(name):
+            old = NewPet()  # another pet: Fiona is not the Rottweiler Rex was going to be
+        frame.new_pet = (old or NewPet()).model_copy(update={"name": name})
     if reading.species and frame.pet_id is None:
         new = frame.new_pet
         if new is None or new.name is None:

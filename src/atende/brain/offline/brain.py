@@ -35,6 +35,7 @@ from atende.storage import contacts
 HANDOFF = words.HANDOFF
 FLOWS_BOOKING = ("booking", "reschedule")
 REPEAT_WINDOW = timedelta(hours=6)  # after this, the same answer again is no repeat
+FLOW_TTL = timedelta(hours=12)  # a request untouched this long is over
 
 
 class OfflineBrain:
@@ -75,6 +76,8 @@ class OfflineBrain:
         recent = state.said_at is not None and ctx.now - state.said_at < REPEAT_WINDOW
         if not recent:
             state.topic_service_id, state.invited = None, False
+        if state.said_at is not None and ctx.now - state.said_at > FLOW_TTL:
+            state.reset_flow()  # a booking left half-done yesterday is not today's request
         reply = self._turn(ctx, state, reading)
         if state.flow is None and state.then:  # the first request is done: now the second
             then, state.then = state.then, None
