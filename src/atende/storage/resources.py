@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from atende.domain.entities import Busy, ResourceInfo
 from atende.domain.states import HOLDS_SLOT
 from atende.errors import InvalidInput, NotFound
-from atende.storage.models import Booking, Resource, ResourceService, Service
+from atende.storage.models import Booking, Resource, ResourceBlock, ResourceService, Service
 from atende.storage.portable import rowcount
 
 KINDS = ("person", "station")
@@ -123,9 +123,16 @@ def busy(
     ignore_booking_id: int | None = None,
 ) -> list[Busy]:
     """What holds these resources between ``start`` and ``end``: booked and confirmed
-    appointments, each to the end of its cleanup."""
+    appointments, each to the end of its cleanup, and blocked time (``blocks.py``)."""
     if not resource_ids:
         return []
+    blocked = select(ResourceBlock.starts_at, ResourceBlock.ends_at, ResourceBlock.resource_id)
+    blocked = blocked.where(
+        ResourceBlock.organization_id == org_id,
+        ResourceBlock.resource_id.in_(list(resource_ids)),
+        ResourceBlock.starts_at < end,
+        ResourceBlock.ends_at > start,
+    )
     stmt = select(Booking.starts_at, Booking.held_until, Booking.resource_id).where(
         Booking.organization_id == org_id,
         Booking.resource_id.in_(list(resource_ids)),
@@ -135,4 +142,5 @@ def busy(
     )
     if ignore_booking_id is not None:
         stmt = stmt.where(Booking.id != ignore_booking_id)
-    return [Busy(s, e, r) for s, e, r in session.execute(stmt)]
+    rows = [*session.execute(stmt), *session.execute(blocked)]
+    return [Busy(s, e, r) for s, e, r in rows]
