@@ -11,8 +11,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
 from atende.domain.shopfile import ShopFile, problems
 from atende.errors import InvalidInput
@@ -30,21 +29,24 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
-def _number_or_clock(loader: SafeConstructor, node: ScalarNode, tag: str) -> Any:
+def _int(loader: _Loader, node: Node) -> Any:
+    assert isinstance(node, ScalarNode)  # the int and float tags are scalars
     value = loader.construct_scalar(node)
     if isinstance(value, str) and ":" in value:
         return value  # '12:00' is a time, not 720
-    if tag == "int":
-        return SafeConstructor.construct_yaml_int(loader, node)
-    return SafeConstructor.construct_yaml_float(loader, node)
+    return loader.construct_yaml_int(node)
 
 
-_Loader.add_constructor(
-    "tag:yaml.org,2002:int", lambda loader, node: _number_or_clock(loader, node, "int")
-)
-_Loader.add_constructor(
-    "tag:yaml.org,2002:float", lambda loader, node: _number_or_clock(loader, node, "float")
-)
+def _float(loader: _Loader, node: Node) -> Any:
+    assert isinstance(node, ScalarNode)
+    value = loader.construct_scalar(node)
+    if isinstance(value, str) and ":" in value:
+        return value
+    return loader.construct_yaml_float(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _float)
 
 
 def load(text: str) -> ShopFile:
