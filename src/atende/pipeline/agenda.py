@@ -30,7 +30,7 @@ from atende.domain.pricing import hold_minutes
 from atende.domain.sizes import parse_size
 from atende.domain.states import HOLDS_SLOT, BookingStatus
 from atende.domain.text import fold
-from atende.errors import InvalidInput, NotFound, SlotUnavailable
+from atende.errors import InvalidInput, NotFound, SlotTaken, SlotUnavailable
 from atende.pipeline import pet_ready
 from atende.pipeline.ports import Scheduler
 from atende.storage import audit, blocks, bookings, calendar, campaigns, catalog, orgs
@@ -98,15 +98,18 @@ class Desk:
         contact = self._contact(phone, name)
         chosen = self._pet(contact, pet_id, pet)
         self._fits_calendar(service_id, chosen, starts_at)
-        booking = bookings.book(
-            self.session,
-            self.org.id,
-            contact.id,
-            service_id,
-            chosen.id if chosen else None,
-            starts_at,
-            resource_id=resource_id,
-        )
+        try:
+            booking = bookings.book(
+                self.session,
+                self.org.id,
+                contact.id,
+                service_id,
+                chosen.id if chosen else None,
+                starts_at,
+                resource_id=resource_id,
+            )
+        except SlotTaken:
+            raise self._taken(starts_at, resource_id) from None
         entry = self.log(
             "booking.create",
             f"booking:{booking.id}",
@@ -130,9 +133,12 @@ class Desk:
         before, was_on = current.starts_at, current.resource_id
         pet = self.session.get(Pet, current.pet_id) if current.pet_id else None
         self._fits_calendar(current.service_id, pet, starts_at)
-        booking = bookings.move(
-            self.session, self.org.id, booking_id, starts_at, resource_id=resource_id
-        )
+        try:
+            booking = bookings.move(
+                self.session, self.org.id, booking_id, starts_at, resource_id=resource_id
+            )
+        except SlotTaken:
+            raise self._taken(starts_at, resource_id) from None
         entry = self.log(
             "booking.move",
             f"booking:{booking.id}",
@@ -266,6 +272,12 @@ class Desk:
             local = start.astimezone(self.tz)
             why = REFUSED.get(problem, problem)
             raise SlotUnavailable(f"{local:%Y-%m-%d %H:%M} cannot be booked: {why}")
+
+    def _taken(self, start: datetime, resource_id: int | None) -> SlotTaken:
+        local = f"{start.astimezone(self.tz):%Y-%m-%d %H:%M}"
+        if resource_id is not None:
+            return SlotTaken(f"{local}: that resource is busy then (booked or blocked)")
+        return SlotTaken(f"{local}: no resource able to do it is free then")
 
     def _when(self, moment: datetime) -> str:
         local = moment.astimezone(self.tz)
