@@ -237,9 +237,7 @@ def holidays(
 
 
 def _print_holidays(current: Any, year: int | None) -> None:
-    import holidays as library
-
-    from atende.domain.opening import Calendar
+    from atende.domain.opening import Calendar, holidays_in
     from atende.storage.types import utcnow
 
     chosen = year or utcnow().year
@@ -250,14 +248,7 @@ def _print_holidays(current: Any, year: int | None) -> None:
         subdivision=current.state,
         open_holidays=tuple(current.open_holidays),
     )
-    try:
-        found: dict[date, str] = dict(
-            library.country_holidays(
-                current.country, subdiv=current.state, years=chosen, language="pt_BR"
-            ).items()
-        )
-    except NotImplementedError:
-        found = {}
+    found = holidays_in(chosen, current.country, current.state)
     out = console()
     out.print(f"country: {current.country}  state: {current.state or '-'}")
     out.print(f"notice: {current.min_notice_minutes} min  horizon: {current.horizon_days} days")

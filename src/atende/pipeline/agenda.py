@@ -169,7 +169,7 @@ class Desk:
         self, booking_id: int, status: str, amount: Decimal | None = None, notify: bool = True
     ) -> Change:
         """confirmed, completed (the "pet pronto" notice), no_show or cancelled."""
-        if status == BookingStatus.CANCELLED:
+        if status == BookingStatus.CANCELLED and self._booking(booking_id).status in HOLDS_SLOT:
             return self.cancel(booking_id, notify=notify)
         if status == BookingStatus.COMPLETED:
             done = pet_ready.mark_done(self.session, self.org, booking_id, amount, notify)

@@ -81,7 +81,7 @@ def export(session: Session, org: Organization) -> dict[str, Any]:
             }
             for r in resources.resources(session, org.id)
         ],
-        "special_days": [_special_out(d) for d in _special_specs(session, org.id)],
+        "special_days": [_special_out(d) for d in special_specs(session, org.id)],
     }
 
 
@@ -123,7 +123,7 @@ def _service_out(spec: ServiceSpec) -> dict[str, Any]:
     return out
 
 
-def _special_specs(session: Session, org_id: int) -> list[SpecialDaySpec]:
+def special_specs(session: Session, org_id: int) -> list[SpecialDaySpec]:
     found = calendar.special_days(session, org_id, date.min)
     out = []
     for day in sorted(found.values(), key=lambda d: d.day):
@@ -255,7 +255,7 @@ def _apply_hours(session: Session, org_id: int, spec: ShopFile) -> list[str]:
 
 
 def _apply_special_days(session: Session, org_id: int, spec: ShopFile) -> list[str]:
-    current = {d.date: d for d in _special_specs(session, org_id)}
+    current = {d.date: d for d in special_specs(session, org_id)}
     wanted = {d.date: d for d in spec.special_days}
     changes = []
     for day in sorted(set(current) | set(wanted)):

@@ -22,6 +22,7 @@ from atende.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    OrphansBookings,
     Unauthenticated,
     UnknownProvider,
     WebhookRejected,
@@ -52,7 +53,10 @@ async def _atende_error(request: Request, exc: Exception) -> JSONResponse:
     if status == 500:
         return _internal(request.scope, exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"detail": str(exc) or "error"}, status_code=status, headers=headers)
+    body: dict[str, object] = {"detail": str(exc) or "error"}
+    if isinstance(exc, OrphansBookings):
+        body["bookings"] = exc.booking_ids  # the future bookings the change would orphan
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
