@@ -84,9 +84,8 @@ def check(slug: Slug) -> None:
     if not missing:
         out.print("ready: services, hours and resources are set")
         return
-    out.print(
-        "not ready (customers are told the shop is being set up): missing " + ", ".join(missing)
-    )
+    out.print("not ready (customers are told the shop is being set up)")
+    out.print("missing: " + ", ".join(missing))
     for gap in missing:
         out.print(f"  {HINTS[gap].replace('SLUG', slug)}")
     raise typer.Exit(1)

@@ -338,7 +338,8 @@ class Desk:
         found = campaigns.reachable(self.session, self.org.id, [contact_id])
         if found:
             return found[0]
-        channels = [c for c in orgs.channels_of(self.session, self.org.id) if c.status == "active"]
+        active = [c for c in orgs.channels_of(self.session, self.org.id) if c.status == "active"]
+        channels = sorted(active, key=lambda c: c.provider == "simulator")  # real ones first
         contact = self.session.get(Contact, contact_id)
         if not channels or contact is None:
             return None
