@@ -14,6 +14,7 @@ import secrets
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atende.errors import (
@@ -65,6 +66,14 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=422)
 
 
+async def _invalid_model(request: Request, exc: Exception) -> JSONResponse:
+    """A model built inside a route from the request (a special day from its path and
+    body): the client's input, refused like a body that does not validate."""
+    assert isinstance(exc, ValidationError)
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
 def _internal(scope: Scope, exc: BaseException) -> JSONResponse:
     request_id = secrets.token_hex(8)
     log.error(
@@ -111,4 +120,5 @@ def install(app: FastAPI) -> None:
     """Register the handlers and the last-resort middleware on ``app``."""
     app.add_exception_handler(AtendeError, _atende_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ValidationError, _invalid_model)
     app.add_middleware(InternalErrorMiddleware)
