@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,13 +29,32 @@ from atende.domain.hours_text import WEEKDAY_KEYS, clock_time, day_line, hhmm, s
 from atende.domain.hours_text import weekday as weekday_of
 from atende.domain.opening import WorkDay
 from atende.domain.sizes import Coat, Size, parse_coat, parse_size
-from atende.domain.text import fold
+from atende.domain.text import fold, storable
 
 MAX_PRICE = 1_000_000
 Money = Annotated[Decimal, Field(ge=0, le=MAX_PRICE, decimal_places=2, allow_inf_nan=False)]
 Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# text as every database can store it (NUL and lone surrogates → U+FFFD), then bounded
+Name = Annotated[
+    str,
+    BeforeValidator(lambda v: storable(v) if isinstance(v, str) else v),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+]
+Note = Annotated[
+    str,
+    BeforeValidator(lambda v: storable(v) if isinstance(v, str) else v),
+    StringConstraints(strip_whitespace=True, max_length=200),
+]
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # dates a shop's calendar may name
+
+
+def bounded_day(value: date) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"a date between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(bounded_day)]
 
 
 def _size(value: Any) -> Any:
@@ -172,7 +192,7 @@ class SpecialDaySpec(Spec):
     """A date off the weekly hours: ``closed``, ``open`` (a holiday the shop works), or
     ``hours`` of its own."""
 
-    date: date
+    date: Day
     closed: bool = False
     open: bool = False
     hours: Annotated[list[SpanText], Field(max_length=6)] = Field(default_factory=list)
@@ -203,7 +223,11 @@ class CalendarSpec(Spec):
 
 
 class ProfileSpec(Spec):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str,
+        BeforeValidator(lambda v: storable(v) if isinstance(v, str) else v),
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    ]
     timezone: Annotated[str, Field(min_length=1, max_length=64)] = "America/Sao_Paulo"
     owner_phones: Annotated[list[str], Field(max_length=10)] = Field(default_factory=list)
 

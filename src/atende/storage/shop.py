@@ -160,7 +160,7 @@ def _checked_settings(org: Organization, spec: ShopFile) -> OrgSettings:
 def _checked_profile(spec: ShopFile, country: str) -> list[str]:
     try:
         ZoneInfo(spec.shop.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidInput(f"shop.timezone: unknown time zone {spec.shop.timezone!r}") from None
     phones = []
     for i, raw in enumerate(spec.shop.owner_phones):

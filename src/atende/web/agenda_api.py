@@ -11,8 +11,9 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from atende.domain.shopfile import bounded_day
 from atende.errors import NotFound
 from atende.pipeline.agenda import Change, NewPet
 from atende.storage import agenda as agenda_repo
@@ -27,6 +28,15 @@ from atende.web.schemas import Items, StorableText
 router = APIRouter(prefix="/api", tags=["agenda"], responses=RESPONSES)
 MAX_DAYS = 31
 Notify = Field(True, description="tell the customer on WhatsApp (one short message)")
+
+
+def _bounded(value: datetime) -> datetime:
+    bounded_day(value.date())
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_bounded)]
+Day = Annotated[date, AfterValidator(bounded_day)]
 
 
 class _Body(BaseModel):
@@ -51,7 +61,7 @@ class BookingIn(_Body):
     service: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         None, description="the service by name, instead of service_id"
     )
-    starts_at: datetime = Field(description="ISO 8601; without an offset, the shop's time")
+    starts_at: Moment = Field(description="ISO 8601; without an offset, the shop's time")
     pet_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
     pet: PetIn | None = Field(None, description="found by name among the customer's, or new")
     resource_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = Field(
@@ -61,7 +71,7 @@ class BookingIn(_Body):
 
 
 class MoveIn(_Body):
-    starts_at: datetime
+    starts_at: Moment
     resource_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
     notify: bool = Notify
 
@@ -83,8 +93,8 @@ class BookingChangeOut(BaseModel):
 
 class BlockIn(_Body):
     resource_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     note: Annotated[StorableText, Field(max_length=200)] = ""
 
 
@@ -223,7 +233,7 @@ def remove_block(block_id: BlockId, staff: StaffDep, runtime: RuntimeDep) -> dic
 def get_agenda(
     staff: StaffDep,
     runtime: RuntimeDep,
-    day: Annotated[date | None, Query(description="the first day (today)")] = None,
+    day: Annotated[Day | None, Query(description="the first day (today)")] = None,
     days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="how many days")] = 1,
     resource_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     cancelled: Annotated[bool, Query(description="include cancelled bookings")] = False,

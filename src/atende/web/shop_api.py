@@ -19,9 +19,11 @@ from atende.domain.hours_text import WEEKDAY_KEYS
 from atende.domain.opening import Calendar, holidays_in
 from atende.domain.shopfile import (
     CalendarSpec,
+    Day,
     DaySpec,
     Money,
     Name,
+    Note,
     ResourceSpec,
     RuleSpec,
     ServiceSpec,
@@ -117,7 +119,7 @@ class SpecialDayIn(_Body):
     closed: bool = False
     open: bool = False
     hours: Annotated[list[str], Field(max_length=6)] = Field(default_factory=list)
-    note: Annotated[str, Field(max_length=200)] = ""
+    note: Note = ""
 
 
 class CalendarPatch(_Body):
@@ -327,18 +329,18 @@ def set_hours(
 def list_special_days(
     staff: StaffDep,
     runtime: RuntimeDep,
-    since: Annotated[date | None, Query(description="from this date (today)")] = None,
+    since: Annotated[Day | None, Query(description="from this date (today)")] = None,
 ) -> Items[SpecialDaySpec]:
     """Dates closed, open on a holiday, or with hours of their own."""
     with runtime.sessions() as s:
         found = shop.special_specs(s, staff.org.id)
-    first = since or utcnow().date()
+    first = since or utcnow().astimezone(ZoneInfo(staff.org.timezone)).date()
     return Items(items=[d for d in found if d.date >= first])
 
 
 @router.put("/special-days/{day}")
 def set_special_day(
-    day: date,
+    day: Day,
     body: SpecialDayIn,
     staff: StaffDep,
     runtime: RuntimeDep,
@@ -355,7 +357,7 @@ def set_special_day(
 
 @router.delete("/special-days/{day}")
 def clear_special_day(
-    day: date,
+    day: Day,
     staff: StaffDep,
     runtime: RuntimeDep,
     cancel_bookings: CancelBookings = False,
