@@ -75,18 +75,3 @@ def remove_block(session: Session, org_id: int, block_id: int) -> bool:
         )
     )
     return rowcount(result) == 1
-
-
-def blocks_between(
-    session: Session, org_id: int, start: datetime, end: datetime
-) -> list[ResourceBlock]:
-    stmt = (
-        select(ResourceBlock)
-        .where(
-            ResourceBlock.organization_id == org_id,
-            ResourceBlock.starts_at < end,
-            ResourceBlock.ends_at > start,
-        )
-        .order_by(ResourceBlock.starts_at, ResourceBlock.id)
-    )
-    return list(session.scalars(stmt))

@@ -8,28 +8,20 @@ would orphan future bookings is a 409 naming them (``bookings``), unless asked t
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
 
 from atende.domain.hours_text import WEEKDAY_KEYS
 from atende.domain.opening import Calendar, holidays_in
 from atende.domain.shopfile import (
-    CalendarSpec,
     Day,
     DaySpec,
-    Money,
-    Name,
-    Note,
     ResourceSpec,
-    RuleSpec,
     ServiceSpec,
     ShopFile,
     SpecialDaySpec,
-    Week,
     week_of,
 )
 from atende.errors import NotFound
@@ -41,103 +33,26 @@ from atende.web.api import RESPONSES
 from atende.web.deps import ResourceId, RuntimeDep, ServiceId, StaffDep
 from atende.web.paging import PageRequest, encode, pager
 from atende.web.schemas import Items
+from atende.web.shop_schemas import (
+    CalendarOut,
+    CalendarPatch,
+    DayOut,
+    HolidayOut,
+    Removed,
+    ResourceOut,
+    ResourcePatch,
+    ServiceDetail,
+    ServiceIn,
+    ServicePatch,
+    SpecialDayIn,
+    WeekIn,
+)
 
 router = APIRouter(prefix="/api", tags=["shop"], responses=RESPONSES)
 Notify = Annotated[bool, Query(description="tell customers whose bookings are cancelled")]
 CancelBookings = Annotated[
     bool, Query(description="cancel the future bookings the change would orphan")
 ]
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ServiceIn(ServiceSpec):
-    done_by: Annotated[list[Name], Field(max_length=50)] = Field(
-        default_factory=list, description="resources that do it (by name)"
-    )
-
-
-class ServicePatch(_Body):
-    name: Name | None = None
-    price: Money | None = None
-    duration: Annotated[int, Field(ge=1, le=24 * 60)] | None = None
-    gender: Literal["m", "f"] | None = None
-    plural: bool | None = None
-    cleanup: Annotated[int, Field(ge=0, le=240)] | None = None
-    return_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(
-        None, description="0: no follow-ups"
-    )
-    by_size: Annotated[list[RuleSpec], Field(max_length=20)] | None = Field(
-        None, description="replaces every rule by size and coat"
-    )
-
-
-class ServiceDetail(BaseModel):
-    id: int
-    name: str
-    price: str
-    duration: int
-    gender: Literal["m", "f"]
-    plural: bool
-    cleanup: int
-    return_days: int | None
-    by_size: list[RuleSpec]
-    done_by: list[str]
-
-
-class Removed(BaseModel):
-    id: int
-    removed: bool = True
-    cancelled: list[int] = Field(default_factory=list)
-    moved: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class ResourcePatch(_Body):
-    name: Name | None = None
-    kind: Literal["person", "station"] | None = None
-    does: Annotated[list[Name], Field(max_length=100)] | None = None
-
-
-class ResourceOut(BaseModel):
-    id: int
-    name: str
-    kind: str
-    does: list[str]
-
-
-class DayOut(BaseModel):
-    weekday: str
-    closed: bool
-    open: str | None = None
-    close: str | None = None
-    breaks: list[str] = Field(default_factory=list)
-
-
-class SpecialDayIn(_Body):
-    closed: bool = False
-    open: bool = False
-    hours: Annotated[list[str], Field(max_length=6)] = Field(default_factory=list)
-    note: Note = ""
-
-
-class CalendarPatch(_Body):
-    state: Annotated[str, Field(max_length=10)] | None = Field(None, description="'' for none")
-    open_holidays: Annotated[list[Name], Field(max_length=40)] | None = None
-    min_notice_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
-    horizon_days: Annotated[int, Field(ge=1, le=3650)] | None = None
-
-
-class CalendarOut(CalendarSpec):
-    country: str
-    cancelled: list[int] = Field(default_factory=list)
-
-
-class HolidayOut(BaseModel):
-    date: date
-    name: str
-    open: bool
 
 
 # --- services ----------------------------------------------------------------------------
@@ -301,13 +216,6 @@ def _week(runtime: Any, org_id: int) -> Items[DayOut]:
 def get_hours(staff: StaffDep, runtime: RuntimeDep) -> Items[DayOut]:
     """Monday (seg) to Sunday (dom): open, close and breaks, or closed."""
     return _week(runtime, staff.org.id)
-
-
-class WeekIn(_Body):
-    days: Week = Field(
-        description="weekday (seg…dom) → {open, close, breaks} or null (closed), or the "
-        "compact '08:00-18:00, almoço 12:00-13:00'; weekdays left out stay as they are"
-    )
 
 
 @router.put("/hours")
