@@ -177,7 +177,8 @@ def apply(session: Session, org: Organization, spec: ShopFile, now: datetime) ->
     new_settings = _checked_settings(org, spec)
     phones = _checked_profile(spec, new_settings.country)
     tz = ZoneInfo(spec.shop.timezone)
-    before = {b.id for b in calendar.outside_hours(session, org.id, tz, new_settings, now)}
+    old_tz, old_settings = ZoneInfo(org.timezone), orgs.settings_of(org)
+    before = {b.id for b in calendar.outside_hours(session, org.id, old_tz, old_settings, now)}
     changes: list[str] = []
     if (org.name, org.timezone, list(org.owner_phones or [])) != (
         spec.shop.name,
