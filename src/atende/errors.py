@@ -11,7 +11,10 @@ AtendeError                        base of all of them
 ├── Conflict                       the request clashes with what is stored     → 409
 │   ├── SlugTaken                  an organization with this slug exists
 │   ├── SlotTaken                  the time was booked first by someone else
-│   └── BookingChangeRefused       a booking cannot move to the asked status
+│   ├── SlotUnavailable            the shop's calendar has no room then (closed, a break…)
+│   ├── BookingChangeRefused       a booking cannot move to the asked status
+│   └── OrphansBookings            a change would leave future bookings without a
+│                                  resource, a service or an open hour (carries their ids)
 ├── ChannelError                   a provider did wrong or refused
 │   ├── WebhookRejected            a webhook we answer with a 4xx, storing nothing
 │   │   ├── SignatureMissing       no credentials                            → 401
@@ -84,8 +87,22 @@ class SlotTaken(Conflict):
     """The asked time was booked by someone else first."""
 
 
+class SlotUnavailable(Conflict):
+    """The shop's calendar refuses the time (closed, a break, a holiday, past)."""
+
+
 class BookingChangeRefused(Conflict):
     """A booking cannot move to the asked status (e.g. a cancelled one marked attended)."""
+
+
+class OrphansBookings(Conflict):
+    """A change to the shop (removing a resource or a service, closing a day, new hours)
+    would leave future bookings without what they need; ``booking_ids`` names them. The
+    caller may ask for them to be moved or cancelled instead."""
+
+    def __init__(self, message: str, booking_ids: list[int]) -> None:
+        super().__init__(message)
+        self.booking_ids = booking_ids
 
 
 class SecretsUnreadable(AtendeError):

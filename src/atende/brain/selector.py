@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session
 
 from atende.brain.agent.brain import LlmBrain
 from atende.brain.base import Brain, Reply, Turn
+from atende.brain.dialogue import catalogue
+from atende.brain.dialogue.urgency import emergency_in
 from atende.brain.offline.brain import OfflineBrain
 from atende.brain.owner.assistant import OwnerAssistant
+from atende.storage import shop
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +55,25 @@ class BrainSelector:
         return self.offline
 
     def prepare(self, session: Session, turn: Turn) -> Any:
+        if _setting_up(session, turn):
+            return None  # nothing to think about: see respond
         return self.pick(turn).prepare(session, turn)
 
     def respond(self, session: Session, turn: Turn) -> Reply:
+        if _setting_up(session, turn):
+            state = turn.state.copy_state()
+            state.reset_flow()
+            return Reply([catalogue.SETTING_UP], state, "setting_up", handoff=True, brain="setup")
         brain = self.pick(turn)
         reply = brain.respond(session, turn)
         reply.brain = reply.brain or brain.name
         return reply
+
+
+def _setting_up(session: Session, turn: Turn) -> bool:
+    """A customer of a shop with no services, hours or resources yet: nothing can be
+    listed, quoted or booked, so instead of an empty list they are told the shop is
+    being set up and a person is called (an emergency still gets the brain's answer)."""
+    if turn.owner or not shop.gaps(session, turn.org.id):
+        return False
+    return not any(emergency_in(m.text) for m in turn.burst if m.text)

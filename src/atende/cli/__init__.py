@@ -8,8 +8,13 @@
 | ``kb``       | ``kb add|list|remove|search``              |
 | ``channel``  | ``channel add SLUG PROVIDER``, ``status``, ``pair`` |
 | ``keys``     | ``rotate-key``                             |
-| ``booking``  | ``booking done SLUG ID [--amount 80]``     |
+| ``booking``  | ``booking add|move|cancel|mark|done``      |
 | ``followups``| ``followups SLUG [--every Banho=15]``      |
+| ``services`` | ``service add|set|remove|list``            |
+| ``resources``| ``resource add|set|remove|list``           |
+| ``calendar`` | ``hours set|show``, ``closure add|remove|list``, ``holidays`` |
+| ``shop``     | ``shop export|import|check``               |
+| ``agenda``   | ``agenda SLUG [--day|--week]``, ``block add|remove``, ``audit`` |
 
 Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); any
 ``AtendeError`` (a user mistake) is printed as ``error: …`` with exit code 2.
@@ -25,7 +30,21 @@ from typing import Annotated
 import typer
 
 from atende import __version__
-from atende.cli import booking, channel, followups, kb, keys, org, run, setup
+from atende.cli import (
+    agenda,
+    booking,
+    calendar,
+    channel,
+    followups,
+    kb,
+    keys,
+    org,
+    resources,
+    run,
+    services,
+    setup,
+    shop,
+)
 from atende.errors import AtendeError
 
 app = typer.Typer(
@@ -62,6 +81,15 @@ app.add_typer(kb.app, name="kb")
 app.add_typer(channel.app, name="channel")
 app.add_typer(booking.app, name="booking")
 app.command()(followups.followups)
+app.add_typer(services.app, name="service")
+app.add_typer(resources.app, name="resource")
+app.add_typer(calendar.hours_app, name="hours")
+app.add_typer(calendar.closure_app, name="closure")
+app.command()(calendar.holidays)
+app.add_typer(shop.app, name="shop")
+app.command()(agenda.agenda)
+app.add_typer(agenda.block_app, name="block")
+app.command()(agenda.audit)
 
 
 def _quiet_logs() -> None:

@@ -6,13 +6,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from sqlalchemy.orm import Session
 
 from atende.config import Settings
 from atende.errors import AtendeError
+
+MAX_AMOUNT = Decimal(1_000_000)
 
 if TYPE_CHECKING:
     from atende.storage.models import Organization
@@ -64,3 +69,42 @@ def find_org(session: Session, slug: str) -> Organization:
 
 def on_off(value: str | None) -> bool | None:
     return None if value is None else value == "on"
+
+
+def actor() -> str:
+    """Who makes a change from the command line, for the audit log: ``cli:<user>``."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in this environment
+        return "cli:unknown"
+
+
+def money(raw: str, option: str) -> Decimal:
+    """'80', '80,50', 'R$ 80' → Decimal('80.50'); a CliError naming the option otherwise."""
+    try:
+        value = Decimal(raw.strip().removeprefix("R$").strip().replace(",", "."))
+    except InvalidOperation:
+        raise CliError(f"{option}: not an amount: {raw!r} (80 or 80,50)") from None
+    if not value.is_finite() or value < 0 or value > MAX_AMOUNT or value != round(value, 2):
+        raise CliError(f"{option}: {raw!r} is not an amount in reais with up to 2 decimals")
+    return value
+
+
+def local_time(raw: str, tz: str, option: str) -> datetime:
+    """'2026-12-07 10:00' (or with a T) in the organization's time zone."""
+    try:
+        parsed = datetime.fromisoformat(raw.strip().replace(" ", "T", 1))
+    except ValueError:
+        raise CliError(f"{option}: {raw!r} is not a date and time (2026-12-07 10:00)") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(tz))
+    return parsed
+
+
+def day(raw: str, option: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise CliError(f"{option}: {raw!r} is not a date (2026-12-07)") from None

@@ -14,7 +14,7 @@ from atende.domain.org_settings import OrgSettings, error_fields
 from atende.errors import InvalidPhone, SlugTaken
 from atende.storage.secrets import is_secret_name
 
-app = typer.Typer(help="Organizations: create, owner numbers, templates, settings.")
+app = typer.Typer(help="Organizations: create, owner numbers, templates, settings, API keys.")
 
 Slug = Annotated[str, typer.Argument(help="the organization's slug")]
 
@@ -254,3 +254,21 @@ def _print_settings(current: OrgSettings) -> None:
     out = console()
     for key in sorted(shown):
         out.print(f"{key}: {shown[key]}")
+
+
+@app.command()
+def key(
+    slug: Slug,
+    label: Annotated[
+        str, typer.Option(help="who holds it ('recepcao', 'ana'): named in the audit log")
+    ],
+) -> None:
+    """Issue another admin API key for someone on the staff (printed once)."""
+    from atende.storage import orgs
+
+    if not label.strip() or len(label) > 64:
+        raise CliError("--label: 1 to 64 characters")
+    with database(settings()) as session:
+        org = find_org(session, slug)
+        issued = orgs.issue_api_key(session, org.id, label)
+    console().print(f"api key: {issued}")

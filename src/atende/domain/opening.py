@@ -108,6 +108,11 @@ def holiday_on(day: date, country: str | None, subdivision: str | None = None) -
     return _holidays_of(country, subdivision, day.year).get(day)
 
 
+def holidays_in(year: int, country: str | None, subdivision: str | None = None) -> dict[date, str]:
+    """The public holidays of ``year`` in ``country`` (and its state), by date."""
+    return dict(sorted(_holidays_of(country, subdivision, year).items())) if country else {}
+
+
 @lru_cache(maxsize=8)
 def subdivisions(country: str) -> tuple[str, ...]:
     """The states (subdivision codes) the holidays library knows for ``country``."""

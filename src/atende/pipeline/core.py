@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atende.brain.base import Brain
 from atende.channels.registry import ChannelEnv
+from atende.pipeline.agenda import Agenda
 from atende.pipeline.buffer import Flusher, FlushResult
 from atende.pipeline.channels import ChannelDirectory
 from atende.pipeline.connections import ConnectionManager
@@ -85,6 +86,7 @@ class Pipeline:
         )
         self.operations = Operations(sessions, self.scheduler)
         self.pet_ready = PetReady(sessions, self.scheduler)
+        self.agenda = Agenda(sessions, self.scheduler)
         self.periodic = PeriodicJobs(sessions, self.scheduler, settings.campaign_per_minute)
         self.sweeper = Sweeper(sessions, self.scheduler)
 

@@ -206,3 +206,57 @@ def set_status(session: Session, org_id: int, booking_id: int, new: str) -> Book
     booking.status = new
     booking.updated_at = utcnow()
     return booking
+
+
+def move(
+    session: Session,
+    org_id: int,
+    booking_id: int,
+    starts_at: datetime,
+    *,
+    resource_id: int | None = None,
+) -> Booking:
+    """Move a booking still on to ``starts_at`` (on ``resource_id``, or the first capable
+    resource free then, its own first): the same booking, a reschedule — never a
+    cancellation. A confirmed one is booked again (the customer confirmed another time).
+    The same locks and checks as ``book``; ``SlotTaken`` when no capable resource is free."""
+    booking = session.scalar(
+        select(Booking)
+        .where(Booking.organization_id == org_id, Booking.id == booking_id)
+        .with_for_update()
+    )
+    if booking is None:
+        raise NotFound("booking not found")
+    if booking.status not in HOLDS_SLOT:
+        raise BookingChangeRefused(f"a {booking.status} booking cannot be moved")
+    service = catalog.service_by_id(session, org_id, booking.service_id)
+    if service is None:
+        raise NotFound(f"service {booking.service_id} not found")
+    length = booking.ends_at - booking.starts_at
+    held = booking.held_until - booking.starts_at
+    candidates = [
+        r.id for r in capable(booking.service_id, resource_repo.resources(session, org_id))
+    ]
+    if resource_id is not None:
+        if resource_id not in candidates:
+            raise InvalidInput(f"resource {resource_id} cannot do service {booking.service_id}")
+        candidates = [resource_id]
+    elif booking.resource_id in candidates:  # stay where it was when that one is free
+        candidates.remove(booking.resource_id)
+        candidates.insert(0, booking.resource_id)
+    for candidate in sorted(candidates) if resource_id is None else candidates:
+        resource_repo.lock(session, org_id, candidate)
+    for candidate in candidates:
+        taken = resource_repo.busy(
+            session, org_id, [candidate], starts_at, starts_at + held, ignore_booking_id=booking.id
+        )
+        if taken:
+            continue
+        booking.resource_id = candidate
+        booking.starts_at, booking.ends_at = starts_at, starts_at + length
+        booking.held_until = starts_at + held
+        booking.status = BookingStatus.BOOKED
+        booking.updated_at = utcnow()
+        session.flush()
+        return booking
+    raise SlotTaken(starts_at.isoformat())

@@ -8,7 +8,7 @@ Weekly hours stay rows of ``opening_hours`` (one per open interval); ``set_week`
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from atende.domain.entities import OpeningInterval
 from atende.domain.opening import Calendar, DayKind, Span, SpecialDay, WorkDay
 from atende.domain.org_settings import OrgSettings
+from atende.domain.states import HOLDS_SLOT
 from atende.errors import InvalidInput
 from atende.storage.catalog import opening_hours
-from atende.storage.models import OpeningHours
+from atende.storage.models import Booking, OpeningHours
 from atende.storage.models import SpecialDay as SpecialDayRow
 
 _KINDS: dict[str, DayKind] = {"closed": "closed", "open": "open", "hours": "hours"}
@@ -138,3 +139,34 @@ def calendar_for(
         min_notice_minutes=settings.min_notice_minutes,
         horizon_days=settings.horizon_days,
     )
+
+
+def _fits(calendar: Calendar, start: datetime, end: datetime) -> bool:
+    local, local_end = start.astimezone(calendar.tz), end.astimezone(calendar.tz)
+    if local_end.date() != local.date() and local_end.time() != time(0):
+        return False
+    spans = calendar.plan(local.date()).spans
+    ends = local_end.time() if local_end.date() == local.date() else time.max
+    return any(o <= local.time() and ends <= c for o, c in spans)
+
+
+def outside_hours(
+    session: Session, org_id: int, tz: ZoneInfo, settings: OrgSettings, now: datetime
+) -> list[Booking]:
+    """Future appointments still on whose time the calendar no longer opens for (hours,
+    breaks, special days and holidays; notice and horizon aside), earliest first."""
+    stmt = (
+        select(Booking)
+        .where(
+            Booking.organization_id == org_id,
+            Booking.status.in_(HOLDS_SLOT),
+            Booking.starts_at > now,
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    pending = list(session.scalars(stmt))
+    if not pending:
+        return []
+    since = pending[0].starts_at.astimezone(tz).date()
+    calendar = calendar_for(session, org_id, tz, settings, since)
+    return [b for b in pending if not _fits(calendar, b.starts_at, b.ends_at)]

@@ -59,6 +59,8 @@ class ApiKey(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(16))
+    # who holds the key ("recepcao", "ana"): the audit log's actor for changes made with it
+    label: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -337,6 +339,39 @@ class Booking(Base):
     status: Mapped[str] = mapped_column(String(16), default="booked")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ResourceBlock(Base):
+    """Time a resource is not available (a day off, a meeting, a machine being fixed):
+    busy like a booking, for no customer (``storage/blocks.py``)."""
+
+    __tablename__ = "resource_blocks"
+    __table_args__ = (
+        Index("ix_resource_blocks_resource_start", "resource_id", "starts_at"),
+        CheckConstraint("ends_at > starts_at", name="ck_resource_blocks_span"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id"))
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One change made by staff (CLI or admin API): who, what, to what, when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_organization_id", "organization_id", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    actor: Mapped[str] = mapped_column(String(100))  # an API key's label, or cli:<user>
+    action: Mapped[str] = mapped_column(String(64))  # booking.move, resource.remove…
+    subject: Mapped[str] = mapped_column(String(128), default="")  # booking:42
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FollowUp(Base):

@@ -70,12 +70,31 @@ def set_country(org: Organization, country: str) -> str:
     return region
 
 
-def issue_api_key(session: Session, org_id: int) -> str:
-    """Create an API key; only its hash is stored, so the caller shows it once."""
+def issue_api_key(session: Session, org_id: int, label: str | None = None) -> str:
+    """Create an API key; only its hash is stored, so the caller shows it once.
+    ``label`` names who holds it in the audit log ("recepcao", "ana")."""
     key = "atd_" + secrets.token_urlsafe(30)
-    session.add(ApiKey(organization_id=org_id, key_hash=hash_key(key), prefix=key[:10]))
+    named = " ".join((label or "").split())[:64] or None
+    session.add(
+        ApiKey(organization_id=org_id, key_hash=hash_key(key), prefix=key[:10], label=named)
+    )
     session.flush()
     return key
+
+
+def key_holder(session: Session, key: str) -> tuple[Organization, str] | None:
+    """The organization a key opens and who holds it, as the audit log names them: the
+    key's label, else ``key:<prefix>``."""
+    stmt = (
+        select(Organization, ApiKey.label, ApiKey.prefix)
+        .join(ApiKey, ApiKey.organization_id == Organization.id)
+        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    org, label, prefix = row
+    return org, (label or f"key:{prefix}")
 
 
 def org_for_key(session: Session, key: str) -> Organization | None:

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from atende.domain.entities import Busy, ResourceInfo
 from atende.domain.states import HOLDS_SLOT
-from atende.errors import InvalidInput, NotFound
-from atende.storage.models import Booking, Resource, ResourceService, Service
+from atende.domain.text import fold
+from atende.errors import Conflict, InvalidInput, NotFound, OrphansBookings
+from atende.storage.models import Booking, Resource, ResourceBlock, ResourceService, Service
 from atende.storage.portable import rowcount
 
 KINDS = ("person", "station")
@@ -123,9 +124,16 @@ def busy(
     ignore_booking_id: int | None = None,
 ) -> list[Busy]:
     """What holds these resources between ``start`` and ``end``: booked and confirmed
-    appointments, each to the end of its cleanup."""
+    appointments, each to the end of its cleanup, and blocked time (``blocks.py``)."""
     if not resource_ids:
         return []
+    blocked = select(ResourceBlock.starts_at, ResourceBlock.ends_at, ResourceBlock.resource_id)
+    blocked = blocked.where(
+        ResourceBlock.organization_id == org_id,
+        ResourceBlock.resource_id.in_(list(resource_ids)),
+        ResourceBlock.starts_at < end,
+        ResourceBlock.ends_at > start,
+    )
     stmt = select(Booking.starts_at, Booking.held_until, Booking.resource_id).where(
         Booking.organization_id == org_id,
         Booking.resource_id.in_(list(resource_ids)),
@@ -135,4 +143,171 @@ def busy(
     )
     if ignore_booking_id is not None:
         stmt = stmt.where(Booking.id != ignore_booking_id)
-    return [Busy(s, e, r) for s, e, r in session.execute(stmt)]
+    rows = [*session.execute(stmt), *session.execute(blocked)]
+    return [Busy(s, e, r) for s, e, r in rows]
+
+
+# --- managing them (CLI, admin API, the shop file) -----------------------------------
+
+
+def find(session: Session, org_id: int, name: str, active_only: bool = True) -> Resource | None:
+    """The resource called ``name`` (case and accents aside)."""
+    stmt = select(Resource).where(Resource.organization_id == org_id).order_by(Resource.id)
+    if active_only:
+        stmt = stmt.where(Resource.active.is_(True))
+    wanted = fold(" ".join(name.split()))
+    return next((r for r in session.scalars(stmt) if fold(r.name) == wanted), None)
+
+
+def get(session: Session, org_id: int, resource_id: int) -> Resource:
+    row = session.scalar(
+        select(Resource).where(
+            Resource.organization_id == org_id,
+            Resource.id == resource_id,
+            Resource.active.is_(True),
+        )
+    )
+    if row is None:
+        raise NotFound(f"resource {resource_id} not found")
+    return row
+
+
+def create(
+    session: Session, org_id: int, name: str, kind: str, service_ids: Iterable[int]
+) -> Resource:
+    """A new resource, or a removed one of that name back, doing ``service_ids``."""
+    existing = find(session, org_id, name, active_only=False)
+    if existing is not None and existing.active:
+        raise Conflict(f"resource {existing.name!r} already exists")
+    if existing is None:
+        return add_resource(session, org_id, name, service_ids, kind)
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be 'person' or 'station', not {kind!r}")
+    existing.active, existing.kind, existing.name = True, kind, " ".join(name.split())
+    session.flush()
+    set_services(session, org_id, existing.id, service_ids)
+    return existing
+
+
+def change(
+    session: Session,
+    org_id: int,
+    resource_id: int,
+    now: datetime,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    service_ids: Iterable[int] | None = None,
+) -> bool:
+    """Rename, change the kind or what it does; True when anything changed. Dropping a
+    service it has future appointments of is refused (``OrphansBookings``)."""
+    row = get(session, org_id, resource_id)
+    changed = False
+    if name is not None and " ".join(name.split()) != row.name:
+        other = find(session, org_id, name, active_only=False)
+        if other is not None and other.id != row.id:
+            raise Conflict(f"resource {other.name!r} already exists")
+        row.name, changed = " ".join(name.split()), True
+    if kind is not None and kind != row.kind:
+        if kind not in KINDS:
+            raise InvalidInput(f"kind must be 'person' or 'station', not {kind!r}")
+        row.kind, changed = kind, True
+    if service_ids is not None:
+        wanted = set(service_ids)
+        current = next(r.service_ids for r in resources(session, org_id) if r.id == row.id)
+        if wanted != current:
+            _refuse_dropped(session, org_id, row, set(current) - wanted, now)
+            set_services(session, org_id, row.id, wanted)
+            changed = True
+    session.flush()
+    return changed
+
+
+def _refuse_dropped(
+    session: Session, org_id: int, row: Resource, dropped: set[int], now: datetime
+) -> None:
+    if not dropped:
+        return
+    stmt = select(Booking.id).where(
+        Booking.organization_id == org_id,
+        Booking.resource_id == row.id,
+        Booking.service_id.in_(dropped),
+        Booking.status.in_(HOLDS_SLOT),
+        Booking.ends_at > now,
+    )
+    ids = list(session.scalars(stmt.order_by(Booking.starts_at)))
+    if ids:
+        raise OrphansBookings(
+            f"{row.name!r} has future bookings ({', '.join(map(str, ids))}) of a service it "
+            "would no longer do: move or cancel them first",
+            ids,
+        )
+
+
+def remove(
+    session: Session, org_id: int, resource_id: int, now: datetime, move: bool = False
+) -> list[tuple[int, str]]:
+    """Deactivate the resource (its future blocks go). Future appointments on it are
+    refused (``OrphansBookings``), or with ``move`` each goes to another resource able to
+    do it, free at the same time — all of them or none (the ones that cannot move are
+    listed). Returns (booking id, new resource name) for each moved."""
+    row = get(session, org_id, resource_id)
+    stmt = select(Booking).where(
+        Booking.organization_id == org_id,
+        Booking.resource_id == row.id,
+        Booking.status.in_(HOLDS_SLOT),
+        Booking.ends_at > now,
+    )
+    pending = list(session.scalars(stmt.order_by(Booking.starts_at, Booking.id)))
+    if pending and not move:
+        ids = [b.id for b in pending]
+        raise OrphansBookings(
+            f"{row.name!r} has {len(ids)} future booking(s) ({', '.join(map(str, ids))}): "
+            "move or cancel them first, or ask for them to be moved "
+            "(--move-bookings / ?move=true)",
+            ids,
+        )
+    others = [r for r in resources(session, org_id) if r.id != row.id]
+    moved: list[tuple[int, str]] = []
+    stuck: list[int] = []
+    for booking in pending:
+        target = _free_other(session, org_id, booking, others)
+        if target is None:
+            stuck.append(booking.id)
+            continue
+        booking.resource_id = target.id
+        session.flush()
+        moved.append((booking.id, target.name))
+    if stuck:
+        raise OrphansBookings(
+            f"no other resource is free for bookings {', '.join(map(str, stuck))} of "
+            f"{row.name!r}: move or cancel them first (nothing was changed)",
+            stuck,
+        )
+    row.active = False
+    session.execute(
+        delete(ResourceService).where(
+            ResourceService.organization_id == org_id, ResourceService.resource_id == row.id
+        )
+    )
+    session.execute(
+        delete(ResourceBlock).where(
+            ResourceBlock.organization_id == org_id,
+            ResourceBlock.resource_id == row.id,
+            ResourceBlock.ends_at > now,
+        )
+    )
+    session.flush()
+    return moved
+
+
+def _free_other(
+    session: Session, org_id: int, booking: Booking, others: Sequence[ResourceInfo]
+) -> ResourceInfo | None:
+    for other in others:
+        if not other.can_do(booking.service_id):
+            continue
+        lock(session, org_id, other.id)
+        if not busy(session, org_id, [other.id], booking.starts_at, booking.held_until):
+            return other
+    return None

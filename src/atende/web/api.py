@@ -18,7 +18,7 @@ from atende.errors import NotFound
 from atende.storage import bookings, catalog, conversations, knowledge, messages
 from atende.storage.db import transaction
 from atende.storage.models import Organization
-from atende.web.deps import BookingId, ConversationId, OrgDep, PetId, RuntimeDep
+from atende.web.deps import BookingId, ConversationId, OrgDep, PetId, RuntimeDep, StaffDep
 from atende.web.paging import PageRequest, pager, respond
 from atende.web.schemas import (
     BookingOut,
@@ -218,21 +218,18 @@ def list_bookings(
 
 @router.post("/bookings/{booking_id}/status", response_model_exclude_none=True)
 def change_booking_status(
-    booking_id: BookingId, change: BookingStatusChange, org: OrgDep, runtime: RuntimeDep
+    booking_id: BookingId, change: BookingStatusChange, staff: StaffDep, runtime: RuntimeDep
 ) -> BookingStatusOut:
     """Mark what happened: ``confirmed`` (the customer confirmed by phone), ``completed``
     (done: the customer is told the pet is ready, once, with ``amount`` if given),
-    ``no_show`` (the owner's figures count them) or ``cancelled``. A change the booking
-    cannot make is a 409."""
-    if change.status == "completed":
-        done = runtime.pipeline.pet_ready.mark_done(
-            org.id, booking_id, change.amount, change.notify
-        )
-        return BookingStatusOut(id=booking_id, status=change.status, notice=done.notice)
-    with transaction(runtime.sessions) as s:
-        if bookings.set_status(s, org.id, booking_id, change.status) is None:
-            raise NotFound("booking not found")
-    return BookingStatusOut(id=booking_id, status=change.status)
+    ``no_show`` (the owner's figures count them) or ``cancelled`` (the customer is told,
+    unless ``notify`` is false). A change the booking cannot make is a 409. Logged in
+    the audit log."""
+    with runtime.pipeline.agenda.desk(staff.org.id, staff.actor) as desk:
+        done = desk.mark(booking_id, change.status, change.amount, change.notify)
+    told = change.status in ("completed", "cancelled") and done.notice != "not_asked"
+    notice = done.notice if told or change.status == "completed" else None
+    return BookingStatusOut(id=booking_id, status=change.status, notice=notice)
 
 
 @router.get("/knowledge")

@@ -21,7 +21,7 @@ from atende import __version__
 from atende.errors import NotFound
 from atende.runtime import Runtime
 from atende.storage import clips
-from atende.web import api, errors, health, monitoring
+from atende.web import agenda_api, api, errors, health, monitoring, shop_api
 from atende.web.headers import SecurityHeadersMiddleware
 from atende.web.limits import BodyLimitMiddleware
 from atende.web.webhooks import WebhookApp
@@ -48,6 +48,8 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> ASGIApp:
     app.state.runtime = runtime
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(shop_api.router)
+    app.include_router(agenda_api.router)
     app.include_router(monitoring.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -3,6 +3,7 @@ row ids in paths."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -42,6 +43,30 @@ def current_org(
 OrgDep = Annotated[Organization, Depends(current_org)]
 
 
+@dataclass(frozen=True, slots=True)
+class Staff:
+    """The organization behind the key and who holds the key (for the audit log)."""
+
+    org: Organization
+    actor: str
+
+
+def current_staff(
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Staff:
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated("missing Authorization: Bearer <org API key>")
+    with runtime.sessions() as session:
+        found = orgs.key_holder(session, credentials.credentials)
+    if found is None:
+        raise Unauthenticated("invalid API key")
+    return Staff(*found)
+
+
+StaffDep = Annotated[Staff, Depends(current_staff)]
+
+
 def stored_id(thing: str) -> AfterValidator:
     """An id no table can hold names nothing: 404 like any unknown id, instead of the
     database's overflow error. NotFound is no ValueError, so pydantic lets it through
@@ -58,3 +83,6 @@ def stored_id(thing: str) -> AfterValidator:
 ConversationId = Annotated[int, stored_id("conversation")]
 PetId = Annotated[int, stored_id("pet")]
 BookingId = Annotated[int, stored_id("booking")]
+ServiceId = Annotated[int, stored_id("service")]
+ResourceId = Annotated[int, stored_id("resource")]
+BlockId = Annotated[int, stored_id("block")]

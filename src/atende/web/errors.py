@@ -14,6 +14,7 @@ import secrets
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atende.errors import (
@@ -22,6 +23,7 @@ from atende.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    OrphansBookings,
     Unauthenticated,
     UnknownProvider,
     WebhookRejected,
@@ -52,11 +54,22 @@ async def _atende_error(request: Request, exc: Exception) -> JSONResponse:
     if status == 500:
         return _internal(request.scope, exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"detail": str(exc) or "error"}, status_code=status, headers=headers)
+    body: dict[str, object] = {"detail": str(exc) or "error"}
+    if isinstance(exc, OrphansBookings):
+        body["bookings"] = exc.booking_ids  # the future bookings the change would orphan
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+async def _invalid_model(request: Request, exc: Exception) -> JSONResponse:
+    """A model built inside a route from the request (a special day from its path and
+    body): the client's input, refused like a body that does not validate."""
+    assert isinstance(exc, ValidationError)
     errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
     return JSONResponse({"detail": errors}, status_code=422)
 
@@ -107,4 +120,5 @@ def install(app: FastAPI) -> None:
     """Register the handlers and the last-resort middleware on ``app``."""
     app.add_exception_handler(AtendeError, _atende_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ValidationError, _invalid_model)
     app.add_middleware(InternalErrorMiddleware)

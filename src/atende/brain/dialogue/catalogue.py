@@ -579,4 +579,45 @@ def followup(
     return f"{head}\n{body}\n\n{FOLLOWUP_OPT_OUT}"
 
 
+# --- a shop not set up yet, and what staff change in the agenda (pipeline/agenda.py) -----
+
+SETTING_UP = (
+    "Olá! 😊 Ainda estamos configurando nosso atendimento por aqui. "
+    "Já chamei uma pessoa da equipe, que vai te responder em instantes 🐾"
+)
+"""A shop with no services, hours or resources yet: no empty list, a person instead."""
+
+
+def _slot(service: str, pet: str | None) -> str:
+    """'um horário de banho para Thor' without an article to agree with the service."""
+    return f"{running(service)} para {pet}" if pet else running(service)
+
+
+def staff_booked(*, hello: str, service: str, pet: str | None, when: str, shop: str) -> str:
+    """Staff booked for the customer (by phone, at the counter); ``when`` is
+    'terça (08/12) às 10:00'."""
+    return (
+        f"{hello} Marcamos um horário de {_slot(service, pet)}: {when} 🐾 — {shop}. "
+        "Se precisar remarcar ou cancelar, é só responder aqui."
+    )
+
+
+def staff_moved(
+    *, hello: str, service: str, pet: str | None, before: str, when: str, shop: str
+) -> str:
+    """Staff moved the customer's appointment: from when to when."""
+    return (
+        f"{hello} Seu horário de {_slot(service, pet)} mudou: era {before}, "
+        f"agora é {when} 🐾 — {shop}. Se não puder, é só responder aqui."
+    )
+
+
+def staff_cancelled(*, hello: str, service: str, pet: str | None, when: str, shop: str) -> str:
+    """Staff cancelled the customer's appointment."""
+    return (
+        f"{hello} Cancelamos o horário de {_slot(service, pet)} marcado para {when}. "
+        f"Para marcar outro, é só responder aqui 🐾 — {shop}."
+    )
+
+
 # --- end of the pipeline's texts --------------------------------------------------------
