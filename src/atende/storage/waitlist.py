@@ -17,7 +17,7 @@ one entry change it once. Every query is scoped by organization.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -163,22 +163,26 @@ def offer(
     return held
 
 
-def offered_entry(session: Session, org_id: int, booking_id: int) -> WaitlistEntry | None:
-    """The entry a held time was offered to, while the offer stands."""
+def offered_entry(
+    session: Session, org_id: int, contact_id: int, booking_id: int
+) -> WaitlistEntry | None:
+    """The customer's entry a held time was offered to, while the offer stands (a
+    released hold's id may be another's hold now: SQLite reuses the highest row id)."""
     return session.scalar(
         select(WaitlistEntry).where(
             WaitlistEntry.organization_id == org_id,
+            WaitlistEntry.contact_id == contact_id,
             WaitlistEntry.booking_id == booking_id,
             WaitlistEntry.status == OFFERED,
         )
     )
 
 
-def accept(session: Session, org_id: int, booking_id: int) -> Booking | None:
+def accept(session: Session, org_id: int, contact_id: int, booking_id: int) -> Booking | None:
     """The customer took the time held for them: it becomes their booking, the entry is
     ``booked``. None when the hold is gone (released, expired) — even past
     ``offer_expires_at`` a hold the ticker has not released yet is still theirs."""
-    entry = offered_entry(session, org_id, booking_id)
+    entry = offered_entry(session, org_id, contact_id, booking_id)
     if entry is None:
         return None
     done = session.execute(
@@ -197,10 +201,12 @@ def accept(session: Session, org_id: int, booking_id: int) -> Booking | None:
     return session.get(Booking, booking_id, populate_existing=True)
 
 
-def decline(session: Session, org_id: int, booking_id: int) -> WaitlistEntry | None:
+def decline(
+    session: Session, org_id: int, contact_id: int, booking_id: int
+) -> WaitlistEntry | None:
     """The customer does not want the time held for them: it is released and the entry
     waits again for another (never this one). None when the hold is gone."""
-    entry = offered_entry(session, org_id, booking_id)
+    entry = offered_entry(session, org_id, contact_id, booking_id)
     if entry is None:
         return None
     _release(session, org_id, entry, WAITING)
@@ -246,7 +252,3 @@ def _release(session: Session, org_id: int, entry: WaitlistEntry, status: str) -
                 Booking.status == BookingStatus.HELD,
             )
         )
-
-
-def hold_until(now: datetime, minutes: int) -> datetime:
-    return now + timedelta(minutes=minutes)
