@@ -128,7 +128,7 @@ def test_chat_books_through_the_whole_pipeline(tmp_path: Path) -> None:
     done = atende(tmp_path, "chat", "--buffer-seconds", "0.2", stdin=script)
     assert done.returncode == 0, done.stderr
     assert "Pet Shop Amigo Fiel" in done.stdout
-    assert "Banho: R$ 60,00" in done.stdout
+    assert "Banho: a partir de R$ 45,00" in done.stdout
     assert "pessoa da nossa equipe" in done.stdout
 
 

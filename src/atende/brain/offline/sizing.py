@@ -40,9 +40,20 @@ def measure(ctx: DialogueContext, frame: Frame) -> tuple[Size | None, Coat | Non
 
 
 def price_text(ctx: DialogueContext, frame: Frame, service: ServiceInfo) -> str:
-    """The price in the booking's summary: 'R$ 50,00 (porte pequeno)', 'R$ 150,00'."""
+    """The price in the booking's summary: 'R$ 50,00 (porte pequeno)', 'R$ 150,00'; a
+    cat's, while the shop prices by porte, 'a partir de' the lowest."""
     size, coat = measure(ctx, frame)
-    return words.priced_for_size(quote(service, size, coat), size if varies(service) else None)
+    quoted = quote(service, size, coat)
+    if size is None and not may_have_size(_species(ctx, frame)):
+        return words.quote_text(quoted)
+    return words.priced_for_size(quoted, size if varies(service) else None)
+
+
+def _species(ctx: DialogueContext, frame: Frame) -> str | None:
+    pet = ctx.pet(frame.pet_id)
+    if pet is not None:
+        return pet.species
+    return frame.new_pet.species if frame.new_pet else None
 
 
 def question(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -> Outcome | None:
@@ -52,10 +63,9 @@ def question(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -> O
         return None
     if measure(ctx, frame)[0] is not None:
         return None
-    pet = ctx.pet(frame.pet_id)
-    species = pet.species if pet is not None else frame.new_pet.species if frame.new_pet else None
-    if not may_have_size(species):
+    if not may_have_size(_species(ctx, frame)):
         return None
+    pet = ctx.pet(frame.pet_id)
     name = pet.name if pet is not None else (frame.new_pet.name if frame.new_pet else None)
     frame.size_asked = True
     st.awaiting = "pet_size"
