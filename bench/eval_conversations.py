@@ -13,6 +13,10 @@ Splits, each reported on its own:
   questions written blind the same way, to tune on;
 - ``dev_t`` (tuned on): bench/dev/conversations_t.json, the conversations a tester playing
   customers through ``atende chat`` saw fail, written as scenarios, to tune on;
+- ``dev_i10`` (tuned on): bench/dev/conversations_i10.json, prices and durations by size,
+  a professional asked for by name, the waitlist and reminders that ask — written with the
+  code, using the player's events (other customers' appointments, staff cancelling, the
+  ticker's minutes);
 - ``heldout`` and ``heldout_b``: bench/heldout/conversations.json and conversations_b.json,
   written blind to the brain's rules and never tuned on until 2026-12-05; their failures
   were then read and fixed, so they count as tuned on from that day;
@@ -594,6 +598,8 @@ SPLITS = {
     "dev_e": (ROOT / "dev" / "conversations_e.json", True),
     # a tester's failed conversations with `atende chat`, written as scenarios, to tune on
     "dev_t": (ROOT / "dev" / "conversations_t.json", True),
+    # issue 10's front desk: sizes, professionals, the waitlist, reminders (tuned on)
+    "dev_i10": (ROOT / "dev" / "conversations_i10.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
     "heldout": (ROOT / "heldout" / "conversations.json", True),
     "heldout_b": (ROOT / "heldout" / "conversations_b.json", True),

@@ -488,8 +488,7 @@ def waitlist_declined(day: str) -> str:
 
 
 WAITLIST_GONE = (
-    "Poxa, o prazo para ficar com esse horário acabou e ele foi para a próxima pessoa "
-    f"da lista 😕 {INVITE}"
+    f"Poxa, o prazo para ficar com esse horário acabou e ele já foi liberado 😕 {INVITE}"
 )
 
 
