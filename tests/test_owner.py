@@ -277,7 +277,7 @@ def test_owner_numbers_reach_the_owner_assistant_not_the_customer_agent(
     owner = Customer(runtime, "demo", OWNER)
     answer = owner.say("quantos agendamentos hoje?")
     assert answer.startswith("📊 Hoje: 3 agendamento(s)")  # cancelled and missed apart
-    assert "cancelados: 1 · faltas: 1" in answer
+    assert "cancelados: 1 · remarcados: 0 · faltas: 1" in answer
     assert "Davi" in owner.say("quais clientes estão inativos?")
     assert "Oi! Sou seu assistente de gestão" in owner.say("e aí")
     assert "agendar" not in owner.say("quero marcar um banho")  # no customer booking flow
