@@ -335,7 +335,7 @@ def test_org_owner_and_settings(tmp_path: Path) -> None:
         "15",
     )
     assert shown.returncode == 0, shown.stderr
-    assert "waitlist_hold_minutes: 15" in shown.stdout and "waitlist: True" in shown.stdout
+    assert "waitlist_hold_minutes: 15" in shown.stdout
     assert "brain: openai" in shown.stdout and "summary_time: 18:30" in shown.stdout
     assert "reminders: False" in shown.stdout
     assert "sk-never-printed" not in shown.stdout and "'api_key': '***'" in shown.stdout
