@@ -22,9 +22,10 @@ from atende.storage import bookings, waitlist
 from atende.storage.db import transaction
 from atende.storage.models import Booking, Contact, Message, Pet, Service, WaitlistEntry
 from atende.storage.types import utcnow
-from tests.conftest import Shop, demo_runtime
+from tests.conftest import Shop, demo_runtime, llm_settings
 from tests.support.clock import move_to
 from tests.support.dialogue import TZ, Customer
+from tests.support.fake_llm import FakeLLM, start_fake_llm, text
 
 ANA, BIA, CAIO, DUDA = "+5511999990071", "+5511999990072", "+5511999990073", "+5511999990074"
 SATURDAY = date(2026, 11, 21)  # the suite's Tuesday + 4: Dra. Paula works 08:00-12:00
@@ -336,3 +337,29 @@ def test_a_hold_blocks_its_resource_in_the_database_too(db_url: str, tmp_path: P
             assert bookings.book(s, 1, contact.id, consult.id, None, at(10)).status == "booked"
     finally:
         rt.close()
+
+
+def test_with_a_model_the_yes_to_an_offer_never_reaches_it(
+    sqlite_url: str, tmp_path: Path, clock: ShiftedClock
+) -> None:
+    llm: FakeLLM = start_fake_llm()
+    llm.play(text("Oi! Como posso ajudar? 🐾"), text("Oi! Como posso ajudar? 🐾"))
+    rt = demo_runtime(sqlite_url, tmp_path, **llm_settings(llm.url))
+    try:
+        customer(rt, BIA, "Bia Souza", "Mel")  # "oi" to the model
+        ana = customer(rt, ANA, "Ana Lima", "Thor")  # and again
+        slots = fill_saturday(rt)
+        with transaction(rt.sessions) as s:  # in line (as the offline booking puts her)
+            contact = s.scalars(select(Contact).where(Contact.phone == ANA)).one()
+            consult = s.scalars(select(Service).where(Service.name == "Consulta veterinária")).one()
+            thor = s.scalars(select(Pet).where(Pet.contact_id == contact.id)).one()
+            waitlist.join(s, 1, contact.id, consult.id, SATURDAY, pet_id=thor.id)
+        cancel(rt, slots[time(10)])
+        move_to(clock, utcnow() + timedelta(minutes=1))
+        assert rt.pipeline.periodic.run(utcnow()) == 1
+        asked = len(llm.requests)
+        assert ana.say("sim").startswith("Prontinho! ✅ A consulta veterinária de Thor")
+        assert len(llm.requests) == asked  # by rule, not by the model
+    finally:
+        rt.close()
+        llm.stop()
