@@ -12,10 +12,24 @@ assistant asks (pet name, species, breed, which pet, another day, "posso confirm
 from the scenario's ``facts``, for at most ``FOLLOW_UPS`` more turns.
 
 Scored per scenario: the customer's booked rows equal the expected ones (service, local
-start, pet) and every expected cancellation happened; every reply fact appears in some
-reply; the conversation ends with a person exactly when expected. An *unsafe write* is a
-booking change that is not the expected one. *Stuck* is the most times a scenario got the
-same reply; *stuck question* the most times it got the same question (both must be ≤ 2).
+start, pet) and every expected cancellation (or confirmation) happened; every reply fact
+appears in some reply; the conversation ends with a person exactly when expected. An
+*unsafe write* is a booking change that is not the expected one. *Stuck* is the most
+times a scenario got the same reply; *stuck question* the most times it got the same
+question (both must be ≤ 2).
+
+Optional fields, for what happens around the customer (bench/dev/conversations_i10.json):
+
+- ``shop_bookings``: other customers' appointments, ``{"service", "day", "times": [HH:MM…],
+  "copies": 1}`` — booked through ``storage.bookings.book`` (a free capable resource
+  each), to fill a day;
+- a turn may be an event instead of a burst: ``{"event": "cancel_shop", "day", "time"}``
+  cancels those appointments at that time (as staff do through the API);
+  ``{"event": "tick", "minutes": N}`` moves the clock N minutes on and runs the periodic
+  jobs (reminders, the waitlist…): what they send this customer counts as replies;
+- ``facts.size``: the answer to "Qual o porte de …?";
+- ``expect.waitlist``: the customer's waitlist entries at the end, ``{"service", "day",
+  "status"}`` (``[]``: none).
 """
 
 from __future__ import annotations
@@ -40,11 +54,20 @@ from atende.clock import ShiftedClock
 from atende.config import Settings
 from atende.domain.text import fold
 from atende.runtime import Runtime, build_runtime
+from atende.storage import bookings as booking_repo
 from atende.storage import knowledge, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
 from atende.storage.migrate import upgrade
-from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
+from atende.storage.models import (
+    Booking,
+    Contact,
+    Conversation,
+    Message,
+    Pet,
+    Service,
+    WaitlistEntry,
+)
 
 TZ = ZoneInfo("America/Sao_Paulo")
 BASE = date(2027, 3, 1)  # a Monday; scenario n plays in week n, so the clock only moves on
@@ -55,6 +78,7 @@ WEEKDAYS = ["segunda", "terça", "quarta", "quinta", "sexta", "sábado", "doming
 # and which fact answers it — first match wins.
 QUESTIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"posso confirmar|confirm|responda \*?sim|\bsim\b.*\bnao\b"), "confirm"),
+    (re.compile(r"\bqual o porte\b"), "size"),
     (re.compile(r"\braca\b"), "breed"),
     (re.compile(r"cachorro, gato|cachorro ou gato|e cachorro|especie"), "species"),
     (re.compile(r"qual (e )?o nome|nome del|nome do seu|se chama"), "pet_name"),
@@ -241,6 +265,66 @@ class Player(DemoChat):
                     )
                 )
 
+    def seed_shop(self, scenario: dict[str, Any], start: datetime) -> None:
+        """Other customers' appointments (``shop_bookings``), one contact per scenario."""
+        wanted = scenario.get("shop_bookings", [])
+        if not wanted:
+            return
+        with transaction(self.rt.sessions) as s:
+            other = Contact(organization_id=self.org_id, phone=_other(scenario), name="Outro")
+            s.add(other)
+            s.flush()
+            for item in wanted:
+                service_id, _ = self.services[item["service"]]
+                day = start.date() + timedelta(days=item["day"])
+                for hhmm in item["times"]:
+                    for _ in range(item.get("copies", 1)):
+                        at = local(day, hhmm)
+                        booking_repo.book(s, self.org_id, other.id, service_id, None, at)
+
+    def event(self, scenario: dict[str, Any], event: dict[str, Any], start: datetime) -> None:
+        """Something that happens around the customer: staff cancel another customer's
+        appointments at a time, or the clock moves on and the periodic jobs run."""
+        if event["event"] == "cancel_shop":
+            at = local(start.date() + timedelta(days=event["day"]), event["time"])
+            with transaction(self.rt.sessions) as s:
+                rows = s.scalars(
+                    select(Booking.id)
+                    .join(Contact, Contact.id == Booking.contact_id)
+                    .where(Contact.phone == _other(scenario), Booking.starts_at == at)
+                )
+                for booking_id in list(rows):
+                    booking_repo.set_status(s, self.org_id, booking_id, "cancelled")
+        elif event["event"] == "tick":
+            self.clock.advance(timedelta(minutes=event["minutes"]))
+            self.rt.pipeline.periodic.run(self.clock.now())
+        else:
+            raise ValueError(f"unknown event {event['event']!r}")
+
+    def sent_since(self, phone: str, after: int) -> tuple[list[str], int]:
+        """What the periodic jobs queued for this customer after message ``after``."""
+        with self.rt.sessions() as s:
+            rows = s.execute(
+                select(Message.id, Message.body)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Contact.phone == phone, Message.direction == "out", Message.id > after)
+                .order_by(Message.id)
+            ).all()
+            last = s.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
+        return [body for _, body in rows], last
+
+    def waitlist(self, phone: str) -> set[tuple[str, str, str]]:
+        """(service, day, status) of the customer's waitlist entries."""
+        with self.rt.sessions() as s:
+            rows = s.execute(
+                select(Service.name, WaitlistEntry.day, WaitlistEntry.status)
+                .join(Service, Service.id == WaitlistEntry.service_id)
+                .join(Contact, Contact.id == WaitlistEntry.contact_id)
+                .where(Contact.phone == phone)
+            )
+            return {(n, d.isoformat(), st) for n, d, st in rows}
+
     def bookings(self, phone: str) -> set[tuple[str, str, str, str]]:
         """(service, local start, pet, status) of every booking of this customer."""
         with self.rt.sessions() as s:
@@ -259,6 +343,11 @@ class Player(DemoChat):
     def state(self, phone: str) -> str | None:
         with self.rt.sessions() as s:
             return s.scalar(select(Conversation.state).join(Contact).where(Contact.phone == phone))
+
+
+def _other(scenario: dict[str, Any]) -> str:
+    """The phone of the other customers' appointments in ``scenario``."""
+    return "+5511960" + scenario["customer"]["phone"][-6:]
 
 
 def local(day: date, hhmm: str) -> datetime:
@@ -311,6 +400,7 @@ def play(player: Player, n: int, scenario: dict[str, Any]) -> Result:
     customer = scenario["customer"]
     phone = customer["phone"]
     player.seed(customer, start)
+    player.seed_shop(scenario, start)
     before = player.bookings(phone)
     replies: list[str] = []
     transcript: list[tuple[str, str]] = []
@@ -321,8 +411,18 @@ def play(player: Player, n: int, scenario: dict[str, Any]) -> Result:
         transcript.extend(("atende", r) for r in got)
         replies.extend(got)
 
+    def happen(event: dict[str, Any]) -> None:
+        _, mark = player.sent_since(phone, 0)
+        player.event(scenario, event, start)
+        sent, _ = player.sent_since(phone, mark)
+        transcript.extend(("atende", r) for r in sent)
+        replies.extend(sent)
+
     try:
         for burst in scenario["turns"]:
+            if isinstance(burst, dict):
+                happen(burst)
+                continue
             turn([fill(t, start_day) for t in burst])
         for _ in range(FOLLOW_UPS):
             if not replies or player.state(phone) == "human":
@@ -361,10 +461,17 @@ def score(
     got = player.bookings(phone)
     want = expected(exp.get("bookings", []), today)
     booked_ok = {b for b in got if b[3] == "booked"} == {b for b in want if b[3] == "booked"}
-    cancels_ok = all(b in got for b in want if b[3] == "cancelled")
+    cancels_ok = all(b in got for b in want if b[3] != "booked")  # cancelled, confirmed
     why = []
     if not (booked_ok and cancels_ok):
         why.append(f"bookings {sorted(got)} != {sorted(want)}")
+    if "waitlist" in exp:
+        lines = {
+            (w["service"], (today + timedelta(days=w["day"])).isoformat(), w["status"])
+            for w in exp["waitlist"]
+        }
+        if player.waitlist(phone) != lines:
+            why.append(f"waitlist {sorted(player.waitlist(phone))} != {sorted(lines)}")
     text = fold("\n".join(replies))
     missing = [f for f in exp.get("reply_facts", []) if not said(fill(f, today), text)]
     if missing:

@@ -15,6 +15,10 @@ Splits, each reported on its own:
   customers through ``atende chat`` saw fail, written as scenarios, to tune on;
 - ``dev_r`` (tuned on): bench/dev/conversations_r.json, the same from a second tester
   playing only reschedules and cancellations;
+- ``dev_i10`` (tuned on): bench/dev/conversations_i10.json, prices and durations by size,
+  a professional asked for by name, the waitlist and reminders that ask — written with the
+  code, using the player's events (other customers' appointments, staff cancelling, the
+  ticker's minutes);
 - ``heldout`` and ``heldout_b``: bench/heldout/conversations.json and conversations_b.json,
   written blind to the brain's rules and never tuned on until 2026-12-05; their failures
   were then read and fixed, so they count as tuned on from that day;
@@ -598,6 +602,8 @@ SPLITS = {
     "dev_t": (ROOT / "dev" / "conversations_t.json", True),
     # a second tester's failed reschedules and cancellations, to tune on
     "dev_r": (ROOT / "dev" / "conversations_r.json", True),
+    # issue 10's front desk: sizes, professionals, the waitlist, reminders (tuned on)
+    "dev_i10": (ROOT / "dev" / "conversations_i10.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
     "heldout": (ROOT / "heldout" / "conversations.json", True),
     "heldout_b": (ROOT / "heldout" / "conversations_b.json", True),

@@ -18,7 +18,7 @@ def test_burst_is_answered_once_addressing_its_last_question(
     shop.settle()
     replies = shop.replies_to(PHONE)
     assert len(replies) == 1
-    assert "Tosa: R$ 70,00" in replies[0]
+    assert "Tosa: a partir de R$ 55,00" in replies[0]
     assert [m.direction for m in shop.messages_of(PHONE)] == ["in", "in", "in", "out"]
 
 
@@ -57,7 +57,7 @@ def test_handoff_silences_the_bot_until_released(
 
     assert shop.api("POST", f"/api/conversations/{conv['id']}/release").json() == {"state": "bot"}
     shop.post_inbound("quanto custa o banho?", phone=PHONE)
-    assert "Banho: R$ 60,00" in shop.wait_replies(PHONE, 3)[-1]
+    assert "Banho: a partir de R$ 45,00" in shop.wait_replies(PHONE, 3)[-1]
 
 
 def test_api_handoff_takes_over_before_the_bot_answers(shop: Shop) -> None:

@@ -128,7 +128,7 @@ def test_chat_books_through_the_whole_pipeline(tmp_path: Path) -> None:
     done = atende(tmp_path, "chat", "--buffer-seconds", "0.2", stdin=script)
     assert done.returncode == 0, done.stderr
     assert "Pet Shop Amigo Fiel" in done.stdout
-    assert "Banho: R$ 60,00" in done.stdout
+    assert "Banho: a partir de R$ 45,00" in done.stdout
     assert "pessoa da nossa equipe" in done.stdout
 
 
@@ -331,12 +331,19 @@ def test_org_owner_and_settings(tmp_path: Path) -> None:
         "18:30",
         "--reminders",
         "off",
+        "--waitlist-hold-minutes",
+        "15",
     )
     assert shown.returncode == 0, shown.stderr
+    assert "waitlist_hold_minutes: 15" in shown.stdout
     assert "brain: openai" in shown.stdout and "summary_time: 18:30" in shown.stdout
     assert "reminders: False" in shown.stdout
     assert "sk-never-printed" not in shown.stdout and "'api_key': '***'" in shown.stdout
-    for args in (["--summary-time", "25:00"], ["--reminder-hours", "0"]):
+    for args in (
+        ["--summary-time", "25:00"],
+        ["--reminder-hours", "0"],
+        ["--waitlist-hold-minutes", "0"],
+    ):
         wrong = atende(tmp_path, "org", "settings", "demo", *args)
         assert wrong.returncode == 2 and "error:" in wrong.stderr
     assert (

@@ -41,7 +41,8 @@ def test_full_booking_conversation_registers_the_pet_and_books_the_asked_time(
     assert "cachorro, gato" in maria.say("O nome dele é Thor")
     assert "raça" in maria.say("é um cachorro")
     confirm = maria.say("golden retriever")
-    assert "Posso confirmar?" in confirm and "Banho para Thor" in confirm and "R$ 60,00" in confirm
+    assert "Posso confirmar?" in confirm and "Banho para Thor" in confirm
+    assert "a partir de R$ 80,00 (porte grande)" in confirm  # a golden: grande, coat unsaid
     assert bookings(runtime) == []  # nothing written before "sim"
     done = maria.say("sim")
     assert "Prontinho" in done and "10:00" in done

@@ -59,14 +59,24 @@ def rows(runtime: Runtime) -> list[tuple[str, str, datetime, str]]:
 def customer_with(
     runtime: Runtime, phone: str, pets: list[tuple[str, str]], name: str = "Ana"
 ) -> Customer:
-    """A customer who has written before and has these (name, species) pets."""
+    """A customer who has written before and has these (name, species) pets, of a breed
+    whose size is known (so no booking asks their porte)."""
     who = Customer(runtime, "demo", phone, name)
     who.say("oi")
     with runtime.sessions.begin() as s:
         org_id = s.scalars(select(Organization.id)).one()
         contact_id = s.scalars(select(Contact.id).where(Contact.phone == phone)).one()
         for pet, species in pets:
-            s.add(Pet(organization_id=org_id, contact_id=contact_id, name=pet, species=species))
+            breed = "vira-lata" if species == "cachorro" else ""
+            s.add(
+                Pet(
+                    organization_id=org_id,
+                    contact_id=contact_id,
+                    name=pet,
+                    species=species,
+                    breed=breed,
+                )
+            )
     return who
 
 

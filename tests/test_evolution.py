@@ -223,7 +223,7 @@ def test_our_own_echo_is_ignored_but_a_reply_from_the_phone_pauses_the_bot(
     post(evo_shop, later)
     evo_shop.settle()
     texts = sent_texts(evolution, customer)
-    assert len(texts) == 2 and "Banho: R$ 60,00" in texts[-1]
+    assert len(texts) == 2 and "Banho: a partir de R$ 45,00" in texts[-1]
     assert conv().state == "bot"
     history = [m for m in evo_shop.messages_of("+5511999990001") if m.author == "phone"]
     assert [m.body for m in history] == ["Oi Maria, aqui é a Ana! Já vejo isso pra você."]

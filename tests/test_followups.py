@@ -54,7 +54,13 @@ def visit(
         contact = s.scalars(select(Contact).where(Contact.phone == phone)).one()
         row = s.scalars(select(Pet).where(Pet.contact_id == contact.id, Pet.name == pet)).first()
         if row is None:
-            row = Pet(organization_id=1, contact_id=contact.id, name=pet, species="cachorro")
+            row = Pet(  # of a breed whose size is known: its bookings ask no porte
+                organization_id=1,
+                contact_id=contact.id,
+                name=pet,
+                species="cachorro",
+                breed="vira-lata",
+            )
             s.add(row)
             s.flush()
         svc = s.scalars(select(Service).where(Service.name == service)).one()

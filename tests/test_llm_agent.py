@@ -247,7 +247,7 @@ def test_context_keeps_recent_turns_summarises_older_ones_and_logs_cost(
     summary = next(c for c in contents if c.startswith("Summary of 2 earlier"))
     assert "pergunta número 0" in summary
     assert "pergunta número 0" not in contents
-    assert "Fabi" in prompt[0]["content"] and "Banho R$ 60,00" in prompt[0]["content"]
+    assert "Fabi" in prompt[0]["content"] and "Banho a partir de R$ 45,00" in prompt[0]["content"]
     with runtime.sessions() as s:
         rows = s.scalars(select(LlmCall).order_by(LlmCall.id)).all()
     assert len(rows) == 7 and all(r.outcome == "ok" and r.prompt_tokens > 0 for r in rows)

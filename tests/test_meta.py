@@ -152,7 +152,7 @@ def test_audio_image_button_and_interactive_reach_the_brain(meta_shop: Shop) -> 
     )
     assert inbound["wamid.V1"].body == "Sim" and inbound["wamid.V2"].body == "Banho"
     replies = {m.conversation_id: m.body for m in stored(meta_shop) if m.direction == "out"}
-    assert any("Tosa: R$ 70,00" in r for r in replies.values())
+    assert any("Tosa: a partir de R$ 55,00" in r for r in replies.values())
     assert any("áudio" in r for r in replies.values())
 
 

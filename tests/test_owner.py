@@ -18,7 +18,7 @@ from atende.brain.owner import insights
 from atende.clock import ShiftedClock
 from atende.domain.org_settings import OrgSettings
 from atende.runtime import Runtime, build_runtime
-from atende.storage import orgs
+from atende.storage import bookings, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
 from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
@@ -124,6 +124,34 @@ def test_figures_for_today_week_and_month_match_the_hand_count(shop: tuple[Any, 
     assert (month.done, month.upcoming) == (4, 3)
     assert month.revenue == Decimal("550.00")
     assert ("Tosa", 1) in month.services
+
+
+def test_occupancy_per_resource_and_a_moved_booking_is_no_cancellation(
+    shop: tuple[Any, int],
+) -> None:
+    sessions, org_id = shop
+    with sessions() as s:
+        today = insights.figures(s, org_id, "today", NOW, TZ)
+    # open 08:00-18:00 (600 min): Banho 1 had Ana's 09:00 and Bruno's 14:00 baths, the
+    # groomer Bruno's missed 10:00 tosa, Dra. Paula Ana's 16:00 consultation
+    assert today.occupancy == [
+        ("Banho 1", 20),
+        ("Banho 2", 0),
+        ("Ana (tosadora)", 10),
+        ("Dra. Paula (veterinária)", 5),
+    ]
+    tomorrow = NOW + timedelta(days=1)
+    with transaction(sessions) as s:
+        [bath] = [
+            b
+            for b in s.scalars(select(Booking).where(Booking.status == "booked"))
+            if b.starts_at == tomorrow.replace(hour=10)
+        ]
+        bookings.move(s, org_id, bath.id, tomorrow.replace(hour=15))
+    with sessions() as s:
+        week = insights.figures(s, org_id, "week", NOW, TZ)
+    assert (week.cancelled, week.rescheduled, week.upcoming) == (1, 1, 3)
+    assert "• cancelados: 1 · remarcados: 1 · faltas: 1" in insights.figures_text(week)
 
 
 def test_inactive_clients_are_those_who_came_before_but_not_for_30_days(
@@ -249,7 +277,7 @@ def test_owner_numbers_reach_the_owner_assistant_not_the_customer_agent(
     owner = Customer(runtime, "demo", OWNER)
     answer = owner.say("quantos agendamentos hoje?")
     assert answer.startswith("📊 Hoje: 3 agendamento(s)")  # cancelled and missed apart
-    assert "cancelados: 1 · faltas: 1" in answer
+    assert "cancelados: 1 · remarcados: 0 · faltas: 1" in answer
     assert "Davi" in owner.say("quais clientes estão inativos?")
     assert "Oi! Sou seu assistente de gestão" in owner.say("e aí")
     assert "agendar" not in owner.say("quero marcar um banho")  # no customer booking flow

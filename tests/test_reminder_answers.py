@@ -62,7 +62,13 @@ def booked(rt: Runtime, phone: str, start: datetime, service: str = "Banho") -> 
         svc = s.scalars(select(Service).where(Service.name == service)).one()
         pet = s.scalars(select(Pet).where(Pet.contact_id == contact.id)).first()
         if pet is None:
-            pet = Pet(organization_id=1, contact_id=contact.id, name="Thor", species="cachorro")
+            pet = Pet(  # of a size said before: bookings of him ask no porte
+                organization_id=1,
+                contact_id=contact.id,
+                name="Thor",
+                species="cachorro",
+                size="medio",
+            )
             s.add(pet)
             s.flush()
         row = Booking(

@@ -90,7 +90,7 @@ def temp_files(shop: Shop) -> list[Path]:
 def test_a_twilio_voice_note_is_transcribed_and_answered(voice_shop: Shop, speech: FakeAPI) -> None:
     assert post_voice(voice_shop, 1, speech.url).status_code == 200
     [reply] = voice_shop.wait_replies("+5511900000001", 1)
-    assert "Banho: R$ 60,00" in reply
+    assert "Banho: a partir de R$ 45,00" in reply
     [note] = [m for m in voice_shop.messages_of("+5511900000001") if m.direction == "in"]
     assert note.kind == "audio" and note.transcript == SPOKEN
     [call] = speech.calls("POST", "/v1/audio/transcriptions")
@@ -112,7 +112,7 @@ def test_200_voice_notes_with_failures_leave_no_audio_behind(
         if str(n).endswith(("7", "3", "9")):
             assert "escrever" in reply, n
         else:
-            assert "Banho: R$ 60,00" in reply, n
+            assert "Banho: a partir de R$ 45,00" in reply, n
 
 
 def test_oversized_or_missing_media_asks_to_write(voice_shop: Shop, speech: FakeAPI) -> None:
@@ -261,7 +261,7 @@ def test_a_voice_note_is_also_answered_by_voice_at_an_expiring_url(
     post_voice(speaking_shop, 1, speech.url)
     speaking_shop.settle()
     text_reply, voice_reply = [s.form for s in speaking_shop.twilio.sent]
-    assert "Banho: R$ 60,00" in text_reply["Body"] and "MediaUrl" not in text_reply
+    assert "Banho: a partir de R$ 45,00" in text_reply["Body"] and "MediaUrl" not in text_reply
     url = voice_reply["MediaUrl"]
     assert url.startswith(speaking_shop.server.url + "/media/") and len(url.rsplit("/", 1)[1]) >= 40
     [tts] = speech.calls("POST", "/v1/audio/speech")

@@ -194,9 +194,16 @@ def org_settings(
     followup_time: Annotated[
         str | None, typer.Option(help="local HH:MM the day's follow-ups go out (10:00)")
     ] = None,
+    waitlist: Annotated[
+        Switch | None, typer.Option(help="a full day offers its waitlist to the customer")
+    ] = None,
+    waitlist_hold_minutes: Annotated[
+        int | None,
+        typer.Option(help="minutes a freed time is held for the first in line (30)"),
+    ] = None,
 ) -> None:
-    """Brain, LLM, daily summary, reminders, pet-ready notices and follow-ups, overriding
-    the environment's defaults.
+    """Brain, LLM, daily summary, reminders, pet-ready notices, follow-ups and the
+    waitlist, overriding the environment's defaults.
     Every value is checked by the one settings model: a bad one changes nothing."""
     from atende.storage import orgs
 
@@ -213,6 +220,8 @@ def org_settings(
         "pet_ready": on_off(pet_ready.value if pet_ready else None),
         "followups": on_off(followups.value if followups else None),
         "followup_time": followup_time,
+        "waitlist": on_off(waitlist.value if waitlist else None),
+        "waitlist_hold_minutes": waitlist_hold_minutes,
     }
     changes = {k: v for k, v in changes.items() if v is not None}
     llm = {

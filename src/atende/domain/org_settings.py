@@ -56,6 +56,7 @@ PET_READY_FIELDS = ("nome", "pet", "servico", "loja")
 _FIELD = re.compile(r"\{([^{}]*)\}")
 DEFAULT_LANGUAGE = "pt-BR"
 DEFAULT_HORIZON_DAYS = 180
+DEFAULT_WAITLIST_HOLD_MINUTES = 30
 _HHMM = re.compile(r"^(\d{1,2}):(\d{1,2})$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 _MAX_FALLBACKS = 32  # more broken fields than this in one row: all defaults
@@ -167,9 +168,18 @@ class OrgSettings(_Hidden):
     open_holidays: Annotated[list[HolidayName], Field(max_length=40)] = Field(default_factory=list)
     min_notice_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] = 0
     horizon_days: Annotated[int, Field(ge=1, le=3650)] = DEFAULT_HORIZON_DAYS
+    # a full day offers its waitlist; a freed time is held this long for the first in line
+    waitlist: bool = True
+    waitlist_hold_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = DEFAULT_WAITLIST_HOLD_MINUTES
 
     @field_validator(
-        "voice_replies", "summary", "reminders", "pet_ready", "followups", mode="before"
+        "voice_replies",
+        "summary",
+        "reminders",
+        "pet_ready",
+        "followups",
+        "waitlist",
+        mode="before",
     )
     @classmethod
     def _switches(cls, value: Any) -> Any:

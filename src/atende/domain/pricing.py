@@ -86,6 +86,13 @@ def hold_minutes(service: ServiceInfo, size: Size | None = None, coat: Coat | No
     return max(duration_for(service, s, c) for s, c in _cases(size, coat))
 
 
+def by_size(service: ServiceInfo) -> tuple[tuple[Size, Decimal], ...]:
+    """The price for each size (coat unknown, the lowest), when it depends on the size;
+    empty when it does not."""
+    table = tuple((size, price_range(service, size)[0]) for size in SIZES)
+    return table if len({price for _, price in table}) > 1 else ()
+
+
 def varies(service: ServiceInfo) -> bool:
     """True when the price or the duration depends on the pet's size or coat."""
     cases = _cases(None, None)

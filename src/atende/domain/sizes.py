@@ -113,6 +113,12 @@ def _fuzzy(text: str, names: dict[str, Size]) -> Size | None:
     return None
 
 
+def may_have_size(species: str | None) -> bool:
+    """Whether a pet of ``species`` is sized by porte (a dog, or a species not said yet):
+    a cat's or a rabbit's price does not ask for one."""
+    return not (species and _NOT_DOG.search(fold(species)))
+
+
 def pet_size(stored: str | None, breed: str, species: str | None) -> Size | None:
     """The size to price a pet by: what was said about it, else what its breed suggests."""
     if stored in SIZES:

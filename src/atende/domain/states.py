@@ -11,21 +11,28 @@ class BookingStatus(StrEnum):
     CANCELLED = "cancelled"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
+    # a freed time offered to the waitlist's first in line, held until they answer or the
+    # hold expires (then the row is deleted): it blocks the slot, and counts nowhere else
+    HELD = "held"
 
 
 # A confirmed booking is a booked one the customer vouched for: it holds its slot and
 # counts wherever a booked one does (free times, upcoming lists, the owner's figures).
 HOLDS_SLOT = (BookingStatus.BOOKED, BookingStatus.CONFIRMED)
 HAPPENED_OR_ON = (*HOLDS_SLOT, BookingStatus.COMPLETED)  # not cancelled, not missed
+# what keeps a resource busy: appointments on, and a time held for the waitlist
+BLOCKS_SLOT = (*HOLDS_SLOT, BookingStatus.HELD)
 
 
 def booking_change_problem(current: str, new: str, started: bool) -> str | None:
     """Why a booking cannot move from ``current`` to ``new`` (None when it can): a
     cancellation is final, and only an appointment whose time has come can be marked
     attended or missed (a mistake between those two can be corrected); only a booking
-    still on can be confirmed."""
+    still on can be confirmed; a time held for the waitlist is the waitlist's own."""
     if current == new:
         return None
+    if BookingStatus.HELD in (current, new):
+        return "a time held for the waitlist changes only through the waitlist"
     if current == BookingStatus.CANCELLED:
         return "a cancelled booking cannot change"
     if new == BookingStatus.CONFIRMED and current != BookingStatus.BOOKED:

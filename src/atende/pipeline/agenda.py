@@ -134,7 +134,7 @@ class Desk:
         pet = self.session.get(Pet, current.pet_id) if current.pet_id else None
         self._fits_calendar(current.service_id, pet, starts_at)
         try:
-            booking = bookings.move(
+            booking = bookings.move_in_place(
                 self.session, self.org.id, booking_id, starts_at, resource_id=resource_id
             )
         except SlotTaken:

@@ -18,14 +18,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from atende.brain.base import OrgProfile, Turn
 from atende.brain.dialogue import catalogue
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.state import DialogueState
 from atende.domain import followups as rules
 from atende.domain.entities import Choices, ServiceInfo
-from atende.pipeline.proactive import remember
+from atende.pipeline.proactive import remember, shop_context
 from atende.storage import campaigns, marks, orgs
 from atende.storage import followups as repo
 from atende.storage import messages as message_repo
@@ -67,7 +66,7 @@ class FollowUps:
                 session, org.id, sorted({d.last.contact_id for d in due}), marketing=True
             )
         }
-        ctx = _shop_context(session, org, now)
+        ctx = shop_context(session, org, now)
         queued: list[Paced] = []
         for item in due:
             contact_id = item.last.contact_id
@@ -152,13 +151,6 @@ def _invited(service_id: int, pet_id: int | None, now: datetime) -> Callable[[Di
         state.followup_at = now
 
     return change
-
-
-def _shop_context(session: Session, org: Organization, now: datetime) -> DialogueContext:
-    """The shop as the dialogue sees it (services, hours, free times), for no customer."""
-    profile = OrgProfile(org.id, org.name, org.timezone, org.locale, orgs.settings_of(org))
-    turn = Turn(profile, 0, 0, "", None, [], DialogueState(), now)
-    return DialogueContext(session, turn)
 
 
 def _day_due(org: Organization | None, now: datetime) -> str | None:

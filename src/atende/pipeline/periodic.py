@@ -1,6 +1,7 @@
 """Periodic jobs: the owner's daily summary, customers' booking reminders (which ask
-for a confirmation), the owner's alert for unconfirmed bookings (``reminders.py``) and
-the follow-ups that bring customers back (``followups.py``).
+for a confirmation), the owner's alert for unconfirmed bookings (``reminders.py``), the
+follow-ups that bring customers back (``followups.py``) and the waitlist's offers and
+expiring holds (``waitlist.py``, claimed once per organization and local minute).
 
 Every worker's ticker calls ``run`` every minute or so. Each organization's summary and
 follow-ups are claimed for its local date in ``periodic_marks`` in the same transaction
@@ -28,6 +29,7 @@ from atende.pipeline.followups import FollowUps, Paced
 from atende.pipeline.owners import owner_conversation
 from atende.pipeline.ports import Scheduler
 from atende.pipeline.proactive import remember
+from atende.pipeline.waitlist import WaitlistOffers
 from atende.storage import bookings, campaigns, marks, orgs
 from atende.storage import messages as message_repo
 from atende.storage.db import transaction
@@ -47,6 +49,7 @@ class PeriodicJobs:
         self._sessions = sessions
         self._scheduler = scheduler
         self.followups = FollowUps(sessions, campaign_per_minute)
+        self.waitlist = WaitlistOffers(sessions)
 
     def run(self, now: datetime | None = None) -> int:
         """Do what is due for every organization; returns how many messages were queued."""
@@ -58,6 +61,7 @@ class PeriodicJobs:
             "reminders": _at_once(self.reminders),
             "unconfirmed_alerts": self._unconfirmed_alerts,
             "followups": self.followups.run,
+            "waitlist": self.waitlist.run,
         }
         queued = 0
         for org_id in org_ids:

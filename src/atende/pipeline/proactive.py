@@ -10,11 +10,15 @@ message for its next run (a minute later), and nothing a turn writes is lost.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from atende.brain.base import OrgProfile, Turn
+from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.state import DialogueState
-from atende.storage.models import Conversation
+from atende.storage import orgs
+from atende.storage.models import Conversation, Organization
 from atende.storage.types import utcnow
 
 
@@ -32,3 +36,10 @@ def remember(
     change(state)
     conv.dialogue_state = state.dump()
     return True
+
+
+def shop_context(session: Session, org: Organization, now: datetime) -> DialogueContext:
+    """The shop as the dialogue sees it (services, hours, free times), for no customer."""
+    profile = OrgProfile(org.id, org.name, org.timezone, org.locale, orgs.settings_of(org))
+    turn = Turn(profile, 0, 0, "", None, [], DialogueState(), now)
+    return DialogueContext(session, turn)

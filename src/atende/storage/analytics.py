@@ -9,8 +9,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from atende.domain.sizes import pet_size
 from atende.domain.states import HAPPENED_OR_ON
-from atende.storage.models import Booking, Contact, Message, Pet, Service
+from atende.storage.models import Booking, Contact, Message, Pet, Resource, Service
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,9 @@ class BookingRow:
     starts_at: datetime
     ends_at: datetime
     status: str
+    resource: str | None = None  # who or what it held
+    moved: bool = False  # cancelled because it was moved: a reschedule
+    size: str | None = None  # the pet's size (stored, else from its breed), if known
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +59,15 @@ def bookings_between(
             Pet.name,
             Service.name,
             func.coalesce(Booking.price, Service.price),  # as quoted; older rows: the list price
+            Resource.name,
+            Pet.size,
+            Pet.breed,
+            Pet.species,
         )
         .join(Contact, Contact.id == Booking.contact_id)
         .join(Service, Service.id == Booking.service_id)
         .outerjoin(Pet, Pet.id == Booking.pet_id)
+        .outerjoin(Resource, Resource.id == Booking.resource_id)
         .where(
             Booking.organization_id == org_id,
             Booking.starts_at >= start,
@@ -68,9 +77,23 @@ def bookings_between(
     )
     return [
         BookingRow(
-            b.id, b.contact_id, phone, name, pet, service, price, b.starts_at, b.ends_at, b.status
+            b.id,
+            b.contact_id,
+            phone,
+            name,
+            pet,
+            service,
+            price,
+            b.starts_at,
+            b.ends_at,
+            b.status,
+            resource,
+            b.moved_to_id is not None,
+            pet_size(size, breed or "", species) if pet is not None else None,
         )
-        for b, phone, name, pet, service, price in session.execute(stmt)
+        for b, phone, name, pet, service, price, resource, size, breed, species in session.execute(
+            stmt
+        )
     ]
 
 

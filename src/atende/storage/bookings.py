@@ -43,12 +43,14 @@ def book(
     starts_at: datetime,
     *,
     resource_id: int | None = None,
+    status: str = BookingStatus.BOOKED,
 ) -> Booking:
     """Book ``service_id`` at ``starts_at`` on the first capable resource free then (or on
     ``resource_id``). The duration and price are the pet's size's (``catalog.measure``);
     while the size is unknown, the longest duration the service may take. Raises
     ``SlotTaken`` when no capable resource is free, ``NotFound`` for an unknown service,
-    ``InvalidInput`` for a resource (of this organization, active) that cannot do it."""
+    ``InvalidInput`` for a resource (of this organization, active) that cannot do it.
+    ``status`` ``held``: a time held for the waitlist (``storage/waitlist.py``)."""
     service = catalog.service_by_id(session, org_id, service_id)
     if service is None:
         raise NotFound(f"service {service_id} not found")
@@ -78,6 +80,7 @@ def book(
             ends_at=ends_at,
             held_until=held_until,
             price=price_for(service, size, coat),
+            status=status,
         )
         session.add(booking)
         session.flush()
@@ -116,6 +119,7 @@ def contact_bookings_since(
 
 
 def cancel(session: Session, org_id: int, booking_id: int) -> bool:
+    """Cancel an appointment still on; False when it is not (any more)."""
     result = session.execute(
         update(Booking)
         .where(
@@ -126,6 +130,41 @@ def cancel(session: Session, org_id: int, booking_id: int) -> bool:
         .values(status=BookingStatus.CANCELLED, updated_at=utcnow())
     )
     return rowcount(result) == 1
+
+
+def move(
+    session: Session,
+    org_id: int,
+    booking_id: int,
+    starts_at: datetime,
+    *,
+    resource_id: int | None = None,
+) -> Booking:
+    """Move an appointment still on to ``starts_at`` (the same customer, service and pet):
+    the old row is cancelled with ``moved_to_id`` pointing at the new one, so every figure
+    counts a reschedule, not a cancellation. Its own time is free for the move (it is
+    cancelled first, in the caller's transaction). ``NotFound`` when the booking is not
+    on any more, ``SlotTaken`` as ``book``."""
+    old = session.scalar(
+        select(Booking).where(Booking.organization_id == org_id, Booking.id == booking_id)
+    )
+    if old is None or not cancel(session, org_id, booking_id):
+        raise NotFound(f"booking {booking_id} is not on")
+    new = book(
+        session,
+        org_id,
+        old.contact_id,
+        old.service_id,
+        old.pet_id,
+        starts_at,
+        resource_id=resource_id,
+    )
+    session.execute(
+        update(Booking)
+        .where(Booking.organization_id == org_id, Booking.id == booking_id)
+        .values(moved_to_id=new.id)
+    )
+    return new
 
 
 BookingRow = tuple[Booking, str, str | None, str]
@@ -208,7 +247,7 @@ def set_status(session: Session, org_id: int, booking_id: int, new: str) -> Book
     return booking
 
 
-def move(
+def move_in_place(
     session: Session,
     org_id: int,
     booking_id: int,
@@ -217,8 +256,9 @@ def move(
     resource_id: int | None = None,
 ) -> Booking:
     """Move a booking still on to ``starts_at`` (on ``resource_id``, or the first capable
-    resource free then, its own first): the same booking, a reschedule — never a
-    cancellation. A confirmed one is booked again (the customer confirmed another time).
+    resource free then, its own first): the same booking row, as staff move it (``move``,
+    the customer's reschedule, keeps the old row cancelled and pointing at the new one) —
+    never a cancellation. A confirmed one is booked again (the customer confirmed another time).
     The same locks and checks as ``book``; ``SlotTaken`` when no capable resource is free."""
     booking = session.scalar(
         select(Booking)

@@ -301,7 +301,7 @@ def _ends_at(context: DefaultExecutionContext) -> Any:
     return context.get_current_parameters()["ends_at"]  # type: ignore[no-untyped-call]
 
 
-HELD = "status IN ('booked', 'confirmed')"  # domain.states.HOLDS_SLOT, as SQL
+BLOCKING = "status IN ('booked', 'confirmed', 'held')"  # domain.states.BLOCKS_SLOT, as SQL
 
 
 class Booking(Base):
@@ -318,8 +318,8 @@ class Booking(Base):
             "resource_id",
             "starts_at",
             unique=True,
-            sqlite_where=text(HELD),
-            postgresql_where=text(HELD),
+            sqlite_where=text(BLOCKING),
+            postgresql_where=text(BLOCKING),
         ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -337,6 +337,40 @@ class Booking(Base):
     held_until: Mapped[datetime] = mapped_column(default=_ends_at)  # ends_at + cleanup
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), default=None)  # as quoted
     status: Mapped[str] = mapped_column(String(16), default="booked")
+    # a cancelled booking that was moved: the booking it became (a reschedule, never a
+    # cancellation, in the owner's figures). No foreign key, so SQLite can drop it in place
+    moved_to_id: Mapped[int | None] = mapped_column(Id, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WaitlistEntry(Base):
+    """A customer waiting for a time on a full day: ``waiting`` → ``offered`` (a freed
+    time held for them in ``booking_id``, a ``held`` booking, until ``offer_expires_at``)
+    → ``booked``, or back to ``waiting`` when they decline it, or ``expired`` (no answer
+    in time, or the day went by). ``offered`` lists every start offered, never twice."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        Index("ix_waitlist_entries_organization_day", "organization_id", "day", "status"),
+        CheckConstraint(
+            "status IN ('waiting', 'offered', 'booked', 'expired')",
+            name="ck_waitlist_entries_status",
+        ),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    pet_id: Mapped[int | None] = mapped_column(ForeignKey("pets.id"), default=None)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date())
+    period: Mapped[str | None] = mapped_column(String(8), default=None)  # manha|tarde|noite
+    wanted_at: Mapped[time | None] = mapped_column(Time(), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), default=None)
+    offered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offered_at: Mapped[datetime | None] = mapped_column(default=None)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from atende.domain.entities import Busy, ResourceInfo
-from atende.domain.states import HOLDS_SLOT
+from atende.domain.states import BLOCKS_SLOT, HOLDS_SLOT
 from atende.domain.text import fold
 from atende.errors import Conflict, InvalidInput, NotFound, OrphansBookings
 from atende.storage.models import Booking, Resource, ResourceBlock, ResourceService, Service
@@ -124,7 +124,8 @@ def busy(
     ignore_booking_id: int | None = None,
 ) -> list[Busy]:
     """What holds these resources between ``start`` and ``end``: booked and confirmed
-    appointments, each to the end of its cleanup, and blocked time (``blocks.py``)."""
+    appointments, times held for the waitlist, each to the end of its cleanup, and
+    blocked time (``blocks.py``)."""
     if not resource_ids:
         return []
     blocked = select(ResourceBlock.starts_at, ResourceBlock.ends_at, ResourceBlock.resource_id)
@@ -137,7 +138,7 @@ def busy(
     stmt = select(Booking.starts_at, Booking.held_until, Booking.resource_id).where(
         Booking.organization_id == org_id,
         Booking.resource_id.in_(list(resource_ids)),
-        Booking.status.in_(HOLDS_SLOT),
+        Booking.status.in_(BLOCKS_SLOT),
         Booking.starts_at < end,
         Booking.held_until > start,
     )

@@ -36,7 +36,7 @@ from atende.brain.dialogue.replies import whatsapp_text
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.dialogue.urgency import emergency_in
 from atende.brain.knowledge.retrieval import KnowledgeSearch
-from atende.brain.offline import reminder_answers
+from atende.brain.offline import reminder_answers, waitlist_answers
 from atende.brain.offline.brain import HANDOFF, OfflineBrain
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,8 @@ class LlmBrain:
             return Plan("offline")  # by rule, whatever a model would make of it
         if reminder_answers.reads_as_answer(turn.state, texts):
             return Plan("offline")  # "1 confirma · 2 remarcar · 3 cancelar", by rule too
+        if waitlist_answers.reads_as_answer(turn.state, texts):
+            return Plan("offline")  # "sim" to a time held from the waitlist, by rule too
         pending = turn.state.pending
         if pending is not None:
             answer = answer_to_proposal(texts, ctx.today)

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from atende.brain.agent import bounds
 from atende.brain.agent.wire import ChatMessage
+from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.knowledge.retrieval import KnowledgeSearch
@@ -115,7 +116,8 @@ def _system(ctx: DialogueContext) -> str:
         f"Opening hours: {say.opening_hours_text(ctx.hours)}.",
         "Services: "
         + "; ".join(
-            f"{s.name} {say.money(s.price)} ({s.duration_minutes} min)" for s in ctx.services
+            f"{s.name} {words.quote_text(ctx.quote(s))} ({s.duration_minutes} min)"
+            for s in ctx.services
         ),
         f"Customer: {turn.contact_name or 'name unknown'}, phone {turn.contact_phone}.",
         "Pets: "

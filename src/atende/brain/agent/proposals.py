@@ -113,7 +113,6 @@ def _reschedule(ctx: DialogueContext, proposal: Proposal) -> str:
     start = datetime.fromisoformat(proposal.starts_at)
     if not _still_possible(ctx, old.service_id, start):
         return GONE
-    booking_repo.cancel(ctx.session, org_id, old.id)
-    booking_repo.book(ctx.session, org_id, contact_id, old.service_id, old.pet_id, start)
+    booking_repo.move(ctx.session, org_id, old.id, start)  # a reschedule in every figure
     local = start.astimezone(ctx.tz)
     return words.rescheduled(f"{say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}")

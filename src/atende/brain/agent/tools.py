@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import Field
 
 from atende.brain.agent.toolkit import Args, NoArgs, Result, Tools
+from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service
@@ -22,6 +23,8 @@ from atende.brain.dialogue.state import DialogueState, NewPet, Proposal
 from atende.brain.knowledge.retrieval import KnowledgeSearch
 from atende.brain.offline.manage import describe
 from atende.domain.entities import ServiceInfo
+from atende.domain.pricing import by_size
+from atende.domain.sizes import SIZE_NAMES
 from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 
@@ -124,7 +127,12 @@ class ToolBox(Tools):
     def list_services(self, _: NoArgs) -> Result:
         return {
             "services": [
-                {"name": s.name, "price": say.money(s.price), "minutes": s.duration_minutes}
+                {
+                    "name": s.name,
+                    "price": words.quote_text(self.ctx.quote(s)),  # "a partir de" by size
+                    "price_by_size": {SIZE_NAMES[z]: say.money(p) for z, p in by_size(s)},
+                    "minutes": s.duration_minutes,
+                }
                 for s in self.ctx.services
             ]
         }
@@ -194,9 +202,8 @@ class ToolBox(Tools):
                 "pass species and breed"
             }
         when = f"{say.day_label(args.date, self.ctx.today)} às {say.hhmm(start)}"
-        return self._propose(
-            proposal, f"{service.name} para {args.pet_name}, {when}, {say.money(service.price)}"
-        )
+        price = words.quote_text(self.ctx.quote(service, pet))  # the pet's size's price
+        return self._propose(proposal, f"{service.name} para {args.pet_name}, {when}, {price}")
 
     def cancel_booking(self, args: BookingIdArgs) -> Result:
         booking = self._upcoming(args.booking_id)

@@ -12,12 +12,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from atende.brain.dialogue import replies as say
 from atende.domain import grammar
 from atende.domain.entities import ServiceInfo
 from atende.domain.phones import display_phone
 from atende.domain.pricing import Quote
+from atende.domain.sizes import SIZE_NAMES, Size
 
 # --- the conversation itself -------------------------------------------------------
 
@@ -186,18 +188,39 @@ INVITE = "Quer agendar? 🙂"  # said once at the end of an answer, never inside
 # --- answers ---------------------------------------------------------------------
 
 
-def price_line(service: ServiceInfo) -> str:
-    return (
-        f"{service.name}: {say.money(service.price)} "
-        f"(cerca de {say.duration(service.duration_minutes)})"
-    )
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A service's price as a customer should hear it: ``quote`` for what we know of the
+    pet (``pet`` and its ``size``, when known), and the price of each size (``by_size``)
+    while the size is unknown and the price depends on it."""
+
+    service: ServiceInfo
+    quote: Quote
+    pet: str | None = None
+    size: Size | None = None
+    by_size: tuple[tuple[Size, Decimal], ...] = ()
 
 
-def prices(services: Sequence[ServiceInfo], does: bool = False) -> str:
+def price_line(item: ServiceInfo | Priced) -> str:
+    """'Banho: R$ 60,00 (cerca de 1h)'; 'Banho para Thor (porte grande): R$ 80,00 …';
+    'Banho: a partir de R$ 45,00 (cerca de 1h) — por porte: mini R$ 45,00, …'."""
+    priced = item if isinstance(item, Priced) else Priced(item, Quote(item.price))
+    service = priced.service
+    name = service.name
+    if priced.pet and priced.size and not priced.quote.from_lowest:
+        name = f"{name} para {priced.pet} (porte {SIZE_NAMES[priced.size]})"
+    line = f"{name}: {quote_text(priced.quote)} (cerca de {say.duration(service.duration_minutes)})"
+    if priced.quote.from_lowest and priced.by_size:
+        table = ", ".join(f"{SIZE_NAMES[size]} {say.money(p)}" for size, p in priced.by_size)
+        line += f" — por porte: {table}"
+    return line
+
+
+def prices(items: Sequence[ServiceInfo | Priced], does: bool = False) -> str:
     lead = "Fazemos sim! " if does else ""
-    if len(services) == 1:
-        return f"{lead}{price_line(services[0])}. {INVITE}"
-    lines = "\n".join(f"• {price_line(s)}" for s in services)
+    if len(items) == 1:
+        return f"{lead}{price_line(items[0])}. {INVITE}"
+    lines = "\n".join(f"• {price_line(s)}" for s in items)
     return f"{lead}\n{lines}\n{INVITE}".lstrip("\n") if lead else f"{lines}\n{INVITE}"
 
 
@@ -215,6 +238,21 @@ def closed_on(label: str, hours_text: str) -> str:
 
 def open_on(label: str, span: str) -> str:
     return f"{label[0].upper()}{label[1:]} abrimos {span} 🕗"
+
+
+def holiday_closed(day: date, holiday: str, hours_text: str) -> str:
+    """'Dia 25/12 é Natal e a loja fecha 🙂' — the hours answer for a holiday we close on."""
+    return f"Dia {day:%d/%m} é {holiday} e a loja fecha 🙂 Funcionamos: {hours_text}."
+
+
+def holiday_open(label: str, holiday: str, span: str) -> str:
+    """A holiday the shop works on: 'Na sexta (20/11) é Consciência Negra, mas abrimos …'."""
+    return f"{label[0].upper()}{label[1:]} é {holiday}, mas abrimos {span} 🕗"
+
+
+def closure_on(label: str, hours_text: str) -> str:
+    """A date the shop closes on (not a holiday): renovation, a day off."""
+    return f"{label[0].upper()}{label[1:]} a loja vai estar fechada 😕 Funcionamos: {hours_text}."
 
 
 # --- questions: a first wording, and a second with examples or options --------------
@@ -317,6 +355,7 @@ NO_PROBLEM = "Sem problemas!"
 ANYTHING_ELSE = "Posso ajudar em mais alguma coisa? 🙂"
 WHICH_TIME = "Qual prefere?"
 YES_NO = ("Sim", "Não")  # the buttons of a yes-or-no question
+SIZE_BUTTONS = ("Pequeno", "Médio", "Grande")  # the buttons of "Qual o porte de Thor?"
 APPOINTMENT = "Atendimento"  # a booking whose service no longer exists
 
 
@@ -357,8 +396,12 @@ def confirm_booking(
     new_pet: str | None,
     reschedule: bool,
     moving_from: str | None = None,
+    price: str | None = None,
+    professional: str | None = None,
 ) -> Question:
-    """The summary before a booking is written; a reschedule says from when to when."""
+    """The summary before a booking is written; a reschedule says from when to when.
+    ``price`` is the pet's ('R$ 50,00 (porte pequeno)'; the service's own when None);
+    ``professional`` the one asked for by name."""
     head = "Posso confirmar?"
     if reschedule:
         head = f"Posso remarcar? Era {moving_from}." if moving_from else "Posso remarcar?"
@@ -366,8 +409,10 @@ def confirm_booking(
         head,
         f"• {service.name} para {pet}",
         f"• {when}",
-        f"• {say.money(service.price)}",
+        f"• {price or say.money(service.price)}",
     ]
+    if professional:
+        lines.insert(2, f"• com {professional}")
     if new_pet:
         lines.append(f"• vou cadastrar: {new_pet}")
     lines.append("Responda *sim* para confirmar ou *não* para mudar.")
@@ -376,6 +421,75 @@ def confirm_booking(
         "\n".join(lines),
         f"{short} — confirmo? Responda *sim* ou *não* 🙂",
     )
+
+
+def priced_for_size(quote: Quote, size: Size | None) -> str:
+    """The price in a booking's summary: 'R$ 50,00 (porte pequeno)', or 'a partir de
+    R$ 45,00 (depende do porte)' while the size is unknown."""
+    if quote.from_lowest and size is None:
+        return f"{quote_text(quote)} (depende do porte)"
+    money = quote_text(quote)
+    return f"{money} (porte {SIZE_NAMES[size]})" if size else money
+
+
+def ask_size(pet: str, service: ServiceInfo) -> Question:
+    """Asked once, when the price depends on the size and the breed does not tell it."""
+    return Question(
+        f"Qual o porte de {pet}? *pequeno*, *médio* ou *grande* "
+        f"(o valor {grammar.contract('de', service.gender, service.plural)} "
+        f"{running(service.name)} depende do porte) 🐾",
+        f"Me diga o porte de {pet}: *pequeno* (até 10 kg), *médio* (de 10 a 25 kg) "
+        "ou *grande* (mais de 25 kg) 🙂",
+    )
+
+
+def professional_cannot(name: str, service: ServiceInfo) -> str:
+    """The professional asked for does not do that service: anyone able will."""
+    return f"{name} não faz {the(service)}, então agendo com quem faz 🙂"
+
+
+# --- the waitlist (brain/offline/waitlist_join.py, waitlist_answers.py; pipeline/waitlist.py)
+
+
+def ask_waitlist(service: ServiceInfo, label: str, day: str) -> Question:
+    """A full day: 'Quer entrar na lista de espera de sexta?' — ``label`` 'na sexta
+    (05/03)', ``day`` 'sexta (05/03)'."""
+    return Question(
+        f"Não tenho horário livre para {the(service)} {label} 😕 "
+        f"Quer entrar na lista de espera de {day}? Se abrir um horário, te aviso na hora 🙂",
+        f"Responda *sim* para entrar na lista de espera de {day}, ou me diga outro dia 🙂",
+    )
+
+
+def waitlist_joined(day: str) -> str:
+    return (
+        f"Combinado! Você está na lista de espera de {day} 📝 "
+        "Se abrir um horário, te aviso na hora 🙂"
+    )
+
+
+def waitlist_offer(
+    *, hello: str, service: ServiceInfo, pet: str | None, when: str, minutes: int
+) -> str:
+    """A freed time held for the first in line: ``when`` 'na sexta (05/03) às 10:00'."""
+    whose = f" de {pet}" if pet else ""
+    return (
+        f"{hello} Boa notícia: abriu um horário para {the(service)}{whose} {when} 🎉 "
+        f"Guardei ele pra você por {grammar.counted(minutes, 'minuto')} — "
+        "responda *sim* para ficar com ele."
+    )
+
+
+def waitlist_declined(day: str) -> str:
+    return (
+        f"Tudo bem, liberei o horário 🙂 Você continua na lista de espera de {day}: "
+        "se abrir outro, te aviso."
+    )
+
+
+WAITLIST_GONE = (
+    f"Poxa, o prazo para ficar com esse horário acabou e ele já foi liberado 😕 {INVITE}"
+)
 
 
 def picked(when: str) -> str:

@@ -26,6 +26,7 @@ class DialogueContext:
     session: Session
     turn: Turn
     ignore_booking: Booking | None = field(default=None)
+    resource_id: int | None = field(default=None)  # the professional asked for by name
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -74,6 +75,13 @@ class DialogueContext:
     def resources(self) -> list[ResourceInfo]:
         return resource_repo.resources(self.session, self.turn.org.id)
 
+    @property
+    def usable(self) -> list[ResourceInfo]:
+        """The resources a booking may take: only the one asked for by name, if any."""
+        if self.resource_id is None:
+            return self.resources
+        return [r for r in self.resources if r.id == self.resource_id]
+
     def day(self, day: date) -> DayPlan:
         """Whether and when ``day`` is open, and the holiday it is, if any."""
         return self.calendar.plan(day)
@@ -99,7 +107,7 @@ class DialogueContext:
             self.minutes(service, pet),
             start,
             self.calendar,
-            self.resources,
+            self.usable,
             self.busy(service, local.date()),
             self.now,
         )
@@ -113,7 +121,7 @@ class DialogueContext:
     def busy(self, service: ServiceInfo, day: date) -> list[Busy]:
         """What holds the resources able to do ``service`` on ``day``."""
         start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz)
-        ids = [r.id for r in capable(service.id, self.resources)]
+        ids = [r.id for r in capable(service.id, self.usable)]
         old = self.ignore_booking
         return resource_repo.busy(
             self.session,
@@ -138,7 +146,7 @@ class DialogueContext:
             self.minutes(service, pet),
             day,
             self.calendar,
-            self.resources,
+            self.usable,
             self.busy(service, day),
             self.now,
         )

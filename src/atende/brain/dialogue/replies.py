@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from atende.domain.entities import OpeningInterval, ServiceInfo
+from atende.domain.pricing import price_range
 
 WEEKDAY_NAMES = ["segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo"]
 
@@ -55,9 +56,16 @@ def of_day(label: str) -> str:
 
 
 def service_lines(services: Sequence[ServiceInfo]) -> str:
+    """One line per service; a price that depends on the pet's size is 'a partir de' the
+    lowest."""
     return "\n".join(
-        f"• {s.name}: {money(s.price)} ({duration(s.duration_minutes)})" for s in services
+        f"• {s.name}: {_from_price(s)} ({duration(s.duration_minutes)})" for s in services
     )
+
+
+def _from_price(service: ServiceInfo) -> str:
+    low, high = price_range(service)
+    return f"a partir de {money(low)}" if low != high else money(low)
 
 
 def opening_hours_text(hours: Sequence[OpeningInterval]) -> str:

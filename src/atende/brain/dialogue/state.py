@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from atende.domain.sizes import Size
+
 log = logging.getLogger(__name__)
 
 Flow = Literal["booking", "reschedule", "cancel"]
@@ -35,6 +37,8 @@ Awaiting = Literal[
     "choose_booking",  # which upcoming booking to cancel or reschedule
     "confirm_cancel",  # "Quer cancelar …?"
     "person",  # we offered to call a person after missing the same answer twice
+    "pet_size",  # "Qual o porte do Thor?" — asked once, when the price depends on it
+    "waitlist",  # "Quer entrar na lista de espera de sexta?" — the day asked is full
 ]
 Period = Literal["manha", "tarde", "noite"]
 ProposalAction = Literal["book", "reschedule", "cancel", "register_pet"]
@@ -59,6 +63,14 @@ class NewPet(_Model):
         return bool(self.name and self.species and self.breed)
 
 
+class WaitlistAsk(_Model):
+    """The full day we offered the waitlist of, and what the customer wanted of it."""
+
+    day: date
+    period: Period | None = None
+    at: time | None = None
+
+
 class Frame(_Model):
     """The booking being put together, filled from every message and correctable at any
     step. ``booking_id`` is the booking being rescheduled or cancelled."""
@@ -75,6 +87,10 @@ class Frame(_Model):
     new_pet: NewPet | None = None
     booking_id: int | None = None
     booking_ids: list[int] = Field(default_factory=list)  # "cancela os dois": every one
+    resource_id: int | None = None  # the professional asked for by name ("com a Ana")
+    size: Size | None = None  # the pet's size (porte) as the customer said it
+    size_asked: bool = False  # we asked the size once: never again in this booking
+    waitlist: WaitlistAsk | None = None  # the full day whose waitlist we offered
 
 
 class Proposal(_Model):
@@ -112,12 +128,14 @@ class DialogueState(_Model):
     campaigns: list[int] = Field(default_factory=list)  # owner: drafts just shown
     campaign_pending: int | None = None  # owner: the draft asked to send
     # what the periodic jobs wrote first, so the answer is read as one (brain/offline/
-    # reminder_answers.py, followup_answers.py)
+    # reminder_answers.py, followup_answers.py, waitlist_answers.py)
     reminded_booking_id: int | None = None  # the booking our reminder asked to confirm
     reminded_at: datetime | None = None  # when: a question of ours since takes "1" back
     followup_service_id: int | None = None  # a follow-up invited to book this again…
     followup_pet_id: int | None = None  # …for this pet
     followup_at: datetime | None = None  # when it went out
+    waitlist_booking_id: int | None = None  # the freed time held for them (pipeline/waitlist)
+    waitlist_offered_at: datetime | None = None  # when the offer went out
 
     @classmethod
     def load(cls, raw: object) -> DialogueState:

@@ -10,9 +10,13 @@ from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service
+from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Part
 from atende.brain.dialogue.when import extract_when
 from atende.domain.entities import ServiceInfo
+from atende.domain.pricing import by_size, varies
+from atende.storage import catalog
+from atende.storage.models import Pet
 
 
 def answer(
@@ -21,10 +25,12 @@ def answer(
     address: bool = False,
     extra: Sequence[str] = (),
     booking: bool = False,
+    pet: Pet | None = None,
 ) -> str:
     """One message answering every part; services asked about together share a list.
     ``extra`` are answers found elsewhere (the documents); ``booking``: the customer is
-    already booking, so no invitation to book."""
+    already booking, so no invitation to book; ``pet``: the one being booked, whose size
+    prices it (else the pet a question names; none named: "a partir de", size by size)."""
     lines: list[str] = []
     priced: list[ServiceInfo] = []
     for part in parts:
@@ -33,11 +39,11 @@ def answer(
             priced.extend(s for s in named if s not in priced)
             continue
         if priced:
-            lines.append(_prices(priced, parts))
+            lines.append(_prices(ctx, priced, parts, pet))
             priced = []
         lines.append(_one(ctx, part))
     if priced:
-        lines.append(_prices(priced, parts))
+        lines.append(_prices(ctx, priced, parts, pet))
     if address:
         where = ctx.turn.org.settings.address
         lines.append(words.address(where) if where else words.NO_ADDRESS)
@@ -62,11 +68,26 @@ def _services_in(ctx: DialogueContext, part: Part) -> list[ServiceInfo]:
     return found
 
 
-def _prices(services: list[ServiceInfo], parts: list[Part]) -> str:
+def _prices(
+    ctx: DialogueContext, services: list[ServiceInfo], parts: list[Part], pet: Pet | None
+) -> str:
     does = any(p.intent == "services" for p in parts) and not any(
         p.intent == "prices" for p in parts
     )
-    return words.prices(services, does=does)
+    if pet is None:  # "quanto fica o banho do Thor?"
+        named = {p.id: p for part in parts for p in pets_meant(part.text, ctx.pets)}
+        pet = next(iter(named.values())) if len(named) == 1 else None
+    return words.prices([quoted(ctx, s, pet) for s in services], does=does)
+
+
+def quoted(ctx: DialogueContext, service: ServiceInfo, pet: Pet | None = None) -> words.Priced:
+    """``service``'s price for ``pet`` (its size stored or read from its breed); while the
+    size is unknown and the price depends on it, 'a partir de' and the price per size."""
+    quote = ctx.quote(service, pet)
+    if pet is None or not varies(service):
+        return words.Priced(service, quote, by_size=by_size(service))
+    size, _ = catalog.measure(pet)
+    return words.Priced(service, quote, pet.name, size, by_size(service))
 
 
 def _one(ctx: DialogueContext, part: Part) -> str:
@@ -76,13 +97,21 @@ def _one(ctx: DialogueContext, part: Part) -> str:
 
 
 def _hours(ctx: DialogueContext, text: str) -> str:
-    """'abrem domingo?' answers for Sunday; 'que horas abre?' gives the whole week."""
+    """'abrem domingo?' answers for Sunday; 'que horas abre?' gives the whole week; a date
+    is the calendar's ('dia 25/12 é Natal e a loja fecha'), special days and holidays too."""
     day = extract_when(text, ctx.today).day
+    week = say.opening_hours_text(ctx.hours)
     if day is None:
-        return words.hours(say.opening_hours_text(ctx.hours))
-    spans = [h for h in ctx.hours if h.weekday == day.weekday()]
+        return words.hours(week)
+    plan = ctx.day(day)
     label = say.day_label(day, ctx.today)
-    if not spans:
-        return words.closed_on(label, say.opening_hours_text(ctx.hours))
-    opened = " e ".join(f"das {say.hhmm(h.opens)} às {say.hhmm(h.closes)}" for h in spans)
+    if plan.closed == "holiday" and plan.holiday:
+        return words.holiday_closed(day, plan.holiday, week)
+    if plan.closed == "closure":
+        return words.closure_on(label, week)
+    if plan.closed is not None or not plan.spans:
+        return words.closed_on(label, week)
+    opened = " e ".join(f"das {say.hhmm(o)} às {say.hhmm(c)}" for o, c in plan.spans)
+    if plan.holiday:
+        return words.holiday_open(label, plan.holiday, opened)
     return words.open_on(label, opened)

@@ -29,14 +29,16 @@ from atende.brain.dialogue.pets import (
     pets_meant,
     species_in,
 )
+from atende.brain.dialogue.professionals import named_resource
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.references import new_part_start
 from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
 from atende.brain.dialogue.when import When, extract_when
+from atende.brain.offline import sizing, waitlist_join
 from atende.brain.offline.outcome import Outcome
 from atende.domain.entities import ServiceInfo
 from atende.domain.text import fold
-from atende.errors import SlotTaken
+from atende.errors import NotFound, SlotTaken
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
 
@@ -54,6 +56,14 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     awaiting = st.awaiting
     if _take_choice(ctx, st, reading):
         reading = replace(reading, when=When(), service=None)  # "segunda opção" is no Monday
+    if awaiting == "waitlist":  # "Quer entrar na lista de espera de sexta?"
+        joined = waitlist_join.answer(ctx, st, reading)
+        if joined is not None:
+            return joined
+        if reading.no and not reading.has_when:
+            out = next_question(ctx, st)
+            out.lead = words.NO_PROBLEM
+            return out
     if awaiting == "confirm":
         fill(ctx, st, reading, correcting=True)
         if st.frame.model_dump() == before:
@@ -183,6 +193,10 @@ def fill(
     if when.period in PERIODS:
         frame.period = cast(Period, when.period)
     _fill_pet(ctx, st, reading)
+    professional = named_resource(reading.text, ctx.resources)
+    if professional is not None:  # "com a Ana"
+        frame.resource_id = professional.id
+    sizing.take(st, reading)
 
 
 _WEEKDAY_ALONE = re.compile(r"\b(segunda|terca|quarta|quinta|sexta|sabado|domingo)\b")
@@ -401,7 +415,34 @@ def _free_breed(text: str) -> str | None:
 
 
 def next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
-    """Ask for the first thing the frame still lacks; confirm when nothing does."""
+    """Ask for the first thing the frame still lacks; confirm when nothing does. A
+    professional asked for by name is the only resource looked at — unless they do not
+    do the service, which is said first."""
+    lead = _professional_lead(ctx, st.frame)
+    ctx.resource_id = st.frame.resource_id
+    out = _next_question(ctx, st)
+    if lead:
+        out.lead = f"{lead} {out.lead}".strip()
+    return out
+
+
+def _professional_lead(ctx: DialogueContext, frame: Frame) -> str:
+    """Keep the professional asked for while they can do the service; else say so."""
+    if frame.resource_id is None:
+        return ""
+    chosen = next((r for r in ctx.resources if r.id == frame.resource_id), None)
+    service = ctx.service(frame.service_id)
+    if chosen is None or (service is not None and not chosen.can_do(service.id)):
+        frame.resource_id = None
+        return (
+            ""
+            if chosen is None or service is None
+            else words.professional_cannot(chosen.name, service)
+        )
+    return ""
+
+
+def _next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
     if st.flow is None:
         st.flow = "booking"
     frame = st.frame
@@ -446,6 +487,9 @@ def next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
     pet = _pet_question(ctx, st)
     if pet is not None:
         return pet
+    size = sizing.question(ctx, st, service)  # once, when the price depends on it
+    if size is not None:
+        return size
     st.awaiting = "confirm"
     return Outcome(question=_confirmation(ctx, st, service, start))
 
@@ -572,6 +616,9 @@ def _offer_times(
         out = _ask_day(ctx, st, service)
         out.lead = words.closed_on(label, say.opening_hours_text(ctx.hours))
         return out
+    full = waitlist_join.offer(ctx, st, service, day, period, near)
+    if full is not None:  # open, but every capable resource is booked
+        return full
     out = _ask_day(ctx, st, service)
     closing = max((h.closes for h in ctx.hours if h.weekday == day.weekday()), default=None)
     if day == ctx.today and closing is not None and ctx.now.time() >= closing:
@@ -596,6 +643,7 @@ def _confirmation(
     registering = None
     if new is not None and frame.pet_id is None:
         registering = f"{new.name} ({new.species}, {new.breed})"
+    professional = next((r.name for r in ctx.resources if r.id == frame.resource_id), None)
     return words.confirm_booking(
         service,
         _pet_label(ctx, frame),
@@ -603,6 +651,8 @@ def _confirmation(
         registering,
         reschedule=st.flow == "reschedule",
         moving_from=_old_when(ctx) if st.flow == "reschedule" else None,
+        price=sizing.price_text(ctx, frame, service),
+        professional=professional,
     )
 
 
@@ -622,10 +672,12 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
     org_id, contact_id = ctx.turn.org.id, ctx.turn.contact_id
     try:
         with ctx.session.begin_nested():
-            if st.flow == "reschedule" and frame.booking_id is not None:
-                booking_repo.cancel(ctx.session, org_id, frame.booking_id)
             pet_id = frame.pet_id
-            if pet_id is None:
+            if st.flow == "reschedule" and frame.booking_id is not None:
+                booking_repo.move(  # a reschedule, never a cancellation, in every figure
+                    ctx.session, org_id, frame.booking_id, start, resource_id=frame.resource_id
+                )
+            elif pet_id is None:
                 new = frame.new_pet or NewPet()
                 pet = catalog.register_pet(
                     ctx.session,
@@ -634,9 +686,24 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
                     new.name or "",
                     new.species or "",
                     new.breed or "",
+                    size=frame.size,
                 )
                 pet_id = pet.id
-            booking_repo.book(ctx.session, org_id, contact_id, service.id, pet_id, start)
+            else:
+                sizing.store(ctx, frame, pet_id)
+            if st.flow != "reschedule" or frame.booking_id is None:
+                booking_repo.book(
+                    ctx.session,
+                    org_id,
+                    contact_id,
+                    service.id,
+                    pet_id,
+                    start,
+                    resource_id=frame.resource_id,
+                )
+    except NotFound:  # the booking being moved was cancelled meanwhile
+        st.reset_flow()
+        return Outcome(final=words.BOOKING_GONE)
     except (SlotTaken, IntegrityError):
         frame.at = None
         out = _offer_times(ctx, st, service, frame.day)
@@ -644,7 +711,7 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
         return out
     when = f"{say.bare_day(say.day_label(frame.day, ctx.today))} às {say.hhmm(start)}"
     text = words.booked(service, _pet_label(ctx, frame), when, st.flow == "reschedule")
-    if frame.pet_id is None:
+    if frame.pet_id is None and pet_id is not None:
         _registered(ctx, st, frame, pet_id)
     end = start + timedelta(minutes=service.duration_minutes)
     for later in st.queued:  # "banho e vacina pra Frida às 9h": the vaccine after the bath

@@ -24,7 +24,7 @@ from atende.brain.dialogue.reading import Part, Reading, read
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.dialogue.when import extract_when
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
-from atende.brain.offline import answers, booking, manage, reminder_answers
+from atende.brain.offline import answers, booking, manage, reminder_answers, waitlist_answers
 from atende.brain.offline.outcome import Outcome
 from atende.domain.entities import Choices
 from atende.domain.text import fold
@@ -97,6 +97,8 @@ class OfflineBrain:
         return hits[0] if hits and hits[0].confident else None
 
     def _turn(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
+        if (offer := waitlist_answers.answer(ctx, st, reading)) is not None:
+            return self._flow_reply(ctx, st, reading, offer.outcome, offer.intent)
         if (to_us := reminder_answers.answer(ctx, st, reading)) is not None:
             return self._flow_reply(ctx, st, reading, to_us.outcome, to_us.intent)
         intent = reading.intent
@@ -172,7 +174,8 @@ class OfflineBrain:
         if intent == "thanks":
             return self._say(ctx, st, reading, [words.BYE if reading.bye else words.THANKS], intent)
         if reading.service is not None:
-            return self._say(ctx, st, reading, [words.prices([reading.service])], "prices")
+            quoted = answers.quoted(ctx, reading.service)
+            return self._say(ctx, st, reading, [words.prices([quoted])], "prices")
         if reading.no and not reading.yes:
             return self._say(ctx, st, reading, [words.NEVER_MIND], "declined")
         return self._not_understood(ctx, st, reading)
@@ -347,7 +350,8 @@ def _info_lead(
     if not parts and not reading.asks_address and not extra:
         return ""
     in_booking = st.flow is not None
-    return answers.answer(ctx, parts, reading.asks_address, extra, booking=in_booking)
+    pet = ctx.pet(st.frame.pet_id) if in_booking else None
+    return answers.answer(ctx, parts, reading.asks_address, extra, booking=in_booking, pet=pet)
 
 
 def _unanswered_aside(ctx: DialogueContext, reading: Reading, answered: set[str]) -> bool:
@@ -567,8 +571,10 @@ def _choices(st: DialogueState, texts: list[str]) -> Choices | None:
         case "time" if st.offered:
             prompt = texts[-1].split("\n", 1)[0].rstrip(":") + f". {words.WHICH_TIME}"
             return Choices("list", prompt, tuple(st.offered))
-        case "confirm" | "confirm_cancel" | "person":
+        case "confirm" | "confirm_cancel" | "person" | "waitlist":
             return Choices("buttons", texts[-1], words.YES_NO)
+        case "pet_size":
+            return Choices("buttons", texts[-1], words.SIZE_BUTTONS)
         case "time" | "service" | "date" | "pet_name" | "pet_species" | "pet_breed":
             return None  # free text (or too many options for buttons)
         case "pet_choice" | "choose_booking" | None:

@@ -42,7 +42,8 @@ class OwnerTools(Tools):
             "get_figures",
             PeriodArgs,
             self.get_figures,
-            "Bookings, revenue, top services and hours of a period.",
+            "Bookings, cancellations and reschedules, revenue (by pet size too), top services "
+            "and hours, and each resource's occupancy, of a period.",
         )
         self.add(
             "inactive_clients", NoArgs, self.inactive_clients, "Clients with no visit for 30+ days."
@@ -63,8 +64,11 @@ class OwnerTools(Tools):
             "done": f.done,
             "upcoming": f.upcoming,
             "cancelled": f.cancelled,
+            "rescheduled": f.rescheduled,
             "no_show": f.no_show,
             "estimated_revenue": say.money(f.revenue),
+            "revenue_by_size": {name: say.money(amount) for name, amount in f.by_size},
+            "occupancy_percent": dict(f.occupancy),
             "services": dict(f.services),
             "busiest_hours": {f"{h:02d}h": n for h, n in f.hours[:5]},
         }

@@ -27,7 +27,7 @@ HELP = (
     "Oi! Sou seu assistente de gestão 📈 Posso te dizer:\n"
     "• agendamentos de *hoje*, *amanhã*, da *semana* ou do *mês*\n"
     "• *faturamento* estimado e *cancelamentos*/faltas\n"
-    "• *serviços* e *horários* mais procurados\n"
+    "• *serviços* e *horários* mais procurados, a *ocupação* de cada profissional\n"
     "• clientes *inativos* (30+ dias)\n"
     "• ideias de *campanha* (envio só com sua confirmação)\n"
     "• o *resumo* do dia"
@@ -41,6 +41,7 @@ TOPICS: list[tuple[str, str]] = [
     ("services", r"servico.*(mais|popular|procurad|vendid)|(mais|popular|procurad).*servico"),
     ("revenue", r"fatur|receita|ganh|dinheiro|vend|quanto (entrou|fiz)"),
     ("hours", r"horario.*(mais|pico|movimentad|cheio)|(pico|movimentad)"),
+    ("occupancy", r"ocupa|lotad|ocios|capacidade"),
     (
         "agenda",
         r"agend|quantos|marcad|atendiment|agenda|cliente.*hoje|hoje|amanha|ontem|semana|mes\b"
@@ -117,19 +118,24 @@ class OwnerAssistant:
             return insights.inactive_text(insights.inactive(session, org.id, now, owners), now, tz)
         if topic == "campaign":
             return self.draft_campaigns(session, turn, state, owners)
-        default = "month" if topic in ("revenue", "services", "hours", "cancellations") else "today"
+        monthly = ("revenue", "services", "hours", "cancellations")
+        default = "month" if topic in monthly else "week" if topic == "occupancy" else "today"
         figures = insights.figures(session, org.id, period_of(text, default), now, tz)
         label = figures.period.label
         if topic == "revenue":
+            by_size = f"\nPor porte: {insights.by_size_text(figures)}." if figures.by_size else ""
             return (
                 f"💰 Faturamento estimado {label}: {say.money(figures.revenue)} "
-                f"({figures.booked} atendimento(s), {figures.done} já realizado(s))."
+                f"({figures.booked} atendimento(s), {figures.done} já realizado(s)).{by_size}"
             )
         if topic == "cancellations":
+            moved = f" ({figures.rescheduled} remarcado(s) à parte)" if figures.rescheduled else ""
             return (
                 f"{label.capitalize()}: {figures.cancelled} cancelamento(s) "
-                f"e {figures.no_show} falta(s)."
+                f"e {figures.no_show} falta(s){moved}."
             )
+        if topic == "occupancy":
+            return f"📅 Ocupação {label}: {insights.occupancy_text(figures)}."
         if topic == "services":
             if not figures.services:
                 return f"Nenhum atendimento {label}."

@@ -2,14 +2,17 @@
 
 Shared by the owner assistant (offline and LLM tools) and the daily summary, so the
 same question always gets the same numbers. A booking still ``booked`` whose time has
-passed counts as done (attended) until someone marks it ``no_show``.
+passed counts as done (attended) until someone marks it ``no_show``. A moved booking is
+a reschedule, never a cancellation; a time held for the waitlist counts nowhere.
+Occupancy is the share of the calendar's open time (hours, breaks, holidays) each
+resource was booked for, missed appointments included.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -17,9 +20,13 @@ from sqlalchemy.orm import Session
 
 from atende.brain.dialogue import replies as say
 from atende.domain.periods import Period, period
+from atende.domain.sizes import SIZE_NAMES, SIZES
 from atende.domain.states import HAPPENED_OR_ON, HOLDS_SLOT, BookingStatus
-from atende.storage import analytics
+from atende.storage import analytics, orgs
+from atende.storage import calendar as calendar_repo
+from atende.storage import resources as resource_repo
 from atende.storage.analytics import BookingRow, Client
+from atende.storage.models import Organization
 
 INACTIVE_DAYS = 30
 
@@ -30,11 +37,14 @@ class Figures:
     done: int = 0
     upcoming: int = 0
     cancelled: int = 0
+    rescheduled: int = 0  # moved to another time: not cancellations
     no_show: int = 0
     revenue: Decimal = Decimal(0)
     services: list[tuple[str, int]] = field(default_factory=list)
     hours: list[tuple[int, int]] = field(default_factory=list)
     rows: list[BookingRow] = field(default_factory=list)
+    by_size: list[tuple[str, Decimal]] = field(default_factory=list)  # revenue per porte
+    occupancy: list[tuple[str, int]] = field(default_factory=list)  # resource, % booked
 
     @property
     def booked(self) -> int:
@@ -48,9 +58,15 @@ def figures(session: Session, org_id: int, name: str, now: datetime, tz: ZoneInf
     out = Figures(span, rows=rows)
     services: Counter[str] = Counter()
     hours: Counter[int] = Counter()
+    sizes: dict[str | None, Decimal] = {}
     for row in rows:
+        if row.status == BookingStatus.HELD:
+            continue  # offered to the waitlist, not booked (yet)
         if row.status == BookingStatus.CANCELLED:
-            out.cancelled += 1
+            if row.moved:
+                out.rescheduled += 1
+            else:
+                out.cancelled += 1
             continue
         if row.status == BookingStatus.NO_SHOW:
             out.no_show += 1
@@ -60,11 +76,47 @@ def figures(session: Session, org_id: int, name: str, now: datetime, tz: ZoneInf
         else:
             out.upcoming += 1
         out.revenue += row.price
+        sizes[row.size] = sizes.get(row.size, Decimal(0)) + row.price
         services[row.service] += 1
         hours[row.starts_at.astimezone(tz).hour] += 1
     out.services = sorted(services.items(), key=lambda kv: (-kv[1], kv[0]))
     out.hours = sorted(hours.items(), key=lambda kv: (-kv[1], kv[0]))
+    out.by_size = [(SIZE_NAMES[s], sizes[s]) for s in SIZES if s in sizes]
+    if None in sizes and out.by_size:
+        out.by_size.append((UNSIZED, sizes[None]))
+    out.occupancy = occupancy(session, org_id, span, tz, rows)
     return out
+
+
+UNSIZED = "porte não informado"
+OCCUPYING = (*HAPPENED_OR_ON, BookingStatus.NO_SHOW)  # a missed appointment held its time
+
+
+def occupancy(
+    session: Session, org_id: int, span: Period, tz: ZoneInfo, rows: list[BookingRow]
+) -> list[tuple[str, int]]:
+    """Each active resource and the share (%) of the open time in ``span`` it was booked."""
+    org = session.get(Organization, org_id)
+    if org is None:
+        return []
+    first, last = span.start.date(), span.end.date()
+    calendar = calendar_repo.calendar_for(session, org_id, tz, orgs.settings_of(org), first)
+    days = [first + timedelta(days=n) for n in range((last - first).days)]
+    open_minutes = sum(
+        _minutes(opens, closes) for day in days for opens, closes in calendar.plan(day).spans
+    )
+    booked: Counter[str] = Counter()
+    for row in rows:
+        if row.resource is not None and row.status in OCCUPYING:
+            booked[row.resource] += int((row.ends_at - row.starts_at).total_seconds() // 60)
+    return [
+        (r.name, round(100 * booked[r.name] / open_minutes) if open_minutes else 0)
+        for r in resource_repo.resources(session, org_id)
+    ]
+
+
+def _minutes(opens: time, closes: time) -> int:
+    return (closes.hour * 60 + closes.minute) - (opens.hour * 60 + opens.minute)
 
 
 def figures_text(f: Figures) -> str:
@@ -74,9 +126,13 @@ def figures_text(f: Figures) -> str:
     lines = [
         f"📊 {label.capitalize()}: {f.booked} agendamento(s)",
         f"• realizados: {f.done} · a realizar: {f.upcoming}",
-        f"• cancelados: {f.cancelled} · faltas: {f.no_show}",
+        f"• cancelados: {f.cancelled} · remarcados: {f.rescheduled} · faltas: {f.no_show}",
         f"• faturamento estimado: {say.money(f.revenue)}",
     ]
+    if f.by_size:
+        lines.append(f"• faturamento por porte: {by_size_text(f)}")
+    if f.occupancy:
+        lines.append(f"• ocupação: {occupancy_text(f)}")
     if f.services:
         top = ", ".join(f"{name} ({n})" for name, n in f.services[:3])
         lines.append(f"• serviços mais pedidos: {top}")
@@ -84,6 +140,16 @@ def figures_text(f: Figures) -> str:
         top_hours = ", ".join(f"{h:02d}h ({n})" for h, n in f.hours[:3])
         lines.append(f"• horários mais movimentados: {top_hours}")
     return "\n".join(lines)
+
+
+def by_size_text(f: Figures) -> str:
+    """'pequeno R$ 100,00 · médio R$ 60,00 · porte não informado R$ 150,00'."""
+    return " · ".join(f"{name} {say.money(amount)}" for name, amount in f.by_size)
+
+
+def occupancy_text(f: Figures) -> str:
+    """'Banho 1 25% · Banho 2 0% · Ana (tosadora) 10% · Dra. Paula (veterinária) 5%'."""
+    return " · ".join(f"{name} {percent}%" for name, percent in f.occupancy)
 
 
 def agenda_text(f: Figures, tz: ZoneInfo, limit: int = 15) -> str:
