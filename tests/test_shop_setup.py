@@ -71,7 +71,7 @@ def runtime(db: str, tmp_path: Path) -> Iterator[Runtime]:
 def _answered_correctly(runtime: Runtime) -> None:
     rui = Customer(runtime, "petfeliz", "+5511999990402", "Rui")
     prices = rui.say("quanto custa o banho?")
-    assert "Banho: R$ 60,00" in prices  # the default; a pet's size prices its booking
+    assert "Banho: a partir de R$ 50,00" in prices  # priced by size: the lowest first
     assert "08:00" in rui.say("qual o horário de vocês?")
     refused = rui.say("quero agendar um banho amanhã às 12h30")
     assert words.SLOT_PROBLEM["break"] in refused
