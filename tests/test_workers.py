@@ -142,7 +142,8 @@ def cluster(
 ) -> Iterator[Cluster]:
     # A burst of 3 messages from 24 concurrent customers must fit in the window, or it
     # is (rightly) answered as two bursts; single-message bursts can use a short window.
-    buffer = 1.5 if "two_workers" in request.node.name else 0.3
+    # On a loaded 2-core machine 1.5 s once split a burst in two: 3 s.
+    buffer = 3.0 if "two_workers" in request.node.name else 0.3
     c = Cluster(*backends, tmp_path, fake_twilio, buffer)
     yield c
     c.close()
