@@ -18,7 +18,7 @@ appears in some reply; the conversation ends with a person exactly when expected
 times a scenario got the same reply; *stuck question* the most times it got the same
 question (both must be ≤ 2).
 
-Optional fields, for what happens around the customer (bench/dev/conversations_i10.json):
+Optional fields, for what happens around the customer (bench/dev/conversations_desk.json):
 
 - ``shop_bookings``: other customers' appointments, ``{"service", "day", "times": [HH:MM…],
   "copies": 1}`` — booked through ``storage.bookings.book`` (a free capable resource

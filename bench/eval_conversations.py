@@ -15,7 +15,7 @@ Splits, each reported on its own:
   customers through ``atende chat`` saw fail, written as scenarios, to tune on;
 - ``dev_r`` (tuned on): bench/dev/conversations_r.json, the same from a second tester
   playing only reschedules and cancellations;
-- ``dev_i10`` (tuned on): bench/dev/conversations_i10.json, prices and durations by size,
+- ``dev_desk`` (tuned on): bench/dev/conversations_desk.json, prices and durations by size,
   a professional asked for by name, the waitlist and reminders that ask — written with the
   code, using the player's events (other customers' appointments, staff cancelling, the
   ticker's minutes);
@@ -602,8 +602,8 @@ SPLITS = {
     "dev_t": (ROOT / "dev" / "conversations_t.json", True),
     # a second tester's failed reschedules and cancellations, to tune on
     "dev_r": (ROOT / "dev" / "conversations_r.json", True),
-    # issue 10's front desk: sizes, professionals, the waitlist, reminders (tuned on)
-    "dev_i10": (ROOT / "dev" / "conversations_i10.json", True),
+    # the front desk: sizes, professionals, the waitlist, reminders (tuned on)
+    "dev_desk": (ROOT / "dev" / "conversations_desk.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
     "heldout": (ROOT / "heldout" / "conversations.json", True),
     "heldout_b": (ROOT / "heldout" / "conversations_b.json", True),
