@@ -13,7 +13,7 @@ import yaml
 from pydantic import ValidationError
 from yaml.nodes import Node, ScalarNode
 
-from atende.domain.shopfile import ShopFile, problems
+from atende.domain.shopfile import ShopDoc, ShopFile, problems
 from atende.errors import InvalidInput
 
 MAX_BYTES = 1_000_000
@@ -68,6 +68,6 @@ def load(text: str) -> ShopFile:
         raise InvalidInput("\n".join(problems(exc))) from None
 
 
-def dump(data: dict[str, Any]) -> str:
+def dump(data: ShopDoc) -> str:
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=False)
     return HEADER + body

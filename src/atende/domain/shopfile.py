@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from typing_extensions import NotRequired, TypedDict  # noqa: UP035 (pydantic needs these on 3.11)
 
 from atende.domain.hours_text import WEEKDAY_KEYS, clock_time, day_line, hhmm, span, span_text
 from atende.domain.hours_text import weekday as weekday_of
@@ -289,3 +290,63 @@ def problems(exc: ValidationError) -> list[str]:
 def _union_tag(part: str) -> bool:
     """pydantic names the member of a union it tried ('DaySpec', 'str'): not a place."""
     return part[:1].isupper() or part in ("str", "none", "function-before[_week(), dict]")
+
+
+# --- the document ``atende shop export`` writes -----------------------------------------
+# (what ``ShopFile`` reads back; typed dicts, because they are what YAML and JSON dump)
+
+
+class ProfileDoc(TypedDict):
+    name: str
+    timezone: str
+    owner_phones: list[str]
+
+
+class CalendarDoc(TypedDict):
+    state: str | None
+    open_holidays: list[str]
+    min_notice_minutes: int
+    horizon_days: int
+
+
+class SizeRuleDoc(TypedDict, total=False):
+    size: str
+    coat: str
+    price: str  # "60.00": money is written exactly
+    duration: int
+
+
+class ServiceDoc(TypedDict):
+    name: str
+    price: str
+    duration: int
+    gender: str | None
+    plural: bool | None
+    cleanup: NotRequired[int]
+    return_days: NotRequired[int]
+    by_size: NotRequired[list[SizeRuleDoc]]
+
+
+class ResourceDoc(TypedDict):
+    name: str
+    kind: str
+    does: list[str]
+
+
+class SpecialDayDoc(TypedDict):
+    date: date
+    closed: NotRequired[bool]
+    open: NotRequired[bool]
+    hours: NotRequired[list[str]]
+    note: NotRequired[str]
+
+
+class ShopDoc(TypedDict):
+    version: int
+    shop: ProfileDoc
+    settings: dict[str, Any]  # the organization's settings as stored (JSON), secrets left out
+    calendar: CalendarDoc
+    hours: dict[str, str]
+    services: list[ServiceDoc]
+    resources: list[ResourceDoc]
+    special_days: list[SpecialDayDoc]

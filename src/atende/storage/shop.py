@@ -23,7 +23,18 @@ from atende.domain.hours_text import WEEKDAY_KEYS, describe, span
 from atende.domain.opening import WorkDay
 from atende.domain.org_settings import OrgSettings, error_fields
 from atende.domain.phones import normalize_typed_phone
-from atende.domain.shopfile import ServiceSpec, ShopFile, SpecialDaySpec, week_of
+from atende.domain.shopfile import (
+    ResourceDoc,
+    RuleSpec,
+    ServiceDoc,
+    ServiceSpec,
+    ShopDoc,
+    ShopFile,
+    SizeRuleDoc,
+    SpecialDayDoc,
+    SpecialDaySpec,
+    week_of,
+)
 from atende.domain.text import fold
 from atende.errors import InvalidInput, InvalidPhone, OrphansBookings
 from atende.storage import calendar, orgs, resources, services
@@ -52,7 +63,7 @@ def gaps(session: Session, org_id: int) -> list[str]:
 # --- out -------------------------------------------------------------------------------
 
 
-def export(session: Session, org: Organization) -> dict[str, Any]:
+def export(session: Session, org: Organization) -> ShopDoc:
     current = orgs.settings_of(org)
     week = calendar.week(session, org.id)
     rows = services.active(session, org.id)
@@ -74,11 +85,11 @@ def export(session: Session, org: Organization) -> dict[str, Any]:
         "hours": {key: describe(week.get(i)) for i, key in enumerate(WEEKDAY_KEYS)},
         "services": [_service_out(services.spec_of(session, org.id, s)) for s in rows],
         "resources": [
-            {
-                "name": r.name,
-                "kind": r.kind,
-                "does": [names[i] for i in sorted(r.service_ids) if i in names],
-            }
+            ResourceDoc(
+                name=r.name,
+                kind=r.kind,
+                does=[names[i] for i in sorted(r.service_ids) if i in names],
+            )
             for r in resources.resources(session, org.id)
         ],
         "special_days": [_special_out(d) for d in special_specs(session, org.id)],
@@ -99,27 +110,34 @@ def _settings_out(current: OrgSettings) -> dict[str, Any]:
     return out
 
 
-def _service_out(spec: ServiceSpec) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": spec.name,
-        "price": f"{spec.price:.2f}",
-        "duration": spec.duration,
-        "gender": spec.gender,
-        "plural": spec.plural,
-    }
+def _service_out(spec: ServiceSpec) -> ServiceDoc:
+    out = ServiceDoc(
+        name=spec.name,
+        price=f"{spec.price:.2f}",
+        duration=spec.duration,
+        gender=spec.gender,
+        plural=spec.plural,
+    )
     if spec.cleanup:
         out["cleanup"] = spec.cleanup
     if spec.return_days is not None:
         out["return_days"] = spec.return_days
     if spec.by_size:
-        out["by_size"] = [
-            {
-                k: (f"{v:.2f}" if k == "price" else v)
-                for k, v in rule.model_dump().items()
-                if v is not None
-            }
-            for rule in spec.by_size
-        ]
+        out["by_size"] = [_rule_out(rule) for rule in spec.by_size]
+    return out
+
+
+def _rule_out(rule: RuleSpec) -> SizeRuleDoc:
+    """Only what the rule says, in the order it is read back: size, coat, price, duration."""
+    out = SizeRuleDoc()
+    if rule.size is not None:
+        out["size"] = rule.size
+    if rule.coat is not None:
+        out["coat"] = rule.coat
+    if rule.price is not None:
+        out["price"] = f"{rule.price:.2f}"
+    if rule.duration is not None:
+        out["duration"] = rule.duration
     return out
 
 
@@ -133,12 +151,14 @@ def special_specs(session: Session, org_id: int) -> list[SpecialDaySpec]:
     return out
 
 
-def _special_out(spec: SpecialDaySpec) -> dict[str, Any]:
-    out: dict[str, Any] = {"date": spec.date}
+def _special_out(spec: SpecialDaySpec) -> SpecialDayDoc:
+    out = SpecialDayDoc(date=spec.date)
     if spec.kind == "hours":
         out["hours"] = list(spec.hours)
+    elif spec.kind == "closed":
+        out["closed"] = True
     else:
-        out[spec.kind] = True
+        out["open"] = True
     if spec.note:
         out["note"] = spec.note
     return out

@@ -20,6 +20,7 @@ from atende.domain.shopfile import (
     DaySpec,
     ResourceSpec,
     ServiceSpec,
+    ShopDoc,
     ShopFile,
     SpecialDaySpec,
     week_of,
@@ -338,7 +339,7 @@ def list_holidays(
 
 
 @router.get("/shop")
-def export_shop(staff: StaffDep, runtime: RuntimeDep) -> dict[str, Any]:
+def export_shop(staff: StaffDep, runtime: RuntimeDep) -> ShopDoc:
     """The shop file (``atende shop export``) as JSON."""
     with runtime.sessions() as s:
         org = orgs.org_by_id(s, staff.org.id)
