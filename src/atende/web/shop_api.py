@@ -39,6 +39,7 @@ from atende.web.shop_schemas import (
     CalendarPatch,
     DayOut,
     HolidayOut,
+    Moved,
     Removed,
     ResourceOut,
     ResourcePatch,
@@ -189,7 +190,7 @@ def remove_resource(
     another resource free at the same time (all or nothing; the 409 lists the rest)."""
     with runtime.pipeline.agenda.desk(staff.org.id, staff.actor) as desk:
         moved = shop_admin.remove_resource(desk, resource_id, move)
-    return Removed(id=resource_id, moved=[{"booking": b, "to": to} for b, to in moved])
+    return Removed(id=resource_id, moved=[Moved(booking=b, to=to) for b, to in moved])
 
 
 # --- hours, special days, holidays --------------------------------------------------------

@@ -4,7 +4,7 @@ own specs (``domain/shopfile.py``) plus what the API adds — partial changes, a
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,11 +57,18 @@ class ServiceDetail(BaseModel):
     done_by: list[str]
 
 
+class Moved(BaseModel):
+    """A booking of a removed resource, now on another one."""
+
+    booking: int
+    to: str  # the resource it moved to
+
+
 class Removed(BaseModel):
     id: int
     removed: bool = True
     cancelled: list[int] = Field(default_factory=list)
-    moved: list[dict[str, Any]] = Field(default_factory=list)
+    moved: list[Moved] = Field(default_factory=list)
 
 
 class ResourcePatch(_Body):
