@@ -16,18 +16,7 @@ from atende.storage.db import make_engine, make_sessionmaker, normalize_url, tra
 from atende.storage.migrate import alembic_config, upgrade
 from atende.storage.models import Booking, Contact, Service
 from atende.storage.types import utcnow
-
-
-def _columns(url: str, table: str) -> set[str]:
-    raw = sa.create_engine(normalize_url(url))
-    try:
-        with raw.connect() as conn:
-            inspector = sa.inspect(conn)
-            if table not in inspector.get_table_names():
-                return set()
-            return {c["name"] for c in inspector.get_columns(table)}
-    finally:
-        raw.dispose()
+from tests.support.raw_db import columns
 
 
 def test_migration_0015_goes_down_and_up_keeping_bookings(db_url: str) -> None:
@@ -66,8 +55,8 @@ def test_migration_0015_goes_down_and_up_keeping_bookings(db_url: str) -> None:
     engine.dispose()
 
     command.downgrade(alembic_config(db_url), "0013")
-    assert "return_days" not in _columns(db_url, "services")
-    assert _columns(db_url, "followups") == set()
+    assert "return_days" not in columns(db_url, "services")
+    assert columns(db_url, "followups") == set()
     raw = sa.create_engine(normalize_url(db_url))
     with raw.connect() as conn:
         statuses = list(conn.execute(sa.text("SELECT status FROM bookings")).scalars())
@@ -75,8 +64,8 @@ def test_migration_0015_goes_down_and_up_keeping_bookings(db_url: str) -> None:
     assert statuses == ["booked"]  # the appointment stays; its confirmation is lost
 
     upgrade(db_url)
-    assert "return_days" in _columns(db_url, "services")
-    assert "after_booking_id" in _columns(db_url, "followups")
+    assert "return_days" in columns(db_url, "services")
+    assert "after_booking_id" in columns(db_url, "followups")
     engine = make_engine(db_url)
     with transaction(make_sessionmaker(engine)) as s:
         from atende.storage import followups

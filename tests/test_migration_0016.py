@@ -13,18 +13,7 @@ from atende.storage import demo, orgs, resources
 from atende.storage.db import make_engine, make_sessionmaker, normalize_url, transaction
 from atende.storage.migrate import alembic_config, upgrade
 from atende.storage.types import utcnow
-
-
-def _columns(url: str, table: str) -> set[str]:
-    raw = sa.create_engine(normalize_url(url))
-    try:
-        with raw.connect() as conn:
-            inspector = sa.inspect(conn)
-            if table not in inspector.get_table_names():
-                return set()
-            return {c["name"] for c in inspector.get_columns(table)}
-    finally:
-        raw.dispose()
+from tests.support.raw_db import columns
 
 
 def test_migration_0016_goes_down_and_up(db_url: str) -> None:
@@ -48,9 +37,9 @@ def test_migration_0016_goes_down_and_up(db_url: str) -> None:
     engine.dispose()
 
     command.downgrade(alembic_config(db_url), "0015")
-    assert _columns(db_url, "resource_blocks") == set()
-    assert _columns(db_url, "audit_log") == set()
-    assert "label" not in _columns(db_url, "api_keys")
+    assert columns(db_url, "resource_blocks") == set()
+    assert columns(db_url, "audit_log") == set()
+    assert "label" not in columns(db_url, "api_keys")
     raw = sa.create_engine(normalize_url(db_url))
     with raw.connect() as conn:  # the key and the shop are still there
         assert conn.execute(sa.text("SELECT count(*) FROM api_keys")).scalar() == 1
@@ -58,8 +47,8 @@ def test_migration_0016_goes_down_and_up(db_url: str) -> None:
     raw.dispose()
 
     upgrade(db_url)
-    assert {"resource_id", "starts_at", "ends_at", "note"} <= _columns(db_url, "resource_blocks")
-    assert {"actor", "action", "subject", "details", "at"} <= _columns(db_url, "audit_log")
+    assert {"resource_id", "starts_at", "ends_at", "note"} <= columns(db_url, "resource_blocks")
+    assert {"actor", "action", "subject", "details", "at"} <= columns(db_url, "audit_log")
     engine = make_engine(db_url)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT label FROM api_keys")).scalar() is None

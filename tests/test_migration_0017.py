@@ -15,18 +15,7 @@ from atende.storage.db import make_engine, make_sessionmaker, normalize_url, tra
 from atende.storage.migrate import alembic_config, upgrade
 from atende.storage.models import Booking, Contact, Service
 from atende.storage.types import utcnow
-
-
-def _columns(url: str, table: str) -> set[str]:
-    raw = sa.create_engine(normalize_url(url))
-    try:
-        with raw.connect() as conn:
-            inspector = sa.inspect(conn)
-            if table not in inspector.get_table_names():
-                return set()
-            return {c["name"] for c in inspector.get_columns(table)}
-    finally:
-        raw.dispose()
+from tests.support.raw_db import columns
 
 
 def _statuses(url: str) -> list[str]:
@@ -68,13 +57,13 @@ def test_migration_0017_goes_down_and_up_keeping_appointments(db_url: str) -> No
     assert _statuses(db_url) == ["cancelled", "booked", "held"]
 
     command.downgrade(alembic_config(db_url), "0015")
-    assert _columns(db_url, "waitlist_entries") == set()
-    assert "moved_to_id" not in _columns(db_url, "bookings")
+    assert columns(db_url, "waitlist_entries") == set()
+    assert "moved_to_id" not in columns(db_url, "bookings")
     assert _statuses(db_url) == ["cancelled", "booked"]  # the hold released, nothing else
 
     upgrade(db_url)
-    assert "moved_to_id" in _columns(db_url, "bookings")
-    assert "offer_expires_at" in _columns(db_url, "waitlist_entries")
+    assert "moved_to_id" in columns(db_url, "bookings")
+    assert "offer_expires_at" in columns(db_url, "waitlist_entries")
     engine = make_engine(db_url)
     with transaction(make_sessionmaker(engine)) as s:  # the freed time books as before
         again = bookings.book(s, ids[0], ids[1], ids[2], None, start)
