@@ -97,15 +97,6 @@ def key_holder(session: Session, key: str) -> tuple[Organization, str] | None:
     return org, (label or f"key:{prefix}")
 
 
-def org_for_key(session: Session, key: str) -> Organization | None:
-    stmt = (
-        select(Organization)
-        .join(ApiKey, ApiKey.organization_id == Organization.id)
-        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    )
-    return session.scalar(stmt)
-
-
 def org_by_slug(session: Session, slug: str) -> Organization | None:
     return session.scalar(select(Organization).where(Organization.slug == slug))
 
