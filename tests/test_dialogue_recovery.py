@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from atende.brain.knowledge.documents import read_document
+from atende.clock import ShiftedClock
 from atende.runtime import Runtime
 from atende.storage import knowledge
 from atende.storage.models import Booking, Contact, Organization, Pet, Service
 from tests.conftest import demo_runtime
+from tests.support.clock import move_to
 from tests.support.dialogue import TZ, Customer
 
 KB = Path(__file__).parent / "fixtures" / "kb"
@@ -597,3 +599,124 @@ def test_another_name_while_registering_forgets_the_first_pets_details(
     ana.say("quero banho pro Rex amanha 10h, ele é rottweiler")
     reply = ana.say("na verdade é pra Fiona, minha gata")
     assert "Rottweiler" not in reply
+
+
+def test_two_bookings_named_by_their_days_are_both_cancelled(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993060", [("Rocky", "cachorro"), ("Mimi", "gato")])
+    book(runtime, bia.phone, "Rocky", "Banho", at(23, 9))
+    book(runtime, bia.phone, "Rocky", "Tosa", at(24, 9))
+    book(runtime, bia.phone, "Mimi", "Consulta veterinária", at(25, 9))
+    reply = bia.say("cancela o de segunda e o de terça")
+    assert "2 agendamentos" in reply and "Consulta" not in reply
+    bia.say("sim")
+    assert [r[3] for r in rows(runtime)] == ["cancelled", "cancelled", "booked"]
+
+
+def test_both_baths_move_to_thursday_each_at_its_own_time(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993061", [("Atena", "cachorro"), ("Apolo", "cachorro")])
+    book(runtime, bia.phone, "Atena", "Banho", at(18, 11))
+    book(runtime, bia.phone, "Apolo", "Banho", at(18, 16))
+    first = bia.say("passa os dois banhos pra quinta msm horario")
+    assert "Posso remarcar?" in first and "Atena" in first and "11:00" in first
+    second = bia.say("sim")
+    assert "Agora para Apolo" in second and "16:00" in second
+    bia.say("sim")
+    assert [(r[0], r[2], r[3]) for r in rows(runtime) if r[3] == "booked"] == [
+        ("Atena", at(19, 11), "booked"),
+        ("Apolo", at(19, 16), "booked"),
+    ]
+
+
+def test_a_saturday_named_on_a_saturday_moves_to_the_next_one(
+    runtime: Runtime, test_clock: ShiftedClock
+) -> None:
+    bia = customer_with(runtime, "+5511999993062", [("Panda", "cachorro")])
+    book(runtime, bia.phone, "Panda", "Banho", at(27, 16))  # Friday next week
+    move_to(test_clock, at(21, 7))  # Saturday morning
+    reply = bia.say("muda o banho do panda p sabado as 10h")
+    assert "28/11" in reply and "10:00" in reply
+    bia.say("sim")
+    assert [(r[2], r[3]) for r in rows(runtime)][-1] == (at(28, 10), "booked")
+
+
+def test_next_week_same_day_and_time_is_a_week_after_the_booking(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993063", [("Meg", "cachorro")])
+    book(runtime, bia.phone, "Meg", "Tosa", at(23, 15))  # already next week's Monday
+    reply = bia.say("remarcar a tosa da meg pra semana que vem mesmo dia e horario")
+    assert "30/11" in reply and "15:00" in reply
+    bia.say("sim")
+    assert [(r[2], r[3]) for r in rows(runtime)][-1] == (at(30, 15), "booked")
+
+
+def test_a_weekday_that_is_the_bookings_own_slot_means_the_next_one(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993064", [("Simba", "gato")])
+    book(runtime, bia.phone, "Simba", "Consulta veterinária", at(23, 11))
+    reply = bia.say("remarca a consulta do simba pra segunda que vem 11h")
+    assert "30/11" in reply and "Posso remarcar?" in reply
+
+
+def test_same_time_on_another_day_moves_the_booked_service(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993065", [("Dudu", "cachorro")])
+    book(runtime, bia.phone, "Dudu", "Banho", at(18, 14))
+    book(runtime, bia.phone, "Dudu", "Vacinação", at(19, 14))
+    reply = bia.say("mesmo horario na sexta o banho do dudu")
+    assert "Posso remarcar?" in reply and "20/11" in reply and "14:00" in reply
+
+
+def test_unbooking_inside_a_new_booking_asks_which_booking(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993066", [("Rex", "cachorro"), ("Fiona", "gato")])
+    book(runtime, bia.phone, "Fiona", "Banho", at(23, 11))
+    bia.say("quero marcar banho pro rex segunda")
+    assert "Quer cancelar" in bia.say("quero desmarcar um horario")
+    bia.say("sim")
+    assert rows(runtime) == [("Fiona", "Banho", at(23, 11), "cancelled")]
+
+
+def test_not_for_this_pet_but_the_cat_books_the_customers_cat(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993067", [("Rex", "cachorro"), ("Mimi", "gato")])
+    bia.say("marca uma consulta pro cachorro sexta 10h")
+    reply = bia.say("ops, na verdade é pra gata, nao pro Rex")
+    assert "para Mimi" in reply
+    bia.say("sim")
+    assert rows(runtime) == [("Mimi", "Consulta veterinária", at(20, 10), "booked")]
+
+
+def test_another_pets_booking_moved_too_while_confirming_a_move(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993068", [("Bidu", "cachorro"), ("Pérola", "gato")])
+    book(runtime, bia.phone, "Bidu", "Banho", at(23, 15))
+    book(runtime, bia.phone, "Pérola", "Vacinação", at(23, 15))
+    bia.say("quero trocar o horario de segunda pra 16h")
+    assert "Posso remarcar?" in bia.say("o banho do Bidu")
+    reply = bia.say("agora a vacina da Pérola tb pra 16h")
+    assert "Vacinação para Pérola" in reply and "Banho para Pérola" not in reply
+    bia.say("sim")
+    bia.say("sim")
+    assert sorted((r[0], r[1], r[2]) for r in rows(runtime) if r[3] == "booked") == [
+        ("Bidu", "Banho", at(23, 16)),
+        ("Pérola", "Vacinação", at(23, 16)),
+    ]
+
+
+def test_moving_a_pet_named_without_the_service_moves_its_booking(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993069", [("Max", "cachorro")])
+    book(runtime, bia.phone, "Max", "Banho e tosa", at(20, 9))
+    reply = bia.say("oi, passa o Max pro dia 24/11 as 16h?")
+    assert "Posso remarcar?" in reply and "24/11" in reply and "16:00" in reply
+
+
+def test_same_day_as_another_pets_bath_books_the_new_pet_that_day(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993070", [("Bolt", "cachorro")])
+    book(runtime, bia.phone, "Bolt", "Banho", at(20, 8))
+    reply = bia.say("e quero vacinar a Nala tb, minha gata, no mesmo dia do banho do Bolt, 8h30")
+    assert "Bolt" not in reply  # "Qual a raça de Nala?"
+    bia.say("vira lata")
+    bia.say("sim")
+    assert rows(runtime)[-1] == ("Nala", "Vacinação", at(20, 8, 30), "booked")
+
+
+def test_same_time_as_another_pet_is_that_bookings_time(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993071", [("Tom", "gato"), ("Jerry", "gato")])
+    book(runtime, bia.phone, "Tom", "Banho", at(23, 8))
+    book(runtime, bia.phone, "Jerry", "Tosa", at(23, 10))
+    reply = bia.say("passa a tosa do Jerry pro mesmo horário do banho do Tom na terça")
+    assert "Posso remarcar?" in reply and "24/11" in reply and "08:00" in reply

@@ -67,7 +67,9 @@ def breed_in(text: str, species: str | None = None) -> str | None:
 
 
 _NAMED = re.compile(
-    r"\b(?:para|pra|pro|p/|do|da|no|na|dele|dela)\s+(?:o\s+|a\s+|meu\s+|minha\s+)?"
+    r"\b(?:para|pra|pro|p/|do|da|no|na|dele|dela"
+    r"|(?:vacinar|banhar|tosar|levar|trazer|examinar|consultar)\s+(?:o|a))\s+"
+    r"(?:o\s+|a\s+|meu\s+|minha\s+)?"
     r"([A-ZÀ-Ý][a-zà-ÿ]+(?:\s[A-ZÀ-Ý][a-zà-ÿ]+)?)"
 )
 _NOT_NAMES = {

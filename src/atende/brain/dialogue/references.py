@@ -8,6 +8,7 @@ message as a target cancels or moves the wrong booking."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from atende.brain.dialogue.normalize import expand
@@ -66,3 +67,70 @@ def old_part(text: str, now: datetime) -> str:
         return text
     marker = list(_NEW_MARK.finditer(text[:start]))[-1]
     return text[: marker.start()]
+
+
+@dataclass(frozen=True)
+class Booked:
+    """One of the customer's upcoming bookings, as a message may refer to it."""
+
+    start: datetime  # local time
+    service: str
+    pet: str | None
+
+
+# "no mesmo dia do banho do Bolt", "pro mesmo horário do Tom", "mesmo dia e hora da consulta"
+_SAME_AS = re.compile(
+    r"\b(?:n[oa]\s+)?mesm[oa]\s+(dia e (?:horario|hora)|dia|horario|hora)\s+"
+    r"(?:d[aeo]s?|que (?:o|a))\s+([^,.;!?\n]*?)(?=\s*(?:[,.;!?\n]|\s+e\s+|\s+(?:as|às)\s+\d|$)"
+    r"|\s+(?:na|no|pra|pro|para|amanha|hoje|semana|dia)\b)"
+)
+SAME_AS_HINT = re.compile(r"\bmesm[oa]\s+(dia|horario|hora)\s+(d[aeo]s?|que)\b")
+
+
+def dated_references(text: str, booked: list[Booked]) -> str:
+    """A day or time given as another booking's ('no mesmo dia do banho do Bolt', 'pro
+    mesmo horário do Tom') written out as that booking's date or time, when exactly one
+    day or time fits what the words name — so the pet and service named only to point
+    at it are not read as the new booking's."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return text  # a character whose folding changes the length: leave it as said
+    out, last = [], 0
+    for m in _SAME_AS.finditer(folded):
+        what, named = m.group(1), m.group(2)
+        fits = [b for b in booked if _names(named, b)]
+        if not fits:
+            continue
+        if what == "dia":
+            days = {b.start.date() for b in fits}
+            if len(days) != 1:
+                continue
+            written = f"dia {fits[0].start:%d/%m}"
+        else:
+            starts = (
+                {b.start for b in fits}
+                if what.startswith("dia")
+                else {b.start.time() for b in fits}
+            )
+            if len(starts) != 1:
+                continue
+            start = fits[0].start
+            written = (
+                f"dia {start:%d/%m} às {start:%H:%M}"
+                if what.startswith("dia")
+                else (f"{start:%H:%M}")
+            )
+        out.append(text[last : m.start()] + written)
+        last = m.end()
+    return "".join(out) + text[last:] if out else text
+
+
+def _names(words: str, booking: Booked) -> bool:
+    """The words name this booking: its pet and/or its service, at least one of them."""
+    pet = booking.pet is not None and re.search(rf"\b{re.escape(fold(booking.pet))}\b", words)
+    service = fold(booking.service).split()[0][:5]
+    said_service = re.search(rf"\b{re.escape(service)}", words)
+    if not pet and not said_service:
+        return False
+    other_service = re.search(r"\b(banho|tosa|consulta|vacin)", words) and not said_service
+    return not other_service

@@ -41,6 +41,7 @@ from atende.domain.text import fold
 from atende.errors import NotFound, SlotTaken
 from atende.storage import bookings as booking_repo
 from atende.storage import catalog
+from atende.storage.models import Booking
 
 MAX_OFFERED = 10  # WhatsApp lists show at most 10 rows
 DAYS_OFFERED = 5
@@ -163,7 +164,7 @@ def fill(
         frame.span_start = when.earliest
     old_one = ctx.ignore_booking if st.flow == "reschedule" else None
     if old_one is not None and frame.earliest is not None and _SAME_DAY.search(fold(reading.text)):
-        frame.day = _same_weekday_from(old_one.starts_at.astimezone(ctx.tz).date(), frame.earliest)
+        frame.day = _week_after(old_one.starts_at.astimezone(ctx.tz).date(), frame.earliest)
         frame.earliest = frame.latest = None  # "pra semana que vem, mesmo dia e horário"
     moved = _moved_to(reading.text, ctx.now) if st.flow == "reschedule" else When()
     if moved.day is not None and moved.day != frame.day:  # "não dá quinta, passa pra sexta"
@@ -192,6 +193,8 @@ def fill(
             frame.day, frame.at = first.date(), first.time()
     if when.period in PERIODS:
         frame.period = cast(Period, when.period)
+    if old is not None:
+        _not_where_it_is(ctx, frame, old, reading.text)
     _fill_pet(ctx, st, reading)
     professional = named_resource(reading.text, ctx.resources)
     if professional is not None:  # "com a Ana"
@@ -229,12 +232,36 @@ _AMOUNTS = {"uma": 60, "duas": 120, "meia": 30}
 _SAME_DAY = re.compile(r"\bmesmo dia\b")
 
 
-def _same_weekday_from(day: date, start: date) -> date:
-    """The first day from ``start`` on with ``day``'s weekday."""
+def _week_after(booked: date, start: date) -> date:
+    """'semana que vem, mesmo dia': the booking's weekday in the week from ``start`` — or,
+    when the booking already falls in that week, the week after it."""
     found = start
-    while found.weekday() != day.weekday():
+    while found.weekday() != booked.weekday():
         found += timedelta(days=1)
+    if found <= booked < start + timedelta(days=7):
+        return booked + timedelta(days=7)
     return found
+
+
+def _not_where_it_is(ctx: DialogueContext, frame: Frame, old: Booking, text: str) -> None:
+    """In a move, a weekday named alone is not today (that is 'hoje') while the booking
+    lies ahead; and 'segunda que vem', 'a outra sexta' is not the booking's own day and
+    time: both are next week's. ('sexta 9h' for the Friday 9h booked is only a slip.)"""
+    said = fold(text)
+    if frame.day is None or _NAMES_DATE.search(said) or not _WEEKDAY_ALONE.search(said):
+        return
+    booked = old.starts_at.astimezone(ctx.tz)
+    same_slot = frame.day == booked.date() and frame.at == booked.time()
+    if (same_slot and _ANOTHER_WEEK.search(said)) or (
+        frame.day == ctx.today and booked.date() > ctx.today
+    ):
+        frame.day += timedelta(days=7)
+
+
+_ANOTHER_WEEK = re.compile(
+    r"\b(segunda|terca|quarta|quinta|sexta|sabado|domingo)(-feira)?\s+(que vem|q vem)\b"
+    r"|\b(proxim[oa]|outr[oa])\s+(segunda|terca|quarta|quinta|sexta|sabado|domingo)\b"
+)
 
 
 def _moved_to(text: str, now: datetime) -> When:
@@ -292,6 +319,8 @@ def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None
         return
     if st.flow == "reschedule":
         return
+    if frame.pet_id is not None and frame.pet_id in kept_pets(reading.text, ctx.pets):
+        frame.pet_id = None  # "na verdade é pra gata, não pro Rex"
     if reading.new_pet:
         frame.pet_id = None
         named = reading.pet_name
@@ -312,7 +341,8 @@ def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None
             if len(same) == 1 and new is None:
                 frame.pet_id = same[0].id  # "meu gato", and the customer has one cat
                 return
-        if new is not None or not ctx.pets:
+        other_kind = not any(fold(p.species) == fold(reading.species) for p in ctx.pets)
+        if new is not None or not ctx.pets or other_kind:  # "minha gata", and no cat is known
             frame.new_pet = (new or NewPet()).model_copy(
                 update={"species": (new.species if new and new.species else reading.species)}
             )
@@ -721,6 +751,8 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
     if st.queued:  # "banho pro Thor e pra Mel": now the next pet's
         st.frame, st.queued = st.queued[0], st.queued[1:]
         st.awaiting, st.offered = None, []
+        if st.flow == "reschedule":  # "passa os dois banhos pra quinta": the next one moves
+            ctx.ignore_booking = _booking_of(ctx, st.frame.booking_id)
         out = next_question(ctx, st)
         following = ctx.service(st.frame.service_id)
         same_pet = st.frame.pet_id is not None and st.frame.pet_id == pet_id
@@ -733,6 +765,11 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
         return out
     st.reset_flow()
     return Outcome(final=text)
+
+
+def _booking_of(ctx: DialogueContext, booking_id: int | None) -> Booking | None:
+    upcoming = booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
+    return next((b for b in upcoming if b.id == booking_id), None)
 
 
 def _registered(ctx: DialogueContext, st: DialogueState, frame: Frame, pet_id: int) -> None:

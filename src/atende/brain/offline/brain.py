@@ -21,6 +21,7 @@ from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Part, Reading, read
+from atende.brain.dialogue.references import SAME_AS_HINT, Booked, dated_references
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.dialogue.when import extract_when
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
@@ -57,6 +58,7 @@ class OfflineBrain:
             audio = any(m.kind == "audio" for m in turn.burst)
             return Reply([words.ASK_TO_WRITE if audio else words.ASK_FOR_TEXT], state, "media")
         ctx = DialogueContext(session, turn)
+        texts = _with_dates_of_bookings(ctx, texts)
         reading = read(texts, ctx.now, ctx.services)
         if reading.emergency:
             state.reset_flow()
@@ -221,7 +223,8 @@ class OfflineBrain:
                 out = manage.step(ctx, st, reading)
             case "reschedule" | "booking" | None:
                 _with_old_booking(ctx, st)
-                out = booking.step(ctx, st, reading)
+                other = manage.another_move(ctx, st, reading)
+                out = other if other is not None else booking.step(ctx, st, reading)
             case _:
                 assert_never(flow)
         if info:
@@ -404,6 +407,7 @@ _MOVE_HINT = re.compile(
     r"\b(pode ser|podia ser|poderia ser|da (pra|para) ser|tem como ser|passa\w*|muda\w*"
     r"|troca\w*|fica pra|ficar pra)\b"
 )
+_MOVE_VERB = re.compile(r"\b(passa\w*|muda\w*|troca\w*|remarca\w*|adianta\w*|atrasa\w*)\b")
 _NEW_ONE = re.compile(r"\b(outr[oa]|mais um|mais uma|nov[oa]|tambem|agend\w*|marc\w*)\b")
 
 
@@ -411,13 +415,19 @@ def _moves_booked(ctx: DialogueContext, reading: Reading) -> bool:
     """'o banho do Thor pode ser domingo?' when Thor's bath is booked: that bath moves,
     no second one is booked (a customer wanting another says 'outro', 'marcar mais um')."""
     folded = fold(reading.text)
-    if reading.service is None or not reading.has_when or not _MOVE_HINT.search(folded):
-        return False
-    if _NEW_ONE.search(folded):
+    hinted = _MOVE_HINT.search(folded) or reading.same_time  # "mesmo horário na sexta o banho"
+    if not reading.has_when or not hinted or _NEW_ONE.search(folded):
         return False
     pets = {p.id for p in pets_meant(reading.text, ctx.pets)}
+    if reading.service is None:  # "passa o Max pro dia 24": the pet's one booking
+        return (
+            bool(pets)
+            and bool(_MOVE_VERB.search(folded))
+            and any(b.pet_id in pets for b in manage.upcoming_of(ctx))
+        )
+    service_id = reading.service.id
     return any(
-        b.service_id == reading.service.id and (not pets or b.pet_id in pets)
+        b.service_id == service_id and (not pets or b.pet_id in pets)
         for b in manage.upcoming_of(ctx)
     )
 
@@ -473,6 +483,10 @@ def _leaves_flow(ctx: DialogueContext, st: DialogueState, reading: Reading) -> b
 
 _REBOOKING = re.compile(r"\b(remarc\w*|reagend\w*|adiant\w*|atras\w*)\b")
 _CANCELLING = re.compile(r"\b(desmarc\w*|cancel\w*)\b")
+_A_BOOKING = re.compile(  # "quero desmarcar um horário", "cancelar o agendamento que fiz"
+    r"\b(desmarc|cancel)\w*\s+(um|uma|o|a|meu|minha|aquele|aquela)\s+"
+    r"(horario|agendamento|consulta|atendimento|marcacao)\b"
+)
 _EVERY = re.compile(r"\b(tudo|todos|todas|os dois|as duas|ambos)\b")
 
 
@@ -492,8 +506,23 @@ def _about_booked(ctx: DialogueContext, st: DialogueState, reading: Reading) -> 
     if named - others:
         return False  # the new booking's own pet: a correction of it
     if _CANCELLING.search(folded):  # a bare "pode cancelar" drops the request being made
-        return bool(_EVERY.search(folded)) or reading.has_when
+        return bool(_EVERY.search(folded) or _A_BOOKING.search(folded)) or reading.has_when
     return bool(_REBOOKING.search(folded))
+
+
+def _with_dates_of_bookings(ctx: DialogueContext, texts: list[str]) -> list[str]:
+    """'no mesmo dia do banho do Bolt' → 'no dia 11/03' (``references.dated_references``)."""
+    if not any(SAME_AS_HINT.search(fold(t)) for t in texts):
+        return texts
+    booked = [
+        Booked(
+            b.starts_at.astimezone(ctx.tz),
+            service.name if (service := ctx.service(b.service_id)) else "",
+            pet.name if (pet := ctx.pet(b.pet_id)) else None,
+        )
+        for b in manage.upcoming_of(ctx)
+    ]
+    return [dated_references(t, booked) for t in texts]
 
 
 def _with_old_booking(ctx: DialogueContext, st: DialogueState) -> None:

@@ -14,7 +14,7 @@ from atende.brain.dialogue.normalize import normalize
 from atende.brain.dialogue.pets import pets_meant, species_in
 from atende.brain.dialogue.reading import Reading, read
 from atende.brain.dialogue.references import meant_text, old_part
-from atende.brain.dialogue.state import DialogueState, Flow
+from atende.brain.dialogue.state import DialogueState, Flow, Frame
 from atende.brain.dialogue.when import extract_when
 from atende.brain.offline import booking
 from atende.brain.offline.outcome import Outcome
@@ -48,17 +48,51 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
     if not upcoming:
         st.reset_flow()
         return Outcome(final=words.NO_UPCOMING)
-    if flow == "cancel" and len(upcoming) > 1 and _ALL.search(fold(reading.text)):
-        fitting, named = _fitting(ctx, upcoming, reading, flow)
-        every = fitting if named and fitting else upcoming  # "todos os horários dela"
-        if len(every) > 1:
-            st.frame.booking_ids = [b.id for b in every]  # "cancela os dois", "cancela tudo"
-            st.awaiting = "confirm_cancel"
-            return Outcome(question=words.confirm_cancel_all([describe(ctx, b) for b in every]))
+    every = _several_meant(ctx, upcoming, reading, flow)
+    if flow == "cancel" and len(every) > 1:
+        st.frame.booking_ids = [b.id for b in every]  # "cancela os dois", "cancela tudo"
+        st.awaiting = "confirm_cancel"
+        return Outcome(question=words.confirm_cancel_all([describe(ctx, b) for b in every]))
+    if len(every) > 1:  # "passa os dois banhos pra quinta, mesmo horário": one after another
+        out = _chosen(ctx, st, every[0], reading)
+        st.queued = [moved_frame(ctx, b, reading) for b in every[1:]]
+        return out
     chosen = _match(ctx, upcoming, reading, flow)
     if chosen is None:
         return _ask_which(ctx, st, upcoming, reading, flow)
     return _chosen(ctx, st, chosen, reading)
+
+
+def _several_meant(
+    ctx: DialogueContext, upcoming: list[Booking], reading: Reading, flow: Flow
+) -> list[Booking]:
+    """Every booking of a request about several: 'os dois', 'tudo', 'todos os horários
+    dela' (those that fit what was named, else all), or one booking per joined reference
+    ('cancela o de segunda e o de terça') when each names exactly one."""
+    if len(upcoming) < 2:
+        return []
+    if _ALL.search(fold(old_part(reading.text, ctx.now) if flow == "reschedule" else reading.text)):
+        fitting, named = _fitting(ctx, upcoming, reading, flow)
+        return fitting if named and fitting else upcoming
+    said = meant_text("\n".join(reading.lines) or reading.text)
+    if flow == "reschedule":
+        said = old_part(said, ctx.now)
+    parts = [p for p in _JOINED.split(said) if p.strip()]
+    if len(parts) < 2:
+        return []
+    found: list[Booking] = []
+    for part in parts:
+        fitting, named = _fitting(ctx, upcoming, read([part], ctx.now, ctx.services), flow)
+        if not named or len(fitting) != 1 or fitting[0] in found:
+            return []  # one of them is unclear: ask, rather than guess
+        found.append(fitting[0])
+    return found
+
+
+# "o de segunda e o de terça", "a tosa do Rex e a vacina da Mel": joined references
+_JOINED = re.compile(
+    r"\s*[,\n]\s*(?:e\s+)?|\s+e\s+(?=(?:o|a|os|as)\s+(?:d[aeo]s?\b|\w{4,}))", re.IGNORECASE
+)
 
 
 def _ask_which(
@@ -203,7 +237,9 @@ def _fitting(
 
 
 _OLD_HOUR = re.compile(r"\bd[aeo]s?\s+(\d{1,2})\s*(?:h|:00|horas)?\s+(?:pra|para|pras|p/)\b")
-_ALL = re.compile(r"\b(os dois|as duas|ambos|tudo|todos|todas|os 2)\b")
+_ALL = re.compile(
+    r"\b(os dois|as duas|ambos|tudo(?! (bem|bom|certo|ok|joia|tranquilo))|todos|todas|os 2)\b"
+)
 
 
 def _same_day(booked: date, said: date) -> bool:
@@ -216,6 +252,17 @@ def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: R
     if st.flow == "cancel":
         st.awaiting = "confirm_cancel"
         return Outcome(question=words.confirm_cancel(describe(ctx, chosen, in_sentence=True)))
+    _fill_move(ctx, st, chosen, reading)
+    frame = st.frame
+    if frame.day is not None or frame.at is not None or frame.earliest is not None:
+        return booking.next_question(ctx, st)
+    st.awaiting = "date"
+    return Outcome(question=words.reschedule_when(describe(ctx, chosen, in_sentence=True)))
+
+
+def _fill_move(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: Reading) -> None:
+    """The frame of moving ``chosen``: its service and pet, the new day and time said."""
+    st.frame.booking_id = chosen.id
     st.frame.service_id = chosen.service_id
     st.frame.pet_id = chosen.pet_id
     ctx.ignore_booking = chosen
@@ -227,7 +274,36 @@ def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: R
         frame.day = None  # "o de terça": the day being left, not the new one
     if frame.day is None and frame.at is None and frame.period and frame.earliest is None:
         frame.day = old_day  # "pra de tarde": the same day, in the afternoon
-    if frame.day is not None or frame.at is not None or frame.earliest is not None:
-        return booking.next_question(ctx, st)
-    st.awaiting = "date"
-    return Outcome(question=words.reschedule_when(describe(ctx, chosen, in_sentence=True)))
+
+
+def moved_frame(ctx: DialogueContext, chosen: Booking, reading: Reading) -> Frame:
+    """The frame of one more booking the same move request is about, filled on its own
+    (its own time kept for "mesmo horário"), to be confirmed after the first."""
+    leaving = ctx.ignore_booking
+    scratch = DialogueState(flow="reschedule")
+    _fill_move(ctx, scratch, chosen, reading)
+    ctx.ignore_booking = leaving
+    return scratch.frame
+
+
+_ALSO = re.compile(r"\b(tb|tbm|tambem|agora|e o|e a|e tambem)\b")
+
+
+def another_move(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome | None:
+    """While a move waits for its yes, 'agora a vacina da Pérola tb pra 16h' names another
+    booking with a new time: that one is moved too, confirmed first, the waiting one after
+    it ('tb', 'agora'); without such a word it is moved instead ('não, a vacina da Pérola')."""
+    if st.flow != "reschedule" or st.frame.booking_id is None or not reading.has_when:
+        return None
+    upcoming = upcoming_of(ctx)
+    fitting, named = _fitting(ctx, upcoming, reading, "reschedule")
+    if not named or len(fitting) != 1 or fitting[0].id == st.frame.booking_id:
+        return None
+    if any(b.id == st.frame.booking_id for b in fitting):
+        return None
+    waiting, queued = st.frame, st.queued
+    also = bool(_ALSO.search(fold(reading.text)))
+    st.frame, st.queued, st.awaiting, st.offered = Frame(), [], None, []
+    out = _chosen(ctx, st, fitting[0], reading)
+    st.queued = [waiting, *queued] if also else queued
+    return out
