@@ -251,19 +251,11 @@ class Player(DemoChat):
                 s.add(pet)
                 s.flush()
                 pets[p["name"]] = pet.id
-            for b in customer.get("bookings", []):
-                service_id, minutes = self.services[b["service"]]
+            for b in customer.get("bookings", []):  # on a free capable resource each (two
+                service_id, _ = self.services[b["service"]]  # pets' baths at one time)
                 at = local(start.date() + timedelta(days=b["day"]), b["time"])
-                s.add(
-                    Booking(
-                        organization_id=self.org_id,
-                        contact_id=contact.id,
-                        pet_id=pets.get(b.get("pet", "")),
-                        service_id=service_id,
-                        starts_at=at,
-                        ends_at=at + timedelta(minutes=minutes),
-                    )
-                )
+                pet_id = pets.get(b.get("pet", ""))
+                booking_repo.book(s, self.org_id, contact.id, service_id, pet_id, at)
 
     def seed_shop(self, scenario: dict[str, Any], start: datetime) -> None:
         """Other customers' appointments (``shop_bookings``), one contact per scenario."""

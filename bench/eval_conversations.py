@@ -23,7 +23,9 @@ Splits, each reported on its own:
   written blind to the brain's rules and never tuned on until 2026-12-05; their failures
   were then read and fixed, so they count as tuned on from that day;
 - ``heldout_c`` (never tuned on): bench/heldout/conversations_c.json, written blind on
-  2026-12-05 before that day's tuning, played only in aggregate.
+  2026-12-05 before that day's tuning, played only in aggregate;
+- ``heldout_d`` (never tuned on): bench/heldout/conversations_d.json, written blind by
+  another writer on 2026-12-05 (the second session of that day), played only in aggregate.
 
 The JSON splits are played by bench/conversation_player.py (an injected clock per scenario,
 a simulated customer answering the assistant's questions). Every conversation goes
@@ -608,6 +610,8 @@ SPLITS = {
     "heldout": (ROOT / "heldout" / "conversations.json", True),
     "heldout_b": (ROOT / "heldout" / "conversations_b.json", True),
     "heldout_c": (ROOT / "heldout" / "conversations_c.json", False),
+    # written blind on 2026-12-05 after that day's first round of tuning, before the second
+    "heldout_d": (ROOT / "heldout" / "conversations_d.json", False),
 }
 DEV_ANCHOR = datetime(2027, 2, 1, 9, 0, tzinfo=TZ)  # a Monday morning, shop open
 
@@ -770,7 +774,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--split",
         choices=sorted(SPLITS),
-        help="run one split only (dev also runs the owner questions and the LLM pass)",
+        action="append",
+        help="run this split only; repeatable (dev also runs the owner questions and the LLM pass)",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="print failures with the transcript"
@@ -787,7 +792,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    names = [args.split] if args.split else list(SPLITS)
+    names = args.split or list(SPLITS)
     splits: list[Split] = []
     owner: Score | None = None
     llm: LlmFigures | None = None

@@ -21,6 +21,7 @@ SPLITS = {
     "conversations.json": ("h", 45, "1"),
     "conversations_b.json": ("b", 32, "2"),
     "conversations_c.json": ("c", 50, "3"),
+    "conversations_d.json": ("g", 50, "9"),
 }
 
 SERVICES = {
