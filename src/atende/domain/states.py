@@ -61,6 +61,9 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     READ = "read"
     FAILED = "failed"
+    # the manual queue's ends for a failed message: let go, or dealt with by a person
+    DISCARDED = "discarded"
+    HANDLED = "handled"  # "resolvido por telefone"
 
 
 STATUS_RANK = {

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from atende.domain.entities import Choices
+from atende.domain.sending import class_of
 from atende.domain.states import MessageStatus, may_advance
 from atende.storage.models import Message
 from atende.storage.paging import After, Page, by_id, take
@@ -48,6 +49,7 @@ def add_outbound(
             "idempotency_key": idempotency_key,
             "choices": choices.as_json() if choices is not None else None,
             "next_attempt_at": not_before,
+            "priority": int(class_of(author)),
             "created_at": now,
             "updated_at": now,
         },

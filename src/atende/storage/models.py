@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Numeric,
+    SmallInteger,
     String,
     Text,
     Time,
@@ -81,6 +82,9 @@ class Channel(Base):
     pairing_code: Mapped[str | None] = mapped_column(String(64), default=None)
     last_event_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the channel's own pacing over its provider's defaults (domain/sending.py)
+    pacing: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    campaigns_paused_until: Mapped[datetime | None] = mapped_column(default=None)  # Meta 131048
 
     def __repr__(self) -> str:  # credentials never reach logs or tracebacks
         return f"Channel(id={self.id!r}, provider={self.provider!r})"
@@ -129,6 +133,7 @@ class Message(Base):
         UniqueConstraint("idempotency_key"),
         Index("ix_messages_conversation", "conversation_id", "id"),
         Index("ix_messages_status", "status", "next_attempt_at"),
+        Index("ix_messages_outbound_due", "status", "priority", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -155,8 +160,60 @@ class Message(Base):
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
     error_detail: Mapped[str | None] = mapped_column(Text, default=None)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), default=None)
+    # the send class (domain/sending.py: 0 reply, 1 service, 2 campaign): lower goes first
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    # waits for the pace, the breaker or a provider's rate limit: no attempt spent
+    deferrals: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SendAttempt(Base):
+    """One attempt to send a message: its outcome, the provider's answer, the next try."""
+
+    __tablename__ = "send_attempts"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('sent', 'reconciled', 'retry', 'deferred', 'failed')",
+            name="ck_send_attempts_outcome",
+        ),
+        Index("ix_send_attempts_message", "message_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
+    attempt: Mapped[int] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[str | None] = mapped_column(Text, default=None)
+    next_try_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SendPace(Base):
+    """The next moment a key (``channel:ID``, ``contact:ID:PHONE``…) may send: the pace
+    every worker process shares, advanced by compare-and-set."""
+
+    __tablename__ = "send_pace"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[datetime] = mapped_column()
+
+
+class ChannelBreaker(Base):
+    """A channel's circuit breaker: after N transient failures in a row its sends wait,
+    one probe goes out per interval, and the first success closes it."""
+
+    __tablename__ = "channel_breakers"
+    __table_args__ = (
+        CheckConstraint("state IN ('closed', 'open')", name="ck_channel_breakers_state"),
+    )
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(8), default="closed")
+    failures: Mapped[int] = mapped_column(default=0)
+    opened_at: Mapped[datetime | None] = mapped_column(default=None)
+    probe_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(String(200), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Pet(Base):
