@@ -19,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from atende.clock import Clock, ShiftedClock, SystemClock, installed
 from atende.config import Settings
+from atende.domain.sending import UNPACED
 from atende.runtime import Runtime, build_runtime
 from atende.storage import orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
 from atende.storage.migrate import upgrade
-from atende.storage.models import Contact, Conversation, Message, Organization
+from atende.storage.models import Channel, Contact, Conversation, Message, Organization
 from atende.web.app import create_app
 from tests.support.clock import ANCHOR
 from tests.support.fake_twilio import FakeTwilio, start_fake_twilio
@@ -241,6 +242,8 @@ def seed_shop(
             s, org.id, "twilio", BUSINESS, {"account_sid": ACCOUNT, "auth_token": TOKEN}
         )
         others = {p: orgs.add_channel(s, org.id, p, a, c).id for p, a, c in extra or []}
+        for row in s.scalars(select(Channel).where(Channel.organization_id == org.id)):
+            row.pacing = dict(UNPACED)  # these tests are about answers; tests/test_pacing.py paces
         key = orgs.issue_api_key(s, org.id)
         result = (org.id, channel.id, key, others)
     engine.dispose()

@@ -192,7 +192,8 @@ def test_graph_errors_retry_and_fail_like_any_provider(meta_shop: Shop, graph: F
     post(meta_shop, fixture("inbound_text.json"))
     meta_shop.settle()
     reply = next(m for m in stored(meta_shop) if m.direction == "out")
-    assert reply.status == "sent" and reply.attempts == 3
+    assert reply.status == "sent" and reply.attempts == 2  # the 429 waited: no attempt
+    assert reply.deferrals == 1
 
 
 def test_a_tapped_list_reply_books_the_chosen_slot(meta_shop: Shop, graph: FakeAPI) -> None:

@@ -26,7 +26,7 @@ class Recorder:
     def schedule_flush(self, conversation_id: int, version: int, delay: float) -> None:
         return None
 
-    def schedule_send(self, message_id: int, delay: float) -> None:
+    def schedule_send(self, message_id: int, delay: float, send_class: int = 0) -> None:
         self.sends.append(message_id)
 
     def schedule_reconnect(self, channel_id: str, delay: float) -> None:

@@ -137,12 +137,26 @@ class MediaError(ChannelError):
 
 
 class SendError(ChannelError):
-    """A send attempt failed; ``is_transient`` says whether trying again may help."""
+    """A send attempt failed; ``is_transient`` says whether trying again may help.
+    ``rate_limit`` names what a provider's rate-limit answer is about (``channel``: the
+    number sends too fast; ``contact``: too fast to this person; ``campaigns``: Meta's
+    spam limit) — such a send waits without spending an attempt — and ``retry_after``
+    the seconds the provider asked for, when it said."""
 
-    def __init__(self, message: str, *, code: str, is_transient: bool) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        is_transient: bool,
+        rate_limit: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.is_transient = is_transient
+        self.rate_limit = rate_limit
+        self.retry_after = retry_after
 
 
 class ModelError(AtendeError):

@@ -191,16 +191,53 @@ class Channel(Protocol):
         """Send a voice reply: by ``url`` (served by atende until it expires) or inline."""
 
 
+# Provider error codes that mean "too fast", and what they are about (PROVIDER-LIMITS in
+# the architecture notes): Meta 130429 throughput, 131056 pair rate, 131048 spam limit;
+# Twilio 63018 channel rate. HTTP 429 from any provider is the channel's.
+RATE_LIMITS = {"130429": "channel", "131056": "contact", "131048": "campaigns", "63018": "channel"}
+# Meta codes worth trying again later (generic error, number in maintenance)
+TRANSIENT_CODES = frozenset({"131000", "131057"})
+
+
+def provider_code(response: httpx.Response) -> str | None:
+    """The provider's own error code in a JSON error answer: Meta's ``error.code``,
+    Twilio's ``code``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    code = error.get("code") if isinstance(error, dict) else body.get("code")
+    return str(code) if isinstance(code, int | str) and str(code).isdigit() else None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        seconds = float(response.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= 3600 else None
+
+
 def raise_for_send(response: httpx.Response) -> None:
-    """Map a provider's HTTP answer onto SendError's transient/permanent split."""
+    """Map a provider's HTTP answer onto SendError's transient/permanent split, with the
+    provider's own code where it gives one (a rate limit waits without an attempt)."""
     if response.is_success:
         return
-    code = str(response.status_code)
-    transient = response.status_code >= 500 or response.status_code in (408, 409, 425, 429)
+    status = response.status_code
+    own = provider_code(response)
+    # the provider's code says more than a 4xx (Meta 131047, Twilio 21211); a 5xx is a 5xx
+    code = own if own is not None and (status < 500 or own in RATE_LIMITS) else str(status)
+    rate_limit = RATE_LIMITS.get(code) or ("channel" if status == 429 else None)
+    transient = status >= 500 or status in (408, 409, 425) or code in TRANSIENT_CODES
     raise SendError(
-        f"provider answered {response.status_code}: {response.text[:300]}",
+        f"provider answered {status}: {response.text[:300]}",
         code=code,
-        is_transient=transient,
+        is_transient=transient or rate_limit is not None,
+        rate_limit=rate_limit,
+        retry_after=_retry_after(response),
     )
 
 

@@ -127,6 +127,20 @@ PROVIDER_PACING: Mapping[str, Pacing] = {
 }
 
 
+# a channel that sends as fast as its workers can (tests and benchmarks of other things)
+UNPACED: Mapping[str, Any] = {
+    "min_interval": 0,
+    "media_interval": 0,
+    "per_contact": 0,
+    "typing_delay": 0,
+    "proactive_gap": 0,
+    "proactive_jitter": 0,
+    "per_hour": 0,
+    "per_day": 0,
+    "warmup": [],
+}
+
+
 def pacing_for(provider: str, overrides: Mapping[str, Any] | None) -> Pacing:
     """The provider's defaults with a channel's own settings on top (validated)."""
     base = PROVIDER_PACING.get(provider, Pacing())

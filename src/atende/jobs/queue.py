@@ -11,6 +11,7 @@ from typing import Any
 
 from huey.api import Huey
 
+from atende.domain.sending import queue_priority
 from atende.pipeline.core import Pipeline
 
 log = logging.getLogger(__name__)
@@ -43,18 +44,20 @@ class JobQueue:
     def schedule_flush(self, conversation_id: int, version: int, delay: float) -> None:
         self._enqueue(self._flush, (conversation_id, version), delay)
 
-    def schedule_send(self, message_id: int, delay: float) -> None:
-        self._enqueue(self._send, (message_id,), delay)
+    def schedule_send(self, message_id: int, delay: float, send_class: int = 0) -> None:
+        self._enqueue(self._send, (message_id,), delay, queue_priority(send_class))
 
     def schedule_reconnect(self, channel_id: str, delay: float) -> None:
         self._enqueue(self._reconnect, (channel_id,), delay)
 
     @staticmethod
-    def _enqueue(task: Any, args: tuple[Any, ...], delay: float) -> None:
+    def _enqueue(task: Any, args: tuple[Any, ...], delay: float, priority: int = 0) -> None:
+        """huey takes ``priority`` for itself: higher runs first (a reply's send before a
+        campaign's)."""
         if delay > 0:
-            task.schedule(args=args, delay=delay)
+            task.schedule(args=args, delay=delay, priority=priority)
         else:
-            task(*args)
+            task(*args, priority=priority)
 
     def stats(self) -> dict[str, int]:
         return {

@@ -27,6 +27,7 @@ from atende.brain.dialogue import catalogue
 from atende.brain.dialogue import replies as say
 from atende.domain.phones import normalize_typed_phone
 from atende.domain.pricing import hold_minutes
+from atende.domain.sending import SendClass
 from atende.domain.sizes import parse_size
 from atende.domain.states import HOLDS_SLOT, BookingStatus
 from atende.domain.text import fold
@@ -366,4 +367,4 @@ class Agenda:
             desk = Desk(session, org, actor)
             yield desk
         for message_id in desk.queued:
-            self._scheduler.schedule_send(message_id, 0.0)
+            self._scheduler.schedule_send(message_id, 0.0, SendClass.SERVICE)

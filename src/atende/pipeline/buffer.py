@@ -20,6 +20,7 @@ from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
 from atende.brain.dialogue import catalogue
 from atende.brain.dialogue.catalogue import SORRY
 from atende.brain.dialogue.state import DialogueState
+from atende.domain.sending import SendClass
 from atende.pipeline import metrics
 from atende.pipeline.owners import owner_conversation
 from atende.pipeline.ports import PipelineSettings, Scheduler
@@ -220,8 +221,8 @@ class Flusher:
                 session, conversation_id, token, upto, state, new_state
             ):
                 raise LostClaim
-        for message_id, delay in reply.sends if reply else []:
-            self._scheduler.schedule_send(message_id, delay)
+        for message_id, delay in reply.sends if reply else []:  # a campaign the owner sent
+            self._scheduler.schedule_send(message_id, delay, SendClass.CAMPAIGN)
         return FlushResult(upto, reply_ids)
 
     def _prepare(self, conversation_id: int) -> _Prepared | None:

@@ -39,8 +39,8 @@ class _LateScheduler:
     def schedule_flush(self, conversation_id: int, version: int, delay: float) -> None:
         self._get().schedule_flush(conversation_id, version, delay)
 
-    def schedule_send(self, message_id: int, delay: float) -> None:
-        self._get().schedule_send(message_id, delay)
+    def schedule_send(self, message_id: int, delay: float, send_class: int = 0) -> None:
+        self._get().schedule_send(message_id, delay, send_class)
 
     def schedule_reconnect(self, channel_id: str, delay: float) -> None:
         self._get().schedule_reconnect(channel_id, delay)

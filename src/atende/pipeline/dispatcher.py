@@ -1,16 +1,23 @@
-"""Outbound: claim a queued message, call the provider, record the outcome.
+"""Outbound: claim a queued message, wait for its pace, call the provider, record the outcome.
 
-Transient failures (5xx, 429, timeouts) retry with exponential backoff; permanent ones
-and the last attempt end ``failed`` with an alert. The send claim makes a job that
-runs twice send once. A worker that dies between the provider's answer and our commit
-leaves a stale claim, and a timeout leaves us not knowing either: before sending such
-a message again we ask the provider whether it already has it (``SentLookup``); where
-it cannot tell, the resend is counted in ``atende_sends_outcome_unknown_total``.
+Before each send the pacing gate (``pipeline/pacing.py``) says whether it may go now: the
+channel's breaker, the caps and the pace shared by every worker. A message that must wait
+goes back to ``queued`` for later without spending an attempt; so does one the provider
+answers with a rate limit (Meta 130429/131056/131048, Twilio 63018, any 429), up to the
+channel's ``max_deferrals``. Other transient failures (5xx, timeouts) retry with
+exponential backoff and count towards the channel's breaker; permanent ones and the last
+attempt end ``failed`` with an alert, in the manual queue. Every attempt is logged
+(``send_attempts``). The send claim makes a job that runs twice send once. A worker that
+dies between the provider's answer and our commit leaves a stale claim, and a timeout
+leaves us not knowing either: before sending such a message again we ask the provider
+whether it already has it (``SentLookup``); where it cannot tell, the resend is counted
+in ``atende_sends_outcome_unknown_total``.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,13 +27,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from atende.channels.base import Channel, SendResult, SentLookup, WindowedChannel
 from atende.domain.entities import Choices
 from atende.domain.org_settings import OrgSettings
-from atende.errors import SendError, SynthesisError
+from atende.domain.sending import Pacing, SendClass, pacing_for
+from atende.errors import ConfigurationError, SendError, SynthesisError
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
+from atende.pipeline.pacing import BreakerSettings, Sending, Verdict, gate
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.voice import VoiceReplies
-from atende.storage import alerts, sends
+from atende.storage import alerts, pace, sends
 from atende.storage.db import transaction
+from atende.storage.models import Channel as ChannelRow
 from atende.storage.models import Contact, Conversation, Organization
 from atende.storage.types import utcnow
 
@@ -35,6 +45,15 @@ log = logging.getLogger(__name__)
 # Provider clocks drift and their timestamps are whole seconds: search a little earlier
 # than the attempt began (a match must still carry our exact body, to our customer).
 LOOKUP_MARGIN = timedelta(seconds=60)
+# a reply waits in the worker for a slot this close (Meta's 12 ms, Twilio's 100 ms);
+# a longer wait goes back to the queue rather than holding a worker
+SLEEP_AT_MOST = 2.0
+# what a rate-limit answer makes a message wait, before it doubles with each deferral
+RATE_LIMIT_WAIT = {"channel": 5.0, "contact": 6.0, "campaigns": 60.0}
+CAMPAIGN_PAUSE = timedelta(hours=1)  # Meta's spam limit (131048) pauses campaigns this long
+MAX_WAIT = 600.0
+# transient failures that say the channel itself is in trouble (not our speech synthesis)
+BREAKER_CODES_FROM = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +73,10 @@ class _Claimed:
     kind: str
     outcome_unknown: bool
     started_at: datetime
+    send_class: SendClass
+    deferrals: int
+    pacing: Pacing
+    sending: Sending
 
     @property
     def templates(self) -> dict[str, dict[str, str]]:
@@ -104,6 +127,7 @@ class Dispatcher:
         self._directory = directory
         self._settings = settings
         self._scheduler = scheduler
+        self._breaker = BreakerSettings(settings.breaker_failures, settings.breaker_probe_seconds)
 
     def send(self, message_id: int) -> str:
         """Try to send one message; returns what happened (for logs and tests)."""
@@ -117,11 +141,21 @@ class Dispatcher:
             found = self._reconcile(adapter, claimed)
             if found is not None:
                 return self._sent(claimed, found, "reconciled")
+        verdict = self._gate(claimed)
+        waits_in_worker = claimed.send_class == SendClass.REPLY and verdict.wait <= SLEEP_AT_MOST
+        if verdict.wait > 0 and not waits_in_worker:
+            return self._wait(claimed, verdict)
+        if verdict.wait > 0:
+            time.sleep(verdict.wait)  # the slot this reply took is moments away
         try:
             result = self._deliver(adapter, claimed)
         except _Refused as refused:
             return self._fail(claimed, refused.code, refused.detail)
         except SendError as exc:
+            if exc.rate_limit is not None:
+                return self._rate_limited(claimed, exc)
+            if exc.is_transient and _channel_trouble(exc.code):
+                self._breaker_failure(claimed, exc.code)
             return self._after_error(claimed, exc.code, str(exc), exc.is_transient)
         except SynthesisError as exc:  # speech synthesis failed: try again later
             return self._after_error(claimed, "tts", str(exc), True)
@@ -130,10 +164,87 @@ class Dispatcher:
             return self._after_error(claimed, "error", repr(exc), True)
         return self._sent(claimed, result.provider_id, "sent")
 
+    def _gate(self, claimed: _Claimed) -> Verdict:
+        with transaction(self._sessions) as session:
+            return gate(session, claimed.sending, claimed.pacing, self._breaker, utcnow())
+
+    def _wait(self, claimed: _Claimed, verdict: Verdict) -> str:
+        """Back to the queue until its slot, the probe or the caps allow: no attempt spent."""
+        delay = min(verdict.wait, MAX_WAIT * 6)
+        with transaction(self._sessions) as session:
+            sends.defer(session, claimed.id, delay, verdict.reason, count=False)
+        metrics.SENDS.labels("waited").inc()
+        self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
+        return "waited"
+
+    def _rate_limited(self, claimed: _Claimed, exc: SendError) -> str:
+        """The provider said "too fast": wait (the channel, the customer or the
+        campaigns, as it said) without spending an attempt, up to ``max_deferrals``."""
+        scope = exc.rate_limit or "channel"
+        if claimed.deferrals + 1 > claimed.pacing.max_deferrals:
+            detail = f"rate limited {claimed.deferrals + 1} times: {exc}"
+            return self._fail(claimed, exc.code, detail)
+        base = exc.retry_after or RATE_LIMIT_WAIT.get(scope, 5.0)
+        delay = min(MAX_WAIT, base * (2 ** min(claimed.deferrals, 6)))
+        now = utcnow()
+        until = now + timedelta(seconds=delay)
+        channel_id = claimed.channel_id
+        with transaction(self._sessions) as session:
+            if scope == "contact":
+                pace.push(session, f"contact:{channel_id}:{claimed.phone}", until)
+            elif scope == "campaigns":
+                row = session.get(ChannelRow, channel_id)
+                if row is not None:
+                    row.campaigns_paused_until = now + CAMPAIGN_PAUSE
+                if claimed.send_class == SendClass.CAMPAIGN:
+                    delay = CAMPAIGN_PAUSE.total_seconds()
+            else:
+                pace.push(session, f"channel:{channel_id}", until)
+            sends.defer(session, claimed.id, delay, exc.code, count=True, detail=str(exc))
+            sends.log_attempt(
+                session,
+                claimed.id,
+                claimed.attempts,
+                claimed.started_at,
+                "deferred",
+                exc.code,
+                str(exc),
+                now + timedelta(seconds=delay),
+            )
+        metrics.SENDS.labels("rate_limited").inc()
+        log.warning("message %s rate limited (%s), waits %.0fs", claimed.id, exc.code, delay)
+        self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
+        return "rate_limited"
+
+    def _breaker_failure(self, claimed: _Claimed, code: str) -> None:
+        with transaction(self._sessions) as session:
+            opened = pace.breaker_failure(
+                session,
+                claimed.channel_id,
+                utcnow(),
+                self._breaker.threshold,
+                self._breaker.probe_seconds,
+                code,
+            )
+        if opened:
+            metrics.BREAKER_OPENED.inc()
+            log.error("channel %s: breaker open after repeated failures", claimed.channel_id)
+
     def _sent(self, claimed: _Claimed, provider_id: str | None, outcome: str) -> str:
         with transaction(self._sessions) as session:
             sends.mark_sent(session, claimed.id, provider_id)
+            sends.log_attempt(
+                session, claimed.id, claimed.attempts, claimed.started_at, outcome, None, None
+            )
+            released = pace.breaker_success(session, claimed.channel_id, utcnow())
+            if released:
+                pace.release(session, claimed.channel_id, utcnow())
+                backlog = pace.held_back(session, claimed.channel_id)
         metrics.SENDS.labels(outcome).inc()
+        if released:  # the first success after an outage: the backlog goes, in order, paced
+            log.info("channel %s: breaker closed, %d held back", claimed.channel_id, len(backlog))
+            for message_id, priority in backlog:
+                self._scheduler.schedule_send(message_id, 0.0, priority)
         self._send_next(claimed)
         return outcome
 
@@ -193,6 +304,10 @@ class Dispatcher:
                 .join(Organization, Organization.id == Conversation.organization_id)
                 .where(Conversation.id == msg.conversation_id)
             ).one()
+            channel = session.get(ChannelRow, msg.channel_id)
+            send_class = SendClass(msg.priority)
+            pacing = _pacing_of(channel)
+            now = utcnow()
             return _Claimed(
                 msg.id,
                 msg.conversation_id,
@@ -207,6 +322,19 @@ class Dispatcher:
                 msg.kind,
                 claim.outcome_unknown,
                 claim.started_at,
+                send_class,
+                msg.deferrals,
+                pacing,
+                Sending(
+                    msg.id,
+                    msg.channel_id,
+                    phone or "",
+                    send_class,
+                    msg.kind == "audio",
+                    (now - channel.created_at).days if channel is not None else 0,
+                    channel.campaigns_paused_until if channel is not None else None,
+                    channel is None or channel.connection_state in (None, "open"),
+                ),
             )
 
     def _send_next(self, claimed: _Claimed) -> None:
@@ -214,7 +342,7 @@ class Dispatcher:
         with self._sessions() as session:
             following = sends.next_in_line(session, claimed.conversation_id, claimed.id)
         if following is not None:
-            self._scheduler.schedule_send(following, 0.0)
+            self._scheduler.schedule_send(following, 0.0, claimed.send_class)
 
     def _after_error(self, claimed: _Claimed, code: str, detail: str, transient: bool) -> str:
         if not transient or claimed.attempts >= self._settings.send_max_attempts:
@@ -222,14 +350,27 @@ class Dispatcher:
         delay = self._settings.send_retry_base_seconds * (2 ** (claimed.attempts - 1))
         with transaction(self._sessions) as session:
             sends.mark_retry(session, claimed.id, delay, code, detail)
+            sends.log_attempt(
+                session,
+                claimed.id,
+                claimed.attempts,
+                claimed.started_at,
+                "retry",
+                code,
+                detail,
+                utcnow() + timedelta(seconds=delay),
+            )
         metrics.SENDS.labels("retry").inc()
         log.warning("send of message %s failed (%s), retry in %.0fs", claimed.id, code, delay)
-        self._scheduler.schedule_send(claimed.id, delay)
+        self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
         return "retry"
 
     def _fail(self, claimed: _Claimed, code: str, detail: str) -> str:
         with transaction(self._sessions) as session:
             sends.mark_failed(session, claimed.id, code, detail)
+            sends.log_attempt(
+                session, claimed.id, claimed.attempts, claimed.started_at, "failed", code, detail
+            )
             alerts.open_alert(
                 session,
                 claimed.organization_id,
@@ -241,3 +382,21 @@ class Dispatcher:
         log.error("message %s failed for good (%s)", claimed.id, code)
         self._send_next(claimed)
         return "failed"
+
+
+def _pacing_of(channel: ChannelRow | None) -> Pacing:
+    """The channel's pacing; its provider's defaults when its own settings are invalid
+    (a bad setting must not stop a channel from sending)."""
+    if channel is None:
+        return Pacing()
+    try:
+        return pacing_for(channel.provider, channel.pacing)
+    except ConfigurationError:
+        log.error("channel %s has invalid pacing settings; using the defaults", channel.id)
+        return pacing_for(channel.provider, None)
+
+
+def _channel_trouble(code: str) -> bool:
+    """A transient failure that says the channel is down (no answer, 5xx), not one of ours."""
+    http_5xx = len(code) == 3 and code.isdigit() and int(code) >= BREAKER_CODES_FROM
+    return code in ("transport", "timeout") or http_5xx

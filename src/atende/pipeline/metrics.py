@@ -23,3 +23,6 @@ SENDS_OUTCOME_UNKNOWN = Counter(
     "Sends repeated without knowing whether the earlier attempt reached the provider",
     ["provider"],
 )
+BREAKER_OPENED = Counter(
+    "atende_breaker_opened_total", "Times a channel's breaker opened after repeated failures"
+)

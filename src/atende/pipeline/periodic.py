@@ -23,6 +23,7 @@ from atende.brain.dialogue import catalogue
 from atende.brain.dialogue import replies as say
 from atende.brain.owner import insights
 from atende.domain.entities import Choices
+from atende.domain.sending import SendClass
 from atende.domain.states import BookingStatus
 from atende.pipeline import reminders
 from atende.pipeline.followups import FollowUps, Paced
@@ -71,8 +72,8 @@ class PeriodicJobs:
                 except Exception:
                     log.exception("periodic %s failed for organization %s", name, org_id)
                     continue
-                for message_id, delay in sent:
-                    self._scheduler.schedule_send(message_id, delay)
+                for message_id, delay in sent:  # on their own schedule: after replies
+                    self._scheduler.schedule_send(message_id, delay, SendClass.SERVICE)
                 queued += len(sent)
         return queued
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from atende.brain.dialogue import catalogue
 from atende.brain.dialogue import replies as say
+from atende.domain.sending import SendClass
 from atende.domain.states import BookingStatus
 from atende.errors import NotFound
 from atende.pipeline.ports import Scheduler
@@ -105,5 +106,5 @@ class PetReady:
                 raise NotFound("organization not found")
             done = mark_done(session, org, booking_id, amount, notify)
         if done.message_id is not None:
-            self._scheduler.schedule_send(done.message_id, 0.0)
+            self._scheduler.schedule_send(done.message_id, 0.0, SendClass.SERVICE)
         return done

@@ -11,7 +11,8 @@ class Scheduler(Protocol):
 
     def schedule_flush(self, conversation_id: int, version: int, delay: float) -> None: ...
 
-    def schedule_send(self, message_id: int, delay: float) -> None: ...
+    def schedule_send(self, message_id: int, delay: float, send_class: int = 0) -> None:
+        """``send_class`` (domain/sending.py): replies' jobs are taken first."""
 
     def schedule_reconnect(self, channel_id: str, delay: float) -> None: ...
 
@@ -27,3 +28,5 @@ class PipelineSettings:
     phone_quiet_minutes: float = 30.0
     watchdog_silence_hours: float = 12.0
     campaign_per_minute: float = 20.0  # campaigns and follow-ups are paced at this rate
+    breaker_failures: int = 5  # transient send failures in a row that open a channel's breaker
+    breaker_probe_seconds: float = 30.0  # one probe send per interval while it is open

@@ -42,11 +42,13 @@ class Sweeper:
     def sweep(self, grace_seconds: float) -> SweepResult:
         with self._sessions() as session:
             overdue = conversations.overdue_buffers(session, grace_seconds)
-            due = self._not_paused(sends.due_sends(session, grace_seconds), grace_seconds)
+            found = sends.due_sends(session, grace_seconds)
+        classes = {message_id: send_class for message_id, _, send_class in found}
+        due = self._not_paused([(i, n) for i, n, _ in found], grace_seconds)
         for conversation_id in overdue:
             self._scheduler.schedule_flush(conversation_id, 0, 0.0)
         for message_id in due:
-            self._scheduler.schedule_send(message_id, 0.0)
+            self._scheduler.schedule_send(message_id, 0.0, classes[message_id])
         with transaction(self._sessions) as session:  # voice replies outlive nothing but their TTL
             clips.purge_expired(session)
         return SweepResult(len(overdue), len(due))

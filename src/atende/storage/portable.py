@@ -31,6 +31,23 @@ def insert_ignore(
     return None if row is None else int(row[0])
 
 
+def insert_if_absent(
+    session: Session, table: Table, values: dict[str, Any], conflict: list[str]
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING for tables keyed by something else than an
+    integer id: True when the row was added."""
+    first = conflict[0]
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(table.c[first])
+    )
+    return session.execute(stmt).first() is not None
+
+
 def rowcount(result: Result[Any]) -> int:
     """Rows an UPDATE/DELETE touched (the compare-and-set checks rely on it)."""
     assert isinstance(result, CursorResult)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from atende.domain.states import MessageStatus
 from atende.storage import alerts
-from atende.storage.models import Message
+from atende.storage.models import Message, SendAttempt
 from atende.storage.portable import rowcount
 from atende.storage.types import UTCDateTime, utcnow
 
@@ -175,13 +175,15 @@ def mark_failed(session: Session, message_id: int, code: str, detail: str) -> No
     )
 
 
-def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[tuple[int, int]]:
+def due_sends(
+    session: Session, grace_seconds: float, limit: int = 500
+) -> list[tuple[int, int, int]]:
     """Queued messages whose time has come (plus stale claims) that no job may hold,
-    as (id, attempts): every claim is a new attempt."""
+    as (id, attempts, send class), replies first: every claim is a new attempt."""
     now = utcnow()
     cutoff = now - timedelta(seconds=grace_seconds)
     stmt = (
-        select(Message.id, Message.attempts)
+        select(Message.id, Message.attempts, Message.priority)
         .where(
             Message.direction == "out",
             or_(
@@ -193,7 +195,66 @@ def due_sends(session: Session, grace_seconds: float, limit: int = 500) -> list[
                 (Message.status == MessageStatus.SENDING) & (Message.claimed_until < now),
             ),
         )
-        .order_by(Message.id)  # the same backlog in the same order: the sweeper's pauses hold
+        .order_by(Message.priority, Message.id)  # the same backlog in the same order
         .limit(limit)
     )
-    return [(int(i), int(n)) for i, n in session.execute(stmt)]
+    return [(int(i), int(n), int(p)) for i, n, p in session.execute(stmt)]
+
+
+def defer(
+    session: Session,
+    message_id: int,
+    delay_seconds: float,
+    reason: str,
+    *,
+    count: bool,
+    detail: str | None = None,
+    keep_unknown: bool = False,
+) -> None:
+    """Back to ``queued`` until ``delay_seconds`` from now, giving back the attempt the
+    claim took: waiting for the pace, the breaker or a provider's rate limit is no
+    attempt. ``count``: a provider's rate-limit answer, counted against the channel's
+    ``max_deferrals``. ``keep_unknown``: an earlier attempt may have gone out, and the
+    next claim must still ask the provider first."""
+    now = utcnow()
+    values: dict[str, Any] = {
+        "status": MessageStatus.QUEUED.value,
+        "next_attempt_at": now + timedelta(seconds=delay_seconds),
+        "claimed_until": None,
+        "attempts": Message.attempts - 1,
+        "error_code": TIMED_OUT if keep_unknown else reason[:64],
+        "updated_at": now,
+    }
+    if count:
+        values["deferrals"] = Message.deferrals + 1
+        values["error_detail"] = (detail or reason)[:2000]
+    session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.SENDING)
+        .values(**values)
+    )
+
+
+def log_attempt(
+    session: Session,
+    message_id: int,
+    attempt: int,
+    started_at: datetime,
+    outcome: str,
+    code: str | None,
+    detail: str | None,
+    next_try_at: datetime | None = None,
+) -> None:
+    """One attempt of a send, for the manual queue and the message's history."""
+    session.add(
+        SendAttempt(
+            message_id=message_id,
+            attempt=attempt,
+            started_at=started_at,
+            finished_at=utcnow(),
+            outcome=outcome,
+            code=code,
+            detail=None if detail is None else detail[:2000],
+            next_try_at=next_try_at,
+        )
+    )

@@ -1,0 +1,126 @@
+"""Whether a claimed message may go now, and how long it waits otherwise.
+
+Checked in one transaction right before each send, by whichever worker holds the claim:
+
+1. the channel's breaker: open → wait for the probe (one send per interval probes);
+2. campaigns paused on the channel (Meta's spam limit, 131048) → a campaign waits;
+3. the hourly and daily caps of business-initiated sends (WhatsApp Web, with its
+   warm-up) → wait until the oldest send of the window leaves it;
+4. the pace: of the channel (and its media), of one customer (Meta: 6 s), and of what
+   atende starts itself (WhatsApp Web: 10–30 s with jitter).
+
+A reply *queues* for the next slot of each key (it takes it, and waits at most a few
+hundred milliseconds on Meta or Twilio); reminders and campaigns take a slot only when it
+is free now, else they wait — so a campaign never holds slots ahead of a customer who
+is waiting for an answer. A wait is not an attempt: the message goes back to ``queued``
+with ``next_attempt_at`` and its send job is scheduled for then.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from atende.domain.sending import Pacing, SendClass
+from atende.storage import pace
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """What the gate needs to know about one claimed message."""
+
+    message_id: int
+    channel_id: str
+    phone: str
+    send_class: SendClass
+    media: bool
+    channel_age_days: int
+    campaigns_paused_until: datetime | None
+    connection_open: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """``wait`` seconds before this message may go (0: now), and why; ``probe``: it goes
+    as the breaker's probe."""
+
+    wait: float
+    reason: str = ""
+    probe: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerSettings:
+    threshold: int = 5  # transient failures in a row that open it
+    probe_seconds: float = 30.0  # one probe per interval while open
+
+
+def gate(
+    session: Session,
+    sending: Sending,
+    pacing: Pacing,
+    breaker: BreakerSettings,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> Verdict:
+    """May ``sending`` go now? Takes its pace slots when it may (or when it is a reply)."""
+    if not sending.connection_open:
+        pace.open_breaker(session, sending.channel_id, now, breaker.probe_seconds, "connection")
+    verdict = pace.breaker_gate(session, sending.channel_id, now, breaker.probe_seconds)
+    if verdict.gate == "wait":
+        return Verdict(verdict.wait, "breaker_open")
+    probe = verdict.gate == "probe"
+    proactive = sending.send_class != SendClass.REPLY
+    paused = sending.campaigns_paused_until
+    if sending.send_class == SendClass.CAMPAIGN and paused is not None and paused > now:
+        return Verdict((paused - now).total_seconds(), "campaigns_paused")
+    if proactive:
+        capped = _cap_wait(session, sending, pacing, now)
+        if capped > 0:
+            return Verdict(capped, "cap")
+    keys = _keys(sending, pacing, rng or random.Random())
+    if proactive:  # take nothing unless every slot is free now
+        waits = [pace.wait_for(session, key, now) for key, _ in keys]
+        if any(w > 0 for w in waits):
+            return Verdict(max(waits), "paced")
+    wait = max((pace.take(session, key, interval, now) for key, interval in keys), default=0.0)
+    return Verdict(wait, "paced" if wait > 0 else "", probe)
+
+
+def _keys(sending: Sending, pacing: Pacing, rng: random.Random) -> list[tuple[str, float]]:
+    """The pace keys this message must take a slot of, each with its interval."""
+    channel = sending.channel_id
+    keys: list[tuple[str, float]] = []
+    if sending.media and pacing.media_interval > 0:
+        keys.append((f"media:{channel}", pacing.media_interval))
+    elif pacing.min_interval > 0:
+        keys.append((f"channel:{channel}", pacing.min_interval))
+    if pacing.per_contact > 0:
+        keys.append((f"contact:{channel}:{sending.phone}", pacing.per_contact))
+    if sending.send_class != SendClass.REPLY and pacing.proactive_gap > 0:
+        gap = pacing.proactive_gap + rng.random() * pacing.proactive_jitter
+        keys.append((f"proactive:{channel}", gap))
+    return keys
+
+
+def _cap_wait(session: Session, sending: Sending, pacing: Pacing, now: datetime) -> float:
+    """Seconds until a business-initiated message fits under the hourly and daily caps."""
+    per_hour, per_day = pacing.caps_on(sending.channel_age_days)
+    if not per_hour and not per_day:
+        return 0.0
+    sent = pace.sent_since(session, sending.channel_id, now - DAY)
+    wait = 0.0
+    for cap, window in ((per_hour, HOUR), (per_day, DAY)):
+        if not cap:
+            continue
+        inside = [t for t in sent if t >= now - window]
+        if len(inside) >= cap:  # the oldest that must leave the window first
+            leaves = inside[len(inside) - cap] + window
+            wait = max(wait, (leaves - now).total_seconds())
+    return wait
