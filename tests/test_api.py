@@ -173,6 +173,7 @@ def test_queue_stats_and_alerts(shop: Shop) -> None:
         "outbound_sending",
         "oldest_queued_seconds",
         "messages",
+        "by_class",
     }
     assert shop.api("GET", "/api/monitoring/alerts").json() == {"items": [], "next": None}
 

@@ -15,6 +15,8 @@
 | ``calendar`` | ``hours set|show``, ``closure add|remove|list``, ``holidays`` |
 | ``shop``     | ``shop export|import|check``               |
 | ``agenda``   | ``agenda SLUG [--day|--week]``, ``block add|remove``, ``audit`` |
+| ``queue``    | ``queue SLUG``, ``queue retry|resend|discard|handled SLUG ID`` |
+| ``status``   | ``status [SLUG]``: channels, breakers, queues, alerts, workers |
 
 Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); any
 ``AtendeError`` (a user mistake) is printed as ``error: …`` with exit code 2.
@@ -39,11 +41,13 @@ from atende.cli import (
     kb,
     keys,
     org,
+    queue,
     resources,
     run,
     services,
     setup,
     shop,
+    status,
 )
 from atende.errors import AtendeError
 
@@ -90,6 +94,8 @@ app.add_typer(shop.app, name="shop")
 app.command()(agenda.agenda)
 app.add_typer(agenda.block_app, name="block")
 app.command()(agenda.audit)
+app.command()(queue.queue)
+app.command()(status.status)
 
 
 def _quiet_logs() -> None:
