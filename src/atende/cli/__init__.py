@@ -25,6 +25,7 @@ Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); a
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Annotated
@@ -106,9 +107,19 @@ def _quiet_logs() -> None:
     )
 
 
+def _metrics_dir() -> None:
+    """Prometheus' multiprocess mode writes into this directory from the first metric
+    created on: it must exist before atende imports its metrics (README, "Prometheus
+    and Grafana")."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0, 2 for a user mistake)."""
     _quiet_logs()
+    _metrics_dir()
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -34,6 +34,7 @@ from atende.storage.models import (
     Alert,
     Channel,
     ChannelBreaker,
+    LlmCall,
     Message,
     Organization,
     SendAttempt,
@@ -260,3 +261,27 @@ def recent_attempts(session: Session, window: timedelta) -> list[tuple[str, str,
 def organizations(session: Session) -> list[Organization]:
     """Every organization, by slug."""
     return list(session.scalars(select(Organization).order_by(Organization.slug)))
+
+
+def recent_llm_calls(session: Session, window: timedelta) -> list[tuple[str, int]]:
+    """(outcome, count) of the language model requests of the last ``window``."""
+    stmt = (
+        select(LlmCall.outcome, func.count())
+        .where(LlmCall.created_at >= utcnow() - window)
+        .group_by(LlmCall.outcome)
+    )
+    return [(str(o), int(n)) for o, n in session.execute(stmt)]
+
+
+def open_alert_counts(session: Session) -> list[tuple[str, str, int]]:
+    """(organization slug, kind, count) of the unresolved alerts; an alert of no
+    organization (the server's own) has the slug ``""``."""
+    stmt = (
+        select(Organization.slug, Alert.kind, func.count())
+        .select_from(Alert)
+        .outerjoin(Organization, Organization.id == Alert.organization_id)
+        .where(Alert.resolved_at.is_(None))
+        .group_by(Organization.slug, Alert.kind)
+        .order_by(Organization.slug, Alert.kind)
+    )
+    return [(slug or "", str(kind), int(n)) for slug, kind, n in session.execute(stmt)]
