@@ -83,7 +83,7 @@ def _channels(session: Session, org_id: int | None, now: datetime) -> Table:
     table = Table(title="channels", title_justify="left")
     for name in ("organization", "channel", "provider", "connection", "breaker", "last message"):
         table.add_column(name)
-    for ch in monitoring.channels(session, org_id):
+    for ch in monitoring.channels(session, org_id, with_last_message=True):
         c, b = ch.channel, ch.breaker
         state = c.connection_state or ("untracked" if c.status == "active" else c.status)
         if c.connection_reason:

@@ -103,26 +103,40 @@ class ChannelHealth:
     channel: Channel
     org_slug: str
     breaker: ChannelBreaker | None  # no row: the send path never opened it (closed)
-    last_message_at: datetime | None  # the newest message either way on this channel
+    last_message_at: datetime | None = None  # the newest message either way, if asked
 
 
-def channels(session: Session, org_id: int | None) -> list[ChannelHealth]:
-    """Channels with their breaker and newest message, ordered by organization and id."""
-    last = (
-        select(Message.channel_id, func.max(Message.created_at).label("at"))
-        .group_by(Message.channel_id)
-        .subquery()
-    )
+def channels(
+    session: Session, org_id: int | None, with_last_message: bool = False
+) -> list[ChannelHealth]:
+    """Channels with their breaker, ordered by organization and id; ``with_last_message``
+    adds each one's newest message time (a scan of each channel's messages: for a
+    person's screen, not for every scrape)."""
     stmt = (
-        select(Channel, Organization.slug, ChannelBreaker, last.c.at)
+        select(Channel, Organization.slug, ChannelBreaker)
         .join(Organization, Organization.id == Channel.organization_id)
         .outerjoin(ChannelBreaker, ChannelBreaker.channel_id == Channel.id)
-        .outerjoin(last, last.c.channel_id == Channel.id)
         .order_by(Organization.slug, Channel.id)
     )
     if org_id is not None:
         stmt = stmt.where(Channel.organization_id == org_id)
-    return [ChannelHealth(c, slug, b, at) for c, slug, b, at in session.execute(stmt)]
+    found = [ChannelHealth(c, slug, b) for c, slug, b in session.execute(stmt)]
+    if not with_last_message:
+        return found
+    last = _last_messages(session, [f.channel.id for f in found])
+    return [ChannelHealth(f.channel, f.org_slug, f.breaker, last.get(f.channel.id)) for f in found]
+
+
+def _last_messages(session: Session, channel_ids: list[str]) -> dict[str, datetime]:
+    if not channel_ids:
+        return {}
+    newest = (
+        select(func.max(Message.id))
+        .where(Message.channel_id.in_(channel_ids))
+        .group_by(Message.channel_id)
+    )
+    stmt = select(Message.channel_id, Message.created_at).where(Message.id.in_(newest))
+    return {str(c): at for c, at in session.execute(stmt)}
 
 
 def open_alerts(session: Session, org_id: int | None, limit: int = 100) -> list[Alert]:
