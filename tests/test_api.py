@@ -173,6 +173,7 @@ def test_queue_stats_and_alerts(shop: Shop) -> None:
         "outbound_sending",
         "oldest_queued_seconds",
         "messages",
+        "by_class",
     }
     assert shop.api("GET", "/api/monitoring/alerts").json() == {"items": [], "next": None}
 
@@ -199,6 +200,10 @@ def test_metrics_are_prometheus_text(shop: Shop) -> None:
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     assert 'atende_webhooks_total{outcome="accepted",provider="twilio"}' in response.text
     assert "atende_conversations_waiting 0.0" in response.text
+    acks = re.search(
+        r'^atende_webhook_ack_seconds_count\{provider="twilio"\} (\S+)$', response.text, re.M
+    )
+    assert acks and float(acks.group(1)) >= 1  # the webhook's answer was timed
 
 
 def test_landing_and_openapi(shop: Shop) -> None:

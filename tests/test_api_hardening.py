@@ -273,9 +273,13 @@ def test_queue_stats_count_only_the_callers_organization(sqlite_api: ApiServer) 
             unanswered(s, conv)
             messages.add_outbound(s, b_org, conv, b_channel, "agora", f"b-{i}")
             messages.add_outbound(s, b_org, conv, b_channel, "depois", f"b-l{i}", not_before=later)
+    [mine] = before["by_class"]
     assert a.api("GET", "/api/monitoring/queue-stats").json() == {
         **before,
         "oldest_queued_seconds": pytest.approx(before["oldest_queued_seconds"], abs=30),
+        "by_class": [
+            {**mine, "oldest_age_seconds": pytest.approx(mine["oldest_age_seconds"], abs=30)}
+        ],
     }
     b = a.api("GET", "/api/monitoring/queue-stats", key=b_key).json()
     assert (b["conversations_waiting"], b["outbound_queued"], b["outbound_deferred"]) == (5, 5, 5)

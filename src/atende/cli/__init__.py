@@ -15,6 +15,8 @@
 | ``calendar`` | ``hours set|show``, ``closure add|remove|list``, ``holidays`` |
 | ``shop``     | ``shop export|import|check``               |
 | ``agenda``   | ``agenda SLUG [--day|--week]``, ``block add|remove``, ``audit`` |
+| ``queue``    | ``queue SLUG``, ``queue retry|resend|discard|handled SLUG ID`` |
+| ``status``   | ``status [SLUG]``: channels, breakers, queues, alerts, workers |
 
 Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); any
 ``AtendeError`` (a user mistake) is printed as ``error: …`` with exit code 2.
@@ -23,6 +25,7 @@ Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); a
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Annotated
@@ -39,11 +42,13 @@ from atende.cli import (
     kb,
     keys,
     org,
+    queue,
     resources,
     run,
     services,
     setup,
     shop,
+    status,
 )
 from atende.errors import AtendeError
 
@@ -90,6 +95,8 @@ app.add_typer(shop.app, name="shop")
 app.command()(agenda.agenda)
 app.add_typer(agenda.block_app, name="block")
 app.command()(agenda.audit)
+app.command()(queue.queue)
+app.command()(status.status)
 
 
 def _quiet_logs() -> None:
@@ -100,9 +107,19 @@ def _quiet_logs() -> None:
     )
 
 
+def _metrics_dir() -> None:
+    """Prometheus' multiprocess mode writes into this directory from the first metric
+    created on: it must exist before atende imports its metrics (README, "Prometheus
+    and Grafana")."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0, 2 for a user mistake)."""
     _quiet_logs()
+    _metrics_dir()
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
     try:

@@ -77,6 +77,7 @@ class _Claimed:
     deferrals: int
     pacing: Pacing
     sending: Sending
+    first_part: bool  # the first part of a reply to a burst: its latency is the customer's wait
 
     @property
     def templates(self) -> dict[str, dict[str, str]]:
@@ -147,6 +148,7 @@ class Dispatcher:
             return self._wait(claimed, verdict)
         if verdict.wait > 0:
             time.sleep(verdict.wait)  # the slot this reply took is moments away
+        began = time.monotonic()
         try:
             result = self._deliver(adapter, claimed)
         except _Refused as refused:
@@ -162,6 +164,11 @@ class Dispatcher:
         except Exception as exc:  # an adapter bug must not lose the message
             log.exception("unexpected error sending message %s", message_id)
             return self._after_error(claimed, "error", repr(exc), True)
+        finally:
+            metrics.observe_send(adapter.config.provider, time.monotonic() - began)
+        if claimed.first_part and claimed.last_inbound_at is not None:
+            waited = (utcnow() - claimed.last_inbound_at).total_seconds()
+            metrics.observe_reply_latency(max(0.0, waited))
         return self._sent(claimed, result.provider_id, "sent")
 
     def _gate(self, claimed: _Claimed) -> Verdict:
@@ -335,6 +342,9 @@ class Dispatcher:
                     channel.campaigns_paused_until if channel is not None else None,
                     channel is None or channel.connection_state in (None, "open"),
                 ),
+                send_class == SendClass.REPLY
+                and (msg.idempotency_key or "").startswith("reply:")
+                and (msg.idempotency_key or "").endswith(":0"),
             )
 
     def _send_next(self, claimed: _Claimed) -> None:

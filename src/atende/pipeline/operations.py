@@ -1,4 +1,5 @@
-"""What people do to conversations: take over, give back, reply by hand, re-send failures."""
+"""What people do to conversations: take over, give back, reply by hand, re-send failures
+(all failures of the last hours, or one at a time from the manual queue)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from atende.domain.states import ConversationState
 from atende.errors import NotFound
 from atende.pipeline.ports import Scheduler
-from atende.storage import conversations, messages
+from atende.storage import conversations, manual_queue, messages
 from atende.storage.db import transaction
 from atende.storage.models import Conversation
 from atende.storage.types import utcnow
@@ -65,3 +66,27 @@ class Operations:
         for message_id in requeued:
             self._scheduler.schedule_send(message_id, 0.0)
         return requeued
+
+    # The manual queue (storage/manual_queue.py): one failed message at a time. Each
+    # raises NotFound for another organization's id, Conflict unless it is failed.
+
+    def retry_message(self, org_id: int, message_id: int) -> None:
+        """Back to the queue with a fresh attempt budget, sent as soon as a worker can."""
+        with transaction(self._sessions) as session:
+            manual_queue.retry(session, org_id, message_id)
+        self._scheduler.schedule_send(message_id, 0.0)
+
+    def resend_message(self, org_id: int, message_id: int, body: str) -> None:
+        """A new text for a failed message, then as ``retry_message``."""
+        with transaction(self._sessions) as session:
+            manual_queue.resend(session, org_id, message_id, body)
+        self._scheduler.schedule_send(message_id, 0.0)
+
+    def discard_message(self, org_id: int, message_id: int) -> None:
+        with transaction(self._sessions) as session:
+            manual_queue.discard(session, org_id, message_id)
+
+    def mark_handled(self, org_id: int, message_id: int) -> None:
+        """A person dealt with it outside atende (by phone): it leaves the queue."""
+        with transaction(self._sessions) as session:
+            manual_queue.handled(session, org_id, message_id)

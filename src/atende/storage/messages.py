@@ -145,7 +145,7 @@ def failed_since(session: Session, org_id: int, hours: float) -> list[Message]:
 
 
 def requeue(session: Session, org_id: int, message_ids: list[int]) -> list[int]:
-    """Put failed messages back in the queue with a fresh attempt budget."""
+    """Put failed messages back in the queue with a fresh attempt (and deferral) budget."""
     if not message_ids:
         return []
     rows = session.execute(
@@ -156,7 +156,11 @@ def requeue(session: Session, org_id: int, message_ids: list[int]) -> list[int]:
             Message.status == MessageStatus.FAILED,
         )
         .values(
-            status=MessageStatus.QUEUED.value, attempts=0, next_attempt_at=None, updated_at=utcnow()
+            status=MessageStatus.QUEUED.value,
+            attempts=0,
+            deferrals=0,
+            next_attempt_at=None,
+            updated_at=utcnow(),
         )
         .returning(Message.id)
     )

@@ -21,7 +21,7 @@ from atende import __version__
 from atende.errors import NotFound
 from atende.runtime import Runtime
 from atende.storage import clips
-from atende.web import agenda_api, api, errors, health, monitoring, shop_api
+from atende.web import agenda_api, api, errors, health, manual_queue, monitoring, shop_api
 from atende.web.headers import SecurityHeadersMiddleware
 from atende.web.limits import BodyLimitMiddleware
 from atende.web.webhooks import WebhookApp
@@ -51,6 +51,7 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> ASGIApp:
     app.include_router(shop_api.router)
     app.include_router(agenda_api.router)
     app.include_router(monitoring.router)
+    app.include_router(manual_queue.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -9,18 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from atende import __version__
-from atende.storage import conversations, heartbeats, messages
+from atende.pipeline.metrics import exposition
+from atende.pipeline.scrape import DatabaseCollector
+from atende.storage import heartbeats
 from atende.web.deps import RuntimeDep
 
 router = APIRouter(tags=["monitoring"])
-
-QUEUE_DEPTH = Gauge("atende_queue_jobs", "Jobs in the queue", ["kind"])
-WAITING = Gauge("atende_conversations_waiting", "Conversations with an unanswered burst")
-OUTBOUND = Gauge("atende_outbound_messages", "Outbound messages by status", ["status"])
 
 
 def _checks(runtime: RuntimeDep) -> tuple[str, dict[str, Any]]:
@@ -62,14 +60,8 @@ def health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
 
 @router.get("/metrics")
 def metrics(runtime: RuntimeDep) -> Response:
-    try:
-        stats = runtime.queue.stats()
-        for kind, value in stats.items():
-            QUEUE_DEPTH.labels(kind).set(value)
-        with runtime.sessions() as s:
-            WAITING.set(conversations.pending_count(s))
-            for status, count in messages.count_by_status(s).items():
-                OUTBOUND.labels(status).set(count)
-    except Exception:
-        pass  # /metrics must answer even when a backend is down; /health says why
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus text: events counted by the processes (pipeline/metrics.py) and state
+    read from the database now (pipeline/scrape.py). It answers even when the database
+    or the queue is down (``atende_database_up``, ``atende_queue_up`` say so)."""
+    body = exposition(DatabaseCollector(runtime.sessions, runtime.queue.stats))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

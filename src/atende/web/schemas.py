@@ -105,16 +105,57 @@ class AlertOut(BaseModel):
     kind: str
     message: str
     created_at: str
+    subject: str | None = Field(None, description="What it is about: message:12, channel:ch_x")
+    resolved_at: str | None = Field(None, description="null while open")
+
+
+SendClassName = Annotated[
+    str, Field(description="The send class: reply, service or campaign (domain/sending.py)")
+]
 
 
 class FailedOut(BaseModel):
+    """A message in the manual queue: retry, resend, discard or mark it handled."""
+
     id: int
     conversation_id: int
     body: str
-    attempts: int
+    attempts: int = Field(description="Attempts of its last budget")
     error_code: str | None
     error_detail: str | None
     updated_at: str
+    channel_id: str
+    contact_phone: str
+    author: str
+    send_class: SendClassName
+    reason: str = Field(description="Why it failed: the provider's words, else its code")
+    tries: int = Field(description="Every attempt in its history (/messages/{id} lists them)")
+    deferrals: int = Field(description="Waits for the pace or the breaker, no attempt spent")
+    last_try_at: str | None
+    created_at: str
+
+
+class ResendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    body: StorableText = Field(min_length=1, max_length=4096)
+
+
+class ManualActionOut(BaseModel):
+    id: int
+    status: Literal["queued", "discarded", "handled"]
+
+
+class QueueClassOut(BaseModel):
+    """One send class on one channel."""
+
+    send_class: SendClassName
+    channel_id: str
+    queued: int = Field(description="Due now, waiting for a send job")
+    deferred: int = Field(description="Queued for later: backoff, pace, breaker, schedule")
+    sending: int = Field(description="Being handed to the provider")
+    oldest_age_seconds: float | None = Field(
+        description="How long the longest-waiting due message has been due; null if none"
+    )
 
 
 class QueueStats(BaseModel):
@@ -127,6 +168,75 @@ class QueueStats(BaseModel):
     outbound_sending: int = Field(description="Replies being handed to the provider")
     oldest_queued_seconds: float | None = Field(description="Age of the oldest queued reply")
     messages: dict[str, int] = Field(description="Outbound messages by status")
+    by_class: list[QueueClassOut] = Field(
+        default_factory=list, description="Per send class and channel, busy ones only"
+    )
+
+
+class HealthReasonOut(BaseModel):
+    level: Literal["red", "yellow"]
+    code: str
+    detail: str
+    subject: str | None = None
+
+
+class HealthOut(BaseModel):
+    """green: all well; yellow: something needs a look; red: customers are not answered."""
+
+    status: Literal["green", "yellow", "red"]
+    reasons: list[HealthReasonOut]
+    checked_at: str
+
+
+class TrafficOut(BaseModel):
+    """Messages created in the window (the business phone's own left out)."""
+
+    hours: float
+    since: str
+    received: int = Field(description="Inbound messages")
+    sent: int = Field(description="Outbound accepted by the provider (sent, delivered, read)")
+    delivered: int = Field(description="Outbound delivered or read")
+    read: int
+    failed: int = Field(description="Outbound failed (waiting in the manual queue)")
+    pending: int = Field(description="Outbound queued or being sent")
+    discarded: int
+    handled: int
+    delivery_rate: float | None = Field(description="delivered / sent; null when none sent")
+    replies_measured: int = Field(description="Bursts whose reply the provider accepted")
+    reply_latency_p50_seconds: float | None
+    reply_latency_p95_seconds: float | None
+
+
+class AttemptOut(BaseModel):
+    attempt: int
+    started_at: str
+    finished_at: str
+    outcome: str = Field(description="sent, reconciled, retry, deferred or failed")
+    code: str | None = Field(description="The provider's answer code")
+    detail: str | None
+    next_try_at: str | None
+
+
+class MessageDetailOut(BaseModel):
+    id: int
+    conversation_id: int
+    channel_id: str
+    direction: str
+    kind: str
+    author: str
+    send_class: SendClassName
+    body: str
+    status: str
+    provider_id: str | None
+    attempts: int
+    deferrals: int
+    next_attempt_at: str | None
+    error_code: str | None
+    error_detail: str | None
+    created_at: str
+    updated_at: str
+    send_attempts: list[AttemptOut] = Field(description="Oldest first, the first 1000")
+    send_attempts_total: int
 
 
 class LlmUsageOut(BaseModel):

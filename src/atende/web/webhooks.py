@@ -12,12 +12,14 @@ import asyncio
 import json
 import logging
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from atende.channels.base import WebhookRequest
+from atende.pipeline import metrics
 from atende.runtime import Runtime
 from atende.storage.types import utcnow
 
@@ -46,9 +48,11 @@ class WebhookApp:
     ) -> None:
         """The pipeline answers every webhook itself; anything escaping it (or this
         adapter) is one log line and a JSON 500, never a traceback per request."""
+        started = time.monotonic()
         try:
             if scope["method"] == "POST":
                 await self._handle(scope, receive, send, provider, channel)
+                metrics.observe_webhook_ack(provider, time.monotonic() - started)
             else:
                 await self._challenge(scope, send, provider, channel)
         except Exception as exc:
