@@ -15,6 +15,7 @@
 | ``calendar`` | ``hours set|show``, ``closure add|remove|list``, ``holidays`` |
 | ``shop``     | ``shop export|import|check``               |
 | ``agenda``   | ``agenda SLUG [--day|--week]``, ``block add|remove``, ``audit`` |
+| ``alerts``   | ``alerts SLUG``, ``alerts set SLUG KEY=VALUE…``, ``alerts test SLUG`` |
 
 Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); any
 ``AtendeError`` (a user mistake) is printed as ``error: …`` with exit code 2.
@@ -32,6 +33,7 @@ import typer
 from atende import __version__
 from atende.cli import (
     agenda,
+    alerts,
     booking,
     calendar,
     channel,
@@ -90,6 +92,7 @@ app.add_typer(shop.app, name="shop")
 app.command()(agenda.agenda)
 app.add_typer(agenda.block_app, name="block")
 app.command()(agenda.audit)
+app.add_typer(alerts.app, name="alerts")
 
 
 def _quiet_logs() -> None:

@@ -74,9 +74,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "channel_breakers",
-        sa.Column(
-            "channel_id", sa.String(40), sa.ForeignKey("channels.id"), primary_key=True
-        ),
+        sa.Column("channel_id", sa.String(40), sa.ForeignKey("channels.id"), primary_key=True),
         sa.Column("state", sa.String(8), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("opened_at", UTCDateTime(), nullable=True),
