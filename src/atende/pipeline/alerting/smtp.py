@@ -5,7 +5,8 @@
     smtp://127.0.0.1:25?starttls=0&from=atende@localhost          (no login, no TLS)
 
 ``starttls`` defaults to on for ``smtp://`` (a server that does not offer it is refused:
-no password in the clear), ``from`` to ``atende@HOST``, ``timeout`` to 10 seconds.
+no password in the clear), ``from`` to ``atende@HOST``, ``timeout`` to 10 seconds;
+``cafile=/path/ca.pem`` trusts a private certificate authority besides the system's.
 User and password are percent-decoded (``%40`` for an ``@``). Nothing said about a
 failure names the password: ``SmtpConfig``'s repr and every ``NotifyError`` show the
 host and port only.
@@ -35,6 +36,7 @@ class SmtpConfig:
     starttls: bool = True
     tls: bool = False  # smtps://: implicit TLS
     timeout: float = 10.0
+    cafile: str | None = None
 
     @property
     def where(self) -> str:
@@ -69,6 +71,7 @@ class SmtpConfig:
             starttls=starttls,
             tls=tls,
             timeout=timeout,
+            cafile=query.get("cafile") or None,
         )
 
 
@@ -89,7 +92,7 @@ def send_mail(config: SmtpConfig, to: list[str], subject: str, body: str) -> Non
     try:
         with _connect(config) as client:
             if config.starttls:
-                client.starttls(context=ssl.create_default_context())
+                client.starttls(context=_tls(config))
                 client.ehlo()
             if config.username:
                 client.login(config.username, config.password or "")
@@ -106,8 +109,20 @@ def send_mail(config: SmtpConfig, to: list[str], subject: str, body: str) -> Non
 
 def _connect(config: SmtpConfig) -> smtplib.SMTP:
     if config.tls:
-        context = ssl.create_default_context()
+        context = _tls(config)
         return smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
     client = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-    client.ehlo()
+    try:
+        client.ehlo()
+    except BaseException:
+        client.close()
+        raise
     return client
+
+
+def _tls(config: SmtpConfig) -> ssl.SSLContext:
+    """Certificates checked, always; ``cafile`` adds a private authority."""
+    context = ssl.create_default_context()
+    if config.cafile:
+        context.load_verify_locations(cafile=config.cafile)
+    return context
