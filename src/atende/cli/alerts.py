@@ -134,8 +134,13 @@ def test(slug: Slug) -> None:
     note = _test_note(utcnow())
     runtime = build_runtime(config)
     out = console()
+    outcomes: list[str] = []  # what the dispatcher did with each owner's message
+
+    def send_now(message_id: int) -> None:
+        outcomes.append(runtime.pipeline.send(message_id))
+
     try:
-        targets = [t for t in runtime.alert_targets(runtime.pipeline.send) if t.configured(view)]
+        targets = [t for t in runtime.alert_targets(send_now) if t.configured(view)]
         if not targets:
             raise CliError(
                 f"no target configured for {slug}: owner numbers (atende org owner), "
@@ -145,7 +150,12 @@ def test(slug: Slug) -> None:
         for target in targets:
             try:
                 target.tell(view, note)
-                out.print(f"{target.name}: sent")
+                if target.name == "whatsapp" and set(outcomes) - {"sent", "reconciled"}:
+                    failed += 1
+                    why = "(see atende's manual queue / the failed message's reason)"
+                    out.print(f"whatsapp: not sent — {', '.join(outcomes)} {why}")
+                else:
+                    out.print(f"{target.name}: sent")
             except Exception as exc:
                 failed += 1
                 out.print(f"{target.name}: failed — {exc}")
