@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     header_timeout_seconds: float = Field(10.0, gt=0, le=3600)
     body_timeout_seconds: float = Field(30.0, gt=0, le=3600)
     log_level: str = "INFO"
+    # alerts (pipeline/alerting): how often the rules run, and the SMTP server e-mails go
+    # through: smtp://user:password@host:587?starttls=1&from=alerts@example.com
+    alert_interval_seconds: float = Field(30.0, gt=0)
+    smtp_url: SecretStr = SecretStr("")
 
     @field_validator("public_url")
     @classmethod

@@ -28,6 +28,8 @@ AtendeError                        base of all of them
 │   ├── LlmError                   chat completion failed after retries (carries its call record)
 │   └── EmbeddingError             the embeddings endpoint failed; search falls back to words
 ├── SecretsUnreadable              stored secrets do not open with the configured key → 500
+├── NotifyError                    an alert could not be told through a target (SMTP, a
+│                                  webhook, no healthy channel); retried later
 └── SpeechError                    audio in or out failed
     ├── TranscriptionError         a voice note could not become text
     │   └── TooLong                longer than the configured limit
@@ -190,3 +192,8 @@ class TooLong(TranscriptionError):
 
 class SynthesisError(SpeechError):
     """A voice reply could not be synthesized (speaker down, bad answer, none configured)."""
+
+
+class NotifyError(AtendeError):
+    """An alert could not be told through one target; its message never carries a secret
+    (no password, no webhook URL), so it may be logged and stored."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,9 +32,23 @@ from atende.brain.owner.assistant import OwnerAssistant
 from atende.brain.selector import BrainSelector
 from atende.channels.registry import ChannelEnv
 from atende.config import Settings
+from atende.errors import ConfigurationError
 from atende.jobs.backends import huey_from_url
 from atende.jobs.consumer import Ticker, make_consumer, worker_id
 from atende.jobs.queue import JobQueue
+from atende.pipeline.alerting import (
+    WEB_RULES,
+    WORKER_RULES,
+    AlertEngine,
+    EmailTarget,
+    Notifier,
+    Observed,
+    SmtpConfig,
+    Target,
+    Watchdog,
+    WebhookTarget,
+    WhatsAppTarget,
+)
 from atende.pipeline.core import Pipeline
 from atende.pipeline.ports import PipelineSettings
 from atende.speech.engines import build_transcriber
@@ -107,6 +122,7 @@ class Runtime:
     _replaced_clock: clocks.Clock | None = field(default=None, repr=False)
     _consumer: Consumer | None = field(default=None, repr=False)
     _ticker: Ticker | None = field(default=None, repr=False)
+    _alert_tickers: list[Ticker] = field(default_factory=list, repr=False)
     _last_connection_check: float = field(default=0.0, repr=False)
     _last_periodic: float = field(default=0.0, repr=False)
 
@@ -116,9 +132,53 @@ class Runtime:
         self._consumer = consumer
         self._ticker = Ticker(self.settings.sweep_interval_seconds, self._tick, self.clock)
         self._ticker.start()
+        engine = self.alert_engine("worker")
+        self._start_alerts(engine.tick)
         if embedded:
             consumer.start()
         return consumer
+
+    def start_watchdog(self) -> Watchdog:
+        """The web process's alert evaluator (``pipeline/alerting/watchdog.py``)."""
+        watchdog = self.watchdog()
+        self._start_alerts(watchdog.tick)
+        return watchdog
+
+    def watchdog(self) -> Watchdog:
+        offline = [t for t in self.alert_targets(self.pipeline.send) if t.name != "whatsapp"]
+        return Watchdog(self.sessions, self.alert_engine("web"), offline)
+
+    def alert_engine(self, where: str) -> AlertEngine:
+        """The rules a worker evaluates (traffic) or the web process (workers, queue,
+        disk); a worker queues the owner's WhatsApp alert, the web sends it at once (no
+        worker may be alive to send it)."""
+        if where == "web":
+            targets = self.alert_targets(self.pipeline.send)
+            return AlertEngine(
+                self.sessions, WEB_RULES, Notifier(self.sessions, targets), self._probe
+            )
+        schedule = self.pipeline.scheduler.schedule_send
+        targets = self.alert_targets(lambda message_id: schedule(message_id, 0.0))
+        return AlertEngine(self.sessions, WORKER_RULES, Notifier(self.sessions, targets))
+
+    def alert_targets(self, deliver: Callable[[int], object]) -> list[Target]:
+        return [
+            WhatsAppTarget(self.sessions, deliver),
+            EmailTarget(smtp_config(self.settings)),
+            WebhookTarget(self.http),
+        ]
+
+    def _probe(self, now: datetime) -> Observed:
+        try:
+            self.queue.stats()
+        except Exception as exc:
+            return Observed(now, queue_error=exc.__class__.__name__)
+        return Observed(now)
+
+    def _start_alerts(self, tick: Callable[[datetime], None]) -> None:
+        ticker = Ticker(self.settings.alert_interval_seconds, tick, self.clock)
+        self._alert_tickers.append(ticker)
+        ticker.start()
 
     def _tick(self, now: datetime) -> None:
         grace = max(2.0, self.settings.sweep_interval_seconds / 2)
@@ -133,7 +193,13 @@ class Runtime:
             self._last_periodic = elapsed
             self.pipeline.periodic.run(now)
 
+    def stop_alerts(self) -> None:
+        for ticker in self._alert_tickers:
+            ticker.stop()
+        self._alert_tickers = []
+
     def stop_worker(self) -> None:
+        self.stop_alerts()
         if self._ticker is not None:
             self._ticker.stop()
         if self._consumer is not None:
@@ -157,6 +223,18 @@ class Runtime:
         if self._replaced_clock is not None:
             clocks.install(self._replaced_clock)
             self._replaced_clock = None
+
+
+def smtp_config(settings: Settings) -> SmtpConfig | None:
+    """``ATENDE_SMTP_URL`` read, or None (unset, or unusable: said once in the log)."""
+    url = settings.smtp_url.get_secret_value()
+    if not url:
+        return None
+    try:
+        return SmtpConfig.parse(url)
+    except ConfigurationError as exc:
+        log.error("alerts by e-mail are off: %s", exc)
+        return None
 
 
 def build_runtime(settings: Settings | None = None, clock: clocks.Clock | None = None) -> Runtime:

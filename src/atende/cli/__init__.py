@@ -17,6 +17,7 @@
 | ``agenda``   | ``agenda SLUG [--day|--week]``, ``block add|remove``, ``audit`` |
 | ``queue``    | ``queue SLUG``, ``queue retry|resend|discard|handled SLUG ID`` |
 | ``status``   | ``status [SLUG]``: channels, breakers, queues, alerts, workers |
+| ``alerts``   | ``alerts SLUG``, ``alerts set SLUG KEY=VALUE…``, ``alerts test SLUG`` |
 
 Output meant for scripts is plain lines (``id:``, ``api key:``, ``webhook:``); any
 ``AtendeError`` (a user mistake) is printed as ``error: …`` with exit code 2.
@@ -35,6 +36,7 @@ import typer
 from atende import __version__
 from atende.cli import (
     agenda,
+    alerts,
     booking,
     calendar,
     channel,
@@ -97,6 +99,7 @@ app.add_typer(agenda.block_app, name="block")
 app.command()(agenda.audit)
 app.command()(queue.queue)
 app.command()(status.status)
+app.add_typer(alerts.app, name="alerts")
 
 
 def _quiet_logs() -> None:

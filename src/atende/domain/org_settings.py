@@ -136,6 +136,83 @@ class Templates(_Part):
         return out
 
 
+Email = Annotated[
+    str, Field(min_length=3, max_length=254, pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+]
+_QUIET = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+class AlertSettings(_Part):
+    """Alerts that reach a person (``pipeline/alerting``): the thresholds of each rule
+    and where openings and resolutions are told. Defaults follow the issue's reference
+    deployment: failure rate > 10 % over 15 min, backlog > 2 min or > 50 messages."""
+
+    enabled: bool = True  # False: rules still open alerts, nobody is told
+    whatsapp: bool = True  # tell the owner's numbers (``atende org owner``)
+    emails: Annotated[list[Email], Field(max_length=10)] = Field(default_factory=list)
+    # JSON with a Slack-compatible ``text``; sealed in the database (it carries a token)
+    webhook_url: SecretStr | None = None
+    quiet_hours: str | None = None  # local "22:00-07:00": only critical alerts are told
+    max_per_hour: Annotated[int, Field(ge=1, le=1000)] = 6  # openings told, critical apart
+    failure_rate: Annotated[float, Field(gt=0, le=1)] = 0.10
+    failure_window_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    failure_min_sends: Annotated[int, Field(ge=1, le=10_000)] = 5
+    backlog_seconds: Annotated[int, Field(ge=10, le=24 * 3600)] = 120
+    backlog_count: Annotated[int, Field(ge=1, le=1_000_000)] = 50
+    worker_silence_seconds: Annotated[int, Field(ge=10, le=24 * 3600)] = 60
+    llm_failure_rate: Annotated[float, Field(gt=0, le=1)] = 0.25
+    llm_min_calls: Annotated[int, Field(ge=1, le=10_000)] = 4
+    disk_free_mb: Annotated[int, Field(ge=0, le=10_000_000)] = 500  # SQLite's disk; 0: off
+
+    @field_validator("enabled", "whatsapp", mode="before")
+    @classmethod
+    def _switches(cls, value: Any) -> Any:
+        return _on_off(value)
+
+    @field_validator("emails", mode="before")
+    @classmethod
+    def _emails(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "a@x, b@y" from the command line
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if re.fullmatch(r"https?://[^\s]{3,2000}", value.get_secret_value()) is None:
+            raise ValueError("an http(s):// URL")
+        return value
+
+    @field_serializer("webhook_url")
+    def _plain_url(self, value: SecretStr | None) -> str | None:
+        # stored in the clear here: the column type seals it (storage/secrets.py)
+        return None if value is None else value.get_secret_value()
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _quiet(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        match = _QUIET.fullmatch(str(value).replace(" ", ""))
+        times = [int(g) for g in match.groups()] if match else [99, 99, 99, 99]
+        if not (times[0] < 24 and times[2] < 24 and times[1] < 60 and times[3] < 60):
+            raise ValueError("HH:MM-HH:MM, e.g. 22:00-07:00")
+        return f"{times[0]:02d}:{times[1]:02d}-{times[2]:02d}:{times[3]:02d}"
+
+    def webhook(self) -> str | None:
+        return None if self.webhook_url is None else self.webhook_url.get_secret_value()
+
+    def quiet(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """((start hour, minute), (end hour, minute)) of the quiet hours, or None."""
+        if self.quiet_hours is None:
+            return None
+        start, end = self.quiet_hours.split("-")
+        (a, b), (c, d) = start.split(":"), end.split(":")
+        return (int(a), int(b)), (int(c), int(d))
+
+
 class OrgSettings(_Hidden):
     """Everything an organization sets for itself. See the module docstring for load/dump."""
 
@@ -171,6 +248,7 @@ class OrgSettings(_Hidden):
     # a full day offers its waitlist; a freed time is held this long for the first in line
     waitlist: bool = True
     waitlist_hold_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = DEFAULT_WAITLIST_HOLD_MINUTES
+    alerts: AlertSettings = Field(default_factory=AlertSettings)  # rules, targets, quiet hours
 
     @field_validator(
         "voice_replies",
@@ -291,7 +369,7 @@ class OrgSettings(_Hidden):
 
     def change(self, **changes: Any) -> Self:
         """A copy with ``changes`` applied and the whole validated again (raises
-        ``ValidationError``). ``llm``/``templates`` changes merge into what is there;
+        ``ValidationError``). ``llm``/``templates``/``alerts`` changes merge into what is there;
         ``None`` unsets a field; a new ``country`` drops a ``state`` that is not its."""
         data = self.dump()
         for name, value in changes.items():

@@ -9,19 +9,21 @@ same subject opens a fresh alert.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 
+from atende.domain.alerting import CHANNEL_DOWN as CHANNEL_DOWN
+from atende.domain.alerting import CHANNEL_NEEDS_PAIRING as CHANNEL_NEEDS_PAIRING
+from atende.domain.alerting import CHANNEL_SILENT as CHANNEL_SILENT
+from atende.domain.alerting import Severity, severity_of
 from atende.storage.models import Alert
 from atende.storage.paging import After, Page, by_id_desc, take
 from atende.storage.portable import insert_ignore, rowcount
 from atende.storage.types import utcnow
 
 SEND_FAILED = "send_failed"
-CHANNEL_DOWN = "channel_down"
-CHANNEL_NEEDS_PAIRING = "channel_needs_pairing"
-CHANNEL_SILENT = "channel_silent"
 CONNECTION_KINDS = (CHANNEL_DOWN, CHANNEL_NEEDS_PAIRING, CHANNEL_SILENT)
 BOOKING_UNCONFIRMED = "booking_unconfirmed"  # reminded, still unconfirmed hours before
 
@@ -38,8 +40,16 @@ def booking_subject(booking_id: int) -> str:
     return f"booking:{booking_id}"
 
 
-def open_alert(session: Session, org_id: int, kind: str, subject: str, message: str) -> bool:
-    """Raise an alert unless the same one is already open; True when a row was added."""
+def open_alert(
+    session: Session,
+    org_id: int,
+    kind: str,
+    subject: str,
+    message: str,
+    severity: Severity | None = None,
+) -> bool:
+    """Raise an alert unless the same one is already open; True when a row was added.
+    Its severity is the kind's (``domain/alerting.py``) unless given."""
     new_id = insert_ignore(
         session,
         Alert.__table__,  # type: ignore[arg-type]
@@ -48,6 +58,7 @@ def open_alert(session: Session, org_id: int, kind: str, subject: str, message: 
             "kind": kind,
             "subject": subject,
             "message": message,
+            "severity": str(severity or severity_of(kind)),
             "created_at": utcnow(),
         },
         ["organization_id", "kind", "subject"],
@@ -100,3 +111,25 @@ def open_page(session: Session, org_id: int, after: After | None, limit: int) ->
     stmt = select(Alert).where(Alert.organization_id == org_id, Alert.resolved_at.is_(None))
     rows = list(session.scalars(by_id_desc(stmt, Alert.id, after, limit)))
     return take(rows, limit, lambda a: After(a.id))
+
+
+def open_of_kinds(session: Session, org_id: int, kinds: Iterable[str]) -> list[Alert]:
+    """The organization's open alerts of these kinds."""
+    stmt = select(Alert).where(
+        Alert.organization_id == org_id, Alert.kind.in_(tuple(kinds)), Alert.resolved_at.is_(None)
+    )
+    return list(session.scalars(stmt.order_by(Alert.id)))
+
+
+def recent(session: Session, org_id: int, since: datetime, limit: int = 200) -> list[Alert]:
+    """Open alerts and those resolved since ``since``, newest first."""
+    stmt = (
+        select(Alert)
+        .where(
+            Alert.organization_id == org_id,
+            or_(Alert.resolved_at.is_(None), Alert.resolved_at >= since),
+        )
+        .order_by(Alert.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

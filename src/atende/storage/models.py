@@ -524,8 +524,38 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(String(128), default=None)
     message: Mapped[str] = mapped_column(Text)
+    # "critical" (told at once, through quiet hours) or "warning": domain/alerting.py
+    severity: Mapped[str] = mapped_column(String(16), default="warning", server_default="warning")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AlertNotification(Base):
+    """One telling of an alert's opening or resolution through one target (whatsapp,
+    email, webhook): unique per alert, event and target, so whoever inserts the row
+    sends, and two workers never tell the same thing twice."""
+
+    __tablename__ = "alert_notifications"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "event", "target"),
+        CheckConstraint("event IN ('opened', 'resolved')", name="ck_alert_notifications_event"),
+        CheckConstraint(
+            "status IN ('sending', 'sent', 'failed', 'skipped')",
+            name="ck_alert_notifications_status",
+        ),
+        Index("ix_alert_notifications_org_created", "organization_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    event: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8))
+    severity: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(default=1)
+    detail: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class VoiceClip(Base):

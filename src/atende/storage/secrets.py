@@ -28,7 +28,8 @@ from sqlalchemy.types import TypeDecorator
 from atende.errors import SecretsUnreadable
 
 PREFIX = "fernet:"
-SECRET_NAMES = ("api_key", "token", "secret", "password")
+# a Slack-style webhook URL carries its token in the path: sealed like a key
+SECRET_NAMES = ("api_key", "token", "secret", "password", "webhook_url")
 WRONG_KEY = (
     "stored secrets cannot be decrypted with the configured key: ATENDE_SECRET_KEY (or the "
     "key file beside the database) is not the one they were written with, or an old key "

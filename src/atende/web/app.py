@@ -38,9 +38,11 @@ def create_app(runtime: Runtime, embedded_worker: bool) -> ASGIApp:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if embedded_worker:
             runtime.start_worker(embedded=True)
+        runtime.start_watchdog()  # alerts only this process sees: no worker, queue, disk
         try:
             yield
         finally:
+            runtime.stop_alerts()
             if embedded_worker:
                 runtime.stop_worker()
 

@@ -620,6 +620,34 @@ def staff_unconfirmed(what: str, who: str, when: str) -> str:
     return f"⏳ Sem confirmação: {what} — {who}, {when}."
 
 
+# the owner's alerts (pipeline/alerting): what went wrong, in a few words, per kind
+ALERT_LABELS = {
+    "send_failure_rate": "muitas mensagens falhando no envio",
+    "backlog": "mensagens paradas na fila de envio",
+    "channel_breaker_open": "envios pausados depois de falhas seguidas",
+    "channel_down": "WhatsApp desconectado",
+    "channel_needs_pairing": "WhatsApp precisa ser conectado de novo (QR code)",
+    "channel_silent": "nenhuma mensagem recebida há horas",
+    "no_worker": "ninguém está respondendo os clientes (nenhum worker ativo)",
+    "version_skew": "workers com versões diferentes do atende",
+    "llm_failure_rate": "o modelo de IA está falhando",
+    "database_down": "banco de dados fora do ar",
+    "queue_down": "fila de tarefas fora do ar",
+    "disk_low": "disco do servidor quase cheio",
+}
+ALERT_TEST = "🔔 Teste de alerta do atende: se você recebeu, este canal de avisos funciona."
+
+
+def staff_alert(kind: str, critical: bool, resolved: bool, channel: str | None = None) -> str:
+    """An owner alert opened (🔴 critical, 🟡 warning) or resolved (✅); ``channel`` is the
+    business number it is about, if any."""
+    label = ALERT_LABELS.get(kind, kind.replace("_", " "))
+    about = f" — canal {display_phone(channel)}" if channel else ""
+    if resolved:
+        return f"✅ Resolvido: {label}{about}."
+    return f"{'🔴' if critical else '🟡'} Alerta: {label}{about}."
+
+
 def pet_ready(
     *,
     name: str | None,
