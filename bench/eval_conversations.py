@@ -15,6 +15,10 @@ Splits, each reported on its own:
   customers through ``atende chat`` saw fail, written as scenarios, to tune on;
 - ``dev_r`` (tuned on): bench/dev/conversations_r.json, the same from a second tester
   playing only reschedules and cancellations;
+- ``dev_f`` (tuned on): bench/dev/conversations_f.json, 60 scenarios written blind with
+  ``heldout_d``'s brief by another writer, to tune on;
+- ``dev_u`` (tuned on): bench/dev/conversations_u.json, 41 failures of a third tester
+  (117 conversations through ``atende chat``: several bookings and pets at once);
 - ``dev_desk`` (tuned on): bench/dev/conversations_desk.json, prices and durations by size,
   a professional asked for by name, the waitlist and reminders that ask — written with the
   code, using the player's events (other customers' appointments, staff cancelling, the
@@ -604,6 +608,10 @@ SPLITS = {
     "dev_t": (ROOT / "dev" / "conversations_t.json", True),
     # a second tester's failed reschedules and cancellations, to tune on
     "dev_r": (ROOT / "dev" / "conversations_r.json", True),
+    # written blind on 2026-12-05 (second session) with heldout_d's brief, to tune on
+    "dev_f": (ROOT / "dev" / "conversations_f.json", True),
+    # a third tester's failed conversations (117 played through `atende chat`), to tune on
+    "dev_u": (ROOT / "dev" / "conversations_u.json", True),
     # the front desk: sizes, professionals, the waitlist, reminders (tuned on)
     "dev_desk": (ROOT / "dev" / "conversations_desk.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them

@@ -720,3 +720,51 @@ def test_same_time_as_another_pet_is_that_bookings_time(runtime: Runtime) -> Non
     book(runtime, bia.phone, "Jerry", "Tosa", at(23, 10))
     reply = bia.say("passa a tosa do Jerry pro mesmo horário do banho do Tom na terça")
     assert "Posso remarcar?" in reply and "24/11" in reply and "08:00" in reply
+
+
+def test_a_later_pets_time_changed_at_the_first_confirmation_keeps_the_first(
+    runtime: Runtime,
+) -> None:
+    bia = customer_with(runtime, "+5511999993072", [("Bela", "gato"), ("Simba", "gato")])
+    first = bia.say("queria marcar banho pra bela e pro simba na sexta, bela às 10h e simba às 11h")
+    assert "Banho para Bela" in first
+    reply = bia.say("ah, o simba pode ser às 10h tb? assim levo os dois juntos")
+    assert "Banho para Bela" in reply and "Simba" in reply  # "Anotado: Simba às 10:00"
+    bia.say("sim")
+    bia.say("sim")
+    assert sorted((r[0], r[2]) for r in rows(runtime)) == [
+        ("Bela", at(20, 10)),
+        ("Simba", at(20, 10)),
+    ]
+
+
+def test_a_time_given_as_after_another_booking_moves_the_one_being_moved(
+    runtime: Runtime,
+) -> None:
+    bia = customer_with(runtime, "+5511999993073", [("Rex", "cachorro"), ("Luna", "gato")])
+    book(runtime, bia.phone, "Rex", "Consulta veterinária", at(18, 10))
+    book(runtime, bia.phone, "Luna", "Vacinação", at(18, 11))
+    bia.say("a consulta do Rex amanhã dá pra passar pras 11h?")
+    reply = bia.say("então põe ele 11h30, logo depois da vacina da Luna")
+    assert "Consulta veterinária para Rex" in reply and "11:30" in reply
+
+
+def test_a_booking_said_to_stay_at_the_same_time_is_no_same_time_request(
+    runtime: Runtime,
+) -> None:
+    bia = customer_with(runtime, "+5511999993074", [("Max", "cachorro"), ("Mel", "gato")])
+    book(runtime, bia.phone, "Max", "Tosa", at(19, 9))
+    book(runtime, bia.phone, "Mel", "Banho", at(19, 11))
+    reply = bia.send(
+        "preciso passar a tosa do max de quinta pra 14h",
+        "o banho da mel continua no mesmo horário",
+    )
+    assert "Posso remarcar?" in "\n".join(reply) and "14:00" in "\n".join(reply)
+
+
+def test_asking_whether_a_change_costs_something_changes_nothing(runtime: Runtime) -> None:
+    bia = customer_with(runtime, "+5511999993075", [("Thor", "cachorro")])
+    book(runtime, bia.phone, "Thor", "Banho", at(18, 13))
+    reply = bia.say("se eu quiser mudar o horário do banho do Thor de amanhã tem algum custo?")
+    assert "Posso remarcar" not in reply and "Horários livres" not in reply
+    assert rows(runtime) == [("Thor", "Banho", at(18, 13), "booked")]

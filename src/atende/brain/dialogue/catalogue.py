@@ -497,6 +497,11 @@ def picked(when: str) -> str:
     return f"Combinado: {when} 🙂"
 
 
+def retimed(pet: str, when: str) -> str:
+    """A later pet of the same request got another time while the first is confirmed."""
+    return f"Anotado: {pet} {when} 🙂"
+
+
 def now_for(pet: str) -> str:
     return f"Agora para {pet}:"
 

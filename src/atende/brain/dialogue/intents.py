@@ -121,6 +121,11 @@ _HYPOTHETICAL = re.compile(  # 'se eu precisar desmarcar, vcs cobram?': a policy
 )
 
 
+def hypothetical(text: str) -> bool:
+    """'se eu quiser mudar o horário, tem custo?': asking about a change, not making it."""
+    return bool(_HYPOTHETICAL.search(normalize(text)))
+
+
 def intents_of(text: str) -> list[str]:
     """Every intent one message shows, most specific first ("emergency" before all)."""
     norm = normalize(text)

@@ -194,7 +194,7 @@ def read(texts: list[str], now: datetime, services: list[ServiceInfo]) -> Readin
         asks_address=bool(_ADDRESS.search(folded)),
         asks_bookings=bool(_MY_BOOKINGS.search(folded)),
         any_day=bool(_ANY_DAY.search(folded)),
-        same_time=bool(_SAME_TIME.search(folded)),
+        same_time=bool(_SAME_TIME.search(fold_chat(meant))),  # not 'o da Mel continua no mesmo'
         waiting=bool(_WAITING.search(folded)),
         asks_bot=bool(_BOT.search(folded)),
         calling=bool(_CALLING.search(folded)),

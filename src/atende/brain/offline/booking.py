@@ -65,6 +65,8 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             out = next_question(ctx, st)
             out.lead = words.NO_PROBLEM
             return out
+    if awaiting == "confirm" and (retimed := _retime_queued(ctx, st, reading)) is not None:
+        return retimed
     if awaiting == "confirm":
         fill(ctx, st, reading, correcting=True)
         if st.frame.model_dump() == before:
@@ -92,6 +94,33 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     if picked and before.get("at") is None and not out.lead and frame.day and frame.at:
         moment = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
         out.lead = words.picked(f"{say.day_label(frame.day, ctx.today)} às {say.hhmm(moment)}")
+    return out
+
+
+def _retime_queued(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome | None:
+    """'o Simba pode ser às 10h tb?' while Bela's booking waits for its yes: the time of
+    the later pet of the same request changes; Bela's stays as it is."""
+    at = reading.when.at
+    if at is None or not st.queued:
+        return None
+    said = fold(reading.text)
+    named = [
+        f
+        for f in st.queued
+        if (pet := _pet_label(ctx, f)) != "seu pet"
+        and re.search(rf"\b{re.escape(fold(pet))}\b", said)
+    ]
+    current = fold(_pet_label(ctx, st.frame))
+    if not named or re.search(rf"\b{re.escape(current)}\b", said):
+        return None
+    for later in named:
+        later.at = at
+        if reading.when.day is not None:
+            later.day = reading.when.day
+    out = next_question(ctx, st)
+    moment = datetime.combine(named[0].day or ctx.today, at, tzinfo=ctx.tz)
+    out.lead = words.retimed(_pet_label(ctx, named[0]), f"às {say.hhmm(moment)}")
+    out.progressed = True
     return out
 
 
@@ -312,6 +341,8 @@ def _rescheduled_day(ctx: DialogueContext, st: DialogueState) -> date | None:
 
 def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
     frame = st.frame
+    if st.flow == "reschedule" and frame.booking_id is not None:
+        return  # the booking being moved keeps its pet ("põe ele depois da vacina da Luna")
     meant = pets_meant(reading.text, ctx.pets)
     if meant:  # the pet named wins; correcting, the one named last ("não, é pra Mel")
         pet = meant[-1] if reading.correction else meant[0]

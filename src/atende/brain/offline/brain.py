@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from atende.brain.base import Reply, Turn
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.intents import hypothetical
 from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Part, Reading, read
 from atende.brain.dialogue.references import SAME_AS_HINT, Booked, dated_references
@@ -152,7 +153,7 @@ class OfflineBrain:
             st.then = then
             return self._flow_reply(ctx, st, reading, out, intent or "cancel", info)
         hours_asked = any(p.intent == "hours" for p in reading.questions)
-        wants = reading.service is not None and (
+        wants = reading.service is not None and not hypothetical(reading.text) and (
             (reading.has_when and (not hours_asked or reading.request_when))
             or (_asks_when(reading) and hit is None)  # a question the documents answer
         )
@@ -296,7 +297,10 @@ class OfflineBrain:
         documents; a question naming a service but no day or time ('com quantos dias o
         filhote pode vacinar?') too, when a passage covers it well."""
         intent, text = reading.intent, _asked(reading)
+        asking_policy = hypothetical(reading.text) and "?" in reading.text
         if reading.service is not None and (reading.when.day or reading.when.at):
+            if asking_policy:  # "se eu quiser mudar o banho de amanhã, tem custo?"
+                return self.faq(ctx.session, ctx.turn.org.id, text)
             return None  # a day-and-time question about a service is a slot question
         if intent == "services" and _WHICH_SERVICES.search(fold(text)):
             return None  # "quais serviços vcs fazem?": the list, not a passage saying "serviço"
@@ -417,6 +421,8 @@ def _moves_booked(ctx: DialogueContext, reading: Reading) -> bool:
     folded = fold(reading.text)
     hinted = _MOVE_HINT.search(folded) or reading.same_time  # "mesmo horário na sexta o banho"
     if not reading.has_when or not hinted or _NEW_ONE.search(folded):
+        return False
+    if hypothetical(reading.text):  # "se eu quiser mudar o banho de amanhã, tem custo?"
         return False
     pets = {p.id for p in pets_meant(reading.text, ctx.pets)}
     if reading.service is None:  # "passa o Max pro dia 24": the pet's one booking

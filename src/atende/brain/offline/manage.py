@@ -286,6 +286,7 @@ def moved_frame(ctx: DialogueContext, chosen: Booking, reading: Reading) -> Fram
     return scratch.frame
 
 
+_ANCHOR = re.compile(r"\b(depois d|antes d|junto com|apos |mesmo horario d|mesmo dia d)")
 _ALSO = re.compile(r"\b(tb|tbm|tambem|agora|e o|e a|e tambem)\b")
 
 
@@ -294,6 +295,8 @@ def another_move(ctx: DialogueContext, st: DialogueState, reading: Reading) -> O
     booking with a new time: that one is moved too, confirmed first, the waiting one after
     it ('tb', 'agora'); without such a word it is moved instead ('não, a vacina da Pérola')."""
     if st.flow != "reschedule" or st.frame.booking_id is None or not reading.has_when:
+        return None
+    if _ANCHOR.search(fold(reading.text)):  # "põe ele 11h30, logo depois da vacina da Luna"
         return None
     upcoming = upcoming_of(ctx)
     fitting, named = _fitting(ctx, upcoming, reading, "reschedule")
