@@ -153,9 +153,13 @@ class OfflineBrain:
             st.then = then
             return self._flow_reply(ctx, st, reading, out, intent or "cancel", info)
         hours_asked = any(p.intent == "hours" for p in reading.questions)
-        wants = reading.service is not None and not hypothetical(reading.text) and (
-            (reading.has_when and (not hours_asked or reading.request_when))
-            or (_asks_when(reading) and hit is None)  # a question the documents answer
+        wants = (
+            reading.service is not None
+            and not hypothetical(reading.text)
+            and (
+                (reading.has_when and (not hours_asked or reading.request_when))
+                or (_asks_when(reading) and hit is None)  # a question the documents answer
+            )
         )
         if intent in ("book", "slots") or wants:
             return self._start_booking(ctx, st, reading)
