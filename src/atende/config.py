@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     send_max_attempts: int = Field(4, ge=1)
     send_retry_base_seconds: float = Field(60.0, ge=0)
     send_timeout_seconds: float = Field(15.0, gt=0)
+    # a channel's circuit breaker: transient failures in a row that open it, and one
+    # probe send per this many seconds while it is open
+    breaker_failures: int = Field(5, ge=1)
+    breaker_probe_seconds: float = Field(30.0, gt=0)
     claim_lease_seconds: float = Field(60.0, gt=0)
     phone_quiet_minutes: float = Field(30.0, ge=0)
     watchdog_silence_hours: float = Field(12.0, gt=0)

@@ -260,6 +260,8 @@ def build_runtime(settings: Settings | None = None, clock: clocks.Clock | None =
         phone_quiet_minutes=settings.phone_quiet_minutes,
         watchdog_silence_hours=settings.watchdog_silence_hours,
         campaign_per_minute=settings.campaign_per_minute,
+        breaker_failures=settings.breaker_failures,
+        breaker_probe_seconds=settings.breaker_probe_seconds,
     )
     transcriber = build_transcriber(
         settings.transcriber,

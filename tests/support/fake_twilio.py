@@ -120,11 +120,12 @@ def start_fake_twilio() -> FakeTwilio:
             if behaviour == "badjson":
                 self._answer(201, b"{not json")
                 return
-            if behaviour not in ("ok", "late"):
+            if behaviour not in ("ok", "late"):  # 503, or "429:63018" with Twilio's code
+                status, _, code = str(behaviour).partition(":")
                 body = json.dumps(
-                    {"code": 20500, "message": "planned failure", "status": behaviour}
+                    {"code": int(code or 20500), "message": "planned failure", "status": status}
                 )
-                self._answer(int(behaviour), body.encode())
+                self._answer(int(status), body.encode())
                 return
             with fake.lock:
                 sid = f"SM{len(fake.sent):032x}"

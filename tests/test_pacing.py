@@ -1,0 +1,141 @@
+"""Paced sends through the real dispatcher, a real fake Twilio over HTTP and SQLite: the
+pace of a channel, provider rate limits that wait without spending an attempt, and the
+circuit breaker that opens, probes once per interval and releases the backlog in order.
+(Two `atende worker` processes sharing one pace: tests/test_pacing_workers.py.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import select, update
+
+from atende.channels.base import raise_for_send
+from atende.domain.sending import UNPACED, Pacing, SendClass, pacing_for
+from atende.errors import SendError
+from atende.storage import messages, sends
+from atende.storage.db import transaction
+from atende.storage.models import Channel, ChannelBreaker, Message, SendAttempt
+from atende.storage.types import utcnow
+from tests.conftest import Shop
+
+
+def _pace(shop: Shop, **pacing: object) -> None:
+    with transaction(shop.runtime.sessions) as s:
+        row = s.get(Channel, shop.channel_id)
+        assert row is not None
+        row.pacing = {**UNPACED, **pacing}
+
+
+def _outbound(shop: Shop) -> list[Message]:
+    with shop.runtime.sessions() as s:
+        return list(
+            s.scalars(select(Message).where(Message.direction == "out").order_by(Message.id))
+        )
+
+
+def _error(status: int, body: dict[str, object], **headers: str) -> SendError:
+    with pytest.raises(SendError) as caught:
+        raise_for_send(httpx.Response(status, json=body, headers=headers))
+    return caught.value
+
+
+def test_provider_rate_limit_answers_are_told_from_failures() -> None:
+    pair = _error(400, {"error": {"code": 131056, "message": "pair rate limit"}})
+    assert (pair.code, pair.rate_limit, pair.is_transient) == ("131056", "contact", True)
+    assert _error(400, {"error": {"code": 130429}}).rate_limit == "channel"
+    assert _error(400, {"error": {"code": 131048}}).rate_limit == "campaigns"
+    twilio = _error(429, {"code": 63018, "status": 429}, **{"Retry-After": "3"})
+    assert (twilio.rate_limit, twilio.retry_after) == ("channel", 3.0)
+    outside = _error(400, {"error": {"code": 131047}})  # a template is needed: no retry
+    assert (outside.rate_limit, outside.is_transient) == (None, False)
+    down = _error(503, {"code": 20500})
+    assert (down.code, down.rate_limit, down.is_transient) == ("503", None, True)
+
+
+def test_pacing_defaults_follow_the_providers_limits() -> None:
+    meta, twilio, evolution = (pacing_for(p, None) for p in ("meta", "twilio", "evolution"))
+    assert meta.min_interval == pytest.approx(1 / 80) and meta.per_contact == 6.0
+    assert twilio.min_interval == pytest.approx(0.1) and twilio.media_interval == 1.0
+    assert evolution.proactive_gap == 10.0 and evolution.proactive_jitter == 20.0
+    assert evolution.caps_on(0) == (20, 50) and evolution.caps_on(30) == (80, 500)
+    assert pacing_for("twilio", {"min_interval": 0.5}).min_interval == 0.5
+    assert Pacing().caps_on(0) == (0, 0)
+
+
+def test_a_twilio_rate_limit_waits_without_spending_an_attempt(shop: Shop) -> None:
+    _pace(shop)
+    shop.twilio.fail_next("429:63018")
+    shop.post_inbound("oi", phone="+5511999997001")
+    shop.wait_replies("+5511999997001", 1, timeout=30)
+    shop.settle(timeout=30)
+    [reply] = _outbound(shop)
+    assert (reply.status, reply.attempts, reply.deferrals) == ("sent", 1, 1)
+    with shop.runtime.sessions() as s:
+        outcomes = list(
+            s.scalars(
+                select(SendAttempt.outcome)
+                .where(SendAttempt.message_id == reply.id)
+                .order_by(SendAttempt.id)
+            )
+        )
+    assert outcomes == ["deferred", "sent"]
+
+
+@pytest.fixture
+def fragile_shop(shop_factory: Callable[..., Shop], sqlite_url: str) -> Shop:
+    """A shop whose channel's breaker opens after 2 failures and probes every second."""
+    return shop_factory(sqlite_url, breaker_failures=2, breaker_probe_seconds=1.0)
+
+
+def test_the_breaker_opens_probes_and_releases_the_backlog_in_order(fragile_shop: Shop) -> None:
+    shop = fragile_shop
+    _pace(shop)
+    opened_before = REGISTRY.get_sample_value("atende_breaker_opened_total") or 0.0
+    shop.twilio.fail_next(503, 503, 503)  # two open the breaker, the first probe fails too
+    shop.post_inbound("oi", phone="+5511999997002")
+    shop.post_inbound("qual o endereço?", phone="+5511999997003")
+    shop.post_inbound("bom dia", phone="+5511999997004")
+    shop.settle(timeout=40)
+    replies = _outbound(shop)
+    assert replies and all(m.status == "sent" for m in replies)
+    assert shop.twilio.attempts == 3 + len(replies)  # the outage burned 3 tries, no more
+    assert max(m.attempts for m in replies) <= shop.runtime.settings.send_max_attempts
+    with shop.runtime.sessions() as s:
+        breaker = s.get(ChannelBreaker, shop.channel_id)
+        assert breaker is not None and (breaker.state, breaker.failures) == ("closed", 0)
+    opened = (REGISTRY.get_sample_value("atende_breaker_opened_total") or 0.0) - opened_before
+    assert opened == 1
+    sent_order = [s.form["To"] for s in shop.twilio.sent]
+    for phone in ("+5511999997002", "+5511999997003", "+5511999997004"):
+        assert f"whatsapp:{phone}" in sent_order  # everyone answered once the probe passed
+
+
+def test_the_sweeper_finds_replies_before_campaigns(shop: Shop) -> None:
+    shop.post_inbound("oi", phone="+5511999997005")
+    shop.settle()
+    [reply] = _outbound(shop)
+    with transaction(shop.runtime.sessions) as s:
+        campaign = messages.add_outbound(
+            s,
+            shop.org_id,
+            reply.conversation_id,
+            shop.channel_id,
+            "promo",
+            "c:1",
+            author="campaign",
+        )
+        later = messages.add_outbound(
+            s, shop.org_id, reply.conversation_id, shop.channel_id, "oi de novo", "r:2"
+        )
+        s.execute(
+            update(Message)
+            .where(Message.id.in_((campaign, later)))
+            .values(created_at=utcnow() - timedelta(minutes=5))
+        )
+    with shop.runtime.sessions() as s:
+        due = sends.due_sends(s, grace_seconds=1)
+    assert [(i, c) for i, _, c in due] == [(later, SendClass.REPLY), (campaign, SendClass.CAMPAIGN)]
