@@ -139,3 +139,25 @@ def test_the_sweeper_finds_replies_before_campaigns(shop: Shop) -> None:
     with shop.runtime.sessions() as s:
         due = sends.due_sends(s, grace_seconds=1)
     assert [(i, c) for i, _, c in due] == [(later, SendClass.REPLY), (campaign, SendClass.CAMPAIGN)]
+
+
+def test_a_reply_waiting_for_a_customer_slot_does_not_push_it_further(shop: Shop) -> None:
+    """Meta lets one message in 6 s reach one person: a second reply waits for that
+    slot, and coming back early (the sweeper, a retry) never moves the slot later."""
+    from atende.pipeline.pacing import BreakerSettings, Sending, gate
+
+    meta = Pacing(per_contact=6.0)
+    t0 = utcnow()
+
+    def reply(message_id: int, at: timedelta) -> float:
+        sending = Sending(
+            message_id, shop.channel_id, "+5511900000001", SendClass.REPLY, False, 30, None, True
+        )
+        with transaction(shop.runtime.sessions) as s:
+            return gate(s, sending, meta, BreakerSettings(), t0 + at).wait
+
+    assert reply(1, timedelta(0)) == 0.0
+    assert reply(2, timedelta(0)) == pytest.approx(6.0)
+    assert reply(2, timedelta(seconds=1)) == pytest.approx(5.0)
+    assert reply(2, timedelta(seconds=4.5)) == pytest.approx(1.5)  # near: takes it, sleeps
+    assert reply(3, timedelta(seconds=4.5)) == pytest.approx(7.5)  # the next one after it

@@ -31,7 +31,7 @@ from atende.domain.sending import Pacing, SendClass, pacing_for
 from atende.errors import ConfigurationError, SendError, SynthesisError
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
-from atende.pipeline.pacing import BreakerSettings, Sending, Verdict, gate
+from atende.pipeline.pacing import REPLY_QUEUES_WITHIN, BreakerSettings, Sending, Verdict, gate
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.voice import VoiceReplies
 from atende.storage import alerts, pace, sends
@@ -45,9 +45,6 @@ log = logging.getLogger(__name__)
 # Provider clocks drift and their timestamps are whole seconds: search a little earlier
 # than the attempt began (a match must still carry our exact body, to our customer).
 LOOKUP_MARGIN = timedelta(seconds=60)
-# a reply waits in the worker for a slot this close (Meta's 12 ms, Twilio's 100 ms);
-# a longer wait goes back to the queue rather than holding a worker
-SLEEP_AT_MOST = 2.0
 # what a rate-limit answer makes a message wait, before it doubles with each deferral
 RATE_LIMIT_WAIT = {"channel": 5.0, "contact": 6.0, "campaigns": 60.0}
 CAMPAIGN_PAUSE = timedelta(hours=1)  # Meta's spam limit (131048) pauses campaigns this long
@@ -143,7 +140,9 @@ class Dispatcher:
             if found is not None:
                 return self._sent(claimed, found, "reconciled")
         verdict = self._gate(claimed)
-        waits_in_worker = claimed.send_class == SendClass.REPLY and verdict.wait <= SLEEP_AT_MOST
+        waits_in_worker = (
+            claimed.send_class == SendClass.REPLY and verdict.wait <= REPLY_QUEUES_WITHIN
+        )
         if verdict.wait > 0 and not waits_in_worker:
             return self._wait(claimed, verdict)
         if verdict.wait > 0:

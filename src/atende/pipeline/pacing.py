@@ -9,9 +9,11 @@ Checked in one transaction right before each send, by whichever worker holds the
 4. the pace: of the channel (and its media), of one customer (Meta: 6 s), and of what
    atende starts itself (WhatsApp Web: 10–30 s with jitter).
 
-A reply *queues* for the next slot of each key (it takes it, and waits at most a few
-hundred milliseconds on Meta or Twilio); reminders and campaigns take a slot only when it
-is free now, else they wait — so a campaign never holds slots ahead of a customer who
+A reply *queues* for the next slot of each key when that slot is at most
+``REPLY_QUEUES_WITHIN`` seconds away (it takes it and the worker sleeps the moment);
+further away (Meta's 6 s per customer) it goes back to the queue *without* taking, so a
+reply that waits never holds a slot it will not use. Reminders and campaigns take a slot
+only when it is free now, else they wait — so a campaign never holds slots ahead of a customer who
 is waiting for an answer. A wait is not an attempt: the message goes back to ``queued``
 with ``next_attempt_at`` and its send job is scheduled for then.
 """
@@ -26,6 +28,8 @@ from sqlalchemy.orm import Session
 
 from atende.domain.sending import Pacing, SendClass
 from atende.storage import pace
+
+REPLY_QUEUES_WITHIN = 2.0  # seconds a worker may sleep for a reply's slot
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -85,10 +89,10 @@ def gate(
         if capped > 0:
             return Verdict(capped, "cap")
     keys = _keys(sending, pacing, rng or random.Random())
-    if proactive:  # take nothing unless every slot is free now
-        waits = [pace.wait_for(session, key, now) for key, _ in keys]
-        if any(w > 0 for w in waits):
-            return Verdict(max(waits), "paced")
+    waits = [pace.wait_for(session, key, now) for key, _ in keys]
+    within = 0.0 if proactive else REPLY_QUEUES_WITHIN
+    if any(w > within for w in waits):  # take nothing: come back when the slots are near
+        return Verdict(max(waits), "paced")
     wait = max((pace.take(session, key, interval, now) for key, interval in keys), default=0.0)
     return Verdict(wait, "paced" if wait > 0 else "", probe)
 
