@@ -350,3 +350,48 @@ def test_org_owner_and_settings(tmp_path: Path) -> None:
         "error: no organization"
         in atende(tmp_path, "org", "settings", "x", "--brain", "offline").stderr
     )
+
+
+def test_channel_pacing_shows_defaults_and_takes_validated_overrides(tmp_path: Path) -> None:
+    atende(tmp_path, "init", "--demo")
+    added = atende(
+        tmp_path,
+        "channel",
+        "add",
+        "demo",
+        "twilio",
+        "--account-sid",
+        "AC" + "2" * 32,
+        "--auth-token",
+        "tok",
+        "--number",
+        "whatsapp:+551130040002",
+    )
+    channel_id = field(added.stdout, "id")
+    shown = atende(tmp_path, "channel", "pacing", "demo", channel_id)
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(r"media_interval\s+1\.0\s+default", shown.stdout)
+    changed = atende(
+        tmp_path,
+        "channel",
+        "pacing",
+        "demo",
+        channel_id,
+        "--set",
+        "per_contact=6",
+        "--set",
+        "per_hour=40",
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert re.search(r"per_contact\s+6\.0\s+set here", changed.stdout)
+    assert re.search(r"per_hour\s+40\s+set here", changed.stdout)
+    bad = atende(tmp_path, "channel", "pacing", "demo", channel_id, "--set", "per_contact=-1")
+    assert bad.returncode == 2 and "invalid pacing" in bad.stderr
+    unknown = atende(tmp_path, "channel", "pacing", "demo", channel_id, "--set", "speed=9")
+    assert unknown.returncode == 2 and "KEY one of" in unknown.stderr
+    kept = atende(tmp_path, "channel", "pacing", "demo", channel_id)
+    assert re.search(r"per_contact\s+6\.0\s+set here", kept.stdout)  # the bad ones changed nothing
+    reset = atende(tmp_path, "channel", "pacing", "demo", channel_id, "--reset")
+    assert re.search(r"per_contact\s+0\.0\s+default", reset.stdout)
+    other = atende(tmp_path, "channel", "pacing", "demo", "ch_nope")
+    assert other.returncode == 2 and "no channel" in other.stderr

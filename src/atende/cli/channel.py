@@ -215,3 +215,58 @@ def _print_pairing(answer: dict[str, Any]) -> None:
         qr.add_data(code)
         qr.print_ascii(invert=True)
         out.print("On the phone: WhatsApp > Linked devices > Link a device, and scan the code.")
+
+
+@app.command()
+def pacing(
+    slug: Annotated[str, typer.Argument(help="the organization")],
+    channel: Annotated[str, typer.Argument(help="the channel id (ch_…)")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="KEY=VALUE, repeatable (e.g. per_hour=40, warmup=[])"),
+    ] = None,
+    reset: Annotated[bool, typer.Option(help="back to the provider's defaults")] = False,
+) -> None:
+    """How fast a channel sends: the provider's defaults, what this channel overrides.
+
+    Values are seconds between messages (min_interval, media_interval, per_contact,
+    typing_delay, proactive_gap, proactive_jitter), caps of business-initiated messages
+    (per_hour, per_day, warmup as JSON) and max_deferrals; the next send uses them.
+    """
+    import json
+
+    from atende.domain.sending import Pacing, pacing_for
+    from atende.errors import ConfigurationError
+    from atende.storage.models import Channel
+
+    with database(settings()) as session:
+        org = find_org(session, slug)
+        row = session.get(Channel, channel)
+        if row is None or row.organization_id != org.id:
+            raise CliError(f"no channel {channel} in {slug}")
+        overrides: dict[str, Any] = {} if reset else dict(row.pacing or {})
+        for item in set_ or []:
+            key, sep, raw = item.partition("=")
+            if not sep or key not in Pacing.model_fields:
+                known = ", ".join(Pacing.model_fields)
+                raise CliError(f"--set takes KEY=VALUE with KEY one of: {known}")
+            try:
+                overrides[key] = json.loads(raw)
+            except json.JSONDecodeError:
+                overrides[key] = raw
+        try:
+            effective = pacing_for(row.provider, overrides)
+        except ConfigurationError as exc:
+            raise CliError(str(exc)) from exc
+        if set_ or reset:
+            row.pacing = overrides or None
+    _print_pacing(effective, overrides)
+
+
+def _print_pacing(effective: Any, overrides: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    table = Table("setting", "value", "", box=None)
+    for key, value in effective.model_dump().items():
+        table.add_row(key, str(value), "set here" if key in overrides else "default")
+    console().print(table)
