@@ -113,6 +113,17 @@ INTENTS = [
     ("tem como empurrar pra tarde?", "reschedule"),
     ("consigo trocar pra quinta?", "reschedule"),
     ("vou me atrasar, da pra passar pras 11?", "reschedule"),
+    # running late: a notice, not a move
+    ("vou atrasar uns 20 min pro banho do max", "late"),
+    ("to preso no transito", "late"),
+    ("vou chegar uns 10 minutos atrasada", "late"),
+    ("tô atrasado, já tô chegando", "late"),
+    # durations and registering pets
+    ("quanto tempo demora banho e tosa?", "duration"),
+    ("a consulta dura quanto tempo?", "duration"),
+    ("quero cadastrar meus bichinhos", "register"),
+    ("tenho um cachorro novo, quero deixar ele cadastrado", "register"),
+    ("queria registrar meu gato no sistema de vcs", "register"),
     ("mudar o dia do banho", "reschedule"),
     ("queria mudar o horario da tosa", "reschedule"),
     ("pode ser outro dia?", "reschedule"),

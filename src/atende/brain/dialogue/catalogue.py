@@ -112,6 +112,11 @@ def closed_at(hours_of_day: str | None) -> str:
     return f"Nesse horário não dá: nesse dia atendemos {hours_of_day}."
 
 
+def ends_after_closing(service: ServiceInfo, at: str, took: str, closing: str) -> str:
+    """'Às 17:00 não dá: o banho e tosa leva cerca de 1h30 e fechamos às 18:00.'"""
+    return f"Às {at} não dá: {the(service)} leva cerca de {took} e fechamos às {closing}."
+
+
 CHANGE_WHAT = "Sem problemas! Me diga o que quer mudar — o dia, o horário ou o pet 🙂"
 IS_FREE = "Tem sim! 🙂"
 # what the LLM agent's proposals say once the customer confirmed them
@@ -127,6 +132,19 @@ SERVICE_GONE = "Esse serviço não está mais disponível 😕 Posso ajudar com 
 
 def pet_registered(name: str) -> str:
     return f"Prontinho! Cadastrei {name} ✅🐾"
+
+
+def pets_registered(described: Sequence[str]) -> str:
+    """'Prontinho! Cadastrei Rex (cachorro, SRD) e Mel (gato, Siamês) ✅🐾'"""
+    return pet_registered(say.joined(list(described)))
+
+
+def ask_pet_to_register(species: str | None) -> Question:
+    """Registering pets, not booking: 'quero cadastrar meus bichinhos'."""
+    return Question(
+        f"Claro! Qual o nome do seu {species or 'pet'}? Se forem vários, pode mandar todos 🐾",
+        "Me diga só os nomes, por exemplo: *o Rex e a Mel* 🐶🐱",
+    )
 
 
 def rescheduled(when: str) -> str:
@@ -222,6 +240,13 @@ def prices(items: Sequence[ServiceInfo | Priced], does: bool = False) -> str:
         return f"{lead}{price_line(items[0])}. {INVITE}"
     lines = "\n".join(f"• {price_line(s)}" for s in items)
     return f"{lead}\n{lines}\n{INVITE}".lstrip("\n") if lead else f"{lines}\n{INVITE}"
+
+
+def takes(service: ServiceInfo, duration: str) -> str:
+    """'O banho e tosa leva cerca de 1h30.'"""
+    subject = the(service)
+    verb = "levam" if grammar.the(service).split(" ", 1)[0] in ("os", "as") else "leva"
+    return f"{subject[:1].upper()}{subject[1:]} {verb} cerca de {duration}."
 
 
 def service_list(services: Sequence[ServiceInfo]) -> str:
@@ -333,6 +358,13 @@ def sick(phone: str | None) -> str:
     """A worry that is not an emergency: a consultation, and the phone if it gets worse."""
     call = f" Se piorar, ligue para *{display_phone(phone)}*." if phone else ""
     return f"Sinto muito que ele não esteja bem 😟 O ideal é uma consulta com a veterinária.{call}"
+
+
+def late(policy: str | None) -> str:
+    """'vou atrasar uns 20 min': thanks, and the shop's own rule on lateness if it has one."""
+    if policy:
+        return f"Obrigado por avisar! 🙏 {policy}"
+    return "Obrigado por avisar! 🙏 Te esperamos, venha com calma."
 
 
 def my_bookings(lines: Sequence[str]) -> str:

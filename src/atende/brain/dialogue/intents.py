@@ -37,6 +37,13 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"|(pare|para) de (me )?(mandar|enviar)|sair da lista|descadastr\w*"
         r"|cancelar (a )?inscricao",
     ),
+    (  # 'vou atrasar uns 20 min', 'to atrasada': a notice, not a request to move
+        "late",
+        r"\b((vou|vamos|vai|acho que vou|vou ter que|vou precisar) (me |nos |se )?atrasar"
+        r"(?! (o|a|os|as|meu|minha) )|(vou|vamos|vai) chegar (um pouco |uns? \w+ min\w* )?"
+        r"atrasad\w*|(to|tou|estou|estamos|ta|esta) (um pouco |meio )?atrasad\w*"
+        r"|atraso de (uns? )?\d+ ?min\w*|preso no transito|presa no transito)\b",
+    ),
     (
         "cancel",
         r"\b(cancel\w*|desmarc\w*|pode tirar|tira(r)? (o |a |meu |minha )?(horario|agendamento"
@@ -63,6 +70,13 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"(horario|banho|tosa|consulta|vacina|hidratacao)\w*"
         r"|levar (\w+ )?(\w+ )?(no|na|pra|para|ao) (banho|tosa|veterinari\w*|consulta|vacina))\b",
     ),
+    (  # 'quero cadastrar meus bichinhos', 'registrar meu gato no sistema'
+        "register",
+        r"\b(cadastr|registr)\w*\b.{0,40}\b(pet|pets|bichinh\w*|animal|animais|filhote\w*"
+        r"|cachorr\w*|gat[oa]s?|gatinh\w*|cao|caes|cadel\w*|coelh\w*)\b"
+        r"|\b(pet|bichinh\w*|animal|filhote\w*|cachorr\w*|gat[oa]s?|gatinh\w*|cadel\w*"
+        r"|ele|ela|eles|elas)\b.{0,40}\b(cadastrad|registrad)\w*",
+    ),
     (
         "slots",
         r"\b(horarios? (livres?|disponive\w*|vagos?)|tem (algum |alguma |um |uma )?(vaga|horario)"
@@ -74,6 +88,12 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         + _DAYTIME
         + r"|da (pra|para) (hoje|amanha))\b"
         r"|\b" + _DAYTIME + r".*\btem\s*\?*\s*$",
+    ),
+    (  # 'quanto tempo demora o banho?', 'a consulta dura quanto?'
+        "duration",
+        r"\b(quanto tempo (\w+ )?(demora|leva|dura|fica|gasta|levam|demoram)\w*"
+        r"|(demora|dura|leva)\w* quanto( tempo)?|tempo de (duracao|atendimento)|duracao"
+        r"|demora muito|leva muito tempo)\b",
     ),
     (
         "prices",
@@ -99,6 +119,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("greeting", r"^\s*(oi|oie|ola|bom dia|boa tarde|boa noite|e ai|opa|hello|hi)\b"),
 ]
 _COMPILED = [(name, re.compile(p)) for name, p in INTENT_PATTERNS]
+_PATTERN_OF = dict(_COMPILED)
 
 # Weaker cues, dropped when a stronger reading of the same message is present.
 _INDIRECT_CANCEL = re.compile(  # dropped when a new time is asked for (reschedule)
@@ -132,6 +153,10 @@ def intents_of(text: str) -> list[str]:
     found = [name for name, pattern in _COMPILED if pattern.search(norm)]
     if _HYPOTHETICAL.search(norm):
         found = [f for f in found if f not in ("cancel", "reschedule")]
+    if "late" in found and "reschedule" in found:
+        # 'vou atrasar uns 20 min' is late; 'vou me atrasar, dá pra passar pras 11?' moves it
+        rest = _PATTERN_OF["late"].sub(" ", norm)
+        found.remove("reschedule" if not _PATTERN_OF["reschedule"].search(rest) else "late")
     if "hours" in found and _CLOSED_YES.match(norm):
         found.remove("hours")
     if "cancel" not in found and "reschedule" not in found and _INDIRECT_CANCEL.search(norm):

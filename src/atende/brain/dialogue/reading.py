@@ -26,7 +26,7 @@ from atende.brain.dialogue.when import When, extract_when
 from atende.domain.entities import ServiceInfo
 from atende.domain.text import fold, fold_chat
 
-INFO_INTENTS = ("hours", "prices", "services")
+INFO_INTENTS = ("hours", "prices", "services", "duration")
 _NEW_PET = re.compile(
     r"\b(outr[oa]|nov[oa]) (pet|bichinho|cachorr\w*|gat\w*|animal|filhote)\b"
     r"|\b(pet|bichinho|cachorr\w*|gat\w*|filhote|cadel\w*) nov[oa]\b"
@@ -156,7 +156,7 @@ class Reading:
 
     @property
     def questions(self) -> list[Part]:
-        """The information questions (prices, hours, services) it asks, in order."""
+        """The information questions (prices, hours, services, durations) it asks, in order."""
         return [p for p in self.parts if p.intent in INFO_INTENTS]
 
 

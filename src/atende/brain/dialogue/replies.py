@@ -19,6 +19,13 @@ def money(value: Decimal) -> str:
     return f"R$ {grouped},{cents}"
 
 
+def joined(items: list[str]) -> str:
+    """'Rex', 'Rex e Mel', 'Rex, Mel e Bidu'."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} e {items[-1]}"
+
+
 def duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     if hours and rest:

@@ -24,7 +24,7 @@ from atende.domain.sizes import Size
 
 log = logging.getLogger(__name__)
 
-Flow = Literal["booking", "reschedule", "cancel"]
+Flow = Literal["booking", "reschedule", "cancel", "register"]
 Awaiting = Literal[
     "service",  # which service to book
     "date",  # which day

@@ -41,7 +41,7 @@ def answer(
         if priced:
             lines.append(_prices(ctx, priced, parts, pet))
             priced = []
-        lines.append(_one(ctx, part))
+        lines.append(_one(ctx, part, pet))
     if priced:
         lines.append(_prices(ctx, priced, parts, pet))
     if address:
@@ -90,9 +90,11 @@ def quoted(ctx: DialogueContext, service: ServiceInfo, pet: Pet | None = None) -
     return words.Priced(service, quote, pet.name, size, by_size(service))
 
 
-def _one(ctx: DialogueContext, part: Part) -> str:
+def _one(ctx: DialogueContext, part: Part, pet: Pet | None = None) -> str:
     if part.intent == "hours":
         return _hours(ctx, part.text)
+    if part.intent == "duration" and part.service is not None:
+        return words.takes(part.service, say.duration(ctx.minutes(part.service, pet)))
     return words.service_list(ctx.services)
 
 

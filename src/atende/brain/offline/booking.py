@@ -543,6 +543,10 @@ def _next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
         if problem == "closed":  # a closed day says so itself, in the offer
             hours_of_day = _hours_of(ctx, day)
             lead = words.closed_at(hours_of_day) if hours_of_day is not None else ""
+            closing = _closes_during(ctx, day, start.time())
+            if closing is not None:  # 17:00 is open, but a 1h30 service ends after 18:00
+                took = say.duration(ctx.minutes(service, ctx.pet(frame.pet_id)))
+                lead = words.ends_after_closing(service, say.hhmm(start), took, closing)
         out.lead = f"{lead} {out.lead}".strip()
         return out
     pet = _pet_question(ctx, st)
@@ -553,6 +557,14 @@ def _next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
         return size
     st.awaiting = "confirm"
     return Outcome(question=_confirmation(ctx, st, service, start))
+
+
+def _closes_during(ctx: DialogueContext, day: date, at: time) -> str | None:
+    """The closing time ('18:00') of the opening span ``at`` falls in, if it falls in one."""
+    for opens, closes in ctx.day(day).spans:
+        if opens <= at < closes:
+            return say.hhmm(closes)
+    return None
 
 
 def _pet_question(ctx: DialogueContext, st: DialogueState) -> Outcome | None:

@@ -26,7 +26,14 @@ from atende.brain.dialogue.references import SAME_AS_HINT, Booked, dated_referen
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.dialogue.when import extract_when
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
-from atende.brain.offline import answers, booking, manage, reminder_answers, waitlist_answers
+from atende.brain.offline import (
+    answers,
+    booking,
+    manage,
+    registration,
+    reminder_answers,
+    waitlist_answers,
+)
 from atende.brain.offline.outcome import Outcome
 from atende.domain.entities import Choices
 from atende.domain.text import fold
@@ -119,6 +126,10 @@ class OfflineBrain:
                 asked = [Part(p.text, p.intent, p.service or booked[0]) for p in priced]
                 texts.append(answers.answer(ctx, asked, booking=True))
             return self._say(ctx, st, reading, texts, "my_bookings")
+        if intent == "late":
+            query = f"{reading.text} atraso tolerância"
+            policy = _rule_from_documents(ctx, self._knowledge, query, _LATE_STEMS)
+            return self._say(ctx, st, reading, [words.late(policy)], "late")
         if st.flow is not None and reading.waiting and not reading.has_when:
             return self._say(ctx, st, reading, [words.WAITING], "waiting")
         dropping = st.flow == "booking" and intent == "cancel" and not reading.has_when
@@ -163,6 +174,11 @@ class OfflineBrain:
         )
         if intent in ("book", "slots") or wants:
             return self._start_booking(ctx, st, reading)
+        if intent == "register":  # 'quero cadastrar meus bichinhos': pets, no booking
+            info = _info_lead(ctx, st, reading, self._knowledge)
+            return self._flow_reply(
+                ctx, st, reading, registration.start(ctx, st, reading), intent, info
+            )
         if reading.sick:
             return self._sick(ctx, st, reading)
         extra, answered = _documents_for(ctx, reading, self._knowledge)
@@ -224,6 +240,8 @@ class OfflineBrain:
         match flow:
             case "cancel":
                 out = manage.step(ctx, st, reading)
+            case "register":
+                out = registration.step(ctx, st, reading)
             case "reschedule" if st.awaiting == "choose_booking":
                 out = manage.step(ctx, st, reading)
             case "reschedule" | "booking" | None:
@@ -251,6 +269,10 @@ class OfflineBrain:
         missed a second time, a person is offered. A customer who told us something else
         useful meanwhile is not missing: the question alternates its two wordings."""
         question = out.question
+        if question is not None and question.first != st.question:  # asked the first time
+            rule = _cancel_rule(ctx, st, self._knowledge)
+            if rule and rule not in info:
+                info = f"{info}\n{rule}" if info else rule
         if question is None:
             st.misses, st.question = 0, None
             texts = out.texts(again=False)
@@ -351,7 +373,7 @@ def _info_lead(
     booking, 'quanto custa?' is about the service being booked."""
     booked = ctx.service(st.frame.service_id)
     parts = [
-        Part(p.text, p.intent, p.service or booked) if p.intent == "prices" else p
+        Part(p.text, p.intent, p.service or booked) if p.intent in ("prices", "duration") else p
         for p in reading.questions
     ]
     extra, answered = _documents_for(ctx, reading, knowledge)
@@ -393,17 +415,80 @@ def _documents_for(
     found: list[str] = []
     answered: set[str] = set()
     for part in reading.parts:
+        if _asks_change_fee(part.text):  # 'se eu cancelar agora tem multa?'
+            rule = _rule_from_documents(ctx, knowledge, _CANCEL_QUERY, _CANCEL_STEMS)
+            if rule:
+                found.append(rule)
+                answered.add(part.text)
+                continue
         vague = part.intent is None or (part.intent == "services" and part.service is None)
-        if not vague or ("?" not in part.text and not part.text.lower().startswith("se ")):
+        # 'vcs vacinam filhote de 2 meses?' names a service, but asks what the documents say
+        about_service = part.intent == "services" and part.service is not None
+        if not (vague or about_service):
+            continue
+        if "?" not in part.text and not part.text.lower().startswith("se "):
             continue
         if _ADDRESS_PART.search(fold(part.text)) or _WHICH_SERVICES.search(fold(part.text)):
             continue  # the address and the service list come from the shop's own data
         hits = knowledge.search(ctx.session, ctx.turn.org.id, part.text, k=1, semantic=False)
         short = len(re.findall(r"\w{3,}", part.text)) <= 4  # "tem estacionamento aí?"
+        if about_service and (not hits or hits[0].matched < 2):
+            continue  # 'vcs fazem tosa?': the service itself answers
         if hits and hits[0].confident and hits[0].coverage >= (0.5 if short else 0.6):
             found.append(_short(hits[0].passage.text))
             answered.add(part.text)
     return found, answered
+
+
+_LATE_STEMS = ("atras", "toleran")
+_CANCEL_STEMS = ("cancel", "desmarc", "multa", "taxa", "cobr", "antecedenc")
+_CANCEL_QUERY = "política de cancelamento cancelar multa taxa antecedência"
+_FEE = re.compile(r"\b(multa\w*|taxa\w*|cobr\w*|custo\w*|pag\w*|gratis|gratuit\w*)\b")
+SOON = timedelta(hours=24)  # a cancellation this close is told the shop's rule on it
+
+
+_CHANGE = re.compile(r"\b(cancel\w*|desmarc\w*|remarc\w*|reagend\w*|mud\w*|troc\w*|adi\w*)\b")
+
+
+def _asks_change_fee(text: str) -> bool:
+    """'se eu cancelar o banho agora tem multa?', 'cobra pra remarcar?'."""
+    folded = fold(text)
+    return "?" in text and bool(_FEE.search(folded)) and bool(_CHANGE.search(folded))
+
+
+def _rule_from_documents(
+    ctx: DialogueContext, knowledge: KnowledgeSearch | None, query: str, stems: tuple[str, ...]
+) -> str | None:
+    """The shop's own rule on something (lateness, cancellation) from its documents: of
+    the best passage, only the paragraphs that speak of it (``stems``) — a policy page
+    often has a section per rule. None when no passage covers it well."""
+    if knowledge is None:
+        return None
+    hits = knowledge.search(ctx.session, ctx.turn.org.id, query, k=1, semantic=False)
+    if not hits or not hits[0].confident:
+        return None
+    found = [p for p in _paragraphs(hits[0].passage.text) if any(s in fold(p) for s in stems)]
+    return _short(" ".join(found)) if found else None
+
+
+def _cancel_rule(
+    ctx: DialogueContext, st: DialogueState, knowledge: KnowledgeSearch | None
+) -> str | None:
+    """Asked to confirm cancelling a booking that starts within a day: the shop's rule
+    on late cancellations, so the customer decides knowing it."""
+    if st.flow != "cancel" or st.awaiting != "confirm_cancel":
+        return None
+    ids = st.frame.booking_ids or ([st.frame.booking_id] if st.frame.booking_id else [])
+    starts = [b.starts_at for b in manage.upcoming_of(ctx) if b.id in ids]
+    if not starts or min(starts) - ctx.now > SOON:
+        return None
+    return _rule_from_documents(ctx, knowledge, _CANCEL_QUERY, _CANCEL_STEMS)
+
+
+def _paragraphs(text: str) -> list[str]:
+    """A passage's paragraphs, a heading ('Atrasos') left out: the rule itself is said."""
+    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
+    return [b for b in blocks if len(b.split()) > 4 or b.endswith((".", "!", "?"))]
 
 
 def _short(text: str, limit: int = 280) -> str:

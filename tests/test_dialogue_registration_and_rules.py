@@ -1,0 +1,117 @@
+"""Registering pets without booking, and the shop's own rules told when they matter:
+lateness, a late cancellation, a fee question, how long a service takes. The suite's
+clock is Tuesday 17/11/2026 10:00 in São Paulo; the demo shop opens Mon-Fri 08-18."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from atende.runtime import Runtime
+from atende.storage.models import Booking, Pet
+from tests.conftest import demo_runtime
+from tests.support.dialogue import Customer
+from tests.test_dialogue_recovery import at, book, customer_with, rows, with_documents
+
+
+@pytest.fixture
+def runtime(sqlite_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    rt = demo_runtime(sqlite_url, tmp_path)
+    yield rt
+    rt.close()
+
+
+def pets(runtime: Runtime) -> list[tuple[str, str, str]]:
+    with runtime.sessions() as s:
+        return [
+            tuple(r) for r in s.execute(select(Pet.name, Pet.species, Pet.breed).order_by(Pet.id))
+        ]  # type: ignore[misc]
+
+
+def no_bookings(runtime: Runtime) -> bool:
+    with runtime.sessions() as s:
+        return s.scalar(select(Booking.id)) is None
+
+
+def test_two_pets_registered_without_booking_anything(runtime: Runtime) -> None:
+    fe = Customer(runtime, "demo", "+5511970001001")
+    asked = fe.say("oi bom dia", "quero cadastrar meus bichinhos")
+    assert "nome" in asked
+    fe.say("sao dois, o Rex e a Mel")
+    done = fe.say("rex é cachorro vira lata, mel é gata siames")
+    assert "Rex" in done and "Mel" in done and "Cadastrei" in done
+    assert pets(runtime) == [("Rex", "cachorro", "SRD"), ("Mel", "gato", "Siamês")]
+    assert no_bookings(runtime)
+
+
+def test_a_cat_registered_from_one_burst(runtime: Runtime) -> None:
+    tom = Customer(runtime, "demo", "+5511970001002")
+    done = tom.say("queria registrar meu gato no sistema de vcs", "o nome dele é Tom, é persa")
+    assert "Cadastrei Tom" in done
+    assert pets(runtime) == [("Tom", "gato", "Persa")]
+    assert no_bookings(runtime)
+
+
+def test_a_customer_running_late_gets_the_shops_rule_and_keeps_the_booking(
+    runtime: Runtime,
+) -> None:
+    with_documents(runtime, "politicas.txt")
+    helena = customer_with(runtime, "+5511970001003", [("Max", "cachorro")])
+    book(runtime, helena.phone, "Max", "Banho", at(17, 10, 30))
+    reply = helena.say(
+        "to preso no transito, vou atrasar uns 20 min pro banho do max", "tem problema?"
+    )
+    assert "15 minutos" in reply and "Posso remarcar" not in reply
+    assert rows(runtime) == [("Max", "Banho", at(17, 10, 30), "booked")]
+
+
+def test_cancelling_a_booking_of_today_tells_the_cancellation_rule_first(
+    runtime: Runtime,
+) -> None:
+    with_documents(runtime, "politicas.txt")
+    fred = customer_with(runtime, "+5511970001004", [("Fred", "cachorro")])
+    book(runtime, fred.phone, "Fred", "Banho", at(17, 11))
+    replies = fred.send("ixi nao vou conseguir ir hj, pode cancelar?")
+    text = "\n".join(replies)
+    assert "2 horas" in text and "50%" in text and "Quer cancelar" in text
+    fred.say("sim")
+    assert rows(runtime)[0][3] == "cancelled"
+
+
+def test_a_cancellation_days_ahead_is_not_lectured(runtime: Runtime) -> None:
+    with_documents(runtime, "politicas.txt")
+    bia = customer_with(runtime, "+5511970001005", [("Bidu", "cachorro")])
+    book(runtime, bia.phone, "Bidu", "Banho", at(23, 11))
+    text = "\n".join(bia.send("quero cancelar o banho do Bidu"))
+    assert "Quer cancelar" in text and "50%" not in text
+
+
+def test_a_fee_question_inside_a_cancellation_is_answered(runtime: Runtime) -> None:
+    with_documents(runtime, "politicas.txt")
+    ana = customer_with(runtime, "+5511970001006", [("Mel", "gato")])
+    book(runtime, ana.phone, "Mel", "Banho", at(24, 15))
+    text = "\n".join(
+        ana.send("se eu cancelar o banho da mel agora tem multa?", "se nao tiver pode cancelar")
+    )
+    assert "2 horas" in text and "Quer cancelar" in text
+    assert rows(runtime)[0][3] == "booked"  # asked, not done
+
+
+def test_how_long_a_service_takes_and_why_a_late_start_does_not_fit(runtime: Runtime) -> None:
+    lola = Customer(runtime, "demo", "+5511970001007")
+    replies = lola.send("quanto tempo demora banho e tosa?", "marca pra sexta 17h pra Lola")
+    text = "\n".join(replies)
+    assert "leva cerca de 1h30" in text
+    assert "fechamos às 18:00" in text
+    assert no_bookings(runtime)
+
+
+def test_a_question_about_a_service_the_documents_answer(runtime: Runtime) -> None:
+    with_documents(runtime, "vacinas.html")
+    reply = Customer(runtime, "demo", "+5511970001008").say(
+        "vcs vacinam filhote de 2 meses?", "qnto custa a v10?"
+    )
+    assert "45 dias" in reply and "R$ 90,00" in reply
