@@ -115,3 +115,43 @@ def test_a_question_about_a_service_the_documents_answer(runtime: Runtime) -> No
         "vcs vacinam filhote de 2 meses?", "qnto custa a v10?"
     )
     assert "45 dias" in reply and "R$ 90,00" in reply
+
+
+def test_a_day_for_both_pets_books_both(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001009", [("Rex", "cachorro"), ("Mel", "gato")])
+    fe.say("quero marcar banho pro Rex e pra Mel")
+    fe.say("sexta as 10h os dois juntos")
+    nxt = fe.say("sim")
+    assert "Mel" in nxt and "Posso confirmar" in nxt  # her time is known: only the yes
+    fe.say("sim")
+    assert [(p, s, t) for p, s, t, _ in rows(runtime)] == [
+        ("Rex", "Banho", at(20, 10)),
+        ("Mel", "Banho", at(20, 10)),
+    ]
+
+
+def test_another_pet_added_while_confirming_is_booked_after_the_first(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001010", [("Rex", "cachorro"), ("Mel", "gato")])
+    fe.say("banho pro Rex quarta 10h")
+    added = fe.say("e coloca a Mel tbm no mesmo horario")
+    assert "Mel também" in added and "Banho para Rex" in added
+    fe.say("sim")
+    fe.say("sim")
+    assert [(p, t) for p, _, t, _ in rows(runtime)] == [("Rex", at(18, 10)), ("Mel", at(18, 10))]
+
+
+def test_a_slip_corrected_in_the_same_burst_takes_the_corrected_day(runtime: Runtime) -> None:
+    toby = customer_with(runtime, "+5511970001011", [("Toby", "cachorro")])
+    reply = toby.say("quero banho pro Toby quinta 10h", "ops, sexta")
+    assert "sexta (20/11) às 10:00" in reply
+
+
+def test_a_name_and_no_breed_in_one_burst_are_told_apart(runtime: Runtime) -> None:
+    cat = Customer(runtime, "demo", "+5511970001012")
+    cat.say("quero marcar vacina pro meu gato sexta 9h")
+    confirm = cat.say("Frajola", "sem raça")
+    assert "Vacinação para Frajola\n" in confirm and "(gato, SRD)" in confirm
+    again = cat.say("nao, o nome é so Frajola")
+    assert "confirmo" in again and "Para qual dia" not in again  # nothing to change
+    cat.say("sim")
+    assert pets(runtime) == [("Frajola", "gato", "SRD")]

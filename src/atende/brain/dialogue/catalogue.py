@@ -534,6 +534,11 @@ def retimed(pet: str, when: str) -> str:
     return f"Anotado: {pet} {when} 🙂"
 
 
+def also_for(pets: str) -> str:
+    """'e coloca a Mel tbm': the booking being confirmed first, then the same for her."""
+    return f"Combinado, {pets} também! Primeiro este:"
+
+
 def now_for(pet: str) -> str:
     return f"Agora para {pet}:"
 

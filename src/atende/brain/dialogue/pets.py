@@ -43,8 +43,15 @@ def species_in(text: str) -> str | None:
 
 
 def name_in(text: str) -> str | None:
-    """'O nome dele é Rex' -> 'Rex'; 'rex, cachorro' -> 'Rex'."""
+    """'O nome dele é Rex' -> 'Rex'; 'rex, cachorro' -> 'Rex'; 'Frajola sem raça' ->
+    'Frajola' (what says the breed is not part of the name)."""
     first = re.split(r"[,.;!\n]| e (?:um|uma|cachorr|gat)", text.strip(), maxsplit=1)[0].strip()
+    folded_first = fold(first)
+    if len(folded_first) == len(first):
+        cuts = [folded_first.find(m) for m in _NO_BREED if m in folded_first]
+        cuts = [c for c in cuts if c > 0]
+        if cuts:
+            first = first[: min(cuts)].strip()
     folded = fold(first)
     lead = _NAME_LEADS.match(folded)
     if lead:

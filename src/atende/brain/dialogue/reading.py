@@ -8,7 +8,7 @@ so every step of a conversation sees the same understanding of the same words.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from atende.brain.dialogue.intents import (
@@ -215,7 +215,29 @@ def _request_when(text: str, parts: list[Part], now: datetime) -> When:
         rest = extract_when(" ".join(p.text for p in parts if p.intent != "hours"), now)
         if not rest.empty:
             return rest
-    return extract_when(text, now)
+    return _corrected(text, now) or extract_when(text, now)
+
+
+# 'banho terça 10h, ops, quarta': what follows the slip replaces what it says again
+_SLIP = re.compile(
+    r"\b(na verdade|errei|me enganei|ops|opa|quis dizer|queria dizer|digo|corrigindo|alias)\b"
+)
+
+
+def _corrected(text: str, now: datetime) -> When | None:
+    """A request corrected inside its own burst: the day or time said after the slip
+    wins, what it does not repeat is kept ('terça 10h … ops, quarta' → Wednesday 10h)."""
+    folded = fold(text)
+    slips = list(_SLIP.finditer(folded))
+    if not slips or len(folded) != len(text):
+        return None
+    cut = slips[-1].end()
+    before, after = extract_when(text[:cut], now), extract_when(text[cut:], now)
+    if before.empty or after.empty:
+        return None
+    if after.day is not None or after.earliest is not None:
+        return replace(after, at=after.at or before.at, period=after.period or before.period)
+    return replace(before, at=after.at or before.at, period=after.period or before.period)
 
 
 def split_parts(texts: list[str], services: list[ServiceInfo]) -> list[Part]:

@@ -55,6 +55,7 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     """Take what the customer just wrote into the frame and say what comes next."""
     before = st.frame.model_dump()
     awaiting = st.awaiting
+    queued_before = len(st.queued)
     if _take_choice(ctx, st, reading):
         reading = replace(reading, when=When(), service=None)  # "segunda opção" is no Monday
     if awaiting == "waitlist":  # "Quer entrar na lista de espera de sexta?"
@@ -75,6 +76,9 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
                 return commit(ctx, st)
             if st.flow == "reschedule" and _MOVE_YES.search(fold(reading.text)):
                 return commit(ctx, st)  # "sim, pode remarcar", "pode trocar"
+            repeated = bool(_NAME_IS.search(reading.text) or _BREED_IS.search(fold(reading.text)))
+            if reading.no and repeated:  # "não, o nome é só Frajola" — as it already is
+                return next_question(ctx, st)
             if reading.no:
                 st.frame.day, st.frame.at = None, None
                 out = next_question(ctx, st)
@@ -87,6 +91,10 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         fill(ctx, st, reading)
     _retime_by_pet(ctx, st, reading)
     out = next_question(ctx, st)
+    if awaiting == "confirm" and len(st.queued) > queued_before:  # "e coloca a Mel tbm"
+        added = [_pet_label(ctx, f) for f in st.queued[: len(st.queued) - queued_before]]
+        out.lead, out.progressed = words.also_for(say.joined(added)), True
+        return out
     restated = bool(_NAME_IS.search(reading.text) or _BREED_IS.search(fold(reading.text)))
     out.progressed = st.frame.model_dump() != before or restated  # "a raça é persa, gente"
     frame = st.frame
@@ -222,6 +230,10 @@ def fill(
             frame.day, frame.at = first.date(), first.time()
     if when.period in PERIODS:
         frame.period = cast(Period, when.period)
+    if reading.has_when and _TOGETHER.search(fold(reading.text)):
+        for later in st.queued:  # "segunda às 10h, os dois juntos": the same for each
+            if later.day is None and later.at is None and later.earliest is None:
+                later.day, later.at, later.period = frame.day, frame.at, frame.period
     if old is not None:
         _not_where_it_is(ctx, frame, old, reading.text)
     _fill_pet(ctx, st, reading)
@@ -339,11 +351,22 @@ def _rescheduled_day(ctx: DialogueContext, st: DialogueState) -> date | None:
     return old.starts_at.astimezone(ctx.tz).date() if old is not None else None
 
 
+_ALSO = re.compile(r"\b(tbm|tb|tambem|junto|juntos|juntas)\b|\be (coloca|poe|bota|inclui)\b")
+_TOGETHER = re.compile(r"\b(os dois|as duas|ambos|ambas|juntos|juntas|pros dois|nos dois|os 2)\b")
+
+
 def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
     frame = st.frame
     if st.flow == "reschedule" and frame.booking_id is not None:
         return  # the booking being moved keeps its pet ("põe ele depois da vacina da Luna")
     meant = pets_meant(reading.text, ctx.pets)
+    others = [p for p in meant if p.id != frame.pet_id]
+    adding = st.awaiting == "confirm" and frame.pet_id is not None and not reading.correction
+    if others and adding and _ALSO.search(fold(reading.text)):
+        # "e coloca a Mel tbm no mesmo horário": Rex's stays, Mel's comes after it
+        more = [frame.model_copy(update={"pet_id": p.id, "new_pet": None}) for p in others]
+        st.queued[:0] = more
+        return
     if meant:  # the pet named wins; correcting, the one named last ("não, é pra Mel")
         pet = meant[-1] if reading.correction else meant[0]
         frame.pet_id, frame.new_pet = pet.id, None
@@ -382,7 +405,8 @@ def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None
 
 # "o nome (dele) é Bobby" — not "meu nome é Carla", the customer's own
 _NAME_IS = re.compile(
-    r"(?<!meu )(?<!seu )\b(?:o )?nome (?:dele|dela|d[oa] \w+|certo)?\s*(?:e|eh|é)\s+([^\W\d_]+)",
+    r"(?<!meu )(?<!seu )\b(?:o )?nome (?:dele|dela|d[oa] \w+|certo)?\s*(?:e|eh|é)\s+"
+    r"(?:(?:so|só|apenas|somente)\s+)?([^\W\d_]+)",
     re.I,
 )
 _BREED_IS = re.compile(r"\braca (?:dele|dela|d[oa] \w+|certa)?\s*(?:e|eh|é)\s+(.+)$", re.I)

@@ -87,7 +87,7 @@ def _take_names(ctx: DialogueContext, st: DialogueState, reading: Reading) -> No
 
 _NAME_IS = re.compile(
     r"(?<!meu )(?<!seu )\b(?:nome (?:dele|dela|d[oa] \w+)?\s*(?:e|é|eh)|se chama|chamad[oa])"
-    r"\s+([^\W\d_]+)",
+    r"\s+(?:(?:so|só|apenas|somente)\s+)?([^\W\d_]+)",
     re.I,
 )
 
