@@ -155,3 +155,78 @@ def test_a_name_and_no_breed_in_one_burst_are_told_apart(runtime: Runtime) -> No
     assert "confirmo" in again and "Para qual dia" not in again  # nothing to change
     cat.say("sim")
     assert pets(runtime) == [("Frajola", "gato", "SRD")]
+
+
+def statuses(runtime: Runtime) -> list[tuple[str, str, str]]:
+    return [(p, s, st) for p, s, _, st in rows(runtime)]
+
+
+def test_yes_but_only_one_of_two_cancels_only_that_one(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001013", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, fe.phone, "Rex", "Banho", at(23, 10))
+    book(runtime, fe.phone, "Mel", "Banho", at(24, 15))
+    assert "2 agendamentos" in fe.say("cancela o de segunda e o de terça")
+    done = fe.say("pode ser, mas so o do rex", "o da mel deixa")
+    assert "Rex" in done and "Mel" not in done
+    assert statuses(runtime) == [("Rex", "Banho", "cancelled"), ("Mel", "Banho", "booked")]
+
+
+def test_a_cancellation_regretted_at_once_is_undone(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001014", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, fe.phone, "Rex", "Banho", at(23, 10))
+    book(runtime, fe.phone, "Mel", "Banho", at(24, 15))
+    fe.say("cancela o de segunda e o de terça")
+    fe.say("sim")
+    back = fe.say("ops, o da mel nao!!", "volta ele pf, mesmo horario")
+    assert "desfiz o cancelamento" in back and "Mel" in back
+    assert statuses(runtime) == [("Rex", "Banho", "cancelled"), ("Mel", "Banho", "booked")]
+    assert rows(runtime)[1][2] == at(24, 15)  # the same row, its own time
+
+
+def test_cancelled_by_mistake_instead_of_moved_is_put_back_then_moved(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970001015", [("Mel", "gato")])
+    book(runtime, ana.phone, "Mel", "Banho", at(24, 15))
+    ana.say("cancela o banho da mel")
+    ana.say("sim")
+    reply = ana.say("ai nao, errei", "era pra remarcar pra quinta 15h, nao cancelar")
+    assert "desfiz o cancelamento" in reply and "Posso remarcar?" in reply
+    ana.say("sim")
+    assert [(t, st) for _, _, t, st in rows(runtime)] == [
+        (at(24, 15), "cancelled"),
+        (at(19, 15), "booked"),  # the Thursday ahead
+    ]
+
+
+def test_a_yes_that_asks_another_cancellation_takes_it_up_next(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001016", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, fe.phone, "Mel", "Banho", at(24, 15))
+    book(runtime, fe.phone, "Rex", "Tosa", at(26, 9))
+    fe.say("preciso desmarcar", "o das 15h")
+    both = "\n".join(fe.send("isso", "e o rex tbm, a tosa"))
+    assert "Cancelado" in both and "Quer cancelar a tosa de Rex" in both
+    fe.say("sim")
+    assert statuses(runtime) == [("Mel", "Banho", "cancelled"), ("Rex", "Tosa", "cancelled")]
+
+
+def test_cancel_one_by_its_time_and_move_another_to_that_time(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970001017", [("Thor", "cachorro"), ("Nina", "gato")])
+    book(runtime, ana.phone, "Thor", "Banho", at(23, 14))
+    book(runtime, ana.phone, "Nina", "Banho", at(23, 15))
+    asked = ana.say("cancela o das 14h e passa o das 15h pras 14h")
+    assert "Thor" in asked and "14:00" in asked
+    assert "Posso remarcar?" in ana.say("sim")
+    ana.say("sim")
+    assert [(p, t, st) for p, _, t, st in rows(runtime) if st == "booked"] == [
+        ("Nina", at(23, 14), "booked")
+    ]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["adia o banho da mel uma semana", "o banho da mel passa pra semana que vem, mesmo horario"],
+)
+def test_a_booking_put_off_a_week_keeps_its_day_and_time(runtime: Runtime, asked: str) -> None:
+    ana = customer_with(runtime, "+5511970001018", [("Mel", "gato")])
+    book(runtime, ana.phone, "Mel", "Banho", at(18, 15))
+    reply = ana.say(asked)
+    assert "Posso remarcar?" in reply and "quarta (25/11) às 15:00" in reply

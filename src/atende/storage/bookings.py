@@ -132,6 +132,25 @@ def cancel(session: Session, org_id: int, booking_id: int) -> bool:
     return rowcount(result) == 1
 
 
+def restore(session: Session, org_id: int, booking_id: int) -> Booking:
+    """Put a cancelled appointment back, on its own resource at its own time ('ops,
+    cancelei errado'): ``NotFound`` unless it is cancelled (and was not moved), and
+    ``SlotTaken`` when someone else has its time now."""
+    row = session.scalar(
+        select(Booking).where(Booking.organization_id == org_id, Booking.id == booking_id)
+    )
+    if row is None or row.status != BookingStatus.CANCELLED or row.moved_to_id is not None:
+        raise NotFound(f"booking {booking_id} is not cancelled")
+    if row.resource_id is not None:
+        resource_repo.lock(session, org_id, row.resource_id)
+        if resource_repo.busy(session, org_id, [row.resource_id], row.starts_at, row.held_until):
+            raise SlotTaken(row.starts_at.isoformat())
+    row.status = BookingStatus.BOOKED
+    row.updated_at = utcnow()
+    session.flush()
+    return row
+
+
 def move(
     session: Session,
     org_id: int,

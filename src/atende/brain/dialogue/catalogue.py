@@ -77,6 +77,15 @@ BACK_TO_BOOKING = "Voltando ao agendamento:"
 # a question asked in the middle of a booking that neither we nor the documents answer
 UNKNOWN_ASIDE = "Isso eu não sei te responder por aqui, mas a equipe te diz 🙂"
 NO_UPCOMING = "Não encontrei nenhum agendamento futuro no seu número. Quer agendar um horário? 🙂"
+RESTORE_TAKEN = "Poxa, esse horário já foi ocupado por outra pessoa 😕"
+
+
+def restored(described: str) -> str:
+    """'ops, cancelei errado': it is back."""
+    back = f"{described[:1].upper()}{described[1:]}"
+    return f"Sem problemas, desfiz o cancelamento ✅ {back} está de volta na agenda."
+
+
 BOOKING_GONE = "Esse agendamento não está mais ativo. Posso ajudar em algo mais?"
 KEPT = "Tudo certo, mantive seu agendamento 😉"
 DROPPED = "Tudo bem, não agendei nada 🙂 Se mudar de ideia, é só chamar!"

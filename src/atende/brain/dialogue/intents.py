@@ -51,7 +51,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "reschedule",
-        r"\b(remarc\w*|reagend\w*|adiar|adiant\w*|atrasar|empurr\w*"
+        r"\b(remarc\w*|reagend\w*|adiar|adia|adie|adiem|adiant\w*|atrasar|empurr\w*"
         r"|"
         + _MOVE
         + r" (o |a |meu |minha |de )?(dia|horario|agendamento|data|hora|"
@@ -61,6 +61,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r" (?!(pegar|buscar|levar|deixar|trazer|la|depois)\b)"
         r"|(outro|em outro) (dia|horario)|outra (data|hora)|outro dia em vez"
         r"|" + _MOVE + r" so (o |a )?(dia|horario|hora|data)"
+        r"|" + _MOVE + r" (o|a|os|as) d[aoe]s? .{1,30}\b(pra|para|pras|pros|pro)\b"
         r"|(\d+ ?h|\d+ horas?|uma hora|meia hora|\d+ min\w*) mais (tarde|cedo))\b",
     ),
     (

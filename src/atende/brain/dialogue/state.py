@@ -136,6 +136,8 @@ class DialogueState(_Model):
     followup_at: datetime | None = None  # when it went out
     waitlist_booking_id: int | None = None  # the freed time held for them (pipeline/waitlist)
     waitlist_offered_at: datetime | None = None  # when the offer went out
+    cancelled_ids: list[int] = Field(default_factory=list)  # just cancelled: undoable…
+    cancelled_at: datetime | None = None  # …for a while after (brain/offline/undo.py)
 
     @classmethod
     def load(cls, raw: object) -> DialogueState:

@@ -200,10 +200,16 @@ def fill(
         frame.earliest, frame.latest = when.earliest, when.latest
         frame.span_start = when.earliest
     old_one = ctx.ignore_booking if st.flow == "reschedule" else None
-    if old_one is not None and frame.earliest is not None and _SAME_DAY.search(fold(reading.text)):
+    moved = _moved_to(reading.text, ctx.now) if st.flow == "reschedule" else When()
+    if old_one is not None and moved.earliest is not None and moved.day is None:
+        frame.day, frame.at = None, None  # "o de quarta joga pra semana que vem": the span
+        frame.earliest, frame.latest = moved.earliest, moved.latest
+        frame.span_start = moved.earliest
+    weekday_said = _WEEKDAY_ALONE.search(fold(reading.text))
+    same_day = _SAME_DAY.search(fold(reading.text)) or (reading.same_time and not weekday_said)
+    if old_one is not None and frame.earliest is not None and same_day:
         frame.day = _week_after(old_one.starts_at.astimezone(ctx.tz).date(), frame.earliest)
         frame.earliest = frame.latest = None  # "pra semana que vem, mesmo dia e horário"
-    moved = _moved_to(reading.text, ctx.now) if st.flow == "reschedule" else When()
     if moved.day is not None and moved.day != frame.day:  # "não dá quinta, passa pra sexta"
         frame.day = moved.day
     if moved.at is not None:  # "sexta 9h não vou conseguir, pode ser 16h30?"
@@ -215,6 +221,11 @@ def fill(
     old = ctx.ignore_booking if st.flow == "reschedule" else None
     base = old.starts_at.astimezone(ctx.tz) if old is not None else prior
     shifted = _shifted(reading.text, base)
+    weeks = _WEEKS.search(fold(reading.text)) if old is not None else None
+    if weeks is not None and old is not None:  # "adia o banho uma semana": same day and time
+        count = 2 if weeks.group(1) in ("duas", "2") else 1
+        shifted = old.starts_at.astimezone(ctx.tz) + timedelta(days=7 * count)
+        frame.earliest = frame.latest = None
     if shifted is not None:  # "1h mais tarde", "atrasar em meia hora"
         frame.day, frame.at = shifted.date(), shifted.time()
     elif reading.same_time and old is not None:
@@ -232,8 +243,10 @@ def fill(
         frame.period = cast(Period, when.period)
     if reading.has_when and _TOGETHER.search(fold(reading.text)):
         for later in st.queued:  # "segunda às 10h, os dois juntos": the same for each
-            if later.day is None and later.at is None and later.earliest is None:
-                later.day, later.at, later.period = frame.day, frame.at, frame.period
+            if later.day is None and later.earliest is None:
+                later.day, later.period = frame.day, frame.period
+            if later.at is None and later.day == frame.day:
+                later.at = frame.at
     if old is not None:
         _not_where_it_is(ctx, frame, old, reading.text)
     _fill_pet(ctx, st, reading)
@@ -271,6 +284,7 @@ _AMOUNTS = {"uma": 60, "duas": 120, "meia": 30}
 
 
 _SAME_DAY = re.compile(r"\bmesmo dia\b")
+_WEEKS = re.compile(r"\b(uma|1|duas|2) semanas?\b(?! (antes|depois) d)")
 
 
 def _week_after(booked: date, start: date) -> date:

@@ -32,6 +32,7 @@ from atende.brain.offline import (
     manage,
     registration,
     reminder_answers,
+    undo,
     waitlist_answers,
 )
 from atende.brain.offline.outcome import Outcome
@@ -111,6 +112,8 @@ class OfflineBrain:
             return self._flow_reply(ctx, st, reading, offer.outcome, offer.intent)
         if (to_us := reminder_answers.answer(ctx, st, reading)) is not None:
             return self._flow_reply(ctx, st, reading, to_us.outcome, to_us.intent)
+        if (undone := undo.answer(ctx, st, reading)) is not None:
+            return self._flow_reply(ctx, st, reading, undone, "undo_cancel")
         intent = reading.intent
         if reading.asks_bot and st.flow is None:
             return self._say(ctx, st, reading, [words.IM_A_BOT], "bot")
@@ -545,9 +548,16 @@ def _two_requests(text: str) -> tuple[str, str | None]:
     if not re.search(r"\b(o|a|os|as|do|da)\s+\w{3,}", fold(second)):
         return text, None  # "e marcar pra segunda": the same booking, moved
     target = re.search(r"\b(banho|tosa|consulta|vacin\w*|[A-ZÀ-Ý][a-zà-ÿ]+)", second)
-    if target is None:
+    if target is None and not _BOOKING_BY_WHEN.search(fold(second)):
         return text, None
     return first, second
+
+
+# "o das 15h", "o de quarta": a booking named by its time or day
+_BOOKING_BY_WHEN = re.compile(
+    r"\b(o|a|os|as)\s+d[aoe]s?\s+(\d{1,2}\s*(h|:\d\d)|segunda|terca|quarta|quinta|sexta|sabado"
+    r"|domingo|hoje|amanha)"
+)
 
 
 def _asks_when(reading: Reading) -> bool:

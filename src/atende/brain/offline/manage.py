@@ -124,11 +124,13 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         return _chosen(ctx, st, chosen, reading)
     if st.awaiting == "confirm_cancel" and st.frame.booking_ids:
         every = [b for b in upcoming if b.id in st.frame.booking_ids]
+        fitting, named = _fitting(ctx, every, reading, "cancel")
+        if named and 0 < len(fitting) < len(every):  # "pode ser, mas só o do Rex"
+            if reading.yes and not reading.no:
+                return _cancel_these(ctx, st, fitting)
+            return _confirm_these(ctx, st, fitting)
         if _cancel_yes(reading):
-            for b in every:
-                booking_repo.cancel(ctx.session, ctx.turn.org.id, b.id)
-            st.reset_flow()
-            return Outcome(final=words.cancelled_all(len(every)))
+            return _cancel_these(ctx, st, every)
         if reading.no:
             st.reset_flow()
             return Outcome(final=words.KEPT)
@@ -147,9 +149,11 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             st.flow = "reschedule"
             return _chosen(ctx, st, found, reading)
         if _cancel_yes(reading):
-            booking_repo.cancel(ctx.session, ctx.turn.org.id, found.id)
-            st.reset_flow()
-            return Outcome(final=words.cancelled(describe(ctx, found, in_sentence=True)))
+            more = _and_also(ctx, reading, found)
+            out = _cancel_these(ctx, st, [found])
+            if more:  # "isso, e o Rex tbm, a tosa": that one next
+                st.then = more
+            return out
         if reading.no:
             st.reset_flow()
             return Outcome(final=words.KEPT)
@@ -157,6 +161,42 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             question=words.confirm_cancel(describe(ctx, found, in_sentence=True)), progressed=False
         )
     return start(ctx, st, st.flow or "cancel", reading)
+
+
+def _cancel_these(ctx: DialogueContext, st: DialogueState, chosen: list[Booking]) -> Outcome:
+    """Cancel them, and remember which for a while: 'ops, o da Mel não!' undoes it."""
+    for b in chosen:
+        booking_repo.cancel(ctx.session, ctx.turn.org.id, b.id)
+    st.reset_flow()
+    st.cancelled_ids, st.cancelled_at = [b.id for b in chosen], ctx.now
+    if len(chosen) == 1:
+        return Outcome(final=words.cancelled(describe(ctx, chosen[0], in_sentence=True)))
+    return Outcome(final=words.cancelled_all(len(chosen)))
+
+
+_ALSO = re.compile(r"\b(tbm|tb|tambem|e o|e a|e os|e as)\b")
+
+
+def _and_also(ctx: DialogueContext, reading: Reading, found: Booking) -> str | None:
+    """A yes that also asks to cancel another booking ('isso', 'e o Rex tbm, a tosa'):
+    that request, to be taken up once this one is done."""
+    rest = [line for line in reading.lines if _ALSO.search(fold(line))]
+    if not rest:
+        return None
+    said = " ".join(rest)
+    other = [b for b in upcoming_of(ctx) if b.id != found.id]
+    fitting, named = _fitting(ctx, other, read([said], ctx.now, ctx.services), "cancel")
+    return f"cancela {said}" if named and fitting else None
+
+
+def _confirm_these(ctx: DialogueContext, st: DialogueState, chosen: list[Booking]) -> Outcome:
+    """Fewer than were asked about: the yes is asked again, for these only."""
+    st.awaiting = "confirm_cancel"
+    if len(chosen) == 1:
+        st.frame.booking_ids, st.frame.booking_id = [], chosen[0].id
+        return Outcome(question=words.confirm_cancel(describe(ctx, chosen[0], in_sentence=True)))
+    st.frame.booking_ids = [b.id for b in chosen]
+    return Outcome(question=words.confirm_cancel_all([describe(ctx, b) for b in chosen]))
 
 
 # "pode cancelar", "sim, pode desmarcar", "cancela sim": a yes to "Quer cancelar …?"
@@ -245,6 +285,14 @@ _ALL = re.compile(
 def _same_day(booked: date, said: date) -> bool:
     """'o de terça' is the booking on a Tuesday, this week's or the next."""
     return booked == said or (booked.weekday() == said.weekday() and abs(booked - said).days <= 7)
+
+
+def reschedule(
+    ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: Reading
+) -> Outcome:
+    """Move this booking (known already) to what ``reading`` says, asking what it lacks."""
+    st.start("reschedule")
+    return _chosen(ctx, st, chosen, reading)
 
 
 def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: Reading) -> Outcome:
