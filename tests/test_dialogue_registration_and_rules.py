@@ -230,3 +230,26 @@ def test_a_booking_put_off_a_week_keeps_its_day_and_time(runtime: Runtime, asked
     book(runtime, ana.phone, "Mel", "Banho", at(18, 15))
     reply = ana.say(asked)
     assert "Posso remarcar?" in reply and "quarta (25/11) às 15:00" in reply
+
+
+def test_a_move_that_swaps_the_service_books_the_new_one(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970001019", [("Mel", "gato")])
+    book(runtime, ana.phone, "Mel", "Banho", at(24, 15))
+    reply = ana.say("muda o banho da mel pra tosa, msm dia, mas as 16h")
+    assert "Tosa para Mel" in reply and "às 16:00" in reply
+    ana.say("sim")
+    assert [(s, t, st) for _, s, t, st in rows(runtime)] == [
+        ("Banho", at(24, 15), "cancelled"),
+        ("Tosa", at(24, 16), "booked"),
+    ]
+
+
+def test_a_booking_in_place_of_the_one_cancelled_takes_its_pet_and_day(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970001020", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, ana.phone, "Mel", "Banho", at(24, 15))
+    ana.say(
+        "preciso cancelar o banho da Mel e marcar uma consulta pra ela no lugar, msm dia as 16h"
+    )
+    reply = ana.say("sim")
+    assert "Cancelado" in reply and "Consulta veterinária para Mel" in reply
+    assert "terça (24/11) às 16:00" in reply

@@ -158,8 +158,10 @@ def move(
     starts_at: datetime,
     *,
     resource_id: int | None = None,
+    service_id: int | None = None,
 ) -> Booking:
-    """Move an appointment still on to ``starts_at`` (the same customer, service and pet):
+    """Move an appointment still on to ``starts_at`` (the same customer and pet; the same
+    service unless ``service_id`` swaps it — 'muda o banho pra tosa, mesmo dia'):
     the old row is cancelled with ``moved_to_id`` pointing at the new one, so every figure
     counts a reschedule, not a cancellation. Its own time is free for the move (it is
     cancelled first, in the caller's transaction). ``NotFound`` when the booking is not
@@ -173,7 +175,7 @@ def move(
         session,
         org_id,
         old.contact_id,
-        old.service_id,
+        service_id or old.service_id,
         old.pet_id,
         starts_at,
         resource_id=resource_id,

@@ -786,7 +786,12 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
             pet_id = frame.pet_id
             if st.flow == "reschedule" and frame.booking_id is not None:
                 booking_repo.move(  # a reschedule, never a cancellation, in every figure
-                    ctx.session, org_id, frame.booking_id, start, resource_id=frame.resource_id
+                    ctx.session,
+                    org_id,
+                    frame.booking_id,
+                    start,
+                    resource_id=frame.resource_id,
+                    service_id=frame.service_id,
                 )
             elif pet_id is None:
                 new = frame.new_pet or NewPet()

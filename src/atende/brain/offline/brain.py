@@ -211,6 +211,7 @@ class OfflineBrain:
         st.start("booking")
         info = _info_lead(ctx, st, reading, self._knowledge)
         booking.fill(ctx, st, reading)
+        undo.in_place_of_cancelled(ctx, st, reading)  # "uma consulta pra ela no lugar"
         if st.frame.service_id is None and ctx.service(topic) is not None:
             st.frame.service_id = topic  # "quanto custa a tosa?" … "marca pro Zeca amanhã"
         booking.split_by_pet(ctx, st, reading)

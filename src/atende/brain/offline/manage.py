@@ -287,6 +287,19 @@ def _same_day(booked: date, said: date) -> bool:
     return booked == said or (booked.weekday() == said.weekday() and abs(booked - said).days <= 7)
 
 
+# "muda o banho pra tosa", "troca a tosa por banho e tosa": the service it becomes
+_INTO = re.compile(r"\b(?:pra|para|por)\s+(?:uma\s+|um\s+|a\s+|o\s+)?(\w+(?:\s+e\s+\w+)?)")
+
+
+def _swapped_service(ctx: DialogueContext, text: str, old_id: int) -> int | None:
+    """The other service a move turns the booking into, if it names one after 'pra'/'por'."""
+    for found in _INTO.finditer(fold(text)):
+        service = find_service(found.group(1), ctx.services)
+        if service is not None and service.id != old_id:
+            return service.id
+    return None
+
+
 def reschedule(
     ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: Reading
 ) -> Outcome:
@@ -316,7 +329,8 @@ def _fill_move(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading
     ctx.ignore_booking = chosen
     old_day = chosen.starts_at.astimezone(ctx.tz).date()
     booking.fill(ctx, st, reading)
-    st.frame.service_id, st.frame.pet_id = chosen.service_id, chosen.pet_id
+    swapped = _swapped_service(ctx, reading.text, chosen.service_id)
+    st.frame.service_id, st.frame.pet_id = swapped or chosen.service_id, chosen.pet_id
     frame = st.frame
     if frame.day == old_day and frame.at is None:
         frame.day = None  # "o de terça": the day being left, not the new one

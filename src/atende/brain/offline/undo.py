@@ -68,6 +68,27 @@ def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome
     return Outcome(final=words.restored(described))
 
 
+# "marcar uma consulta pra ela no lugar, mesmo dia às 16h" right after a cancellation
+_IN_PLACE = re.compile(r"\b(no lugar|mesmo dia|msm dia|pra ela|pra ele|para ela|para ele)\b")
+
+
+def in_place_of_cancelled(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    """A booking asked for 'in place of' the one just cancelled takes its pet (unless
+    another is named) and, for 'mesmo dia' / 'no lugar', its day (unless another is said)."""
+    fresh = st.cancelled_at is not None and ctx.now - st.cancelled_at <= UNDO_WINDOW
+    said = fold(reading.text)
+    if not st.cancelled_ids or not fresh or not _IN_PLACE.search(said):
+        return
+    cancelled = _cancelled(ctx, st.cancelled_ids)
+    if len(cancelled) != 1:
+        return
+    old, frame = cancelled[0], st.frame
+    if frame.pet_id is None and frame.new_pet is None and not pets_meant(reading.text, ctx.pets):
+        frame.pet_id = old.pet_id
+    if frame.day is None and frame.earliest is None and re.search(r"lugar|mesmo dia|msm dia", said):
+        frame.day = old.starts_at.astimezone(ctx.tz).date()
+
+
 def _cancelled(ctx: DialogueContext, ids: list[int]) -> list[Booking]:
     rows = ctx.session.scalars(
         select(Booking).where(Booking.organization_id == ctx.turn.org.id, Booking.id.in_(ids))
