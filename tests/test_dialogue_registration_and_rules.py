@@ -253,3 +253,48 @@ def test_a_booking_in_place_of_the_one_cancelled_takes_its_pet_and_day(runtime: 
     reply = ana.say("sim")
     assert "Cancelado" in reply and "Consulta veterinária para Mel" in reply
     assert "terça (24/11) às 16:00" in reply
+
+
+def test_the_baths_of_monday_are_every_one_of_them(runtime: Runtime) -> None:
+    jess = customer_with(runtime, "+5511970001021", [("Thor", "cachorro"), ("Nina", "gato")])
+    book(runtime, jess.phone, "Thor", "Banho", at(23, 14))
+    book(runtime, jess.phone, "Nina", "Banho", at(23, 15))
+    book(runtime, jess.phone, "Thor", "Consulta veterinária", at(25, 9))
+    assert "2 agendamentos" in jess.say("cancela os banhos de segunda, vou viajar")
+    jess.say("sim")
+    assert [st for *_, st in rows(runtime)] == ["cancelled", "cancelled", "booked"]
+
+
+def test_both_as_the_answer_to_which_one(runtime: Runtime) -> None:
+    pa = customer_with(runtime, "+5511970001022", [("Bolt", "cachorro"), ("Luna", "gato")])
+    book(runtime, pa.phone, "Bolt", "Banho", at(23, 15))
+    book(runtime, pa.phone, "Luna", "Banho", at(23, 15))
+    assert "Qual destes" in pa.say("cancela o das 15h")
+    assert "2 agendamentos" in pa.say("os dois")
+    pa.say("sim")
+    assert [st for *_, st in rows(runtime)] == ["cancelled", "cancelled"]
+
+
+def test_no_it_was_the_other_pets_asks_about_that_one(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001023", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, fe.phone, "Rex", "Banho", at(23, 10))
+    book(runtime, fe.phone, "Mel", "Banho", at(24, 15))
+    fe.say("cancela o banho do rex")
+    assert "banho de Mel" in fe.say("nao nao", "era o da mel")
+    fe.say("sim")
+    assert statuses(runtime) == [("Rex", "Banho", "booked"), ("Mel", "Banho", "cancelled")]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [("a Mel nao vai mais, mas o Rex vai",), ("a mel nao precisa mais do banho", "mas o rex vai")],
+)
+def test_one_pet_not_going_any_more_cancels_hers_only(
+    runtime: Runtime, said: tuple[str, ...]
+) -> None:
+    fe = customer_with(runtime, "+5511970001024", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, fe.phone, "Rex", "Banho", at(23, 10))
+    book(runtime, fe.phone, "Mel", "Banho", at(24, 15))
+    assert "Quer cancelar o banho de Mel" in fe.say(*said)
+    fe.say("sim")
+    assert statuses(runtime) == [("Rex", "Banho", "booked"), ("Mel", "Banho", "cancelled")]

@@ -125,6 +125,8 @@ _PATTERN_OF = dict(_COMPILED)
 # Weaker cues, dropped when a stronger reading of the same message is present.
 _INDIRECT_CANCEL = re.compile(  # dropped when a new time is asked for (reschedule)
     r"\b(nao vou (mais )?(conseguir|poder) (ir|levar|comparecer|trazer)|nao vou mais precisar"
+    r"|nao vai mais( (ir|precisar|vir))?\b(?! (dar|conseguir))"
+    r"|nao precisa mais d[oa]s? (banho|tosa|consulta|vacina\w*|horario|agendamento)"
     r"|nao vai dar (pra|para) (ir|levar|trazer)|imprevisto)\b"
 )
 _CLOSED_YES = re.compile(  # 'fechado!', 'ok fechado', 'fechou 👍': a yes, not the hours

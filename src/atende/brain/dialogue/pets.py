@@ -206,8 +206,8 @@ def named_pet_in(text: str) -> str | None:
 _KEPT_AFTER = (
     r"\W+(?:\w+\W+)?(?:continua\w*|fica|pode ficar|mantem|mantido|mantida|segue|permanece"
     r"|esta (?:otimo|bem|certo|ok|mantido|mantida|confirmado|confirmada|de pe)"
-    r"|vai (?:normal\w*|sim|mesmo|continuar)|pode (?:manter|continuar|deixar)"
-    r"|nao (?:precisa|mexe|cancela|desmarca|muda))\b"
+    r"|vai (?:normal\w*|sim|mesmo|continuar)|(?:vai|vao)\W*$|pode (?:manter|continuar|deixar)"
+    r"|nao (?:precisa(?! mais)|mexe|cancela|desmarca|muda))\b"
 )
 # "menos o do Luke", "não é pro Thor", "mantém o da Mel": named, but not meant either.
 _KEPT_BEFORE = (

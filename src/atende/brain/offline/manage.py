@@ -113,6 +113,9 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     if st.awaiting == "choose_booking":
         offered = [b for b in upcoming if b.id in st.offered_bookings] or upcoming
         chosen = _match(ctx, offered, reading, st.flow or "cancel")
+        if chosen is None and len(offered) > 1 and _ALL.search(fold(reading.text)):
+            both = read([st.request or "", reading.text], ctx.now, ctx.services)
+            return start(ctx, st, st.flow or "cancel", both)  # "os dois": every one
         if chosen is None:
             return Outcome(
                 question=words.choose_booking([describe(ctx, b) for b in offered]),
@@ -148,6 +151,10 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         if moving:  # "pode ser sexta 9h?", "não, quero remarcar": a move, not a cancel
             st.flow = "reschedule"
             return _chosen(ctx, st, found, reading)
+        other = _other_meant(ctx, upcoming, reading, found) if reading.no else None
+        if other is not None:  # "não não, era o da Mel": that one is asked about instead
+            st.frame.booking_id = other.id
+            return Outcome(question=words.confirm_cancel(describe(ctx, other, in_sentence=True)))
         if _cancel_yes(reading):
             more = _and_also(ctx, reading, found)
             out = _cancel_these(ctx, st, [found])
@@ -172,6 +179,15 @@ def _cancel_these(ctx: DialogueContext, st: DialogueState, chosen: list[Booking]
     if len(chosen) == 1:
         return Outcome(final=words.cancelled(describe(ctx, chosen[0], in_sentence=True)))
     return Outcome(final=words.cancelled_all(len(chosen)))
+
+
+def _other_meant(
+    ctx: DialogueContext, upcoming: list[Booking], reading: Reading, found: Booking
+) -> Booking | None:
+    """The one booking, other than ``found``, that a 'no' names instead ('era o da Mel')."""
+    others = [b for b in upcoming if b.id != found.id]
+    fitting, named = _fitting(ctx, others, reading, "cancel")
+    return fitting[0] if named and len(fitting) == 1 else None
 
 
 _ALSO = re.compile(r"\b(tbm|tb|tambem|e o|e a|e os|e as)\b")
@@ -279,6 +295,8 @@ def _fitting(
 _OLD_HOUR = re.compile(r"\bd[aeo]s?\s+(\d{1,2})\s*(?:h|:00|horas)?\s+(?:pra|para|pras|p/)\b")
 _ALL = re.compile(
     r"\b(os dois|as duas|ambos|tudo(?! (bem|bom|certo|ok|joia|tranquilo))|todos|todas|os 2)\b"
+    # "os banhos de segunda", "as vacinas": every booking that fits
+    r"|\b(os|as) (banhos|tosas|vacinas|vacinacoes|consultas|horarios|agendamentos)\b"
 )
 
 
