@@ -5,13 +5,15 @@ clock is Tuesday 17/11/2026 10:00 in São Paulo; the demo shop opens Mon-Fri 08-
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from atende.runtime import Runtime
-from atende.storage.models import Booking, Pet
+from atende.storage import bookings as booking_repo
+from atende.storage.models import Booking, Contact, Pet, Service
 from tests.conftest import demo_runtime
 from tests.support.dialogue import Customer
 from tests.test_dialogue_recovery import at, book, customer_with, rows, with_documents
@@ -157,6 +159,16 @@ def test_a_name_and_no_breed_in_one_burst_are_told_apart(runtime: Runtime) -> No
     assert pets(runtime) == [("Frajola", "gato", "SRD")]
 
 
+def book_on_free_resource(
+    runtime: Runtime, phone: str, pet: str, service: str, start: datetime
+) -> None:
+    with runtime.sessions.begin() as s:
+        contact = s.scalars(select(Contact).where(Contact.phone == phone)).one()
+        pet_id = s.scalars(select(Pet.id).where(Pet.name == pet)).one()
+        service_id = s.scalars(select(Service.id).where(Service.name == service)).one()
+        booking_repo.book(s, contact.organization_id, contact.id, service_id, pet_id, start)
+
+
 def statuses(runtime: Runtime) -> list[tuple[str, str, str]]:
     return [(p, s, st) for p, s, _, st in rows(runtime)]
 
@@ -267,8 +279,8 @@ def test_the_baths_of_monday_are_every_one_of_them(runtime: Runtime) -> None:
 
 def test_both_as_the_answer_to_which_one(runtime: Runtime) -> None:
     pa = customer_with(runtime, "+5511970001022", [("Bolt", "cachorro"), ("Luna", "gato")])
-    book(runtime, pa.phone, "Bolt", "Banho", at(23, 15))
-    book(runtime, pa.phone, "Luna", "Banho", at(23, 15))
+    for pet in ("Bolt", "Luna"):  # two chairs at once, each on a free resource
+        book_on_free_resource(runtime, pa.phone, pet, "Banho", at(23, 15))
     assert "Qual destes" in pa.say("cancela o das 15h")
     assert "2 agendamentos" in pa.say("os dois")
     pa.say("sim")
