@@ -310,3 +310,62 @@ def test_one_pet_not_going_any_more_cancels_hers_only(
     assert "Quer cancelar o banho de Mel" in fe.say(*said)
     fe.say("sim")
     assert statuses(runtime) == [("Rex", "Banho", "booked"), ("Mel", "Banho", "cancelled")]
+
+
+def test_two_moves_each_to_its_own_day_in_one_message(runtime: Runtime) -> None:
+    jess = customer_with(runtime, "+5511970001025", [("Thor", "cachorro"), ("Nina", "gato")])
+    book(runtime, jess.phone, "Thor", "Banho", at(23, 14))
+    book(runtime, jess.phone, "Nina", "Banho", at(23, 15))
+    book(runtime, jess.phone, "Thor", "Consulta veterinária", at(25, 9))
+    first = jess.say("o da nina passa pra terça que vem e o do thor pra quarta, msm horario")
+    assert "Banho para Nina" in first and "terça (24/11) às 15:00" in first
+    second = jess.say("sim")
+    assert "Banho para Thor" in second and "(18/11) às 14:00" in second  # the Wednesday ahead
+    jess.say("sim")
+    assert sorted((p, s, t) for p, s, t, st in rows(runtime) if st == "booked") == [
+        ("Nina", "Banho", at(24, 15)),
+        ("Thor", "Banho", at(18, 14)),
+        ("Thor", "Consulta veterinária", at(25, 9)),
+    ]
+
+
+def test_no_and_a_day_while_confirming_a_move_is_its_new_day(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001026", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, fe.phone, "Mel", "Banho", at(24, 15))
+    book(runtime, fe.phone, "Rex", "Tosa", at(26, 9))
+    fe.say("passa o banho da mel pra quarta 15h")
+    again = fe.say("nao, quinta")
+    assert "Banho para Mel" in again and "quinta (19/11) às 15:00" in again
+
+
+def test_right_after_another_booking_of_the_same_day(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001027", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, fe.phone, "Rex", "Banho", at(23, 10))
+    book(runtime, fe.phone, "Mel", "Banho", at(24, 15))
+    reply = fe.say("quero marcar tosa pra Mel, mesmo dia do banho dela, logo depois do banho")
+    assert "Tosa para Mel" in reply and "terça (24/11) às 16:00" in reply
+    fe.say("sim")
+    assert len(rows(runtime)) == 3  # the tosa only: no second bath
+
+
+def test_together_with_another_pets_booking_is_its_time(runtime: Runtime) -> None:
+    jess = customer_with(runtime, "+5511970001028", [("Thor", "cachorro"), ("Nina", "gato")])
+    book(runtime, jess.phone, "Thor", "Banho", at(23, 14))
+    book(runtime, jess.phone, "Nina", "Banho", at(23, 15))
+    book(runtime, jess.phone, "Thor", "Consulta veterinária", at(25, 9))
+    reply = jess.say("o banho da nina pode ser junto com o do thor? no msm horario")
+    assert "Banho para Nina" in reply and "segunda (23/11) às 14:00" in reply
+
+
+def test_the_size_said_of_a_new_dog_prices_it(runtime: Runtime) -> None:
+    scooby = Customer(runtime, "demo", "+5511970001029")
+    scooby.say("quero marcar banho pro Scooby quarta 16h", "ele é vira lata, grande")
+    confirm = scooby.say("cachorro")
+    assert "R$ 80,00 (porte grande)" in confirm
+
+
+def test_going_earlier_on_the_day_of_the_booking_is_a_move(runtime: Runtime) -> None:
+    fe = customer_with(runtime, "+5511970001030", [("Rex", "cachorro")])
+    book(runtime, fe.phone, "Rex", "Banho", at(23, 10))
+    reply = fe.say("o rex vai precisar ir mais cedo na segunda, tem 8h?")
+    assert "Posso remarcar?" in reply and "segunda (23/11) às 08:00" in reply

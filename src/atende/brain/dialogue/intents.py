@@ -62,7 +62,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"|(outro|em outro) (dia|horario)|outra (data|hora)|outro dia em vez"
         r"|" + _MOVE + r" so (o |a )?(dia|horario|hora|data)"
         r"|" + _MOVE + r" (o|a|os|as) d[aoe]s? .{1,30}\b(pra|para|pras|pros|pro)\b"
-        r"|(\d+ ?h|\d+ horas?|uma hora|meia hora|\d+ min\w*) mais (tarde|cedo))\b",
+        r"|(\d+ ?h|\d+ horas?|uma hora|meia hora|\d+ min\w*) mais (tarde|cedo)"
+        r"|(ir|levar|vir|trazer|ser|chegar|fazer) (ele |ela )?mais (cedo|tarde))\b",
     ),
     (
         "book",

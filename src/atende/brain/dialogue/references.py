@@ -76,15 +76,20 @@ class Booked:
     start: datetime  # local time
     service: str
     pet: str | None
+    end: datetime | None = None  # local time: "logo depois do banho" starts here
 
 
 # "no mesmo dia do banho do Bolt", "pro mesmo horário do Tom", "mesmo dia e hora da consulta"
 _SAME_AS = re.compile(
-    r"\b(?:n[oa]\s+)?mesm[oa]\s+(dia e (?:horario|hora)|dia|horario|hora)\s+"
+    r"\b(?:n[oa]\s+)?(?:mesm[oa]|msm)\s+(dia e (?:horario|hora)|dia|horario|hora)\s+"
     r"(?:d[aeo]s?|que (?:o|a))\s+([^,.;!?\n]*?)(?=\s*(?:[,.;!?\n]|\s+e\s+|\s+(?:as|às)\s+\d|$)"
     r"|\s+(?:na|no|pra|pro|para|amanha|hoje|semana|dia)\b)"
 )
-SAME_AS_HINT = re.compile(r"\bmesm[oa]\s+(dia|horario|hora)\s+(d[aeo]s?|que)\b")
+SAME_AS_HINT = re.compile(
+    r"\b(?:mesm[oa]|msm)\s+(dia|horario|hora)\s+(d[aeo]s?|que)\b|\bjunto com (o|a) d[oa]s? "
+)
+# "o banho da Nina pode ser junto com o do Thor?": at the same day and time as his
+_TOGETHER_WITH = re.compile(r"\bjunto com (o|a) (d[oa]s? )", re.IGNORECASE)
 
 
 def dated_references(text: str, booked: list[Booked]) -> str:
@@ -92,13 +97,23 @@ def dated_references(text: str, booked: list[Booked]) -> str:
     mesmo horário do Tom') written out as that booking's date or time, when exactly one
     day or time fits what the words name — so the pet and service named only to point
     at it are not read as the new booking's."""
+    text = _TOGETHER_WITH.sub(r"no mesmo dia e horario \2", text)  # "junto com o do Thor"
     folded = fold(text)
     if len(folded) != len(text):
         return text  # a character whose folding changes the length: leave it as said
     out, last = [], 0
+    after_used = False
     for m in _SAME_AS.finditer(folded):
         what, named = m.group(1), m.group(2)
         fits = [b for b in booked if _names(named, b)]
+        # "o banho da Mel": hers, not every bath; "tosa pra Mel, no dia do banho dela": Mel's
+        where = folded if re.search(r"\b(dele|dela)\b", named) else named
+        by_pet = [b for b in fits if b.pet and re.search(rf"\b{re.escape(fold(b.pet))}\b", where)]
+        fits = by_pet or fits
+        said_before = folded[: m.start()]
+        alike = [b for b in fits if fold(b.service).split()[0][:5] in said_before]
+        if len(fits) > 1 and alike:  # "o banho da Nina junto com o do Thor": his bath
+            fits = alike
         if not fits:
             continue
         if what == "dia":
@@ -106,6 +121,11 @@ def dated_references(text: str, booked: list[Booked]) -> str:
             if len(days) != 1:
                 continue
             written = f"dia {fits[0].start:%d/%m}"
+            ends = {b.end for b in fits}
+            end = fits[0].end
+            if _RIGHT_AFTER.search(folded) and len(ends) == 1 and end is not None:
+                written += f" às {end:%H:%M}"  # "no mesmo dia do banho dele, logo depois"
+                after_used = True
         else:
             starts = (
                 {b.start for b in fits}
@@ -122,7 +142,20 @@ def dated_references(text: str, booked: list[Booked]) -> str:
             )
         out.append(text[last : m.start()] + written)
         last = m.end()
-    return "".join(out) + text[last:] if out else text
+    if not out:
+        return text
+    written_out = "".join(out) + text[last:]
+    if after_used:  # "…, logo depois do banho": said by the time written, not a new bath
+        cut = _RIGHT_AFTER.search(fold(written_out))
+        if cut is not None:
+            written_out = written_out[: cut.start()] + written_out[cut.end() :]
+    return written_out
+
+
+_RIGHT_AFTER = re.compile(
+    r"\b((logo )?(depois|apos) d[oa] (banho|tosa|consulta|vacina\w*)|logo depois|logo apos"
+    r"|em seguida)\b"
+)
 
 
 def _names(words: str, booking: Booked) -> bool:

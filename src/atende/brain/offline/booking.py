@@ -228,7 +228,7 @@ def fill(
         frame.earliest = frame.latest = None
     if shifted is not None:  # "1h mais tarde", "atrasar em meia hora"
         frame.day, frame.at = shifted.date(), shifted.time()
-    elif reading.same_time and old is not None:
+    elif reading.same_time and old is not None and when.at is None:
         frame.at = old.starts_at.astimezone(ctx.tz).time()  # "mesmo horário"
     elif reading.same_time and frame.asked_at is not None and when.at is None:
         frame.at = frame.asked_at  # "domingo 10h" closed — "então segunda, mesmo horário"

@@ -625,6 +625,7 @@ def _with_dates_of_bookings(ctx: DialogueContext, texts: list[str]) -> list[str]
             b.starts_at.astimezone(ctx.tz),
             service.name if (service := ctx.service(b.service_id)) else "",
             pet.name if (pet := ctx.pet(b.pet_id)) else None,
+            b.ends_at.astimezone(ctx.tz),
         )
         for b in manage.upcoming_of(ctx)
     ]

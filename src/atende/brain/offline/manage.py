@@ -13,7 +13,7 @@ from atende.brain.dialogue.intents import find_service, pick_number
 from atende.brain.dialogue.normalize import normalize
 from atende.brain.dialogue.pets import pets_meant, species_in
 from atende.brain.dialogue.reading import Reading, read
-from atende.brain.dialogue.references import meant_text, old_part
+from atende.brain.dialogue.references import meant_text, new_part_start, old_part
 from atende.brain.dialogue.state import DialogueState, Flow, Frame
 from atende.brain.dialogue.when import extract_when
 from atende.brain.offline import booking
@@ -48,6 +48,12 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
     if not upcoming:
         st.reset_flow()
         return Outcome(final=words.NO_UPCOMING)
+    each = _each_moved(ctx, upcoming, reading) if flow == "reschedule" else []
+    if len(each) > 1:  # "o da Nina passa pra terça e o do Thor pra quarta, mesmo horário"
+        (first, first_reading), rest = each[0], each[1:]
+        out = _chosen(ctx, st, first, first_reading)
+        st.queued = [moved_frame(ctx, b, r) for b, r in rest]
+        return out
     every = _several_meant(ctx, upcoming, reading, flow)
     if flow == "cancel" and len(every) > 1:
         st.frame.booking_ids = [b.id for b in every]  # "cancela os dois", "cancela tudo"
@@ -86,6 +92,44 @@ def _several_meant(
         if not named or len(fitting) != 1 or fitting[0] in found:
             return []  # one of them is unclear: ask, rather than guess
         found.append(fitting[0])
+    return found
+
+
+def _each_moved(
+    ctx: DialogueContext, upcoming: list[Booking], reading: Reading
+) -> list[tuple[Booking, Reading]]:
+    """Several moves in one message, each booking to its own day or time ('o da Nina
+    passa pra terça e o do Thor pra quarta, mesmo horário'): each part names exactly
+    one booking and its new day or time; words that name neither ('mesmo horário')
+    belong to every part. Empty unless every part is clear."""
+    said = meant_text("\n".join(reading.lines) or reading.text)
+    parts = [p.strip() for p in _JOINED.split(said) if p.strip()]
+    moves, shared = [], []
+    for part in parts:
+        alone = read([part], ctx.now, ctx.services)
+        names = alone.service is not None or pets_meant(part, ctx.pets)
+        if not names and alone.when.day is None and alone.when.earliest is None:
+            shared.append(part)  # "mesmo horário", "pode ser?"
+        else:
+            moves.append(part)
+    if len(moves) < 2:
+        return []
+    options: list[tuple[list[Booking], Reading]] = []
+    for part in moves:
+        whole = read([", ".join([part, *shared])], ctx.now, ctx.services)
+        fitting, named = _fitting(ctx, upcoming, whole, "reschedule")
+        if not named or not fitting or new_part_start(part, ctx.now) is None:
+            return []
+        options.append((fitting, whole))
+    # "o da Nina … e o do Thor …": said alike, the same service (Thor's bath, not his consult)
+    alike = {f[0].service_id for f, _ in options if len(f) == 1}
+    found: list[tuple[Booking, Reading]] = []
+    for fitting, whole in options:
+        if len(fitting) > 1 and len(alike) == 1:
+            fitting = [b for b in fitting if b.service_id in alike]
+        if len(fitting) != 1 or any(fitting[0].id == b.id for b, _ in found):
+            return []
+        found.append((fitting[0], whole))
     return found
 
 
@@ -188,9 +232,6 @@ def _other_meant(
     others = [b for b in upcoming if b.id != found.id]
     fitting, named = _fitting(ctx, others, reading, "cancel")
     return fitting[0] if named and len(fitting) == 1 else None
-
-
-_ALSO = re.compile(r"\b(tbm|tb|tambem|e o|e a|e os|e as)\b")
 
 
 def _and_also(ctx: DialogueContext, reading: Reading, found: Booking) -> str | None:
@@ -367,7 +408,8 @@ def moved_frame(ctx: DialogueContext, chosen: Booking, reading: Reading) -> Fram
 
 
 _ANCHOR = re.compile(r"\b(depois d|antes d|junto com|apos |mesmo horario d|mesmo dia d)")
-_ALSO = re.compile(r"\b(tb|tbm|tambem|agora|e o|e a|e tambem)\b")
+# "tb", "agora a vacina da Pérola", "e o Rex também": another booking besides this one
+_ALSO = re.compile(r"\b(tb|tbm|tambem|agora|e o|e a|e os|e as|e tambem)\b")
 
 
 def another_move(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome | None:
@@ -378,6 +420,8 @@ def another_move(ctx: DialogueContext, st: DialogueState, reading: Reading) -> O
         return None
     if _ANCHOR.search(fold(reading.text)):  # "põe ele 11h30, logo depois da vacina da Luna"
         return None
+    if reading.service is None and not pets_meant(reading.text, ctx.pets):
+        return None  # "não, quinta": the new day of this one, not the booking on Thursday
     upcoming = upcoming_of(ctx)
     fitting, named = _fitting(ctx, upcoming, reading, "reschedule")
     if not named or len(fitting) != 1 or fitting[0].id == st.frame.booking_id:

@@ -24,6 +24,11 @@ from atende.domain.text import fold
 from atende.storage import catalog
 
 _PORTE = re.compile(r"\bporte\s+(\w+)")
+# "ele é vira lata, grande", "minha cachorra é bem pequena": the pet's size said of it
+_SAID_OF_PET = re.compile(
+    r"\b(?:ele|ela|cachorr\w*|cadel\w*|vira[ -]?lata|srd)\b(?:\W+\w+){0,3}?\W+(?:bem |e )?"
+    r"(pequen[oa]|medi[oa]|grande|gigante|mini)\b"
+)
 _SHORT_ANSWER = 6  # words: "é médio", "porte grande, uns 30 kg"
 
 
@@ -76,7 +81,7 @@ def take(st: DialogueState, reading: Reading) -> None:
     """A size the customer said: any short answer to our question ('médio', 'é G'), or
     'porte grande' anywhere."""
     text = fold(reading.text)
-    said = _PORTE.search(text)
+    said = _PORTE.search(text) or _SAID_OF_PET.search(text)
     size = parse_size(said.group(1)) if said else None
     if size is None and st.awaiting == "pet_size" and len(text.split()) <= _SHORT_ANSWER:
         size = parse_size(text)
