@@ -369,3 +369,21 @@ def test_going_earlier_on_the_day_of_the_booking_is_a_move(runtime: Runtime) -> 
     book(runtime, fe.phone, "Rex", "Banho", at(23, 10))
     reply = fe.say("o rex vai precisar ir mais cedo na segunda, tem 8h?")
     assert "Posso remarcar?" in reply and "segunda (23/11) às 08:00" in reply
+
+
+def test_size_and_coat_said_in_a_price_question_price_it_and_the_booking(
+    runtime: Runtime,
+) -> None:
+    rog = customer_with(runtime, "+5511970001031", [("Thor", "cachorro")])
+    price = rog.say("quanto fica o banho do Thor? ele é grande e tem pelo longo")
+    assert "R$ 90,00" in price
+    confirm = rog.say("blz, então marca pra sexta às 9")
+    assert "R$ 90,00 (porte grande)" in confirm
+
+
+def test_open_on_saturday_is_an_hours_question_not_a_booking(runtime: Runtime) -> None:
+    replies = Customer(runtime, "demo", "+5511970001032").send(
+        "qnto ta a consulta?", "vcs atendem sábado?"
+    )
+    assert len(replies) == 1 and "08:00 às 12:00" in replies[0]
+    assert "Horários livres" not in replies[0]

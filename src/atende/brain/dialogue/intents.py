@@ -109,8 +109,9 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"|(qual|quais) (e |sao )?(o |os )?horarios?|horarios? de voces"
         r"|abre\w*|fecha\w*|funciona\w*|aberto\w*|expediente"
         r"|atendendo (agora|hoje|amanha)"
-        r"|trabalh\w* (no |na |de |aos? )?(hoje|amanha|feriado|sabado|domingo|segunda|terca"
-        r"|quarta|quinta|sexta|fim de semana))\b",
+        r"|(trabalh|atend)\w* (no |na |de |aos? )?(hoje|amanha|feriado|sabado|domingo|segunda"
+        r"|terca|quarta|quinta|sexta|fim de semana)(?! (as|a partir|de manha|de tarde|\d))"
+        r"(?!.*\b(banho|tosa|consulta|vacina)))\b",
     ),
     (
         "services",

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from atende.domain.sizes import Size
+from atende.domain.sizes import Coat, Size
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ class Frame(_Model):
     booking_ids: list[int] = Field(default_factory=list)  # "cancela os dois": every one
     resource_id: int | None = None  # the professional asked for by name ("com a Ana")
     size: Size | None = None  # the pet's size (porte) as the customer said it
+    coat: Coat | None = None  # and its coat ("pelo longo"), when said
     size_asked: bool = False  # we asked the size once: never again in this booking
     waitlist: WaitlistAsk | None = None  # the full day whose waitlist we offered
 

@@ -13,8 +13,10 @@ from atende.brain.dialogue.intents import find_service
 from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Part
 from atende.brain.dialogue.when import extract_when
+from atende.brain.offline import sizing
 from atende.domain.entities import ServiceInfo
-from atende.domain.pricing import by_size, varies
+from atende.domain.pricing import by_size, quote, varies
+from atende.domain.sizes import Coat, Size
 from atende.storage import catalog
 from atende.storage.models import Pet
 
@@ -77,7 +79,28 @@ def _prices(
     if pet is None:  # "quanto fica o banho do Thor?"
         named = {p.id: p for part in parts for p in pets_meant(part.text, ctx.pets)}
         pet = next(iter(named.values())) if len(named) == 1 else None
+    size, coat = sizing.said_of_pet(" ".join(m.text for m in ctx.turn.burst))  # the burst
+    if size is not None or coat is not None:  # "ele é grande e tem pelo longo"
+        return words.prices([_said(ctx, s, pet, size, coat) for s in services], does=does)
     return words.prices([quoted(ctx, s, pet) for s in services], does=does)
+
+
+def _said(
+    ctx: DialogueContext,
+    service: ServiceInfo,
+    pet: Pet | None,
+    size: Size | None,
+    coat: Coat | None,
+) -> words.Priced:
+    """The price for the size and coat the customer just said (over what is stored);
+    said of a pet we know, it is kept on the pet, so the booking that follows pays it."""
+    stored_size, stored_coat = catalog.measure(pet)
+    size, coat = size or stored_size, coat or stored_coat
+    if pet is not None and (size, coat) != (stored_size, stored_coat):
+        catalog.set_size(ctx.session, ctx.turn.org.id, pet.id, size, coat)
+    if size is None or not varies(service):
+        return quoted(ctx, service, pet)
+    return words.Priced(service, quote(service, size, coat), pet.name if pet else None, size)
 
 
 def quoted(ctx: DialogueContext, service: ServiceInfo, pet: Pet | None = None) -> words.Priced:

@@ -803,6 +803,7 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
                     new.species or "",
                     new.breed or "",
                     size=frame.size,
+                    coat=frame.coat,
                 )
                 pet_id = pet.id
             else:

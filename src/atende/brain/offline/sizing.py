@@ -19,7 +19,14 @@ from atende.brain.dialogue.state import DialogueState, Frame
 from atende.brain.offline.outcome import Outcome
 from atende.domain.entities import ServiceInfo
 from atende.domain.pricing import quote, varies
-from atende.domain.sizes import Coat, Size, may_have_size, parse_size, size_for_breed
+from atende.domain.sizes import (
+    Coat,
+    Size,
+    may_have_size,
+    parse_coat,
+    parse_size,
+    size_for_breed,
+)
 from atende.domain.text import fold
 from atende.storage import catalog
 
@@ -29,6 +36,7 @@ _SAID_OF_PET = re.compile(
     r"\b(?:ele|ela|cachorr\w*|cadel\w*|vira[ -]?lata|srd)\b(?:\W+\w+){0,3}?\W+(?:bem |e )?"
     r"(pequen[oa]|medi[oa]|grande|gigante|mini)\b"
 )
+_COAT = re.compile(r"\b(pelo|pelagem|pelos)\s+(\w+\s+)?(longo|longa|curto|curta|comprid[oa])\b")
 _SHORT_ANSWER = 6  # words: "é médio", "porte grande, uns 30 kg"
 
 
@@ -37,11 +45,11 @@ def measure(ctx: DialogueContext, frame: Frame) -> tuple[Size | None, Coat | Non
     pet = ctx.pet(frame.pet_id)
     if pet is not None:
         size, coat = catalog.measure(pet)
-        return frame.size or size, coat
+        return frame.size or size, frame.coat or coat
     new = frame.new_pet
     if frame.size is not None or new is None or not new.breed:
-        return frame.size, None
-    return size_for_breed(new.breed, new.species), None
+        return frame.size, frame.coat
+    return size_for_breed(new.breed, new.species), frame.coat
 
 
 def price_text(ctx: DialogueContext, frame: Frame, service: ServiceInfo) -> str:
@@ -77,21 +85,35 @@ def question(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -> O
     return Outcome(question=words.ask_size(name or "seu pet", service))
 
 
+def said_of_pet(text: str) -> tuple[Size | None, Coat | None]:
+    """The size and coat a message says of the pet: 'porte grande', 'ele é grande e tem
+    pelo longo', 'vira lata, pequena'."""
+    folded = fold(text)
+    said = _PORTE.search(folded) or _SAID_OF_PET.search(folded)
+    coat = _COAT.search(folded)
+    return (parse_size(said.group(1)) if said else None), (
+        parse_coat(coat.group(0)) if coat else None
+    )
+
+
 def take(st: DialogueState, reading: Reading) -> None:
     """A size the customer said: any short answer to our question ('médio', 'é G'), or
-    'porte grande' anywhere."""
+    'porte grande' anywhere; and the coat ('pelo longo')."""
     text = fold(reading.text)
-    said = _PORTE.search(text) or _SAID_OF_PET.search(text)
-    size = parse_size(said.group(1)) if said else None
+    size, coat = said_of_pet(reading.text)
     if size is None and st.awaiting == "pet_size" and len(text.split()) <= _SHORT_ANSWER:
         size = parse_size(text)
     if size is not None:
         st.frame.size = size
+    if coat is not None:
+        st.frame.coat = coat
 
 
 def store(ctx: DialogueContext, frame: Frame, pet_id: int) -> None:
     """Keep the size said in this booking on the pet (its coat stays)."""
-    if frame.size is None:
+    if frame.size is None and frame.coat is None:
         return
     pet = ctx.pet(pet_id)
-    catalog.set_size(ctx.session, ctx.turn.org.id, pet_id, frame.size, pet.coat if pet else None)
+    size = frame.size or (pet.size if pet else None)
+    coat = frame.coat or (pet.coat if pet else None)
+    catalog.set_size(ctx.session, ctx.turn.org.id, pet_id, size, coat)
