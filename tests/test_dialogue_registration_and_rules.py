@@ -387,3 +387,29 @@ def test_open_on_saturday_is_an_hours_question_not_a_booking(runtime: Runtime) -
     )
     assert len(replies) == 1 and "08:00 às 12:00" in replies[0]
     assert "Horários livres" not in replies[0]
+
+
+def test_asking_if_open_then_booking_if_so_books_that_day(runtime: Runtime) -> None:
+    pat = customer_with(runtime, "+5511970001033", [("Bolinha", "cachorro")])
+    replies = pat.send(
+        "boa noite, sábado vcs abrem?", "se tiver queria um banho pro bolinha dez e meia"
+    )
+    text = "\n".join(replies)
+    assert "08:00 às 12:00" in text and "sábado (21/11) às 10:30" in text
+
+
+def test_a_new_pet_right_after_a_known_one(runtime: Runtime) -> None:
+    carol = customer_with(runtime, "+5511970001034", [("Toddy", "cachorro")])
+    first = carol.say(
+        "queria vacinar o Toddy e a gatinha nova q adotei, a Amora",
+        "ela é vira lata, tem 2 meses",
+        "quinta às 14h o toddy e a amora logo em seguida, pode ser?",
+    )
+    assert "Vacinação para Toddy" in first
+    then = carol.say("sim")
+    assert "Agora para Amora" in then and "quinta (19/11) às 14:30" in then
+    carol.say("sim")
+    assert [(p, t) for p, _, t, _ in rows(runtime)] == [
+        ("Toddy", at(19, 14)),
+        ("Amora", at(19, 14, 30)),
+    ]

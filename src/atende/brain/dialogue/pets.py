@@ -323,3 +323,28 @@ def names_in(text: str) -> list[tuple[int, int, str]]:
             continue
         found.append((m.start(1), m.end(1), name))
     return found
+
+
+# 'o Rex e a Mel', 'Rex, Mel e Bidu', '…que adotei, a Amora': capitalized words after an
+# article, 'e' or a comma
+_LISTED = re.compile(r"(?:^|\b(?:o|a|e|os|as)\s+|,\s*)([A-ZÀ-Ý][a-zà-ÿ]+)")
+_NOT_LISTED = frozenset(
+    {"oi", "ola", "bom", "boa", "sao", "sim", "nao", "ele", "ela", "eles", "elas", "meu",
+     "minha", "meus", "minhas", "quero", "queria", "tenho", "dois", "duas", "tres", "um",
+     "uma", "ok", "pode", "obrigado", "obrigada", "vcs", "voces", "oie"}
+)  # fmt: skip
+
+
+def listed_names(text: str) -> list[str]:
+    """Names written as names (capitalized, after an article, 'e' or a comma), in order:
+    'são dois, o Rex e a Mel' → Rex, Mel. Words that are days, species or small talk are
+    left out."""
+    found: list[str] = []
+    for match in _LISTED.finditer(text):
+        name = match.group(1)
+        folded = fold(name)
+        if folded in _NOT_LISTED or folded in _NOT_NAMES or species_in(name) is not None:
+            continue
+        if name not in found:
+            found.append(name)
+    return found

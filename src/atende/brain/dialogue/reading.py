@@ -213,6 +213,10 @@ def _request_when(text: str, parts: list[Part], now: datetime) -> When:
     hours = [p for p in parts if p.intent == "hours"]
     if hours and len(hours) < len(parts):
         rest = extract_when(" ".join(p.text for p in parts if p.intent != "hours"), now)
+        asked = extract_when(" ".join(p.text for p in hours), now)
+        if rest.day is None and rest.earliest is None and asked.day is not None:
+            # "sábado vcs abrem? se tiver, um banho dez e meia": that Saturday, 10:30
+            rest = replace(rest, day=asked.day) if not rest.empty else rest
         if not rest.empty:
             return rest
     return _corrected(text, now) or extract_when(text, now)

@@ -92,6 +92,7 @@ class Frame(_Model):
     coat: Coat | None = None  # and its coat ("pelo longo"), when said
     size_asked: bool = False  # we asked the size once: never again in this booking
     waitlist: WaitlistAsk | None = None  # the full day whose waitlist we offered
+    after_previous: bool = False  # "o Toddy e a Amora logo em seguida": when his ends
 
 
 class Proposal(_Model):

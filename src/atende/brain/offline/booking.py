@@ -24,6 +24,7 @@ from atende.brain.dialogue.pets import (
     breed_in,
     kept_pets,
     known_breed_in,
+    listed_names,
     name_in,
     names_in,
     pets_meant,
@@ -831,10 +832,12 @@ def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:
     if frame.pet_id is None and pet_id is not None:
         _registered(ctx, st, frame, pet_id)
     end = start + timedelta(minutes=service.duration_minutes)
-    for later in st.queued:  # "banho e vacina pra Frida às 9h": the vaccine after the bath
+    for n, later in enumerate(st.queued):  # "banho e vacina pra Frida às 9h": after the bath
         same_pet = later.pet_id == pet_id
         if same_pet and later.day == frame.day and later.at == frame.at:
             later.at = end.time()
+        if n == 0 and later.after_previous and later.day in (None, frame.day):
+            later.day, later.at = frame.day, end.time()  # "a Amora logo em seguida"
     if st.queued:  # "banho pro Thor e pra Mel": now the next pet's
         st.frame, st.queued = st.queued[0], st.queued[1:]
         st.awaiting, st.offered = None, []
@@ -890,7 +893,7 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
     if combo is not None and " e " in combo.name and fold(combo.name) not in folded:
         shared = None  # "banho pro Thor e tosa pra Mel" is no "Banho e tosa"
     times = _times_after(ctx, mentions, folded) or _times_in_order(ctx, order, folded)
-    frames = []
+    frames: list[Frame] = []
     for key, segment in zip(order, segments, strict=True):
         own = find_service(segment, ctx.services) if segment else None
         update: dict[str, object] = {"service_id": own.id if own is not None else shared}
@@ -904,13 +907,41 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
                 breed=breed[0] if breed else None,
             )
             update.update(pet_id=None, new_pet=new)
-        else:
-            new = st.frame.new_pet or NewPet(species=species_in(key[4:]))
+        else:  # "a gatinha nova que adotei, a Amora": named if a new name was said
+            fresh = [n for n in listed_names(reading.text) if ctx.pet_named(n) is None]
+            said = fresh[0] if len(fresh) == 1 else None
+            breed = known_breed_in(reading.text)
+            new = st.frame.new_pet or NewPet(
+                name=said, species=species_in(key[4:]), breed=breed[0] if breed else None
+            )
             update.update(pet_id=None, new_pet=new)
         if key in times:
             update["at"] = times[key]
+        if frames and _said_after(key, mentions, update, folded):
+            update["after_previous"] = True  # "o Toddy e a Amora logo em seguida"
         frames.append(st.frame.model_copy(update=update))
     st.frame, st.queued = frames[0], frames[1:]
+
+
+_RIGHT_AFTER = re.compile(r"\b(\w+)\W+(?:logo )?(?:em seguida|logo depois|logo apos)\b")
+
+
+def _said_after(
+    key: int | str,
+    mentions: list[tuple[int, int, int | str]],
+    update: dict[str, object],
+    folded: str,
+) -> bool:
+    """'… e a Amora logo em seguida': this pet is named right before 'em seguida'."""
+    new = update.get("new_pet")
+    name = fold(new.name) if isinstance(new, NewPet) and new.name else None
+    for found in _RIGHT_AFTER.finditer(folded):
+        word_at = found.start(1)
+        if name is not None and found.group(1) == name:
+            return True
+        if any(k == key and start <= word_at < end for start, end, k in mentions):
+            return True
+    return False
 
 
 _NEW_PET_WORD = re.compile(

@@ -16,6 +16,7 @@ from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.pets import (
     breed_in,
     known_breed_in,
+    listed_names,
     name_in,
     named_pet_in,
     species_in,
@@ -25,14 +26,6 @@ from atende.brain.dialogue.state import DialogueState, Frame, NewPet
 from atende.brain.offline.outcome import Outcome
 from atende.domain.text import fold
 from atende.storage import catalog
-
-# 'o Rex e a Mel', 'Rex, Mel e Bidu': capitalized words after an article, 'e' or a comma
-_LISTED = re.compile(r"(?:^|\b(?:o|a|e|os|as)\s+|,\s*)([A-ZÀ-Ý][a-zà-ÿ]+)")
-_NOT_NAMES = frozenset(
-    {"oi", "ola", "bom", "boa", "sao", "sim", "nao", "ele", "ela", "eles", "elas", "meu",
-     "minha", "meus", "minhas", "quero", "queria", "tenho", "dois", "duas", "tres", "um",
-     "uma", "o", "a", "e", "ok", "pode", "obrigado", "obrigada", "cachorro", "gato"}
-)  # fmt: skip
 
 
 def start(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
@@ -98,12 +91,9 @@ def _names_in(reading: Reading) -> list[str]:
         named_pet_in(reading.text),
         *(m.group(1) for m in _NAME_IS.finditer(reading.text)),
     ):
-        if told and fold(told) not in _NOT_NAMES:
+        if told and fold(told) not in ("e", "o", "a"):
             found.append(told[:1].upper() + told[1:])
-    for match in _LISTED.finditer(reading.text):
-        name = match.group(1)
-        if fold(name) not in _NOT_NAMES and species_in(name) is None and name not in found:
-            found.append(name)
+    found.extend(n for n in listed_names(reading.text) if n not in found)
     return found
 
 
