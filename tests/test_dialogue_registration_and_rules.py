@@ -413,3 +413,9 @@ def test_a_new_pet_right_after_a_known_one(runtime: Runtime) -> None:
         ("Toddy", at(19, 14)),
         ("Amora", at(19, 14, 30)),
     ]
+
+
+def test_the_latest_time_of_a_day(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970001035", [("Thor", "cachorro")])
+    reply = ana.say("quero banho e tosa pro Thor sexta, o mais tarde possivel")
+    assert "Posso confirmar?" in reply and "sexta (20/11) às 16:30" in reply  # ends at 18:00

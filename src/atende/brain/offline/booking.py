@@ -235,6 +235,12 @@ def fill(
         frame.at = frame.asked_at  # "domingo 10h" closed — "então segunda, mesmo horário"
     if when.at is not None and shifted is None:
         frame.asked_at = when.at
+    latest = _LATEST.search(fold(reading.text))
+    service_now = ctx.service(frame.service_id)
+    if latest and frame.day is not None and frame.at is None and service_now is not None:
+        free = ctx.free(service_now, frame.day, frame.period, ctx.pet(frame.pet_id))
+        if free:  # "sexta, o mais tarde possível": the last time that still fits
+            frame.at = free[-1].astimezone(ctx.tz).time()
     if reading.any_day and frame.day is None and not reading.has_when:
         service = ctx.service(frame.service_id)
         first = ctx.next_free(service) if service is not None else None
@@ -257,6 +263,10 @@ def fill(
     sizing.take(st, reading)
 
 
+_LATEST = re.compile(
+    r"\b(o mais tarde( possivel| que (der|tiver|puder))?|(o )?ultimo horario|no fim do dia"
+    r"|no final do (dia|expediente)|mais tarde possivel)\b"
+)
 _WEEKDAY_ALONE = re.compile(r"\b(segunda|terca|quarta|quinta|sexta|sabado|domingo)\b")
 _NAMES_DATE = re.compile(r"\d{1,2}\s*/\s*\d{1,2}|\bdia \d|\b(hoje|amanha|essa|esta|nessa|nesta)\b")
 
