@@ -419,3 +419,17 @@ def test_the_latest_time_of_a_day(runtime: Runtime) -> None:
     ana = customer_with(runtime, "+5511970001035", [("Thor", "cachorro")])
     reply = ana.say("quero banho e tosa pro Thor sexta, o mais tarde possivel")
     assert "Posso confirmar?" in reply and "sexta (20/11) às 16:30" in reply  # ends at 18:00
+
+
+@pytest.mark.parametrize(
+    "asked", ["precisa de agendamento ou posso ir direto?", "preciso marcar antes?"]
+)
+def test_whether_to_book_ahead_is_answered_not_a_booking(runtime: Runtime, asked: str) -> None:
+    reply = Customer(runtime, "demo", "+5511970001036").say(asked)
+    assert "agendar antes" in reply and "Qual serviço" not in reply
+    assert no_bookings(runtime)
+
+
+def test_what_a_service_includes_unknown_is_not_a_price(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511970001037").say("o banho inclui corte de unha?")
+    assert "R$" not in reply and "equipe" in reply

@@ -369,6 +369,20 @@ def sick(phone: str | None) -> str:
     return f"Sinto muito que ele não esteja bem 😟 O ideal é uma consulta com a veterinária.{call}"
 
 
+def notice(minutes: int, first_free: str | None) -> str:
+    """'precisa agendar antes?': better to book, how soon one can, the first time free."""
+    soon = ""
+    if minutes >= 60:
+        hours = minutes // 60
+        soon = (
+            f" Dá pra marcar com pelo menos {hours} hora{'s' if hours > 1 else ''} de antecedência."
+        )
+    elif minutes > 0:
+        soon = f" Dá pra marcar com pelo menos {minutes} minutos de antecedência."
+    free = f" O próximo horário livre é {first_free}." if first_free else ""
+    return f"É melhor agendar antes, pra garantir seu horário 🙂{soon}{free} {INVITE}"
+
+
 def late(policy: str | None) -> str:
     """'vou atrasar uns 20 min': thanks, and the shop's own rule on lateness if it has one."""
     if policy:

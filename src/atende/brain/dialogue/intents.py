@@ -44,6 +44,13 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"atrasad\w*|(to|tou|estou|estamos|ta|esta) (um pouco |meio )?atrasad\w*"
         r"|atraso de (uns? )?\d+ ?min\w*|preso no transito|presa no transito)\b",
     ),
+    (  # 'quanto tempo antes preciso marcar?', 'precisa agendar ou posso ir direto?'
+        "notice",
+        r"\b(quanto tempo antes|com quanto tempo de antecedencia|quanto de antecedencia"
+        r"|(precisa|preciso|tem que|tenho que) (de )?(agendar|marcar|agendamento|hora marcada)"
+        r"( antes| com antecedencia|\W*$)|posso (ir|chegar|passar|aparecer) direto"
+        r"|sem (agendar|marcar|agendamento|hora marcada)|ordem de chegada)\b",
+    ),
     (
         "cancel",
         r"\b(cancel\w*|desmarc\w*|pode tirar|tira(r)? (o |a |meu |minha )?(horario|agendamento"
@@ -90,6 +97,10 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         + _DAYTIME
         + r"|da (pra|para) (hoje|amanha))\b"
         r"|\b" + _DAYTIME + r".*\btem\s*\?*\s*$",
+    ),
+    (  # 'o banho inclui corte de unha?': what a service comes with
+        "includes",
+        r"\b(inclui\w*|incluso|inclusa|vem com|ja vem|faz parte|esta incluido|ta incluido)\b",
     ),
     (  # 'quanto tempo demora o banho?', 'a consulta dura quanto?'
         "duration",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from atende.brain.base import Reply, Turn
 from atende.brain.dialogue import catalogue as words
+from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import hypothetical
 from atende.brain.dialogue.pets import pets_meant
@@ -129,6 +130,14 @@ class OfflineBrain:
                 asked = [Part(p.text, p.intent, p.service or booked[0]) for p in priced]
                 texts.append(answers.answer(ctx, asked, booking=True))
             return self._say(ctx, st, reading, texts, "my_bookings")
+        if intent == "notice" and st.flow is None:  # "precisa agendar antes?"
+            return self._say(ctx, st, reading, [self._notice(ctx, reading)], intent)
+        if intent == "includes" and st.flow is None:  # "o banho inclui corte de unha?"
+            hit = self.faq(ctx.session, ctx.turn.org.id, reading.text)
+            if hit is not None and hit.coverage >= 0.6:
+                return self._say(ctx, st, reading, [faq_answer(hit)], "faq")
+            st.awaiting, st.person_offered = "person", True
+            return Reply([words.UNKNOWN_QUESTION], st, "fallback")
         if intent == "late":
             query = f"{reading.text} atraso tolerância"
             policy = _rule_from_documents(ctx, self._knowledge, query, _LATE_STEMS)
@@ -321,6 +330,18 @@ class OfflineBrain:
             texts = [words.greeting_prefix(first, reading.greeting) + texts[0], *texts[1:]]
         return Reply(texts, st, intent or "fallback", choices=_choices(st, texts))
 
+    def _notice(self, ctx: DialogueContext, reading: Reading) -> str:
+        """How soon one can book, from the shop's calendar (and its documents' own word)."""
+        rule = _rule_from_documents(ctx, self._knowledge, reading.text, _NOTICE_STEMS)
+        if rule:
+            return f"{rule} {words.INVITE}"
+        service = reading.service or (ctx.services[0] if ctx.services else None)
+        first = ctx.next_free(service) if service is not None else None
+        label = None
+        if first is not None:
+            label = f"{say.day_label(first.date(), ctx.today)} às {say.hhmm(first)}"
+        return words.notice(ctx.calendar.min_notice_minutes, label)
+
     def _faq_for(self, ctx: DialogueContext, reading: Reading) -> Hit | None:
         """Questions no intent covers, and price/service questions about something that is
         not one of the services ('quanto custa o táxi dog?'), are looked up in the
@@ -445,6 +466,7 @@ def _documents_for(
 
 
 _LATE_STEMS = ("atras", "toleran")
+_NOTICE_STEMS = ("antecedenc", "agendament", "agendar", "ordem de chegada")
 _CANCEL_STEMS = ("cancel", "desmarc", "multa", "taxa", "cobr", "antecedenc")
 _CANCEL_QUERY = "política de cancelamento cancelar multa taxa antecedência"
 _FEE = re.compile(r"\b(multa\w*|taxa\w*|cobr\w*|custo\w*|pag\w*|gratis|gratuit\w*)\b")
