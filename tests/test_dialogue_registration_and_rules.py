@@ -433,3 +433,22 @@ def test_whether_to_book_ahead_is_answered_not_a_booking(runtime: Runtime, asked
 def test_what_a_service_includes_unknown_is_not_a_price(runtime: Runtime) -> None:
     reply = Customer(runtime, "demo", "+5511970001037").say("o banho inclui corte de unha?")
     assert "R$" not in reply and "equipe" in reply
+
+
+def test_a_combo_priced_for_a_breed_is_one_line(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511970001038").say(
+        "quanto fica banho e tosa num shih tzu?"
+    )
+    assert "Banho e tosa: R$ 110,00" in reply and "Tosa:" not in reply
+
+
+def test_two_sizes_asked_get_the_prices_by_size(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511970001039").say(
+        "quanto é o banho pra cachorro pequeno e grande?"
+    )
+    assert "pequeno R$ 50,00" in reply and "grande R$ 80,00" in reply
+
+
+def test_open_on_holidays_names_the_next_one(runtime: Runtime) -> None:
+    reply = Customer(runtime, "demo", "+5511970001040").say("vcs abrem feriado?")
+    assert "(20/11)" in reply and "Consciência Negra" in reply  # the next holiday

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import timedelta
 
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
@@ -17,6 +18,7 @@ from atende.brain.offline import sizing
 from atende.domain.entities import ServiceInfo
 from atende.domain.pricing import by_size, quote, varies
 from atende.domain.sizes import Coat, Size
+from atende.domain.text import fold
 from atende.storage import catalog
 from atende.storage.models import Pet
 
@@ -63,10 +65,14 @@ def _services_in(ctx: DialogueContext, part: Part) -> list[ServiceInfo]:
     if part.service is None:
         return []
     found = [part.service]
+    combo = fold(part.service.name) if " e " in part.service.name else None
     for chunk in re.split(r"\s+e\s+|,|/", part.text):
         service = find_service(chunk, ctx.services)
-        if service is not None and service not in found and part.service.name not in chunk:
-            found.append(service)
+        if service is None or service in found or part.service.name in chunk:
+            continue
+        if combo is not None and combo in fold(part.text) and fold(service.name) in combo:
+            continue  # "banho e tosa num shih tzu": the combo, not its parts again
+        found.append(service)
     return found
 
 
@@ -126,6 +132,8 @@ def _hours(ctx: DialogueContext, text: str) -> str:
     is the calendar's ('dia 25/12 é Natal e a loja fecha'), special days and holidays too."""
     day = extract_when(text, ctx.today).day
     week = say.opening_hours_text(ctx.hours)
+    if day is None and _HOLIDAY.search(fold(text)):
+        return _next_holiday(ctx, week)
     if day is None:
         return words.hours(week)
     plan = ctx.day(day)
@@ -140,3 +148,22 @@ def _hours(ctx: DialogueContext, text: str) -> str:
     if plan.holiday:
         return words.holiday_open(label, plan.holiday, opened)
     return words.open_on(label, opened)
+
+
+_HOLIDAY = re.compile(r"\bferiados?\b")
+HOLIDAYS_AHEAD = 120  # days looked at for "abrem no feriado?"
+
+
+def _next_holiday(ctx: DialogueContext, week: str) -> str:
+    """'vcs abrem feriado?': the next holiday on the shop's calendar and whether it opens."""
+    for offset in range(HOLIDAYS_AHEAD):
+        day = ctx.today + timedelta(days=offset)
+        plan = ctx.day(day)
+        if not plan.holiday:
+            continue
+        label = say.day_label(day, ctx.today)
+        if plan.closed is not None or not plan.spans:
+            return words.holiday_closed(day, plan.holiday, week)
+        opened = " e ".join(f"das {say.hhmm(o)} às {say.hhmm(c)}" for o, c in plan.spans)
+        return words.holiday_open(label, plan.holiday, opened)
+    return words.hours(week)

@@ -14,6 +14,7 @@ import re
 
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.pets import known_breed_in
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState, Frame
 from atende.brain.offline.outcome import Outcome
@@ -91,9 +92,13 @@ def said_of_pet(text: str) -> tuple[Size | None, Coat | None]:
     folded = fold(text)
     said = _PORTE.search(folded) or _SAID_OF_PET.search(folded)
     coat = _COAT.search(folded)
-    return (parse_size(said.group(1)) if said else None), (
-        parse_coat(coat.group(0)) if coat else None
-    )
+    size = parse_size(said.group(1)) if said else None
+    sizes = {parse_size(w) for w in re.findall(r"[a-z]+", folded)} - {None}
+    if len(sizes) > 1:  # "pequeno e grande": each size's price, not one of them
+        size = None
+    elif size is None and (breed := known_breed_in(text)) is not None:
+        size = size_for_breed(breed[0], breed[1])  # "banho num shih tzu": its usual size
+    return size, (parse_coat(coat.group(0)) if coat else None)
 
 
 def take(st: DialogueState, reading: Reading) -> None:
