@@ -452,3 +452,9 @@ def test_two_sizes_asked_get_the_prices_by_size(runtime: Runtime) -> None:
 def test_open_on_holidays_names_the_next_one(runtime: Runtime) -> None:
     reply = Customer(runtime, "demo", "+5511970001040").say("vcs abrem feriado?")
     assert "(20/11)" in reply and "Consciência Negra" in reply  # the next holiday
+
+
+def test_fit_in_now_takes_the_first_free_time(runtime: Runtime) -> None:
+    rex = customer_with(runtime, "+5511970001041", [("Rex", "cachorro")])
+    reply = rex.say("dá pra encaixar um banho agora pro Rex?")
+    assert "Posso confirmar?" in reply and "Hoje (17/11)" in reply

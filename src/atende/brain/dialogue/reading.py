@@ -79,7 +79,10 @@ _MY_BOOKINGS = re.compile(
 )
 _ANY_DAY = re.compile(
     r"\b(qualquer (dia|horario|hora|um)|tanto faz|o (mais cedo|primeiro|proximo)( horario)?"
-    r"( que tiver| possivel| livre)?|quando tiver|o que tiver)\b"
+    r"( que tiver| possivel| livre)?|quando tiver|o que tiver"
+    # "dá pra encaixar um banho agora?", "o quanto antes": the first free time
+    r"|encaix\w*( \w+){0,3} agora|pra agora|agora mesmo|o quanto antes|o mais rapido( possivel)?"
+    r"|assim que (der|puder|tiver))\b"
 )
 _BOT = re.compile(r"\b(voce|vc) e (um |uma )?(robo|bot|maquina|humano|pessoa|gente)\b|\be robo\b")
 _CALLING = re.compile(r"^\W*(alo+|tem alguem (ai|aqui)|responde|oi+\W*\?+|ola\W*\?+|ei+)\W*$")
