@@ -458,3 +458,28 @@ def test_fit_in_now_takes_the_first_free_time(runtime: Runtime) -> None:
     rex = customer_with(runtime, "+5511970001041", [("Rex", "cachorro")])
     reply = rex.say("dá pra encaixar um banho agora pro Rex?")
     assert "Posso confirmar?" in reply and "Hoje (17/11)" in reply
+
+
+def test_a_service_swapped_keeps_its_day_and_time(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970001042", [("Rex", "cachorro"), ("Mel", "gato")])
+    book(runtime, ana.phone, "Rex", "Banho", at(18, 10))
+    book(runtime, ana.phone, "Mel", "Tosa", at(20, 15))
+    reply = ana.say("posso trocar a tosa da mel por banho?")
+    assert "Era a tosa na sexta (20/11) às 15:00" in reply and "Banho para Mel" in reply
+    ana.say("sim")
+    assert [(p, s, t, st) for p, s, t, st in rows(runtime) if p == "Mel"] == [
+        ("Mel", "Tosa", at(20, 15), "cancelled"),
+        ("Mel", "Banho", at(20, 15), "booked"),
+    ]
+
+
+def test_forget_the_bath_it_is_not_needed_any_more_cancels_it(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970001043", [("Rex", "cachorro")])
+    book(runtime, ana.phone, "Rex", "Banho", at(24, 10))
+    assert "Quer cancelar o banho de Rex" in ana.say("esquece o banho do rex, nao precisa mais")
+
+
+def test_what_time_is_a_pets_booking_lists_the_bookings(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970001044", [("Rex", "cachorro")])
+    book(runtime, ana.phone, "Rex", "Banho", at(24, 10))
+    assert "Banho de Rex" in ana.say("qual horario ficou o do rex?")

@@ -140,6 +140,8 @@ _INDIRECT_CANCEL = re.compile(  # dropped when a new time is asked for (reschedu
     r"\b(nao vou (mais )?(conseguir|poder) (ir|levar|comparecer|trazer)|nao vou mais precisar"
     r"|nao vai mais( (ir|precisar|vir))?\b(?! (dar|conseguir))"
     r"|nao precisa mais d[oa]s? (banho|tosa|consulta|vacina\w*|horario|agendamento)"
+    r"|(esquece|pode esquecer|desconsidera) (o|a) (banho|tosa|consulta|vacina\w*|horario"
+    r"|agendamento)\b.*\bnao (precisa|vai|quero) mais"
     r"|nao vai dar (pra|para) (ir|levar|trazer)|imprevisto)\b"
 )
 _CLOSED_YES = re.compile(  # 'fechado!', 'ok fechado', 'fechou 👍': a yes, not the hours

@@ -74,6 +74,7 @@ _MY_BOOKINGS = re.compile(
     r"|\btenho (algum |alguma )?(horario|agendamento|coisa) marcad\w*"
     r"|\b(e|eh) que (horas|dia) mesmo\b|\bque (horas|dia) (e|eh|ficou|esta) (o|a|marcad\w*)"
     r"|\b(nao lembro|esqueci) (o dia|a data|o horario|a hora|quando)"
+    r"|\b(qual|que) (horario|hora|dia|data) (ficou|e|eh|esta|ta|era|sera|vai ser) (o|a) "
     r"|\b(quando|qnd|qdo|que dia) (e|eh|vai ser|sera|ficou|esta marcad\w*)( mesmo| msm)? (o|a) "
     r"|\b(a|o) (\w+ )?(d[oa] \w+ )?(e|eh|ficou|esta marcad\w*) (quando|que dia|que horas)\b"
 )

@@ -578,7 +578,8 @@ def _next_question(ctx: DialogueContext, st: DialogueState) -> Outcome:
         return _offer_times(ctx, st, service, frame.day)
     start = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
     old = ctx.ignore_booking if st.flow == "reschedule" else None
-    if old is not None and old.starts_at == start:  # moving it to where it already is
+    same_service = old is not None and old.service_id == frame.service_id
+    if old is not None and old.starts_at == start and same_service:  # where it already is
         frame.at = None
         out = _offer_times(ctx, st, service, frame.day, near=start)
         out.lead = f"{words.ALREADY_THEN} {out.lead}".strip()
@@ -772,18 +773,21 @@ def _confirmation(
         words.day_and_time(start.date(), start, ctx.today),
         registering,
         reschedule=st.flow == "reschedule",
-        moving_from=_old_when(ctx) if st.flow == "reschedule" else None,
+        moving_from=_old_when(ctx, frame.service_id) if st.flow == "reschedule" else None,
         price=sizing.price_text(ctx, frame, service),
         professional=professional,
     )
 
 
-def _old_when(ctx: DialogueContext) -> str | None:
+def _old_when(ctx: DialogueContext, service_id: int | None = None) -> str | None:
+    """'na sexta (05/03) às 15:00' — 'a tosa na sexta …' when the move swaps the service."""
     old = ctx.ignore_booking
     if old is None:
         return None
     local = old.starts_at.astimezone(ctx.tz)
-    return f"{say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
+    when = f"{say.day_label(local.date(), ctx.today)} às {say.hhmm(local)}"
+    was = ctx.service(old.service_id)
+    return f"{words.the(was)} {when}" if was is not None and old.service_id != service_id else when
 
 
 def commit(ctx: DialogueContext, st: DialogueState) -> Outcome:

@@ -296,6 +296,7 @@ def _fitting(
     meant = meant_text("\n".join(reading.lines) or reading.text)
     if flow == "reschedule":
         meant = old_part(meant, ctx.now)
+        meant = _INTO_SERVICE.sub(" ", meant)  # "trocar a tosa da Mel por banho": the tosa
     pets = {p.id for p in pets_meant(meant, ctx.pets)}
     species = species_in(meant)
     if not pets and species:  # "cancela o do cachorro"
@@ -350,6 +351,12 @@ def _same_day(booked: date, said: date) -> bool:
 _INTO = re.compile(r"\b(?:pra|para|por)\s+(?:uma\s+|um\s+|a\s+|o\s+)?(\w+(?:\s+e\s+\w+)?)")
 
 
+_INTO_SERVICE = re.compile(
+    r"\b(?:por|pra|para)\s+(?:um |uma |o |a )?(?:banho|tosa|consulta|vacin\w*)( e tosa)?\b",
+    re.IGNORECASE,
+)
+
+
 def _swapped_service(ctx: DialogueContext, text: str, old_id: int) -> int | None:
     """The other service a move turns the booking into, if it names one after 'pra'/'por'."""
     for found in _INTO.finditer(fold(text)):
@@ -374,6 +381,10 @@ def _chosen(ctx: DialogueContext, st: DialogueState, chosen: Booking, reading: R
         return Outcome(question=words.confirm_cancel(describe(ctx, chosen, in_sentence=True)))
     _fill_move(ctx, st, chosen, reading)
     frame = st.frame
+    swapped = frame.service_id != chosen.service_id
+    if swapped and frame.day is None and frame.at is None and frame.earliest is None:
+        local = chosen.starts_at.astimezone(ctx.tz)  # "troca a tosa por banho": same time
+        frame.day, frame.at = local.date(), local.time()
     if frame.day is not None or frame.at is not None or frame.earliest is not None:
         return booking.next_question(ctx, st)
     st.awaiting = "date"
