@@ -19,6 +19,8 @@ Splits, each reported on its own:
   ``heldout_d``'s brief by another writer, to tune on;
 - ``dev_u`` (tuned on): bench/dev/conversations_u.json, 41 failures of a third tester
   (117 conversations through ``atende chat``: several bookings and pets at once);
+- ``dev_g`` (tuned on): bench/dev/conversations_g.json, 60 scenarios written blind by
+  another writer (ids h01–h60), measured once before any tuning on them;
 - ``dev_desk`` (tuned on): bench/dev/conversations_desk.json, prices and durations by size,
   a professional asked for by name, the waitlist and reminders that ask — written with the
   code, using the player's events (other customers' appointments, staff cancelling, the
@@ -612,6 +614,8 @@ SPLITS = {
     "dev_f": (ROOT / "dev" / "conversations_f.json", True),
     # a third tester's failed conversations (117 played through `atende chat`), to tune on
     "dev_u": (ROOT / "dev" / "conversations_u.json", True),
+    # written blind on 2026-12-05 (third session) by another writer, measured then tuned on
+    "dev_g": (ROOT / "dev" / "conversations_g.json", True),
     # the front desk: sizes, professionals, the waitlist, reminders (tuned on)
     "dev_desk": (ROOT / "dev" / "conversations_desk.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
