@@ -483,3 +483,65 @@ def test_what_time_is_a_pets_booking_lists_the_bookings(runtime: Runtime) -> Non
     ana = customer_with(runtime, "+5511970001044", [("Rex", "cachorro")])
     book(runtime, ana.phone, "Rex", "Banho", at(24, 10))
     assert "Banho de Rex" in ana.say("qual horario ficou o do rex?")
+
+
+def test_undo_with_the_other_pet_named_restores_and_asks_about_the_other(
+    runtime: Runtime,
+) -> None:
+    da = customer_with(runtime, "+5511970001045", [("Rex", "cachorro"), ("Pandora", "gato")])
+    book(runtime, da.phone, "Rex", "Banho", at(21, 9))
+    book(runtime, da.phone, "Pandora", "Tosa", at(21, 10))
+    da.say("oi pode cancelar o banho do rex de sabado")
+    da.say("sim pode")
+    both = "\n".join(
+        da.send(
+            "aaaa pera, confundi 🤦‍♀️ era o da pandora q eu queria cancelar, o rex vai sim",
+            "volta o do rex pf",
+        )
+    )
+    assert "desfiz o cancelamento" in both and "Quer cancelar a tosa de Pandora" in both
+    da.say("sim")
+    assert statuses(runtime) == [("Rex", "Banho", "booked"), ("Pandora", "Tosa", "cancelled")]
+
+
+def test_two_moved_to_one_day_each_at_its_own_time(runtime: Runtime) -> None:
+    jo = customer_with(runtime, "+5511970001046", [("Mel", "gato"), ("Simba", "cachorro")])
+    book(runtime, jo.phone, "Mel", "Banho", at(23, 15))
+    book(runtime, jo.phone, "Simba", "Tosa", at(23, 16))
+    first = jo.say("segunda nao vai dar pra mim", "muda os dois pra terça? a mel 9h e o simba 10h")
+    assert "Banho para Mel" in first and "às 09:00" in first
+    second = jo.say("sim")
+    assert "Tosa para Simba" in second and "às 10:00" in second
+
+
+def test_trimming_the_coat_with_a_bath_is_the_combo(runtime: Runtime) -> None:
+    luna = customer_with(runtime, "+5511970001047", [("Luna", "cachorro")])
+    reply = luna.say("queria dar um banho e aparar os pelos da luna sexta 8h")
+    assert "Banho e tosa para Luna" in reply
+
+
+def test_a_question_of_its_own_after_e_is_not_the_previous_one(runtime: Runtime) -> None:
+    with_documents(runtime, "faq.md")
+    chico = customer_with(runtime, "+5511970001048", [("Chico", "cachorro")])
+    replies = chico.send(
+        "oi, tem horario sabado 9h pra banho do chico?", "e vcs buscam ele aqui em casa?"
+    )
+    assert "R$ 15" in "\n".join(replies) and "Posso confirmar?" in "\n".join(replies)
+
+
+def test_paying_in_instalments_inside_a_booking_is_answered_from_the_documents(
+    runtime: Runtime,
+) -> None:
+    with_documents(runtime, "faq.md")
+    bia = customer_with(runtime, "+5511970001049", [("Pipoca", "cachorro")])
+    bia.say("oi queria marcar banho da pipoca quinta as 10")
+    replies = bia.send("ah antes, da pra pagar no credito parcelado?")
+    assert "3x" in "\n".join(replies) and "Posso confirmar?" in replies[-1]
+
+
+def test_a_new_kitten_named_in_lower_case_keeps_its_name_and_time(runtime: Runtime) -> None:
+    isa = customer_with(runtime, "+5511970001050", [("Nina", "gato")])
+    isa.say("queria marcar consulta pra nina e pro meu gatinho novo, o bidu, ele é siames filhote")
+    isa.say("quinta, a nina as 10 e o bidu logo depois 10 e meia")
+    then = isa.say("sim")
+    assert "Agora para Bidu" in then and "às 10:30" in then

@@ -318,10 +318,17 @@ _ALIASES = {
 }
 
 
+_TRIM = re.compile(
+    r"\b(aparar|cortar|dar uma aparada n?|tirar|raspar)\s+(?:um pouco d?)?(?:os |o )?"
+    r"(pelos?|pelagem)\b"
+)
+
+
 def _service_words(text: str) -> str:
     """The folded text with aliases resolved and services the customer turns down
     ('sem banho', 'a tosa depois eu vejo') taken out."""
     folded = normalize(text)
+    folded = _TRIM.sub("tosa", folded)  # "aparar os pelos" is a tosa
     folded = re.sub(r"\w+", lambda m: _ALIASES.get(m.group(0), m.group(0)), folded)
     return _NEGATED.sub(" ", folded)
 
@@ -460,6 +467,13 @@ def _carry(previous: str, follow_up: str) -> str:
     return follow_up
 
 
+# "e vcs buscam ele em casa?": a question of its own, not "e a tosa?" (the one before it)
+_OWN_CLAUSE = re.compile(
+    r"^(voces|voce|eu|a gente|ele|ela|da pra|da para|pode|posso|aceit\w*|faz\w*|busca\w*"
+    r"|leva\w*|atend\w*|tem como|precis\w*|como)\b"
+)
+
+
 def questions_in(text: str) -> list[str]:
     """The separate questions or requests of one burst, in order, greetings dropped:
     'quanto custa o banho? e a tosa? vcs abrem domingo?' -> ['quanto custa o banho?',
@@ -474,7 +488,8 @@ def questions_in(text: str) -> list[str]:
             continue
         follow = re.match(r"^\s*e\s+(.+)$", part, re.IGNORECASE | re.DOTALL)
         real = [i for i in intents_of(part) if i not in ("greeting", "thanks")]
-        if follow and result and not real:
+        own_clause = follow and _OWN_CLAUSE.match(normalize(follow.group(1)))
+        if follow and result and not real and not own_clause:
             part = _carry(result[-1], follow.group(1))
         result.append(part)
     return result

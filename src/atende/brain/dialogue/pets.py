@@ -199,7 +199,19 @@ def named_pet_in(text: str) -> str | None:
         name = match.group(1)
         if fold(name.split()[0]) not in _NOT_NAMES and species_in(name) is None:
             return name
+    for match in _MY_PET_NAMED.finditer(text):  # "minha cachorra, a luna": lower case too
+        name = match.group(1)
+        low = fold(name)
+        if low not in _NOT_NAMES and low not in _NOT_NAME_WORDS and species_in(name) is None:
+            return name[:1].upper() + name[1:]
     return None
+
+
+_MY_PET_NAMED = re.compile(
+    r"\b(?:meu|minha) (?:cachorr|gat|cadel|filhote|bichinh)\w*,?\s+"
+    r"(?:o |a |chamad[oa] |que se chama )([a-zà-ÿ]{3,})\b(?!\s+(?:e|eh|é|ta|esta)\b)",
+    re.IGNORECASE,
+)
 
 
 # "o do Luke continua", "o Sushi tá ótimo", "o Max não precisa": named, but not meant.
@@ -335,16 +347,40 @@ _NOT_LISTED = frozenset(
 )  # fmt: skip
 
 
+# "meu gatinho novo, o bidu", "uma cachorrinha nova chamada mel": named, lower case too
+_NEW_ONE_NAMED = re.compile(
+    r"\b(?:pet|bichinh\w*|cachorr\w*|gat\w*|filhote|cadel\w*) nov[oa],?\s+"
+    r"(?:o |a |que se chama |chamad[oa] )([a-zà-ÿ]{2,})\b",
+    re.IGNORECASE,
+)
+
+
 def listed_names(text: str) -> list[str]:
     """Names written as names (capitalized, after an article, 'e' or a comma), in order:
     'são dois, o Rex e a Mel' → Rex, Mel. Words that are days, species or small talk are
     left out."""
     found: list[str] = []
+    for match in _NEW_ONE_NAMED.finditer(text):
+        named = match.group(1)
+        if fold(named) not in _NOT_LISTED and species_in(named) is None:
+            found.append(named[:1].upper() + named[1:])
     for match in _LISTED.finditer(text):
         name = match.group(1)
         folded = fold(name)
         if folded in _NOT_LISTED or folded in _NOT_NAMES or species_in(name) is not None:
             continue
-        if name not in found:
+        if fold(name) not in {fold(f) for f in found}:
             found.append(name)
     return found
+
+
+def time_after_name(text: str, name: str) -> str | None:
+    """The words that follow a pet's name up to the next pet ('a Nina às 10 e o Bidu
+    10 e meia' → for Bidu, '10 e meia'), for the caller to read a time from."""
+    folded = fold(text)
+    at = re.search(rf"\b{re.escape(fold(name))}\b", folded)
+    if at is None or len(folded) != len(text):
+        return None
+    rest = text[at.end() :]
+    cut = re.search(r",|;|\be (?:o|a)\s|\be (?:pro|pra|para)\s", fold(rest))
+    return rest[: cut.start()] if cut else rest

@@ -34,6 +34,7 @@ vai vao ha mais menos muito muita bem so tambem ate entao oi ola bom boa dia tar
 favor gostaria queria quero saber pode podem posso vcs obrigado obrigada the is are do
 does precisa preciso precisam precisamos levar trazer fazer faz fazem fica ficar algum alguma
 quantos quantas dao da dar uns tipo hr hora horas problema
+ah ai opa ei eh hum hmm pera antes aqui ali
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 

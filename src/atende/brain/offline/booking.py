@@ -29,6 +29,7 @@ from atende.brain.dialogue.pets import (
     names_in,
     pets_meant,
     species_in,
+    time_after_name,
 )
 from atende.brain.dialogue.professionals import named_resource
 from atende.brain.dialogue.reading import Reading
@@ -931,6 +932,8 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
             update.update(pet_id=None, new_pet=new)
         if key in times:
             update["at"] = times[key]
+        elif (own_at := _time_after(ctx, reading.text, key, update)) is not None:
+            update["at"] = own_at  # "… e o Bidu logo depois, 10 e meia"
         if frames and _said_after(key, mentions, update, folded):
             update["after_previous"] = True  # "o Toddy e a Amora logo em seguida"
         frames.append(st.frame.model_copy(update=update))
@@ -938,6 +941,17 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
 
 
 _RIGHT_AFTER = re.compile(r"\b(\w+)\W+(?:logo )?(?:em seguida|logo depois|logo apos)\b")
+
+
+def _time_after(
+    ctx: DialogueContext, text: str, key: int | str, update: dict[str, object]
+) -> time | None:
+    """The time said right after this pet's name, when one is."""
+    new = update.get("new_pet")
+    pet = ctx.pet(key) if isinstance(key, int) else None
+    name = pet.name if pet is not None else (new.name if isinstance(new, NewPet) else None)
+    words = time_after_name(text, name) if name else None
+    return extract_when(words, ctx.now).at if words else None
 
 
 def _said_after(

@@ -26,7 +26,7 @@ from atende.brain.dialogue.reading import Part, Reading, read
 from atende.brain.dialogue.references import SAME_AS_HINT, Booked, dated_references
 from atende.brain.dialogue.state import DialogueState
 from atende.brain.dialogue.when import extract_when
-from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch
+from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch, terms
 from atende.brain.offline import (
     answers,
     booking,
@@ -456,7 +456,7 @@ def _documents_for(
         if _ADDRESS_PART.search(fold(part.text)) or _WHICH_SERVICES.search(fold(part.text)):
             continue  # the address and the service list come from the shop's own data
         hits = knowledge.search(ctx.session, ctx.turn.org.id, part.text, k=1, semantic=False)
-        short = len(re.findall(r"\w{3,}", part.text)) <= 4  # "tem estacionamento aí?"
+        short = len(set(terms(part.text))) <= 3  # "tem estacionamento aí?": few words that count
         if about_service and (not hits or hits[0].matched < 2):
             continue  # 'vcs fazem tosa?': the service itself answers
         if hits and hits[0].confident and hits[0].coverage >= (0.5 if short else 0.6):

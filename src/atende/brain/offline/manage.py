@@ -11,7 +11,7 @@ from atende.brain.dialogue import replies as say
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, pick_number
 from atende.brain.dialogue.normalize import normalize
-from atende.brain.dialogue.pets import pets_meant, species_in
+from atende.brain.dialogue.pets import pets_meant, species_in, time_after_name
 from atende.brain.dialogue.reading import Reading, read
 from atende.brain.dialogue.references import meant_text, new_part_start, old_part
 from atende.brain.dialogue.state import DialogueState, Flow, Frame
@@ -62,6 +62,8 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
     if len(every) > 1:  # "passa os dois banhos pra quinta, mesmo horário": one after another
         out = _chosen(ctx, st, every[0], reading)
         st.queued = [moved_frame(ctx, b, reading) for b in every[1:]]
+        if _timed_by_pet(ctx, st, every, reading.text):  # "a Mel 9h e o Simba 10h"
+            out = booking.next_question(ctx, st)
         return out
     chosen = _match(ctx, upcoming, reading, flow)
     if chosen is None:
@@ -92,6 +94,22 @@ def _several_meant(
         if not named or len(fitting) != 1 or fitting[0] in found:
             return []  # one of them is unclear: ask, rather than guess
         found.append(fitting[0])
+    return found
+
+
+def _timed_by_pet(
+    ctx: DialogueContext, st: DialogueState, moving: list[Booking], text: str
+) -> bool:
+    """Each moved booking's own time when it follows its pet's name ('muda os dois pra
+    terça? a Mel 9h e o Simba 10h'); whether any was found."""
+    found = False
+    for frame in (st.frame, *st.queued):
+        booked = next((b for b in moving if b.id == frame.booking_id), None)
+        pet = ctx.pet(booked.pet_id) if booked is not None else None
+        words = time_after_name(text, pet.name) if pet is not None else None
+        at = extract_when(words, ctx.now).at if words else None
+        if at is not None:
+            frame.at, found = at, True
     return found
 
 

@@ -32,8 +32,9 @@ UNDO_WINDOW = timedelta(minutes=30)
 _TAKE_BACK = re.compile(
     r"\b(volta\w*|desfaz\w*|descancel\w*|reativ\w*|cancel\w* (errado|sem querer|por engano)"
     r"|(era|e) (pra|para) (remarcar|mudar|trocar|passar)\w*|nao (era|e) (pra|para) cancelar"
-    r"|nao (queria|quis) cancelar|errei|me enganei|sem querer|por engano)\b"
+    r"|nao (queria|quis) cancelar|errei|me enganei|confundi|troquei|sem querer|por engano)\b"
 )
+_CANCEL_OTHER = re.compile(r"\b(cancel\w*|desmarc\w*)\b")
 _NOT_THAT_ONE = re.compile(r"\b(o|a) d[oa] \w+ nao\b")  # "o da Mel não!"
 
 
@@ -48,11 +49,15 @@ def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome
     if not (_TAKE_BACK.search(folded) or _NOT_THAT_ONE.search(folded)):
         return None
     cancelled = _cancelled(ctx, st.cancelled_ids)
-    named = {p.id for p in pets_meant(reading.text, ctx.pets)}
+    # every pet named, kept ones too: "era o da Pandora, o Rex vai sim — volta o do Rex"
+    named = {p.id for p in ctx.pets if re.search(rf"\b{re.escape(fold(p.name))}\b", folded)}
     chosen = [b for b in cancelled if b.pet_id in named] if named else cancelled
     if len(chosen) != 1:
         return None  # several and none named: the ordinary flows ask
     st.cancelled_ids, st.cancelled_at = [], None
+    others = named - {chosen[0].pet_id}
+    if others and _CANCEL_OTHER.search(folded):  # "era o da Pandora que eu queria cancelar"
+        st.then = next((line for line in reading.lines if _CANCEL_OTHER.search(fold(line))), None)
     back = chosen[0]
     try:
         with ctx.session.begin_nested():
