@@ -545,3 +545,41 @@ def test_a_new_kitten_named_in_lower_case_keeps_its_name_and_time(runtime: Runti
     isa.say("quinta, a nina as 10 e o bidu logo depois 10 e meia")
     then = isa.say("sim")
     assert "Agora para Bidu" in then and "às 10:30" in then
+
+
+def test_yes_anyway_confirms_a_cancellation(runtime: Runtime) -> None:
+    so = customer_with(runtime, "+5511970001051", [("Bidu", "cachorro")])
+    book(runtime, so.phone, "Bidu", "Banho", at(17, 11))
+    so.say("oi, nao vou conseguir levar o bidu hj as 11", "pode cancelar?")
+    assert "Cancelado" in so.say("tudo bem, pode cancelar mesmo assim")
+
+
+def test_cancel_everything_and_rebook_later_cancels_now(runtime: Runtime) -> None:
+    ed = customer_with(runtime, "+5511970001052", [("Max", "cachorro")])
+    book(runtime, ed.phone, "Max", "Banho", at(23, 15))
+    book(runtime, ed.phone, "Max", "Tosa", at(24, 9))
+    reply = ed.say(
+        "pode cancelar tudo q eu tenho marcado ai, vou viajar", "depois eu remarco quando voltar"
+    )
+    assert "Quer cancelar estes 2" in reply
+
+
+def test_only_taking_one_pet_cancels_the_others(runtime: Runtime) -> None:
+    ta = customer_with(runtime, "+5511970001053", [("Amora", "gato"), ("Paçoca", "cachorro")])
+    for pet in ("Amora", "Paçoca"):
+        book_on_free_resource(runtime, ta.phone, pet, "Banho", at(18, 8))
+    reply = ta.say(
+        "amanha so vou conseguir levar a amora",
+        "cancela so o do paçoca por favor, o da amora mantem",
+    )
+    assert "Quer cancelar o banho de Paçoca" in reply
+
+
+def test_both_pets_on_a_saturday_and_yes_both(runtime: Runtime) -> None:
+    ma = customer_with(
+        runtime, "+5511970001054", [("Bolinha", "cachorro"), ("Pretinha", "cachorro")]
+    )
+    first = ma.say("marca banho pras duas sabado 10h, levo elas juntas")
+    assert "Posso confirmar?" in first
+    second = ma.say("sim, as duas")
+    assert "Agora para" in second and "às 10:00" in second

@@ -154,6 +154,10 @@ _PLAIN_BOOK = re.compile(  # dropped in a price or slot question: 'quanto é pra
 )
 
 
+_LATER_REBOOK = re.compile(
+    r"\b(depois|mais tarde|outro dia|mais pra frente)\b.{0,20}\b(remarc|reagend|marc)\w*"
+    r"|\b(remarc|reagend)\w*\b.{0,20}\b(depois|quando (eu )?(voltar|puder)|mais pra frente)\b"
+)
 _HYPOTHETICAL = re.compile(  # 'se eu precisar desmarcar, vcs cobram?': a policy question
     r"\b(se|caso) (eu |a gente |ele |ela )?((precis\w+|tiver que|quiser|for|tenha que) (de )?)?"
     r"(cancel|desmarc|remarc|reagend|mudar|trocar|adiar|atras|cheg\w+ atrasad)\w*"
@@ -171,6 +175,8 @@ def intents_of(text: str) -> list[str]:
     found = [name for name, pattern in _COMPILED if pattern.search(norm)]
     if _HYPOTHETICAL.search(norm):
         found = [f for f in found if f not in ("cancel", "reschedule")]
+    if "reschedule" in found and _LATER_REBOOK.search(norm):
+        found.remove("reschedule")  # "depois eu remarco quando voltar": not now
     if "late" in found and "reschedule" in found:
         # 'vou atrasar uns 20 min' is late; 'vou me atrasar, dá pra passar pras 11?' moves it
         rest = _PATTERN_OF["late"].sub(" ", norm)

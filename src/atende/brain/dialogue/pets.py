@@ -223,7 +223,8 @@ _KEPT_AFTER = (
 )
 # "menos o do Luke", "não é pro Thor", "mantém o da Mel": named, but not meant either.
 _KEPT_BEFORE = (
-    r"\b(?:menos|exceto|fora|mantem|mantenha|nao(?: e| era)?)\s+(?:(?:o|a)\s+)?"
+    r"\b(?:menos|exceto|fora|mantem|mantenha|nao(?: e| era)?"
+    r"|so vou (?:conseguir )?(?:levar|trazer))\s+(?:(?:o|a)\s+)?"
     r"(?:(?:do|da|de|pro|pra|para|p/)\s+)?"
 )
 

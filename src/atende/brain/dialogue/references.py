@@ -21,7 +21,8 @@ _CLAUSES = re.compile(
 _KEEPS = re.compile(
     r"\b(continua\w*|(fica|ficam)(\s+(como|assim|igual|mantid\w*|normal|mesmo))?\s*$"
     r"|fica (como|assim|igual|mantid\w*|normal)|mantem|mantenha|mantido|mantida|pode manter"
-    r"|segue|permanece|(vai|vao)\s*$|(deixa|deixe|pode deixar)\s*$|deixa (quieto|como esta|assim)"
+    r"|segue|permanece|so vou (conseguir )?(levar|trazer|ir com)"
+    r"|(vai|vao)\s*$|(deixa|deixe|pode deixar)\s*$|deixa (quieto|como esta|assim)"
     r"|vai (normal\w*|sim|mesmo)|esta (mantido|mantida|ok|otimo|certo|confirmado|confirmada)"
     r"|nao mexe|ja (tomou|fez|tem|teve|foi|esta marcad\w*|ta marcad\w*))\b"
 )

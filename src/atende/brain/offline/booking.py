@@ -49,7 +49,10 @@ MAX_OFFERED = 10  # WhatsApp lists show at most 10 rows
 DAYS_OFFERED = 5
 SEARCH_DAYS = 21
 MAX_BREED = 40
-_BOTH = re.compile(r"\b(os dois|nos dois|as duas|nas duas|ambos|os 2|nos 2|todos eles)\b")
+_BOTH = re.compile(
+    r"\b(os dois|nos dois|as duas|nas duas|ambos|os 2|nos 2|todos eles|pros dois|pras duas"
+    r"|para os dois|para as duas|pros 2|pras 2|dos dois|das duas)\b"
+)
 PERIODS = get_args(Period)
 
 
@@ -70,6 +73,9 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             return out
     if awaiting == "confirm" and (retimed := _retime_queued(ctx, st, reading)) is not None:
         return retimed
+    both = reading.yes and _BOTH.search(fold(reading.text)) and not re.search(r"\d", reading.text)
+    if awaiting == "confirm" and both:  # "sim, as duas": both pets, not 2 o'clock
+        reading = replace(reading, when=When())
     if awaiting == "confirm":
         fill(ctx, st, reading, correcting=True)
         if st.frame.model_dump() == before:

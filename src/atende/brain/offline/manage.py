@@ -276,7 +276,8 @@ def _confirm_these(ctx: DialogueContext, st: DialogueState, chosen: list[Booking
 
 # "pode cancelar", "sim, pode desmarcar", "cancela sim": a yes to "Quer cancelar …?"
 _CANCEL_YES = re.compile(
-    r"^\W*(sim|s|pode|isso|ok|beleza|claro|por favor|pfv|pode sim)?\W*(pode\s+)?"
+    r"^\W*((sim|s|pode|isso|ok|beleza|blz|claro|por favor|pfv|pode sim|tudo bem|ta bom"
+    r"|esta bom|entao|ta|tranquilo)\W*)*(pode\s+)?"
     r"(cancel\w*|desmarc\w*)\b(?!.*\bnao\b)"
 )
 
@@ -354,7 +355,8 @@ def _fitting(
 
 _OLD_HOUR = re.compile(r"\bd[aeo]s?\s+(\d{1,2})\s*(?:h|:00|horas)?\s+(?:pra|para|pras|p/)\b")
 _ALL = re.compile(
-    r"\b(os dois|as duas|ambos|tudo(?! (bem|bom|certo|ok|joia|tranquilo))|todos|todas|os 2)\b"
+    r"\b(os dois|as duas|ambos|tudo(?! (bem|bom|certo|ok|joia|tranquilo))|todos|todas|os 2"
+    r"|dos dois|das duas|nos dois|nas duas|pros dois|pras duas|dos 2|das 2)\b"
     # "os banhos de segunda", "as vacinas": every booking that fits
     r"|\b(os|as) (banhos|tosas|vacinas|vacinacoes|consultas|horarios|agendamentos)\b"
 )
