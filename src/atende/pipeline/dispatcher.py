@@ -49,6 +49,9 @@ LOOKUP_MARGIN = timedelta(seconds=60)
 RATE_LIMIT_WAIT = {"channel": 5.0, "contact": 6.0, "campaigns": 60.0}
 CAMPAIGN_PAUSE = timedelta(hours=1)  # Meta's spam limit (131048) pauses campaigns this long
 MAX_WAIT = 600.0
+# how many times a reply sleeps for a moment that is near and asks the gate again
+# (its customer's slot, the breaker's probe) before going back to the queue
+REPLY_ASKS = 3
 # transient failures that say the channel itself is in trouble (not our speech synthesis)
 BREAKER_CODES_FROM = 500
 
@@ -140,10 +143,14 @@ class Dispatcher:
             if found is not None:
                 return self._sent(claimed, found, "reconciled")
         verdict = self._gate(claimed)
-        waits_in_worker = (
-            claimed.send_class == SendClass.REPLY and verdict.wait <= REPLY_QUEUES_WITHIN
-        )
-        if verdict.wait > 0 and not waits_in_worker:
+        for _ in range(REPLY_ASKS):  # a reply whose moment is near waits for it here
+            if verdict.go or claimed.send_class != SendClass.REPLY:
+                break
+            if verdict.wait > REPLY_QUEUES_WITHIN:
+                break
+            time.sleep(verdict.wait)
+            verdict = self._gate(claimed)
+        if not verdict.go:
             return self._wait(claimed, verdict)
         if verdict.wait > 0:
             time.sleep(verdict.wait)  # the slot this reply took is moments away
