@@ -185,3 +185,57 @@ def test_a_channel_slot_is_taken_for_the_moment_the_send_goes(shop: Shop) -> Non
     # …and the campaign that had to wait holds nothing: a reply gets the slot at 2.5
     assert ask(6, bia, SendClass.REPLY, 2.2) == Verdict(pytest.approx(0.3), "paced", go=True)
     assert ask(5, davi, SendClass.CAMPAIGN, 2.5) == Verdict(pytest.approx(0.5), "paced")
+
+
+def test_a_customer_waiting_for_a_campaign_message_gets_the_answer_first(shop: Shop) -> None:
+    """An owner's campaign queues every message at once, each held until its turn
+    (``ATENDE_CAMPAIGN_PER_MINUTE``): a customer whose promotion goes out in an hour
+    and who writes now is answered now, not after the promotion."""
+    _pace(shop)
+    phone = "+5511999997006"
+    shop.post_inbound("oi", phone=phone)
+    shop.wait_replies(phone, 1)
+    shop.settle()
+    [reply] = _outbound(shop)
+    with transaction(shop.runtime.sessions) as s:
+        promo = messages.add_outbound(
+            s,
+            shop.org_id,
+            reply.conversation_id,
+            shop.channel_id,
+            "Promoção de banho 🛁",
+            "campaign:9:1",
+            author="campaign",
+            not_before=utcnow() + timedelta(hours=1),
+        )
+    shop.post_inbound("qual o endereço?", phone=phone)
+    answers = shop.wait_replies(phone, 2, timeout=15)
+    assert "Promoção de banho 🛁" not in answers
+    with shop.runtime.sessions() as s:
+        held = s.get(Message, promo)
+        assert held is not None and held.status == "queued"  # still waiting for its turn
+
+
+def test_a_campaign_message_due_now_waits_for_the_reply_queued_after_it(shop: Shop) -> None:
+    """In one conversation, replies go before what atende sends on its own, whatever
+    was queued first; one message is on its way at a time."""
+    shop.post_inbound("oi", phone="+5511999997007")
+    shop.settle()
+    [first] = _outbound(shop)
+    with transaction(shop.runtime.sessions) as s:
+        promo = messages.add_outbound(
+            s, shop.org_id, first.conversation_id, shop.channel_id, "promo", "c:7", "campaign"
+        )
+        answer = messages.add_outbound(
+            s, shop.org_id, first.conversation_id, shop.channel_id, "resposta", "r:7"
+        )
+    assert promo is not None and answer is not None
+    lease = shop.runtime.settings.claim_lease_seconds
+    with transaction(shop.runtime.sessions) as s:
+        assert sends.claim_send(s, promo, lease) is None  # the reply goes first
+        assert sends.claim_send(s, answer, lease) is not None
+    with transaction(shop.runtime.sessions) as s:
+        assert sends.claim_send(s, promo, lease) is None  # not beside it either
+        sends.mark_sent(s, answer, "SMreply")
+    with transaction(shop.runtime.sessions) as s:
+        assert sends.claim_send(s, promo, lease) is not None

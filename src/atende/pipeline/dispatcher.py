@@ -188,6 +188,7 @@ class Dispatcher:
             sends.defer(session, claimed.id, delay, verdict.reason, count=False)
         metrics.SENDS.labels("waited").inc()
         self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
+        self._send_next(claimed)
         return "waited"
 
     def _rate_limited(self, claimed: _Claimed, exc: SendError) -> str:
@@ -227,6 +228,7 @@ class Dispatcher:
         metrics.SENDS.labels("rate_limited").inc()
         log.warning("message %s rate limited (%s), waits %.0fs", claimed.id, exc.code, delay)
         self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
+        self._send_next(claimed)
         return "rate_limited"
 
     def _breaker_failure(self, claimed: _Claimed, code: str) -> None:
@@ -354,11 +356,12 @@ class Dispatcher:
             )
 
     def _send_next(self, claimed: _Claimed) -> None:
-        """Replies go out one after another: the next one waits for this one to finish."""
+        """A conversation's messages go out one at a time: this one is done or back in
+        the queue, so the next one may go (its job found this one on its way)."""
         with self._sessions() as session:
             following = sends.next_in_line(session, claimed.conversation_id, claimed.id)
         if following is not None:
-            self._scheduler.schedule_send(following, 0.0, claimed.send_class)
+            self._scheduler.schedule_send(following[0], 0.0, following[1])
 
     def _after_error(self, claimed: _Claimed, code: str, detail: str, transient: bool) -> str:
         if not transient or claimed.attempts >= self._settings.send_max_attempts:
@@ -379,6 +382,7 @@ class Dispatcher:
         metrics.SENDS.labels("retry").inc()
         log.warning("send of message %s failed (%s), retry in %.0fs", claimed.id, code, delay)
         self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
+        self._send_next(claimed)
         return "retry"
 
     def _fail(self, claimed: _Claimed, code: str, detail: str) -> str:
