@@ -1,5 +1,6 @@
-"""Two real `atende worker` processes sending through one paced channel keep one pace:
-the pace lives in the database (``send_pace``), not in either process.
+"""Real `atende worker` processes and the send classes: two workers sending through one
+paced channel keep one pace — it lives in the database (``send_pace``), not in either
+process — and a customer's answer is not queued behind a campaign's backlog.
 
 Replies (customers who wrote, answered by the workers' flushes) and campaign messages
 (queued through the storage API, scheduled through the real queue) go out through the
@@ -22,7 +23,8 @@ from sqlalchemy import select
 from atende.domain.sending import UNPACED, SendClass
 from atende.storage import heartbeats, messages
 from atende.storage.db import transaction
-from atende.storage.models import Channel, Conversation, Message
+from atende.storage.models import Channel, Contact, Conversation, Message
+from atende.storage.types import utcnow
 from tests.support.cluster import Cluster, phones
 from tests.support.fake_twilio import FakeTwilio
 
@@ -127,3 +129,64 @@ def test_two_workers_keep_one_pace_per_channel_and_per_customer(cluster: Cluster
     assert len(by_customer) == CUSTOMERS
     for to, stamps in by_customer.items():
         assert min(_gaps(stamps)) >= PER_CONTACT - 2 * SLACK, (to, _gaps(stamps))
+
+
+def _audience(cluster: Cluster, count: int) -> list[int]:
+    """``count`` clients who talked to the shop, each with a campaign message due now."""
+    channel = cluster.channel
+    with transaction(cluster.runtime.sessions) as s:
+        contacts = [
+            Contact(organization_id=channel.organization_id, phone=f"+55118{i:08d}")
+            for i in range(count)
+        ]
+        s.add_all(contacts)
+        s.flush()
+        conversations = [
+            Conversation(
+                organization_id=channel.organization_id,
+                contact_id=c.id,
+                channel_id=channel.id,
+                last_inbound_at=utcnow(),
+            )
+            for c in contacts
+        ]
+        s.add_all(conversations)
+        s.flush()
+        ids = [
+            messages.add_outbound(
+                s,
+                channel.organization_id,
+                conv.id,
+                channel.id,
+                f"Promoção para {conv.id} 🛁",
+                f"campaign:test:{conv.id}",
+                author="campaign",
+            )
+            for conv in conversations
+        ]
+    return [i for i in ids if i is not None]
+
+
+@pytest.fixture
+def idle_cluster(
+    backends: tuple[str, str], tmp_path: Path, fake_twilio: FakeTwilio
+) -> Iterator[Cluster]:
+    c = Cluster(*backends, tmp_path, fake_twilio, buffer=0)  # a burst is flushed at once
+    yield c
+    c.close()
+
+
+def test_a_customer_is_answered_before_a_campaigns_backlog(idle_cluster: Cluster) -> None:
+    """300 campaign sends are queued when a customer writes: the worker answers the
+    customer first — the flush that writes the answer, then its send, jump the queue."""
+    cluster = idle_cluster
+    backlog = _audience(cluster, 300)
+    for msg_id in backlog:
+        cluster.runtime.queue.schedule_send(msg_id, 0.0, SendClass.CAMPAIGN)
+    customer = "+5511977770000"
+    cluster.say(customer, "qual o horário de funcionamento?", 0)
+    cluster.start_worker()
+    cluster.settle(timeout=60)
+    order = [s.form["To"] for s in cluster.twilio.sent]
+    assert len(order) == len(backlog) + 1
+    assert order.index(f"whatsapp:{customer}") < 10, order.index(f"whatsapp:{customer}")
