@@ -115,6 +115,15 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+@pytest.fixture(params=["embedded", "scale-out"])
+def backends(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str]:
+    """(database, queue) URLs for `atende worker` processes: SQLite with a SQLite queue,
+    or PostgreSQL with Redis (tests/support/cluster.py)."""
+    if request.param == "embedded":
+        return request.getfixturevalue("sqlite_url"), f"sqlite:///{tmp_path / 'queue.db'}"
+    return request.getfixturevalue("pg_url"), request.getfixturevalue("redis_url")
+
+
 @pytest.fixture
 def fake_twilio() -> Iterator[FakeTwilio]:
     fake = start_fake_twilio()

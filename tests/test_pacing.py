@@ -6,7 +6,7 @@ circuit breaker that opens, probes once per interval and releases the backlog in
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from atende.channels.base import raise_for_send
 from atende.domain.sending import UNPACED, Pacing, SendClass, pacing_for
 from atende.errors import SendError
+from atende.pipeline.pacing import Verdict
 from atende.storage import messages, sends
 from atende.storage.db import transaction
 from atende.storage.models import Channel, ChannelBreaker, Message, SendAttempt
@@ -141,23 +142,100 @@ def test_the_sweeper_finds_replies_before_campaigns(shop: Shop) -> None:
     assert [(i, c) for i, _, c in due] == [(later, SendClass.REPLY), (campaign, SendClass.CAMPAIGN)]
 
 
-def test_a_reply_waiting_for_a_customer_slot_does_not_push_it_further(shop: Shop) -> None:
-    """Meta lets one message in 6 s reach one person: a second reply waits for that
-    slot, and coming back early (the sweeper, a retry) never moves the slot later."""
+def _gate_at(shop: Shop, pacing: Pacing, t0: datetime) -> Callable[..., Verdict]:
+    """The gate as a worker asks it, at a moment ``at`` seconds after ``t0``."""
     from atende.pipeline.pacing import BreakerSettings, Sending, gate
 
-    meta = Pacing(per_contact=6.0)
-    t0 = utcnow()
-
-    def reply(message_id: int, at: timedelta) -> float:
-        sending = Sending(
-            message_id, shop.channel_id, "+5511900000001", SendClass.REPLY, False, 30, None, True
-        )
+    def ask(message_id: int, phone: str, send_class: SendClass, at: float) -> Verdict:
+        sending = Sending(message_id, shop.channel_id, phone, send_class, False, 30, None, True)
         with transaction(shop.runtime.sessions) as s:
-            return gate(s, sending, meta, BreakerSettings(), t0 + at).wait
+            return gate(s, sending, pacing, BreakerSettings(), t0 + timedelta(seconds=at))
 
-    assert reply(1, timedelta(0)) == 0.0
-    assert reply(2, timedelta(0)) == pytest.approx(6.0)
-    assert reply(2, timedelta(seconds=1)) == pytest.approx(5.0)
-    assert reply(2, timedelta(seconds=4.5)) == pytest.approx(1.5)  # near: takes it, sleeps
-    assert reply(3, timedelta(seconds=4.5)) == pytest.approx(7.5)  # the next one after it
+    return ask
+
+
+def test_a_reply_waiting_for_a_customer_slot_does_not_push_it_further(shop: Shop) -> None:
+    """Meta lets one message in 6 s reach one person: a second reply waits for that
+    slot, and coming back early (the sweeper, a retry, the worker asking again) never
+    moves the slot later."""
+    ask = _gate_at(shop, Pacing(per_contact=6.0), utcnow())
+    phone = "+5511900000001"
+    assert ask(1, phone, SendClass.REPLY, 0) == Verdict(0.0, go=True)
+    assert ask(2, phone, SendClass.REPLY, 0) == Verdict(pytest.approx(6.0), "paced")
+    assert ask(2, phone, SendClass.REPLY, 1) == Verdict(pytest.approx(5.0), "paced")
+    assert ask(2, phone, SendClass.REPLY, 4.5) == Verdict(pytest.approx(1.5), "paced")
+    assert ask(2, phone, SendClass.REPLY, 6.0) == Verdict(0.0, go=True)  # its moment
+    assert ask(3, phone, SendClass.REPLY, 6.0) == Verdict(pytest.approx(6.0), "paced")
+
+
+def test_a_channel_slot_is_taken_for_the_moment_the_send_goes(shop: Shop) -> None:
+    """A reply held back by its customer's own slot takes no channel slot meanwhile;
+    when it goes, it takes the channel's slot of that moment, so no other send goes
+    beside it. A campaign takes slots only when they are free now, and holds none while
+    it waits: a reply then queues for the channel's next slot, not one after it."""
+    ask = _gate_at(shop, Pacing(min_interval=0.5, per_contact=2.0), utcnow())
+    ana, bia, caio, davi = (f"+551190000000{n}" for n in range(1, 5))
+    assert ask(1, ana, SendClass.REPLY, 0) == Verdict(0.0, go=True)
+    # Ana's next message: the channel is free at 0.5, Ana only at 2.0 → nothing taken
+    assert ask(2, ana, SendClass.REPLY, 0.1) == Verdict(pytest.approx(1.9), "paced")
+    assert ask(3, bia, SendClass.CAMPAIGN, 0.5) == Verdict(0.0, go=True)
+    assert ask(4, caio, SendClass.CAMPAIGN, 1.2) == Verdict(0.0, go=True)
+    assert ask(2, ana, SendClass.REPLY, 2.0) == Verdict(0.0, go=True)  # goes at 2.0…
+    assert ask(5, davi, SendClass.CAMPAIGN, 2.1) == Verdict(pytest.approx(0.4), "paced")
+    # …and the campaign that had to wait holds nothing: a reply gets the slot at 2.5
+    assert ask(6, bia, SendClass.REPLY, 2.2) == Verdict(pytest.approx(0.3), "paced", go=True)
+    assert ask(5, davi, SendClass.CAMPAIGN, 2.5) == Verdict(pytest.approx(0.5), "paced")
+
+
+def test_a_customer_waiting_for_a_campaign_message_gets_the_answer_first(shop: Shop) -> None:
+    """An owner's campaign queues every message at once, each held until its turn
+    (``ATENDE_CAMPAIGN_PER_MINUTE``): a customer whose promotion goes out in an hour
+    and who writes now is answered now, not after the promotion."""
+    _pace(shop)
+    phone = "+5511999997006"
+    shop.post_inbound("oi", phone=phone)
+    shop.wait_replies(phone, 1)
+    shop.settle()
+    [reply] = _outbound(shop)
+    with transaction(shop.runtime.sessions) as s:
+        promo = messages.add_outbound(
+            s,
+            shop.org_id,
+            reply.conversation_id,
+            shop.channel_id,
+            "Promoção de banho 🛁",
+            "campaign:9:1",
+            author="campaign",
+            not_before=utcnow() + timedelta(hours=1),
+        )
+    shop.post_inbound("qual o endereço?", phone=phone)
+    answers = shop.wait_replies(phone, 2, timeout=15)
+    assert "Promoção de banho 🛁" not in answers
+    with shop.runtime.sessions() as s:
+        held = s.get(Message, promo)
+        assert held is not None and held.status == "queued"  # still waiting for its turn
+
+
+def test_a_campaign_message_due_now_waits_for_the_reply_queued_after_it(shop: Shop) -> None:
+    """In one conversation, replies go before what atende sends on its own, whatever
+    was queued first; one message is on its way at a time."""
+    shop.post_inbound("oi", phone="+5511999997007")
+    shop.settle()
+    [first] = _outbound(shop)
+    with transaction(shop.runtime.sessions) as s:
+        promo = messages.add_outbound(
+            s, shop.org_id, first.conversation_id, shop.channel_id, "promo", "c:7", "campaign"
+        )
+        answer = messages.add_outbound(
+            s, shop.org_id, first.conversation_id, shop.channel_id, "resposta", "r:7"
+        )
+    assert promo is not None and answer is not None
+    lease = shop.runtime.settings.claim_lease_seconds
+    with transaction(shop.runtime.sessions) as s:
+        assert sends.claim_send(s, promo, lease) is None  # the reply goes first
+        assert sends.claim_send(s, answer, lease) is not None
+    with transaction(shop.runtime.sessions) as s:
+        assert sends.claim_send(s, promo, lease) is None  # not beside it either
+        sends.mark_sent(s, answer, "SMreply")
+    with transaction(shop.runtime.sessions) as s:
+        assert sends.claim_send(s, promo, lease) is not None

@@ -11,10 +11,12 @@ from typing import Any
 
 from huey.api import Huey
 
-from atende.domain.sending import queue_priority
+from atende.domain.sending import SendClass, queue_priority
 from atende.pipeline.core import Pipeline
 
 log = logging.getLogger(__name__)
+
+FLUSH_PRIORITY = queue_priority(SendClass.REPLY)
 
 
 class JobQueue:
@@ -42,7 +44,10 @@ class JobQueue:
         pipeline.bind(self)
 
     def schedule_flush(self, conversation_id: int, version: int, delay: float) -> None:
-        self._enqueue(self._flush, (conversation_id, version), delay)
+        """A flush writes the answer to a customer who is waiting: it goes with the
+        replies' sends, before every reminder's and campaign's (a campaign's backlog of
+        send jobs would otherwise hold it back)."""
+        self._enqueue(self._flush, (conversation_id, version), delay, FLUSH_PRIORITY)
 
     def schedule_send(self, message_id: int, delay: float, send_class: int = 0) -> None:
         self._enqueue(self._send, (message_id,), delay, queue_priority(send_class))

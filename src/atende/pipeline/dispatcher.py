@@ -49,6 +49,9 @@ LOOKUP_MARGIN = timedelta(seconds=60)
 RATE_LIMIT_WAIT = {"channel": 5.0, "contact": 6.0, "campaigns": 60.0}
 CAMPAIGN_PAUSE = timedelta(hours=1)  # Meta's spam limit (131048) pauses campaigns this long
 MAX_WAIT = 600.0
+# how many times a reply sleeps for a moment that is near and asks the gate again
+# (its customer's slot, the breaker's probe) before going back to the queue
+REPLY_ASKS = 3
 # transient failures that say the channel itself is in trouble (not our speech synthesis)
 BREAKER_CODES_FROM = 500
 
@@ -140,10 +143,14 @@ class Dispatcher:
             if found is not None:
                 return self._sent(claimed, found, "reconciled")
         verdict = self._gate(claimed)
-        waits_in_worker = (
-            claimed.send_class == SendClass.REPLY and verdict.wait <= REPLY_QUEUES_WITHIN
-        )
-        if verdict.wait > 0 and not waits_in_worker:
+        for _ in range(REPLY_ASKS):  # a reply whose moment is near waits for it here
+            if verdict.go or claimed.send_class != SendClass.REPLY:
+                break
+            if verdict.wait > REPLY_QUEUES_WITHIN:
+                break
+            time.sleep(verdict.wait)
+            verdict = self._gate(claimed)
+        if not verdict.go:
             return self._wait(claimed, verdict)
         if verdict.wait > 0:
             time.sleep(verdict.wait)  # the slot this reply took is moments away
@@ -181,6 +188,7 @@ class Dispatcher:
             sends.defer(session, claimed.id, delay, verdict.reason, count=False)
         metrics.SENDS.labels("waited").inc()
         self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
+        self._send_next(claimed)
         return "waited"
 
     def _rate_limited(self, claimed: _Claimed, exc: SendError) -> str:
@@ -220,6 +228,7 @@ class Dispatcher:
         metrics.SENDS.labels("rate_limited").inc()
         log.warning("message %s rate limited (%s), waits %.0fs", claimed.id, exc.code, delay)
         self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
+        self._send_next(claimed)
         return "rate_limited"
 
     def _breaker_failure(self, claimed: _Claimed, code: str) -> None:
@@ -347,11 +356,12 @@ class Dispatcher:
             )
 
     def _send_next(self, claimed: _Claimed) -> None:
-        """Replies go out one after another: the next one waits for this one to finish."""
+        """A conversation's messages go out one at a time: this one is done or back in
+        the queue, so the next one may go (its job found this one on its way)."""
         with self._sessions() as session:
             following = sends.next_in_line(session, claimed.conversation_id, claimed.id)
         if following is not None:
-            self._scheduler.schedule_send(following, 0.0, claimed.send_class)
+            self._scheduler.schedule_send(following[0], 0.0, following[1])
 
     def _after_error(self, claimed: _Claimed, code: str, detail: str, transient: bool) -> str:
         if not transient or claimed.attempts >= self._settings.send_max_attempts:
@@ -372,6 +382,7 @@ class Dispatcher:
         metrics.SENDS.labels("retry").inc()
         log.warning("send of message %s failed (%s), retry in %.0fs", claimed.id, code, delay)
         self._scheduler.schedule_send(claimed.id, delay, claimed.send_class)
+        self._send_next(claimed)
         return "retry"
 
     def _fail(self, claimed: _Claimed, code: str, detail: str) -> str:

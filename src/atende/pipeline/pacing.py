@@ -9,13 +9,18 @@ Checked in one transaction right before each send, by whichever worker holds the
 4. the pace: of the channel (and its media), of one customer (Meta: 6 s), and of what
    atende starts itself (WhatsApp Web: 10–30 s with jitter).
 
-A reply *queues* for the next slot of each key when that slot is at most
-``REPLY_QUEUES_WITHIN`` seconds away (it takes it and the worker sleeps the moment);
-further away (Meta's 6 s per customer) it goes back to the queue *without* taking, so a
-reply that waits never holds a slot it will not use. Reminders and campaigns take a slot
-only when it is free now, else they wait — so a campaign never holds slots ahead of a customer who
-is waiting for an answer. A wait is not an attempt: the message goes back to ``queued``
-with ``next_attempt_at`` and its send job is scheduled for then.
+A reply *queues* for the channel's next slot when that slot is at most
+``REPLY_QUEUES_WITHIN`` seconds away: it takes it, and the worker sleeps the moment.
+Its customer's own slot (Meta: 6 s) is not queued for: a conversation has one message
+in flight at a time (``storage.sends``), so nobody else can take it; when it comes after
+the channel's next slot the reply takes nothing yet and asks again at that moment (the
+worker sleeps when it is near, the message goes back to the queue when it is further).
+Every slot a send takes is taken for the moment it really goes: a channel slot taken
+for a moment the send then waits past would let another send go beside it.
+Reminders and campaigns take their slots only when all are free now, all at once or
+none — so a campaign never holds a slot ahead of a customer who is waiting for an
+answer. A wait is not an attempt: the message goes back to ``queued`` with
+``next_attempt_at`` and its send job is scheduled for then.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from atende.domain.sending import Pacing, SendClass
 from atende.storage import pace
 
 REPLY_QUEUES_WITHIN = 2.0  # seconds a worker may sleep for a reply's slot
+
+_Key = tuple[str, float]  # a pace key and its interval in seconds
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -51,12 +58,14 @@ class Sending:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """``wait`` seconds before this message may go (0: now), and why; ``probe``: it goes
-    as the breaker's probe."""
+    """``go``: the message's slots are taken and it goes in ``wait`` seconds (0: now).
+    Otherwise it may not go yet; ask again in ``wait`` seconds (``reason`` says why).
+    ``probe``: it goes as the breaker's probe."""
 
     wait: float
     reason: str = ""
     probe: bool = False
+    go: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +82,8 @@ def gate(
     now: datetime,
     rng: random.Random | None = None,
 ) -> Verdict:
-    """May ``sending`` go now? Takes its pace slots when it may (or when it is a reply)."""
+    """May ``sending`` go now? Takes its pace slots when it may (a reply: when its
+    channel slot is near)."""
     if not sending.connection_open:
         pace.open_breaker(session, sending.channel_id, now, breaker.probe_seconds, "connection")
     verdict = pace.breaker_gate(session, sending.channel_id, now, breaker.probe_seconds)
@@ -88,29 +98,52 @@ def gate(
         capped = _cap_wait(session, sending, pacing, now)
         if capped > 0:
             return Verdict(capped, "cap")
-    keys = _keys(sending, pacing, rng or random.Random())
+    shared, own = _keys(sending, pacing, rng or random.Random())
+    if proactive:
+        return _proactive(session, [*shared, *own], now, probe)
+    return _reply(session, shared, own, now, probe)
+
+
+def _proactive(session: Session, keys: list[_Key], now: datetime, probe: bool) -> Verdict:
+    """Every slot free now, taken at once; else wait, holding none."""
     waits = [pace.wait_for(session, key, now) for key, _ in keys]
-    within = 0.0 if proactive else REPLY_QUEUES_WITHIN
-    if any(w > within for w in waits):  # take nothing: come back when the slots are near
+    if any(w > 0 for w in waits):
         return Verdict(max(waits), "paced")
-    wait = max((pace.take(session, key, interval, now) for key, interval in keys), default=0.0)
-    return Verdict(wait, "paced" if wait > 0 else "", probe)
+    if not pace.take_free(session, keys, now):  # another worker was quicker
+        return Verdict(max(pace.wait_for(session, key, now) for key, _ in keys), "paced")
+    return Verdict(0.0, "", probe, go=True)
 
 
-def _keys(sending: Sending, pacing: Pacing, rng: random.Random) -> list[tuple[str, float]]:
-    """The pace keys this message must take a slot of, each with its interval."""
+def _reply(
+    session: Session, shared: list[_Key], own: list[_Key], now: datetime, probe: bool
+) -> Verdict:
+    """Queue for the channel's next slot if it is near and the customer's own slot is
+    free by then; take the customer's slot for that same moment."""
+    shared_wait = max((pace.wait_for(session, key, now) for key, _ in shared), default=0.0)
+    own_wait = max((pace.wait_for(session, key, now) for key, _ in own), default=0.0)
+    if max(shared_wait, own_wait) > REPLY_QUEUES_WITHIN or own_wait > shared_wait:
+        return Verdict(max(shared_wait, own_wait), "paced")  # nothing taken: ask again then
+    wait = max((pace.take(session, key, interval, now) for key, interval in shared), default=0.0)
+    goes = now + timedelta(seconds=wait)
+    for key, interval in own:
+        pace.push(session, key, goes + timedelta(seconds=interval))
+    return Verdict(wait, "paced" if wait > 0 else "", probe, go=True)
+
+
+def _keys(sending: Sending, pacing: Pacing, rng: random.Random) -> tuple[list[_Key], list[_Key]]:
+    """The pace keys this message must take a slot of, each with its interval: those
+    the channel's sends share, and its customer's own."""
     channel = sending.channel_id
-    keys: list[tuple[str, float]] = []
+    shared: list[_Key] = []
     if sending.media and pacing.media_interval > 0:
-        keys.append((f"media:{channel}", pacing.media_interval))
+        shared.append((f"media:{channel}", pacing.media_interval))
     elif pacing.min_interval > 0:
-        keys.append((f"channel:{channel}", pacing.min_interval))
-    if pacing.per_contact > 0:
-        keys.append((f"contact:{channel}:{sending.phone}", pacing.per_contact))
+        shared.append((f"channel:{channel}", pacing.min_interval))
     if sending.send_class != SendClass.REPLY and pacing.proactive_gap > 0:
         gap = pacing.proactive_gap + rng.random() * pacing.proactive_jitter
-        keys.append((f"proactive:{channel}", gap))
-    return keys
+        shared.append((f"proactive:{channel}", gap))
+    own = [(f"contact:{channel}:{sending.phone}", pacing.per_contact)]
+    return shared, own if pacing.per_contact > 0 else []
 
 
 def _cap_wait(session: Session, sending: Sending, pacing: Pacing, now: datetime) -> float:

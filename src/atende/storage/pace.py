@@ -49,6 +49,33 @@ def take(session: Session, key: str, interval: float, now: datetime) -> float:
     return interval  # lost every race: try again a slot later
 
 
+def take_free(session: Session, keys: list[tuple[str, float]], now: datetime) -> bool:
+    """Take the slot of every key at once if each is free ``now`` (each pushed its
+    interval on); True when taken. All or none: a send that cannot go holds no slot
+    another one could use."""
+    try:
+        with session.begin_nested():
+            for key, interval in keys:
+                until = now + timedelta(seconds=interval)
+                values = {"key": key, "next_at": until}
+                if insert_if_absent(session, SendPace.__table__, values, ["key"]):  # type: ignore[arg-type]
+                    continue
+                moved = session.execute(
+                    update(SendPace)
+                    .where(SendPace.key == key, SendPace.next_at <= now)
+                    .values(next_at=until)
+                )
+                if rowcount(moved) != 1:
+                    raise _Lost  # another worker took it meanwhile: undo the others
+    except _Lost:
+        return False
+    return True
+
+
+class _Lost(Exception):
+    pass
+
+
 def push(session: Session, key: str, until: datetime) -> None:
     """Nothing goes out on ``key`` before ``until`` (a provider's rate-limit answer)."""
     if insert_if_absent(session, SendPace.__table__, {"key": key, "next_at": until}, ["key"]):  # type: ignore[arg-type]

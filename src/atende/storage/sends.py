@@ -39,7 +39,10 @@ class SendClaim:
 
 def claim_send(session: Session, message_id: int, lease_seconds: float) -> SendClaim | None:
     """Take a due outbound message for sending; None if another job has it, it is done,
-    or an earlier reply of its conversation is still on its way (replies keep their order).
+    or another message of its conversation goes first: one is on its way, or one queued
+    ahead of it. In a conversation replies go before what atende sends on its own (a
+    campaign's message queued an hour ahead never holds back the answer to a customer
+    who writes meanwhile), and each class keeps its order.
 
     Two compare-and-sets, stale claim first, so the caller learns which one it won. A
     fresh attempt starts its clock; one whose predecessor's outcome is unknown (stale
@@ -74,14 +77,20 @@ def _claimed(session: Session, message_id: int, stale: bool) -> SendClaim:
 def _claim_where(
     session: Session, message_id: int, condition: ColumnElement[bool], values: dict[str, Any]
 ) -> bool:
-    earlier = aliased(Message)
-    waiting_for_earlier = (
-        select(earlier.id)
+    other = aliased(Message)
+    goes_first = (Message.priority > other.priority) | (
+        (Message.priority == other.priority) & (other.id < Message.id)
+    )
+    waiting_for_another = (
+        select(other.id)
         .where(
-            earlier.conversation_id == Message.conversation_id,
-            earlier.direction == "out",
-            earlier.id < Message.id,
-            earlier.status.in_((MessageStatus.QUEUED.value, MessageStatus.SENDING.value)),
+            other.conversation_id == Message.conversation_id,
+            other.direction == "out",
+            other.id != Message.id,
+            or_(
+                other.status == MessageStatus.SENDING.value,  # one on its way at a time
+                (other.status == MessageStatus.QUEUED.value) & goes_first,
+            ),
         )
         .exists()
     )
@@ -91,7 +100,7 @@ def _claim_where(
             Message.id == message_id,
             Message.direction == "out",
             condition,
-            ~waiting_for_earlier,
+            ~waiting_for_another,
         )
         .values(**values)
     )
@@ -108,19 +117,21 @@ def known_provider_ids(session: Session, channel_id: str, provider_ids: list[str
     return {p for p in session.scalars(stmt) if p is not None}
 
 
-def next_in_line(session: Session, conversation_id: int, after_id: int) -> int | None:
-    """The next queued reply of a conversation, to send once the one before it is done."""
-    return session.scalar(
-        select(Message.id)
+def next_in_line(session: Session, conversation_id: int, after_id: int) -> tuple[int, int] | None:
+    """The queued message of a conversation that goes next (its id and send class),
+    to send once ``after_id`` is done or back in the queue."""
+    row = session.execute(
+        select(Message.id, Message.priority)
         .where(
             Message.conversation_id == conversation_id,
             Message.direction == "out",
-            Message.id > after_id,
+            Message.id != after_id,
             Message.status == MessageStatus.QUEUED,
         )
-        .order_by(Message.id)
+        .order_by(Message.priority, Message.id)
         .limit(1)
-    )
+    ).first()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 def mark_sent(session: Session, message_id: int, provider_id: str | None) -> None:
