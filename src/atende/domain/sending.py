@@ -10,7 +10,7 @@ the daily summary, alerts, the waitlist, "pet pronto"); campaigns last. A campai
 
 - Meta Cloud API: 80 messages/s per number (error 130429 past it), and about one message
   every 6 s to the same person (error 131056): consecutive parts of one reply are merged
-  into one message instead.
+  into one message instead (``reply_parts``), so an answer and its question cost one slot.
 - Twilio: 10 messages/s of text and about 1/s with media; past that Twilio queues and
   fails what waited 4 h.
 - WhatsApp Web (Evolution API): no published limit, but numbers get banned for sending
@@ -25,12 +25,14 @@ database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from atende.domain.entities import Choices
 from atende.errors import ConfigurationError
 
 
@@ -150,3 +152,56 @@ def pacing_for(provider: str, overrides: Mapping[str, Any] | None) -> Pacing:
         return Pacing.model_validate({**base.model_dump(), **dict(overrides)})
     except ValidationError as exc:
         raise ConfigurationError(f"invalid pacing for a {provider} channel: {exc}") from exc
+
+
+# WhatsApp's own limits on what one message holds (Cloud API; Twilio passes them through)
+TEXT_LIMIT = 4096  # characters of a text message
+CHOICES_TEXT_LIMIT = 1024  # characters of the text above reply buttons or a list
+PART_JOINER = "\n\n"  # a blank line between the parts of a reply sent as one message
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One outbound message of a reply: its text and, on the last, its tappable choices."""
+
+    text: str
+    choices: Choices | None = None
+
+
+def reply_parts(texts: Sequence[str], choices: Choices | None, merge: bool) -> list[Part]:
+    """The messages a reply goes out as: one per text, ``choices`` on the last; or, when
+    the channel's pacing says ``merge_parts`` (Meta lets one message in about 6 s reach a
+    person, error 131056), consecutive texts joined by a blank line into one message, so
+    an answer and the question after it cost one pace slot, not two.
+
+    Nothing is ever cut to merge: a text that would take a message past ``TEXT_LIMIT``
+    starts the next one. The last text carries the choices (buttons, a list), which
+    Meta and Twilio show under a body of at most ``CHOICES_TEXT_LIMIT`` characters: the
+    texts before it join that body only while it fits (the choices' prompt and the plain
+    text a channel without buttons sends grow alike); otherwise the choices go as a
+    message of their own after the merged texts. Voice notes and media are not parts:
+    they are queued apart and never merged."""
+    if not merge:
+        return [
+            Part(text, choices if i == len(texts) - 1 else None) for i, text in enumerate(texts)
+        ]
+    texts = [t for t in texts if t.strip()]
+    plain = texts[:-1] if choices is not None else texts
+    parts: list[Part] = []
+    for text in plain:
+        if parts and len(parts[-1].text) + len(PART_JOINER) + len(text) <= TEXT_LIMIT:
+            parts[-1] = Part(parts[-1].text + PART_JOINER + text)
+        else:
+            parts.append(Part(text))
+    if choices is None or not texts:
+        return parts
+    last = texts[-1]
+    if parts:
+        before = parts[-1].text
+        prompt = before + PART_JOINER + (choices.prompt or last)
+        text = before + PART_JOINER + last
+        if len(prompt) <= CHOICES_TEXT_LIMIT and len(text) <= TEXT_LIMIT:
+            parts[-1] = Part(text, replace(choices, prompt=prompt))
+            return parts
+    parts.append(Part(last, choices))
+    return parts

@@ -27,11 +27,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from atende.channels.base import Channel, SendResult, SentLookup, WindowedChannel
 from atende.domain.entities import Choices
 from atende.domain.org_settings import OrgSettings
-from atende.domain.sending import Pacing, SendClass, pacing_for
-from atende.errors import ConfigurationError, SendError, SynthesisError
+from atende.domain.sending import Pacing, SendClass
+from atende.errors import SendError, SynthesisError
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
-from atende.pipeline.pacing import REPLY_QUEUES_WITHIN, BreakerSettings, Sending, Verdict, gate
+from atende.pipeline.pacing import (
+    REPLY_QUEUES_WITHIN,
+    BreakerSettings,
+    Sending,
+    Verdict,
+    gate,
+    pacing_of,
+)
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.voice import VoiceReplies
 from atende.storage import alerts, pace, sends
@@ -312,7 +319,7 @@ class Dispatcher:
             ).one()
             channel = session.get(ChannelRow, msg.channel_id)
             send_class = SendClass(msg.priority)
-            pacing = _pacing_of(channel)
+            pacing = pacing_of(channel)
             now = utcnow()
             return _Claimed(
                 msg.id,
@@ -391,18 +398,6 @@ class Dispatcher:
         log.error("message %s failed for good (%s)", claimed.id, code)
         self._send_next(claimed)
         return "failed"
-
-
-def _pacing_of(channel: ChannelRow | None) -> Pacing:
-    """The channel's pacing; its provider's defaults when its own settings are invalid
-    (a bad setting must not stop a channel from sending)."""
-    if channel is None:
-        return Pacing()
-    try:
-        return pacing_for(channel.provider, channel.pacing)
-    except ConfigurationError:
-        log.error("channel %s has invalid pacing settings; using the defaults", channel.id)
-        return pacing_for(channel.provider, None)
 
 
 def _channel_trouble(code: str) -> bool:
