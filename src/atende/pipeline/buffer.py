@@ -308,7 +308,7 @@ class Flusher:
         text = catalogue.staff_emergency(turn.contact_name, turn.contact_phone, said)
         queued = []
         for phone in org.owner_phones or []:
-            target = owner_conversation(session, org, phone)
+            target = owner_conversation(session, org.id, phone)
             if target is None:
                 continue
             key = f"emergency:{conv.id}:{conv.buffer_version}:{phone}"
