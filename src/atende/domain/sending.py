@@ -15,8 +15,9 @@ the daily summary, alerts, the waitlist, "pet pronto"); campaigns last. A campai
   fails what waited 4 h.
 - WhatsApp Web (Evolution API): no published limit, but numbers get banned for sending
   like a machine. An answer to a customer who just wrote goes out at once after a short,
-  human typing delay; everything atende starts itself is spaced 10–30 s with jitter under
-  hourly and daily caps, lower while a new number warms up.
+  human typing delay (``typing_delay``, shown as "typing…"); everything atende starts
+  itself is spaced 10–30 s with jitter under hourly and daily caps, lower while a new
+  number warms up.
 
 The numbers live here, in the domain, because they are rules of the business of sending
 WhatsApp messages; ``pipeline/pacing.py`` enforces them across every worker through the
@@ -86,7 +87,9 @@ class Pacing(BaseModel):
     media_interval: float = Field(default=0.0, ge=0, le=3600)
     per_contact: float = Field(default=0.0, ge=0, le=3600)
     merge_parts: bool = False  # send the parts of one reply as one message
-    typing_delay: float = Field(default=0.0, ge=0, le=30)  # before an answer (WhatsApp Web)
+    # seconds of "typing…" before an answer of about TYPING_CHARS characters (WhatsApp
+    # Web); scaled with the answer's length by ``typing_seconds``; 0: none
+    typing_delay: float = Field(default=0.0, ge=0, le=30)
     proactive_gap: float = Field(default=0.0, ge=0, le=3600)
     proactive_jitter: float = Field(default=0.0, ge=0, le=3600)
     per_hour: int = Field(default=0, ge=0)  # business-initiated messages, 0 = no cap
@@ -102,6 +105,24 @@ class Pacing(BaseModel):
             step = max(reached, key=lambda s: s.day)
             return step.per_hour, step.per_day
         return self.per_hour, self.per_day
+
+
+# "typing…" before an answer: ``typing_delay`` for one of TYPING_CHARS characters, in
+# proportion for others (a person types about that fast) but between half and 2.5 times
+# it, and never past TYPING_MAX (WhatsApp drops the indicator by then, and the send's
+# worker waits meanwhile). The default 2 s makes 40 ms a character, 1 to 5 s.
+TYPING_CHARS = 50
+TYPING_SCALE = (0.5, 2.5)
+TYPING_MAX = 20.0
+
+
+def typing_seconds(pacing: Pacing, text: str) -> float:
+    """How long the customer sees "typing…" before ``text`` arrives; 0 for none."""
+    if pacing.typing_delay <= 0:
+        return 0.0
+    low, high = TYPING_SCALE
+    scale = min(high, max(low, len(text) / TYPING_CHARS))
+    return min(TYPING_MAX, pacing.typing_delay * scale)
 
 
 # Evolution: 20/h and 50/day on a new number, up to 80/h and 500/day by day 10
