@@ -166,7 +166,13 @@ def test_answers_show_typing_for_the_channels_typing_delay(
     assert typing_seconds(default, "Prontinho!") == 1.0  # a short one: half of it
 
     _pace(evo_shop, typing_delay=1.0)
+    evolution.typing = True  # type: ignore[attr-defined]
+    began = time.monotonic()  # Evolution answers after the delay: no timeout meanwhile
     assert answer("5511999990102")["delay"] == 2500
+    assert time.monotonic() - began >= 2.5 >= evo_shop.runtime.settings.send_timeout_seconds
+    evolution.typing = False  # type: ignore[attr-defined]
+    with evo_shop.runtime.sessions() as s:
+        assert not s.scalars(select(Message).where(Message.attempts > 1)).all()
 
     _pace(evo_shop, typing_delay=0)
     assert "delay" not in answer("5511999990103")
