@@ -29,7 +29,7 @@ from atende.pipeline.alerting import (
     WebhookTarget,
     WhatsAppTarget,
 )
-from atende.pipeline.alerting.targets import healthy_channels
+from atende.pipeline.owners import healthy_channels
 from atende.storage import orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -292,6 +293,63 @@ def test_channel_add_meta_and_evolution_then_status_and_pair(tmp_path: Path) -> 
         assert evolution.calls("GET", "/instance/connect/loja")[0].path.endswith(
             "number=5511999990001"
         )
+    finally:
+        evolution.stop()
+
+
+def test_evolution_typing_flags_set_the_channels_typing_delay(tmp_path: Path) -> None:
+    """``--typing`` keeps the default (2 s), ``--no-typing`` is ``typing_delay`` 0 and
+    ``--typing-delay N`` sets it; both at once is refused. ``channel pacing`` changes it
+    (and any pacing setting) later."""
+    import json
+
+    import sqlalchemy as sa
+
+    from tests.support.fake_http import fake_evolution
+
+    evolution = fake_evolution("loja", "evo-key")
+    try:
+        atende(tmp_path, "init", "--demo")
+        base = ["channel", "add", "demo", "evolution", "--base-url", evolution.url]
+        base += ["--instance", "loja", "--api-key", "evo-key"]
+        ids = {}
+        for flags in (["--typing"], ["--no-typing"], ["--typing-delay", "3.5"]):
+            done = atende(tmp_path, *base, *flags)
+            assert done.returncode == 0, done.stderr
+            ids[flags[0]] = field(done.stdout, "id")
+        both = atende(tmp_path, *base, "--no-typing", "--typing-delay", "3")
+        assert both.returncode == 2 and "contradict" in both.stderr
+
+        def stored() -> dict[str, Any]:
+            engine = sa.create_engine(f"sqlite:///{tmp_path / 'atende.db'}")
+            with engine.connect() as conn:
+                query = "SELECT id, pacing FROM channels WHERE provider = 'evolution'"
+                rows = conn.execute(sa.text(query))
+                found = {i: json.loads(p) if isinstance(p, str) else p for i, p in rows}
+            engine.dispose()
+            return found
+
+        assert stored() == {
+            ids["--typing"]: None,
+            ids["--no-typing"]: {"typing_delay": 0.0},
+            ids["--typing-delay"]: {"typing_delay": 3.5},
+        }
+        # later, any pacing setting of a channel: shown, set, back to the default
+        shown = atende(tmp_path, "channel", "pacing", "demo", ids["--typing"])
+        assert "typing_delay: 2.0  (default)" in shown.stdout
+        changed = atende(
+            tmp_path, "channel", "pacing", "demo", ids["--typing"], "typing_delay=0", "per_day=100"
+        )
+        assert changed.returncode == 0 and "typing_delay: 0" in changed.stdout
+        back = atende(tmp_path, "channel", "pacing", "demo", ids["--typing-delay"], "typing_delay=")
+        assert back.returncode == 0 and "typing_delay: 2.0  (default)" in back.stdout
+        bad = atende(tmp_path, "channel", "pacing", "demo", ids["--typing"], "typing_delay=99")
+        assert bad.returncode == 2 and "typing_delay" in bad.stderr
+        assert stored() == {
+            ids["--typing"]: {"typing_delay": 0, "per_day": 100},
+            ids["--no-typing"]: {"typing_delay": 0.0},
+            ids["--typing-delay"]: None,
+        }
     finally:
         evolution.stop()
 

@@ -12,7 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from atende.channels.evolution import typing_delay_ms
 from atende.domain.connections import backoff, on_close
+from atende.domain.sending import UNPACED, pacing_for, typing_seconds
+from atende.storage import messages
 from atende.storage.db import transaction
 from atende.storage.models import Alert, Channel, Conversation, Message
 from atende.storage.types import utcnow
@@ -117,8 +120,81 @@ def test_text_is_answered_through_send_text(evo_shop: Shop, evolution: FakeAPI) 
     )
     [reply] = sent_texts(evolution, "5511999990001")
     assert "Não encontrei nenhum agendamento" in reply  # she has no booking to move
-    [call] = evolution.calls("POST", rf"/message/sendText/{INSTANCE}")
-    assert 1000 <= call.json()["delay"] <= 5000  # "typing…" shown first
+
+
+def _pace(shop: Shop, **pacing: object) -> None:
+    """The channel's own pacing: none of its waits, and ``pacing`` on top; a key given
+    as None is left to the provider's default."""
+    with transaction(shop.runtime.sessions) as s:
+        row = s.get(Channel, shop.channels["evolution"])
+        assert row is not None
+        own = {**UNPACED, **pacing}
+        row.pacing = {k: v for k, v in own.items() if v is not None}
+
+
+def _text_from(shop: Shop, number: str, text: str) -> None:
+    said = event("messages_upsert_text.json")
+    said["data"]["key"] = {"remoteJid": f"{number}@s.whatsapp.net", "fromMe": False, "id": number}
+    said["data"]["message"] = {"conversation": text}
+    assert post(shop, said).status_code == 200
+
+
+def test_answers_show_typing_for_the_channels_typing_delay(
+    evo_shop: Shop, evolution: FakeAPI
+) -> None:
+    """Evolution's ``delay`` ("typing…" first) comes from the pacing setting
+    ``typing_delay``: the provider's 2 s for an answer of 50 characters, in proportion for
+    others (1 to 5 s); 0 sends at once. The channel also stores the old ``typing: on``,
+    which now means nothing more than the default."""
+
+    def answer(number: str) -> dict[str, Any]:
+        _text_from(evo_shop, number, "quanto custa o banho?")
+        evo_shop.settle()
+        [call] = [
+            c.json()
+            for c in evolution.calls("POST", rf"/message/sendText/{INSTANCE}")
+            if c.json()["number"] == number
+        ]
+        return call
+
+    _pace(evo_shop, typing_delay=None)  # Evolution's default
+    first = answer("5511999990101")
+    default = pacing_for("evolution", None)
+    assert default.typing_delay == 2.0
+    assert first["delay"] == typing_delay_ms(typing_seconds(default, first["text"]))
+    assert first["delay"] == 5000  # a long answer (the prices by size): 2.5 × 2 s
+    assert typing_seconds(default, "Prontinho!") == 1.0  # a short one: half of it
+
+    _pace(evo_shop, typing_delay=1.0)
+    evolution.typing = True  # type: ignore[attr-defined]
+    began = time.monotonic()  # Evolution answers after the delay: no timeout meanwhile
+    assert answer("5511999990102")["delay"] == 2500
+    assert time.monotonic() - began >= 2.5 >= evo_shop.runtime.settings.send_timeout_seconds
+    evolution.typing = False  # type: ignore[attr-defined]
+    with evo_shop.runtime.sessions() as s:
+        assert not s.scalars(select(Message).where(Message.attempts > 1)).all()
+
+    _pace(evo_shop, typing_delay=0)
+    assert "delay" not in answer("5511999990103")
+
+    _pace(evo_shop, typing_delay=2.0)  # what atende starts itself goes without
+    with transaction(evo_shop.runtime.sessions) as s:
+        conv_id = s.scalars(
+            select(Conversation.id).where(Conversation.channel_id == evo_shop.channels["evolution"])
+        ).first()
+        assert conv_id is not None
+        reminder = messages.add_outbound(
+            s,
+            evo_shop.org_id,
+            conv_id,
+            evo_shop.channels["evolution"],
+            "Lembrete do banho",
+            "test:reminder",
+            author="reminder",
+        )
+    assert reminder is not None and evo_shop.runtime.pipeline.send(reminder) == "sent"
+    last = evolution.calls("POST", rf"/message/sendText/{INSTANCE}")[-1].json()
+    assert last["text"] == "Lembrete do banho" and "delay" not in last
 
 
 def test_message_shapes_lid_groups_and_broadcasts(evo_shop: Shop) -> None:

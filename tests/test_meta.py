@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from atende.storage.db import transaction
-from atende.storage.models import Message
+from atende.storage.models import Channel, Message
 from tests.conftest import Shop
 from tests.support.fake_http import FakeAPI, fake_graph
 from tests.support.providers import FIXTURES, sign
@@ -239,3 +239,66 @@ def test_a_tapped_list_reply_books_the_chosen_slot(meta_shop: Shop, graph: FakeA
     assert "Prontinho" in done["text"]["body"]
     [booking] = meta_shop.api("GET", "/api/bookings").json()["items"]
     assert booking["starts_at"] == f"{tuesday.isoformat()}T10:00:00-03:00"
+
+
+def text_from(shop: Shop, phone: str, body: str, wamid: str) -> None:
+    """A customer's text as Meta delivers it, signed."""
+    hook = json.loads(fixture("inbound_text.json"))
+    value = hook["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = phone.lstrip("+")
+    value["messages"][0].update({"from": phone.lstrip("+"), "id": wamid, "text": {"body": body}})
+    assert post(shop, json.dumps(hook).encode()).status_code == 200
+
+
+def sent_to(graph: FakeAPI, phone: str) -> list[dict[str, Any]]:
+    return [
+        c.json()
+        for c in graph.calls("POST", rf"/{PHONE_ID}/messages")
+        if c.json()["to"] == phone.lstrip("+")
+    ]
+
+
+PRICE = "Banho: a partir de R$ 45,00"
+
+
+def test_the_parts_of_one_reply_go_to_meta_as_one_message(meta_shop: Shop, graph: FakeAPI) -> None:
+    """Meta lets about one message in 6 s reach a person (131056): an answer and the
+    question after it go as one text, joined by a blank line, and pay the pace once."""
+    with transaction(meta_shop.runtime.sessions) as s:  # Meta's own pacing: 6 s a customer
+        row = s.get(Channel, meta_shop.channels["meta"])
+        assert row is not None
+        row.pacing = None
+    ask = "quanto custa o banho? quero agendar pra amanhã às 10h"
+    text_from(meta_shop, "+5511999990001", ask, "wamid.MERGE1")
+    meta_shop.settle()
+    [sent] = sent_to(graph, "+5511999990001")
+    assert sent["type"] == "text"
+    answer, question = sent["text"]["body"].split("\n\n")
+    assert answer.startswith(PRICE) and "Qual é o nome dele?" in question
+    [row] = [m for m in stored(meta_shop) if m.direction == "out"]  # the row is what went
+    assert row.body == sent["text"]["body"] and row.status == "sent"
+    assert row.deferrals == 0  # no part waited for the customer's 6 s
+
+    # Twilio has no such limit: the same reply goes as its two parts
+    meta_shop.post_inbound(ask, phone="+5511999990002")
+    meta_shop.settle()
+    first, second = meta_shop.replies_to("+5511999990002")
+    assert first.startswith(PRICE) and "Qual é o nome dele?" in second
+
+
+def test_a_merged_reply_keeps_its_list_under_the_joined_text(
+    meta_shop: Shop, graph: FakeAPI
+) -> None:
+    """The last part's tappable list stays: the answer before it joins the list's body
+    (Meta shows up to 1,024 characters above buttons or a list)."""
+    text_from(meta_shop, "+5511999990003", "quanto custa o banho? quero agendar banho amanhã", "w2")
+    meta_shop.settle()
+    [sent] = sent_to(graph, "+5511999990003")
+    assert sent["type"] == "interactive" and sent["interactive"]["type"] == "list"
+    body = sent["interactive"]["body"]["text"]
+    answer, prompt = body.split("\n\n")
+    assert answer.startswith(PRICE) and prompt.startswith("Horários livres para o banho amanhã")
+    rows = sent["interactive"]["action"]["sections"][0]["rows"]
+    assert rows[0]["title"] == "08:00"
+    [row] = [m for m in stored(meta_shop) if m.direction == "out"]
+    assert row.body.startswith(answer + "\n\nHorários livres") and row.choices is not None

@@ -3,7 +3,7 @@ hand-computed data in a real database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -17,15 +17,26 @@ from atende.brain.dialogue.state import DialogueState
 from atende.brain.owner import insights
 from atende.clock import ShiftedClock
 from atende.domain.org_settings import OrgSettings
+from atende.pipeline.owners import owner_conversation
 from atende.runtime import Runtime, build_runtime
-from atende.storage import bookings, orgs
+from atende.storage import bookings, conversations, orgs
 from atende.storage.db import make_engine, make_sessionmaker, transaction
 from atende.storage.demo import create_demo
-from atende.storage.models import Booking, Contact, Conversation, Message, Pet, Service
+from atende.storage.models import (
+    Booking,
+    Contact,
+    Conversation,
+    Message,
+    Organization,
+    Pet,
+    Service,
+)
 from atende.storage.types import utcnow
-from tests.conftest import demo_runtime, llm_settings, settings_for
+from tests.conftest import Shop, demo_runtime, llm_settings, settings_for
+from tests.support import send_rows
 from tests.support.clock import move_to
 from tests.support.dialogue import TZ, Customer
+from tests.support.fake_http import fake_evolution
 from tests.support.fake_llm import FakeLLM, calls, last_tool_results, start_fake_llm, text, tool
 
 OWNER = "+5511900000000"
@@ -417,3 +428,87 @@ def test_the_owner_asking_for_a_days_agenda_gets_the_appointments(
     assert "• 09:00 Vacinação — Carla" in answer and "• 10:00 Banho — Bruno" in answer
     today = ask_owner(sessions, org_id, OwnerAssistant(), "agenda de hoje", NOW)
     assert "Banho e tosa" not in today.split("🗓️")[1]  # cancelled ones are not on it
+
+
+EVO_INSTANCE = "loja-dono"
+EVO_KEY = "EVO-OWNER-KEY-0123456789"
+
+
+def test_the_summary_goes_through_another_open_channel_when_the_owners_is_down(
+    shop_factory: Callable[..., Shop], sqlite_url: str, test_clock: ShiftedClock
+) -> None:
+    """The owner writes to the Twilio number; at summary time that channel's breaker is
+    open, so the summary goes through the Evolution number instead of waiting."""
+    evolution = fake_evolution(EVO_INSTANCE, EVO_KEY)
+    try:
+        creds = {
+            "base_url": evolution.url,
+            "instance": EVO_INSTANCE,
+            "api_key": EVO_KEY,
+            "webhook_secret": "owner-test-secret",
+        }
+        shop = shop_factory(sqlite_url, extra=[("evolution", EVO_INSTANCE, creds)])
+        with transaction(shop.runtime.sessions) as s:
+            org = s.get(Organization, shop.org_id)
+            assert org is not None
+            org.owner_phones = [OWNER]
+        shop.post_inbound("como foi hoje?", phone=OWNER)  # their usual chat: Twilio
+        [answer] = shop.wait_replies(OWNER, 1)
+        shop.settle()
+        with transaction(shop.runtime.sessions) as s:
+            send_rows.breaker(s, shop.channel_id, "open", 5, "503 from provider")
+
+        move_to(test_clock, datetime.combine(utcnow().astimezone(TZ).date(), time(19, 5), TZ))
+        shop.runtime.pipeline.periodic.run(utcnow())
+        shop.settle()
+
+        [sent] = [c.json() for c in evolution.calls("POST", rf"/message/sendText/{EVO_INSTANCE}")]
+        assert sent["number"] == OWNER.lstrip("+")
+        assert sent["text"].startswith("🌙 Resumo do dia — Pet Shop Amigo Fiel")
+        assert shop.replies_to(OWNER) == [answer]  # nothing more through the closed breaker
+        [summary] = outbound(shop.runtime, "summary")
+        assert summary.channel_id == shop.channels["evolution"] and summary.status == "sent"
+    finally:
+        evolution.stop()
+
+
+def test_the_owners_chat_is_on_a_channel_that_can_send(db_url: str) -> None:
+    """One choice for every message to the owner (summary, emergency, alerts): their
+    latest chat while its channel is open; another open channel when it is not; with none
+    open, their latest chat, where it waits — or nothing, for an alert. The simulator
+    reaches no phone: it is left out while the organization has a real provider."""
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    with transaction(sessions) as s:
+        org = create_demo(s)
+        sim = orgs.channels_of(s, org.id, "simulator")[0].id
+        alone = owner_conversation(s, org.id, OWNER)  # a demo with no real provider
+        assert alone is not None and alone[1] == sim
+        twilio = orgs.add_channel(s, org.id, "twilio", "whatsapp:+551130040001", {}).id
+        evo = orgs.add_channel(s, org.id, "evolution", "loja", {}).id
+        owner = conversations.find_contact(s, org.id, OWNER)
+        assert owner is not None
+        chats = {}
+        for channel, hours_ago in ((twilio, 2), (evo, 1)):  # the latest on Evolution
+            chats[channel] = conversations.ensure_conversation(s, org.id, channel, owner)
+            row = s.get(Conversation, chats[channel])
+            assert row is not None
+            row.last_message_at = utcnow() - timedelta(hours=hours_ago)
+        org_id = org.id
+
+    def chosen(**options: Any) -> tuple[int, str] | None:
+        with transaction(sessions) as s:
+            return owner_conversation(s, org_id, OWNER, **options)
+
+    assert chosen() == (chats[evo], evo)
+    with transaction(sessions) as s:
+        send_rows.connection(s, evo, "close")
+    assert chosen() == (chats[twilio], twilio)
+    with transaction(sessions) as s:
+        send_rows.breaker(s, twilio, "open", 5)
+    assert chosen() == (chats[evo], evo)  # nothing open: it waits in their usual chat
+    assert chosen(healthy_only=True) is None  # an alert is told again later instead
+    with transaction(sessions) as s:
+        send_rows.connection(s, evo, "open")
+    assert chosen(avoid=evo, healthy_only=True) is None  # never through what it is about
+    engine.dispose()

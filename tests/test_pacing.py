@@ -14,7 +14,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
 from atende.channels.base import raise_for_send
-from atende.domain.sending import UNPACED, Pacing, SendClass, pacing_for
+from atende.domain.entities import Choices
+from atende.domain.sending import UNPACED, Pacing, Part, SendClass, pacing_for, reply_parts
 from atende.errors import SendError
 from atende.pipeline.pacing import Verdict
 from atende.storage import messages, sends
@@ -65,6 +66,30 @@ def test_pacing_defaults_follow_the_providers_limits() -> None:
     assert evolution.caps_on(0) == (20, 50) and evolution.caps_on(30) == (80, 500)
     assert pacing_for("twilio", {"min_interval": 0.5}).min_interval == 0.5
     assert Pacing().caps_on(0) == (0, 0)
+
+
+def test_the_parts_of_a_reply_merge_without_cutting_anything() -> None:
+    yes = Choices("buttons", "Posso confirmar?", ("Sim", "Não"))
+    assert reply_parts(["a", "b"], yes, merge=False) == [Part("a"), Part("b", yes)]
+    assert reply_parts(["a", "", "b", "c"], None, merge=True) == [Part("a\n\nb\n\nc")]
+    joined = "a\n\nPosso confirmar?"
+    assert reply_parts(["a", "Posso confirmar?"], yes, merge=True) == [
+        Part(joined, Choices("buttons", joined, ("Sim", "Não")))
+    ]
+    listed = Choices("list", "Horários livres. Qual prefere?", ("08:00", "09:00"))
+    [part] = reply_parts(["R$ 45", "Horários livres:\n1. 08:00\n2. 09:00"], listed, merge=True)
+    assert part.text == "R$ 45\n\nHorários livres:\n1. 08:00\n2. 09:00"
+    assert part.choices == Choices(
+        "list", "R$ 45\n\nHorários livres. Qual prefere?", listed.options
+    )
+    long = "x" * 3000  # two would pass WhatsApp's 4,096 characters: two messages
+    assert reply_parts([long, long, "y"], None, merge=True) == [Part(long), Part(f"{long}\n\ny")]
+    answer = "z" * 1100  # past the 1,024 characters above buttons: the buttons go alone
+    assert reply_parts(["a", answer, "Posso confirmar?"], yes, merge=True) == [
+        Part(f"a\n\n{answer}"),
+        Part("Posso confirmar?", yes),
+    ]
+    assert pacing_for("meta", None).merge_parts and not pacing_for("twilio", None).merge_parts
 
 
 def test_a_twilio_rate_limit_waits_without_spending_an_attempt(shop: Shop) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,9 +139,12 @@ def fake_graph(phone_number_id: str, token: str) -> FakeAPI:
 
 
 def fake_evolution(instance: str, api_key: str) -> FakeAPI:
-    """Evolution API v2: sendText, webhook/set, connectionState, connect."""
+    """Evolution API v2: sendText, webhook/set, connectionState, connect. With
+    ``api.typing = True`` sendText answers only after its ``delay`` ("typing…"), as
+    Evolution does."""
     api = start_fake_api()
     api.state = "open"  # type: ignore[attr-defined]
+    api.typing = False  # type: ignore[attr-defined]
     counter = iter(range(1, 1_000_000))
 
     def checked(handler: Handler) -> Handler:
@@ -152,6 +156,8 @@ def fake_evolution(instance: str, api_key: str) -> FakeAPI:
         return run
 
     def send(req: Recorded, _: re.Match[str]) -> tuple[int, Any]:
+        if api.typing:  # type: ignore[attr-defined]
+            time.sleep(req.json().get("delay", 0) / 1000)
         key_id = f"3EB0{next(counter):016X}"
         return 201, {
             "key": {

@@ -178,9 +178,12 @@ class Channel(Protocol):
         *,
         status_callback: str | None,
         choices: Choices | None = None,
+        typing: float = 0.0,
     ) -> SendResult:
         """Send a text message; raise SendError with ``is_transient`` set. ``choices``
-        (see brain.base.Reply) may be shown as tappable options; the text stands alone."""
+        (see brain.base.Reply) may be shown as tappable options; the text stands alone.
+        ``typing``: seconds of "typing…" the customer sees first, where the provider can
+        show it (WhatsApp Web); the others send at once."""
 
     def fetch_media(self, ref: str, dest: BinaryIO, max_bytes: int) -> str:
         """Download an inbound message's media into ``dest`` (MediaError if it cannot)."""

@@ -167,15 +167,21 @@ class EvolutionChannel:
         *,
         status_callback: str | None,
         choices: Choices | None = None,
+        typing: float = 0.0,
     ) -> SendResult:
+        """``typing`` > 0: Evolution shows "typing…" that long (its ``delay``, in ms) and
+        only then sends — and answers only then, so the request may take that much longer."""
         payload: dict[str, Any] = {"number": to.lstrip("+"), "text": text}
-        if self.config.credentials.get("typing") == "on":
-            payload["delay"] = typing_delay_ms(text)  # Evolution shows "typing…" meanwhile
+        extra: dict[str, Any] = {}
+        if typing > 0:
+            payload["delay"] = typing_delay_ms(typing)
+            extra["timeout"] = _longer(self._client.timeout, typing)
         response = post_or_raise(
             self._client,
             f"{self._base}/message/sendText/{self.instance}",
             json=payload,
             headers=self._headers(),
+            **extra,
         )
         try:
             return SendResult(str(response.json()["key"]["id"]))
@@ -309,7 +315,12 @@ def _qrcode(raw: Any, parsed: Parsed) -> None:
         parsed.events.append(ConnectionUpdate("connecting", None, code.pairing_code, code.code))
 
 
-def typing_delay_ms(text: str) -> int:
-    """About as long as a person takes to type a short message: 40 ms a character,
-    between 1 and 5 seconds."""
-    return max(1000, min(5000, 40 * len(text)))
+def typing_delay_ms(seconds: float) -> int:
+    """Evolution's ``delay``: whole milliseconds, at least one."""
+    return max(1, round(seconds * 1000))
+
+
+def _longer(timeout: httpx.Timeout, seconds: float) -> httpx.Timeout:
+    """The client's timeout with ``seconds`` more to read the answer."""
+    read = None if timeout.read is None else timeout.read + seconds
+    return httpx.Timeout(connect=timeout.connect, read=read, write=timeout.write, pool=timeout.pool)

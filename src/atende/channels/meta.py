@@ -155,6 +155,7 @@ class MetaChannel:
         *,
         status_callback: str | None,
         choices: Choices | None = None,
+        typing: float = 0.0,  # no "typing…" here: it goes at once
     ) -> SendResult:
         content = _interactive(choices) if choices else None
         message = (

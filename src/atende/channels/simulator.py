@@ -43,5 +43,6 @@ class SimulatorChannel:
         *,
         status_callback: str | None,
         choices: Choices | None = None,
+        typing: float = 0.0,  # no "typing…" here: it goes at once
     ) -> SendResult:
         return SendResult("sim-" + secrets.token_hex(8))

@@ -172,6 +172,7 @@ class TwilioChannel:
         *,
         status_callback: str | None,
         choices: Choices | None = None,
+        typing: float = 0.0,  # no "typing…" here: it goes at once
     ) -> SendResult:
         content_sid = self._content_for(choices, text) if choices else None
         if content_sid:

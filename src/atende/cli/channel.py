@@ -1,4 +1,5 @@
-"""``atende channel …``: connect WhatsApp providers, see their state, pair WhatsApp Web.
+"""``atende channel …``: connect WhatsApp providers, see their state, pair WhatsApp Web,
+set how fast each one sends (``channel pacing``).
 
 ``channel add SLUG PROVIDER [options]``: each provider is a subcommand with its own
 options (``atende channel add SLUG twilio --help``).
@@ -14,7 +15,7 @@ import typer
 from atende.cli.common import CliError, console, database, find_org, settings
 from atende.errors import InvalidPhone
 
-app = typer.Typer(help="Channels: connect WhatsApp providers, their state, pairing.")
+app = typer.Typer(help="Channels: connect WhatsApp providers, their state, pairing, pacing.")
 add_app = typer.Typer(help="Connect a WhatsApp provider: channel add SLUG PROVIDER [options].")
 app.add_typer(add_app, name="add")
 
@@ -76,9 +77,30 @@ def evolution(
     instance: Annotated[str, typer.Option(help="the Evolution instance name")],
     api_key: Annotated[str, typer.Option(help="the instance's API key")],
     jwt_key: Annotated[str | None, typer.Option(help="accept Evolution's webhook JWT")] = None,
-    typing: Annotated[bool, typer.Option("--typing", help='show "typing…" first')] = False,
+    typing: Annotated[
+        bool | None,
+        typer.Option(
+            "--typing/--no-typing",
+            help='show "typing…" before each answer (the default) or not (typing_delay 0)',
+        ),
+    ] = None,
+    typing_delay: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            max=30,
+            help='seconds of "typing…" before an answer of about 50 characters, in '
+            "proportion for others (pacing typing_delay; default 2)",
+        ),
+    ] = None,
 ) -> None:
-    """WhatsApp Web through Evolution API (registers atende's webhook on the instance)."""
+    """WhatsApp Web through Evolution API (registers atende's webhook on the instance).
+
+    ``--typing`` / ``--no-typing`` / ``--typing-delay`` set the channel's pacing setting
+    ``typing_delay`` (``--no-typing`` is 0; ``--typing`` keeps the default, 2 s; later:
+    ``channel pacing SLUG CHANNEL typing_delay=N``). Before, ``--typing`` stored
+    ``typing: on`` in the credentials, which now changes nothing: those channels show
+    "typing…" by the same default."""
     if not base_url.startswith(("http://", "https://")):
         raise CliError("--base-url must be the http(s) URL of your Evolution API")
     if not instance or not api_key:
@@ -91,18 +113,27 @@ def evolution(
     }
     if jwt_key:
         creds["jwt_key"] = jwt_key
-    if typing:
-        creds["typing"] = "on"
-    _add(ctx.obj, "evolution", instance, creds)
+    if typing is False and typing_delay:
+        raise CliError("--no-typing and --typing-delay contradict each other")
+    pacing: dict[str, Any] | None = None
+    if typing is False or typing_delay is not None:
+        pacing = {"typing_delay": 0.0 if typing is False else typing_delay}
+    _add(ctx.obj, "evolution", instance, creds, pacing)
 
 
-def _add(slug: str, provider: str, address: str, creds: dict[str, str]) -> None:
+def _add(
+    slug: str,
+    provider: str,
+    address: str,
+    creds: dict[str, str],
+    pacing: dict[str, Any] | None = None,
+) -> None:
     from atende.storage import orgs
 
     config = settings()
     with database(config) as session:
         org = find_org(session, slug)
-        channel = orgs.add_channel(session, org.id, provider, address, creds)
+        channel = orgs.add_channel(session, org.id, provider, address, creds, pacing)
         webhook = f"{config.public_url}/webhooks/{provider}/{channel.id}"
         if provider == "evolution":
             _register_evolution_webhook(channel.id, org.id, address, creds, webhook)
@@ -195,6 +226,63 @@ def pair(
     finally:
         runtime.close()
     _print_pairing(answer)
+
+
+@app.command()
+def pacing(
+    slug: Annotated[str, typer.Argument(help="the organization")],
+    channel: Annotated[str, typer.Argument(help="the channel id (ch_…)")],
+    pairs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[KEY=VALUE...]",
+            help="e.g. typing_delay=0 per_contact=6 merge_parts=off; KEY= for the default",
+        ),
+    ] = None,
+) -> None:
+    """A channel's pacing (how fast it sends, "typing…", merged parts): shown, or set over
+    its provider's defaults; every value is validated and a bad one changes nothing."""
+    from atende.domain.sending import pacing_for
+    from atende.errors import ConfigurationError
+    from atende.storage import orgs
+
+    with database(settings()) as session:
+        org = find_org(session, slug)
+        row = orgs.channel_by_id(session, channel)
+        if row is None or row.organization_id != org.id:
+            raise CliError(f"channel {channel!r} does not belong to {slug!r}")
+        own = dict(row.pacing or {})
+        for pair in pairs or []:
+            key, sep, value = pair.partition("=")
+            if not sep or not key:
+                raise CliError(f"{pair!r} is not KEY=VALUE")
+            if value:
+                own[key] = _pacing_value(value)
+            else:
+                own.pop(key, None)
+        try:
+            effective = pacing_for(row.provider, own)
+        except ConfigurationError as exc:
+            raise CliError(str(exc)) from exc
+        if pairs:
+            row.pacing = own or None
+    out = console()
+    for key, value in effective.model_dump().items():
+        mark = "" if key in own else "  (default)"
+        out.print(f"{key}: {value}{mark}")
+
+
+def _pacing_value(text: str) -> Any:
+    """A pacing value as typed: on/off, a number, or JSON (a warm-up list)."""
+    import json
+
+    words = {"on": True, "off": False, "true": True, "false": False}
+    if text.lower() in words:
+        return words[text.lower()]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # the model says what is wrong with it
 
 
 def _print_pairing(answer: dict[str, Any]) -> None:

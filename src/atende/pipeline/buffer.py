@@ -20,9 +20,10 @@ from atende.brain.base import Brain, BurstMessage, OrgProfile, Reply, Turn
 from atende.brain.dialogue import catalogue
 from atende.brain.dialogue.catalogue import SORRY
 from atende.brain.dialogue.state import DialogueState
-from atende.domain.sending import SendClass
+from atende.domain.sending import Part, SendClass, reply_parts
 from atende.pipeline import metrics
 from atende.pipeline.owners import owner_conversation
+from atende.pipeline.pacing import pacing_of
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.router import Route, route_for
 from atende.pipeline.voice import VoiceNotes, VoiceReplies
@@ -36,6 +37,7 @@ from atende.storage.models import (
     Message,
     Organization,
 )
+from atende.storage.models import Channel as ChannelRow
 from atende.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -187,17 +189,16 @@ class Flusher:
                 reply = self._think(session, org, conv, fresh)
             reply_ids: list[int] = []
             texts = reply.texts if reply else []
-            for index, text in enumerate(texts):
+            for index, part in enumerate(self._parts(session, conv, reply)):
                 key = f"reply:{conversation_id}:{upto}:{index}"
-                last = index == len(texts) - 1
                 msg_id = messages.add_outbound(
                     session,
                     org.id,
                     conversation_id,
                     conv.channel_id,
-                    text,
+                    part.text,
                     key,
-                    choices=reply.choices if reply and last else None,
+                    choices=part.choices,
                 )
                 if msg_id is not None:
                     reply_ids.append(msg_id)
@@ -224,6 +225,16 @@ class Flusher:
         for message_id, delay in reply.sends if reply else []:  # a campaign the owner sent
             self._scheduler.schedule_send(message_id, delay, SendClass.CAMPAIGN)
         return FlushResult(upto, reply_ids)
+
+    @staticmethod
+    def _parts(session: Session, conv: Conversation, reply: Reply | None) -> list[Part]:
+        """The reply as the messages that will be sent: merged into one where the
+        channel's pacing says so (Meta), so each row is exactly what the customer gets
+        and a reply's parts do not each wait for the per-customer pace."""
+        if reply is None:
+            return []
+        pacing = pacing_of(session.get(ChannelRow, conv.channel_id))
+        return reply_parts(reply.texts, reply.choices, pacing.merge_parts)
 
     def _prepare(self, conversation_id: int) -> _Prepared | None:
         """Let the brain think (call a model) on a read-only session, before the write
@@ -297,7 +308,7 @@ class Flusher:
         text = catalogue.staff_emergency(turn.contact_name, turn.contact_phone, said)
         queued = []
         for phone in org.owner_phones or []:
-            target = owner_conversation(session, org, phone)
+            target = owner_conversation(session, org.id, phone)
             if target is None:
                 continue
             key = f"emergency:{conv.id}:{conv.buffer_version}:{phone}"

@@ -1,17 +1,18 @@
 """Outbound: claim a queued message, wait for its pace, call the provider, record the outcome.
 
 Before each send the pacing gate (``pipeline/pacing.py``) says whether it may go now: the
-channel's breaker, the caps and the pace shared by every worker. A message that must wait
-goes back to ``queued`` for later without spending an attempt; so does one the provider
-answers with a rate limit (Meta 130429/131056/131048, Twilio 63018, any 429), up to the
-channel's ``max_deferrals``. Other transient failures (5xx, timeouts) retry with
-exponential backoff and count towards the channel's breaker; permanent ones and the last
-attempt end ``failed`` with an alert, in the manual queue. Every attempt is logged
-(``send_attempts``). The send claim makes a job that runs twice send once. A worker that
-dies between the provider's answer and our commit leaves a stale claim, and a timeout
-leaves us not knowing either: before sending such a message again we ask the provider
-whether it already has it (``SentLookup``); where it cannot tell, the resend is counted
-in ``atende_sends_outcome_unknown_total``.
+channel's breaker, the caps and the pace shared by every worker. A reply to a customer
+goes with the channel's "typing…" first where the provider shows it (WhatsApp Web). A
+message that must wait goes back to ``queued`` for later without spending an attempt; so
+does one the provider answers with a rate limit (Meta 130429/131056/131048, Twilio 63018,
+any 429), up to the channel's ``max_deferrals``. Other transient failures (5xx, timeouts)
+retry with exponential backoff and count towards the channel's breaker; permanent ones
+and the last attempt end ``failed`` with an alert, in the manual queue. Every attempt is
+logged (``send_attempts``). The send claim makes a job that runs twice send once. A
+worker that dies between the provider's answer and our commit leaves a stale claim, and a
+timeout leaves us not knowing either: before sending such a message again we ask the
+provider whether it already has it (``SentLookup``); where it cannot tell, the resend is
+counted in ``atende_sends_outcome_unknown_total``.
 """
 
 from __future__ import annotations
@@ -27,11 +28,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from atende.channels.base import Channel, SendResult, SentLookup, WindowedChannel
 from atende.domain.entities import Choices
 from atende.domain.org_settings import OrgSettings
-from atende.domain.sending import Pacing, SendClass, pacing_for
-from atende.errors import ConfigurationError, SendError, SynthesisError
+from atende.domain.sending import Pacing, SendClass, typing_seconds
+from atende.errors import SendError, SynthesisError
 from atende.pipeline import metrics
 from atende.pipeline.channels import ChannelDirectory
-from atende.pipeline.pacing import REPLY_QUEUES_WITHIN, BreakerSettings, Sending, Verdict, gate
+from atende.pipeline.pacing import (
+    REPLY_QUEUES_WITHIN,
+    BreakerSettings,
+    Sending,
+    Verdict,
+    gate,
+    pacing_of,
+)
 from atende.pipeline.ports import PipelineSettings, Scheduler
 from atende.pipeline.voice import VoiceReplies
 from atende.storage import alerts, pace, sends
@@ -304,7 +312,11 @@ class Dispatcher:
                 raise _Refused("outside_window", NO_TEMPLATE)
             return adapter.send_template(phone, claimed.body, template, status_callback=callback)
         return adapter.send_text(
-            phone, claimed.body, status_callback=callback, choices=claimed.choices
+            phone,
+            claimed.body,
+            status_callback=callback,
+            choices=claimed.choices,
+            typing=_typing(claimed),
         )
 
     def _claim(self, message_id: int) -> _Claimed | None:
@@ -321,7 +333,7 @@ class Dispatcher:
             ).one()
             channel = session.get(ChannelRow, msg.channel_id)
             send_class = SendClass(msg.priority)
-            pacing = _pacing_of(channel)
+            pacing = pacing_of(channel)
             now = utcnow()
             return _Claimed(
                 msg.id,
@@ -404,16 +416,12 @@ class Dispatcher:
         return "failed"
 
 
-def _pacing_of(channel: ChannelRow | None) -> Pacing:
-    """The channel's pacing; its provider's defaults when its own settings are invalid
-    (a bad setting must not stop a channel from sending)."""
-    if channel is None:
-        return Pacing()
-    try:
-        return pacing_for(channel.provider, channel.pacing)
-    except ConfigurationError:
-        log.error("channel %s has invalid pacing settings; using the defaults", channel.id)
-        return pacing_for(channel.provider, None)
+def _typing(claimed: _Claimed) -> float:
+    """Seconds of "typing…" before a reply to a customer who wrote (the channel's
+    ``typing_delay``, by the text's length); what atende starts itself goes without."""
+    if claimed.send_class != SendClass.REPLY:
+        return 0.0
+    return typing_seconds(claimed.pacing, claimed.body)
 
 
 def _channel_trouble(code: str) -> bool:

@@ -25,14 +25,19 @@ answer. A wait is not an attempt: the message goes back to ``queued`` with
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from atende.domain.sending import Pacing, SendClass
+from atende.domain.sending import Pacing, SendClass, pacing_for
+from atende.errors import ConfigurationError
 from atende.storage import pace
+from atende.storage.models import Channel
+
+log = logging.getLogger(__name__)
 
 REPLY_QUEUES_WITHIN = 2.0  # seconds a worker may sleep for a reply's slot
 
@@ -40,6 +45,18 @@ _Key = tuple[str, float]  # a pace key and its interval in seconds
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+
+
+def pacing_of(channel: Channel | None) -> Pacing:
+    """The channel's pacing; its provider's defaults when its own settings are invalid
+    (a bad setting must not stop a channel from sending or answering)."""
+    if channel is None:
+        return Pacing()
+    try:
+        return pacing_for(channel.provider, channel.pacing)
+    except ConfigurationError:
+        log.error("channel %s has invalid pacing settings; using the defaults", channel.id)
+        return pacing_for(channel.provider, None)
 
 
 @dataclass(frozen=True, slots=True)

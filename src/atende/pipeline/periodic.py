@@ -98,7 +98,7 @@ class PeriodicJobs:
             )
             ids = []
             for phone in org.owner_phones:
-                target = owner_conversation(session, org, phone)
+                target = owner_conversation(session, org.id, phone)
                 if target is None:
                     log.warning("organization %s has no active channel for its summary", org.id)
                     continue

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from datetime import time
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -106,14 +107,21 @@ def org_by_id(session: Session, org_id: int) -> Organization | None:
 
 
 def add_channel(
-    session: Session, org_id: int, provider: str, address: str, credentials: dict[str, str]
+    session: Session,
+    org_id: int,
+    provider: str,
+    address: str,
+    credentials: dict[str, str],
+    pacing: dict[str, Any] | None = None,
 ) -> Channel:
+    """``pacing``: the channel's own settings over its provider's (domain/sending.py)."""
     channel = Channel(
         id="ch_" + secrets.token_hex(12),
         organization_id=org_id,
         provider=provider,
         address=address,
         credentials=credentials,
+        pacing=pacing,
     )
     session.add(channel)
     session.flush()

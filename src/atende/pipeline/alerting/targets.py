@@ -3,7 +3,8 @@
 - **WhatsApp**: an outbound message (author ``alert``, keyed per alert, event and
   number) in each owner's chat, through a *healthy* channel of the organization — active,
   its breaker not open, its connection not closed, and never the channel the alert is
-  about. The owner's latest chat is used when its channel is healthy.
+  about. The owner's latest chat is used when its channel is healthy
+  (``pipeline/owners.py``: the same choice as the daily summary's).
 - **E-mail**: to ``alerts.emails`` through ``ATENDE_SMTP_URL`` (``smtp.py``).
 - **Webhook**: a JSON POST to ``alerts.webhook_url``: a Slack-compatible ``text`` and the
   alert's fields (``event``, ``kind``, ``severity``, ``subject``, ``message``, times).
@@ -16,59 +17,17 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from atende.domain.phones import normalize_phone
 from atende.errors import NotifyError
 from atende.pipeline.alerting.notify import Note, OrgView
 from atende.pipeline.alerting.smtp import SmtpConfig, send_mail
-from atende.storage import conversations, watch
+from atende.pipeline.owners import owner_conversation
 from atende.storage import messages as message_repo
 from atende.storage.db import transaction
-from atende.storage.models import Contact, Conversation
 
 log = logging.getLogger(__name__)
-
-NOT_OPEN = ("close", "needs_pairing", "connecting")
-
-
-def healthy_channels(session: Session, org_id: int, avoid: str | None = None) -> list[str]:
-    """The organization's channels that can send now, real providers first."""
-    usable = [
-        channel
-        for channel, breaker in watch.channels(session, org_id)
-        if channel.status == "active"
-        and channel.id != avoid
-        and (breaker is None or breaker.state != "open")
-        and channel.connection_state not in NOT_OPEN
-    ]
-    usable.sort(key=lambda c: c.provider == "simulator")
-    return [c.id for c in usable]
-
-
-def owner_chat(session: Session, org_id: int, phone: str, channels: list[str]) -> int:
-    """The owner's conversation on one of ``channels``: the latest one they have, or a new
-    one on the first."""
-    contact_id = conversations.find_contact(session, org_id, phone)
-    if contact_id is None:
-        contact = Contact(organization_id=org_id, phone=phone, name=None)
-        session.add(contact)
-        session.flush()
-        contact_id = contact.id
-    latest = session.scalar(
-        select(Conversation.id)
-        .where(
-            Conversation.organization_id == org_id,
-            Conversation.contact_id == contact_id,
-            Conversation.channel_id.in_(channels),
-        )
-        .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
-        .limit(1)
-    )
-    if latest is not None:
-        return latest
-    return conversations.ensure_conversation(session, org_id, channels[0], contact_id)
 
 
 class WhatsAppTarget:
@@ -84,22 +43,21 @@ class WhatsAppTarget:
     def tell(self, org: OrgView, note: Note) -> None:
         queued = []
         with transaction(self._sessions) as session:
-            channels = healthy_channels(session, org.id, avoid=note.channel_id)
-            if not channels:
-                raise NotifyError("no healthy channel to reach the owner")
             for phone in org.owner_phones:
                 phone = normalize_phone(phone)
-                conv_id = owner_chat(session, org.id, phone, channels)
-                channel_id = session.scalar(
-                    select(Conversation.channel_id).where(Conversation.id == conv_id)
+                target = owner_conversation(
+                    session, org.id, phone, avoid=note.channel_id, healthy_only=True
                 )
+                if target is None:
+                    raise NotifyError("no healthy channel to reach the owner")
+                conv_id, channel_id = target
                 key = f"alert:{note.alert_id}:{note.event}:{phone}"
                 if note.alert_id is None:  # a test: every one goes out
                     key = (
                         f"alert-test:{note.opened_at.isoformat() if note.opened_at else ''}:{phone}"
                     )
                 msg_id = message_repo.add_outbound(
-                    session, org.id, conv_id, str(channel_id), note.text, key, author="alert"
+                    session, org.id, conv_id, channel_id, note.text, key, author="alert"
                 )
                 if msg_id is not None:
                     queued.append(msg_id)
