@@ -450,3 +450,21 @@ def test_watchdog_alerts_once_when_a_busy_channel_goes_quiet(evo_shop: Shop) -> 
     manager.check(channel_id)
     manager.check(channel_id)
     assert alerts(evo_shop).count("channel_silent") == 1
+
+
+def test_an_evolution_429_waits_and_sends_without_spending_an_attempt(
+    evo_shop: Shop, evolution: FakeAPI
+) -> None:
+    """Evolution answers 429 when WhatsApp Web pushes back: the channel's sends wait
+    (5 s, doubling) and the reply goes, its attempt budget untouched."""
+    _pace(evo_shop)
+    evolution.fail_next(rf"/message/sendText/{INSTANCE}", (429, {"message": "too many"}))
+    _text_from(evo_shop, "5511999994291", "oi")
+    deadline = time.monotonic() + 40
+    while not sent_texts(evolution, "5511999994291") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    evo_shop.settle()
+    assert len(sent_texts(evolution, "5511999994291")) == 1
+    with evo_shop.runtime.sessions() as s:
+        [reply] = s.scalars(select(Message).where(Message.direction == "out")).all()
+    assert (reply.status, reply.attempts, reply.deferrals) == ("sent", 1, 1)

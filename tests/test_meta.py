@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from atende.storage.db import transaction
-from atende.storage.models import Channel, Message
+from atende.storage.models import Channel, Contact, Conversation, Message
 from tests.conftest import Shop
 from tests.support.fake_http import FakeAPI, fake_graph
 from tests.support.providers import FIXTURES, sign
@@ -302,3 +303,56 @@ def test_a_merged_reply_keeps_its_list_under_the_joined_text(
     assert rows[0]["title"] == "08:00"
     [row] = [m for m in stored(meta_shop) if m.direction == "out"]
     assert row.body.startswith(answer + "\n\nHorários livres") and row.choices is not None
+
+
+def _replies(shop: Shop, phone: str) -> list[Message]:
+    with shop.runtime.sessions() as s:
+        return list(
+            s.scalars(
+                select(Message)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .join(Contact, Contact.id == Conversation.contact_id)
+                .where(Message.direction == "out", Contact.phone == phone)
+                .order_by(Message.id)
+            )
+        )
+
+
+def _meta_error(code: int) -> tuple[int, dict[str, Any]]:
+    return 400, {"error": {"message": "rate limited", "type": "OAuthException", "code": code}}
+
+
+@pytest.mark.parametrize("code", [131056, 130429])
+def test_a_meta_rate_limit_waits_and_sends_without_spending_an_attempt(
+    meta_shop: Shop, graph: FakeAPI, code: int
+) -> None:
+    """Meta's pair rate limit (131056: one person, about 6 s) and throughput limit
+    (130429): the reply waits and goes, its attempt budget untouched."""
+    graph.fail_next(rf"/{PHONE_ID}/messages", _meta_error(code))
+    phone = f"+55119999{code % 10000:05d}"
+    text_from(meta_shop, phone, "oi", f"wamid.RL{code}")
+    deadline = time.monotonic() + 40
+    while not sent_to(graph, phone) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    meta_shop.settle()
+    [reply] = _replies(meta_shop, phone)
+    assert (reply.status, reply.attempts, reply.deferrals) == ("sent", 1, 1)
+    assert len(sent_to(graph, phone)) == 1
+
+
+def test_metas_spam_limit_pauses_the_channels_campaigns(meta_shop: Shop, graph: FakeAPI) -> None:
+    """131048 (spam rate limit): the message waits and the channel's campaigns pause."""
+    graph.fail_next(rf"/{PHONE_ID}/messages", _meta_error(131048))
+    text_from(meta_shop, "+5511999991048", "oi", "wamid.SPAM1")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        [*replies] = _replies(meta_shop, "+5511999991048")
+        if replies and replies[0].deferrals:
+            break
+        time.sleep(0.2)
+    [reply] = _replies(meta_shop, "+5511999991048")
+    assert (reply.status, reply.attempts, reply.deferrals) == ("queued", 0, 1)
+    assert reply.error_code == "131048"
+    with meta_shop.runtime.sessions() as s:
+        channel = s.get(Channel, meta_shop.channels["meta"])
+        assert channel is not None and channel.campaigns_paused_until is not None

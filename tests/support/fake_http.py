@@ -33,7 +33,7 @@ class FakeAPI:
     server: ThreadingHTTPServer
     routes: list[tuple[str, re.Pattern[str], Handler]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
-    failures: dict[str, deque[int]] = field(default_factory=dict)
+    failures: dict[str, deque[int | tuple[int, Any]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -44,7 +44,9 @@ class FakeAPI:
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self.routes.append((method, re.compile(pattern), handler))
 
-    def fail_next(self, pattern: str, *statuses: int) -> None:
+    def fail_next(self, pattern: str, *statuses: int | tuple[int, Any]) -> None:
+        """The next requests to ``pattern`` fail: a status, or (status, JSON body) for a
+        provider's own error answer (Meta's ``{"error": {"code": 131056}}``)."""
         with self.lock:
             self.failures.setdefault(pattern, deque()).extend(statuses)
 
@@ -68,7 +70,10 @@ class FakeAPI:
                 with self.lock:
                     planned = self.failures.get(pattern.pattern)
                     if planned:
-                        return planned.popleft(), {"error": "planned failure"}
+                        failure = planned.popleft()
+                        if isinstance(failure, tuple):
+                            return failure
+                        return failure, {"error": "planned failure"}
                     self.requests.append(recorded)
                 return handler(recorded, match)
         return 404, {"error": "no such route"}
