@@ -5,6 +5,7 @@ circuit breaker that opens, probes once per interval and releases the backlog in
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -17,12 +18,14 @@ from atende.channels.base import raise_for_send
 from atende.domain.entities import Choices
 from atende.domain.sending import UNPACED, Pacing, Part, SendClass, pacing_for, reply_parts
 from atende.errors import SendError
-from atende.pipeline.pacing import Verdict
+from atende.pipeline.pacing import BreakerSettings, Sending, Verdict, gate
 from atende.storage import messages, sends
 from atende.storage.db import transaction
 from atende.storage.models import Channel, ChannelBreaker, Message, SendAttempt
 from atende.storage.types import utcnow
 from tests.conftest import Shop
+from tests.support import send_rows
+from tests.support.api_server import add_conversation
 
 
 def _pace(shop: Shop, **pacing: object) -> None:
@@ -169,7 +172,6 @@ def test_the_sweeper_finds_replies_before_campaigns(shop: Shop) -> None:
 
 def _gate_at(shop: Shop, pacing: Pacing, t0: datetime) -> Callable[..., Verdict]:
     """The gate as a worker asks it, at a moment ``at`` seconds after ``t0``."""
-    from atende.pipeline.pacing import BreakerSettings, Sending, gate
 
     def ask(message_id: int, phone: str, send_class: SendClass, at: float) -> Verdict:
         sending = Sending(message_id, shop.channel_id, phone, send_class, False, 30, None, True)
@@ -264,3 +266,33 @@ def test_a_campaign_message_due_now_waits_for_the_reply_queued_after_it(shop: Sh
         sends.mark_sent(s, answer, "SMreply")
     with transaction(shop.runtime.sessions) as s:
         assert sends.claim_send(s, promo, lease) is not None
+
+
+def test_what_atende_starts_itself_is_spaced_and_capped_replies_are_not(shop: Shop) -> None:
+    """WhatsApp Web: business-initiated sends 10–30 s apart under an hourly cap (here 2);
+    a customer's reply meanwhile goes at once, held by neither."""
+    web = Pacing(proactive_gap=10.0, proactive_jitter=20.0, per_hour=2, per_day=50)
+    t0 = utcnow()
+    with transaction(shop.runtime.sessions) as s:
+        conv = add_conversation(s, shop.org_id, shop.channel_id, "+5511900000009", t0, t0)
+
+    def verdict(send_class: SendClass, at: timedelta, message_id: int = 1) -> float:
+        sending = Sending(
+            message_id, shop.channel_id, "+5511900000009", send_class, False, 30, None, True
+        )
+        with transaction(shop.runtime.sessions) as s:
+            return gate(s, sending, web, BreakerSettings(), t0 + at, random.Random(7)).wait
+
+    assert verdict(SendClass.CAMPAIGN, timedelta(0)) == 0.0
+    spaced = verdict(SendClass.CAMPAIGN, timedelta(seconds=1))
+    assert 9.0 <= spaced <= 29.0  # 10–30 s after the first, minus the second gone by
+    assert verdict(SendClass.REPLY, timedelta(seconds=1)) == 0.0
+    with transaction(shop.runtime.sessions) as s:  # two campaign messages went this hour
+        for minutes_ago in (50, 20):
+            mid = send_rows.outbound(
+                s, shop.org_id, conv, shop.channel_id, "sent", send_class=SendClass.CAMPAIGN
+            )
+            send_rows.attempt(s, mid, 1, "sent", t0 - timedelta(minutes=minutes_ago))
+    capped = verdict(SendClass.CAMPAIGN, timedelta(minutes=5))
+    assert capped == pytest.approx(5 * 60, abs=2)  # until the 50-minute-old one leaves the hour
+    assert verdict(SendClass.REPLY, timedelta(minutes=5), message_id=2) == 0.0
