@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# the connection states of a WhatsApp Web session that cannot send (alerts, the owner's
+# channel, health all read them)
+NOT_OPEN = ("close", "needs_pairing", "connecting")
+
 NEEDS_PAIRING = {
     "401": "logged out",
     "402": "banned",

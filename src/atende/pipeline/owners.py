@@ -13,12 +13,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from atende.domain.connections import NOT_OPEN
 from atende.domain.phones import normalize_phone
 from atende.storage import conversations, watch
 from atende.storage.models import Contact, Conversation
 
 # WhatsApp Web sessions that cannot send now (Evolution's connection states)
-NOT_OPEN = ("close", "needs_pairing", "connecting")
 
 
 def healthy_channels(session: Session, org_id: int, avoid: str | None = None) -> list[str]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from atende.domain import alerting as kinds
 from atende.domain.alerting import over_rate
+from atende.domain.connections import NOT_OPEN
 from atende.domain.org_settings import AlertSettings
 from atende.storage import heartbeats, watch
 from atende.storage.alerts import channel_subject
@@ -87,7 +88,6 @@ def backlog(session: Session, org: Organization, cfg: AlertSettings, seen: Obser
 
 
 CONNECTION = (kinds.CHANNEL_DOWN, kinds.CHANNEL_NEEDS_PAIRING)
-NOT_OPEN = ("close", "needs_pairing", "connecting")
 
 
 def channel_state(
