@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from atende.storage import alerts
 from atende.storage.db import transaction
 from atende.storage.models import Message
 from tests.support import send_rows
@@ -100,13 +101,25 @@ def test_resend_changes_the_text_and_clears_the_error(api: ApiServer) -> None:
         )
 
 
+def open_alert_subjects(api: ApiServer) -> list[str]:
+    return [a["subject"] for a in api.api("GET", "/api/monitoring/alerts").json()["items"]]
+
+
 @pytest.mark.parametrize("action", ["discard", "handled"])
 def test_discard_and_handled_end_the_wait(api: ApiServer, action: str) -> None:
     mid = failed_message(api)
+    other = failed_message(api, phone="+5511999990002")
+    with transaction(api.runtime.sessions) as s:
+        for message_id in (mid, other):
+            alerts.open_alert(
+                s, api.org_id, alerts.SEND_FAILED, alerts.message_subject(message_id), "failed"
+            )
     status = {"discard": "discarded", "handled": "handled"}[action]
     got = api.api("POST", f"/api/monitoring/messages/{mid}/{action}")
     assert got.json() == {"id": mid, "status": status}
     assert stored(api, mid).status == status
+    # its failure alert is closed with it; the other message's stays open
+    assert open_alert_subjects(api) == [alerts.message_subject(other)]
     for then in ("retry", "discard", "handled"):
         late = api.api("POST", f"/api/monitoring/messages/{mid}/{then}")
         assert late.status_code == 409 and status in late.json()["detail"]

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from atende.domain.states import MessageStatus
 from atende.errors import Conflict, NotFound
+from atende.storage import alerts
 from atende.storage.models import Contact, Conversation, Message, SendAttempt
 from atende.storage.paging import After, Page, by_id, take
 from atende.storage.portable import rowcount
@@ -94,11 +95,15 @@ def resend(session: Session, org_id: int, message_id: int, body: str) -> None:
 
 
 def discard(session: Session, org_id: int, message_id: int) -> None:
+    """Let the message go; its failure alert closes with it (nobody needs it any more)."""
     _leave(session, org_id, message_id, "be discarded", _ended(MessageStatus.DISCARDED))
+    alerts.resolve(session, org_id, alerts.message_subject(message_id), [alerts.SEND_FAILED])
 
 
 def handled(session: Session, org_id: int, message_id: int) -> None:
+    """A person dealt with it (by phone); its failure alert closes with it."""
     _leave(session, org_id, message_id, "be marked handled", _ended(MessageStatus.HANDLED))
+    alerts.resolve(session, org_id, alerts.message_subject(message_id), [alerts.SEND_FAILED])
 
 
 def _requeued() -> dict[str, Any]:
