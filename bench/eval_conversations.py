@@ -21,6 +21,10 @@ Splits, each reported on its own:
   (117 conversations through ``atende chat``: several bookings and pets at once);
 - ``dev_g`` (tuned on): bench/dev/conversations_g.json, 60 scenarios written blind by
   another writer (ids h01–h60), measured once before any tuning on them;
+- ``dev_h`` (tuned on): bench/dev/conversations_h.json, 60 scenarios written blind on
+  2026-12-06 by another writer (ids k01–k60), measured once before any tuning on them;
+- ``dev_v`` (tuned on): bench/dev/conversations_v.json, the failures of a fourth tester
+  playing customers through ``atende chat`` on 2026-12-06;
 - ``dev_desk`` (tuned on): bench/dev/conversations_desk.json, prices and durations by size,
   a professional asked for by name, the waitlist and reminders that ask — written with the
   code, using the player's events (other customers' appointments, staff cancelling, the
@@ -31,7 +35,9 @@ Splits, each reported on its own:
 - ``heldout_c`` (never tuned on): bench/heldout/conversations_c.json, written blind on
   2026-12-05 before that day's tuning, played only in aggregate;
 - ``heldout_d`` (never tuned on): bench/heldout/conversations_d.json, written blind by
-  another writer on 2026-12-05 (the second session of that day), played only in aggregate.
+  another writer on 2026-12-05 (the second session of that day), played only in aggregate;
+- ``heldout_e`` (never tuned on): bench/heldout/conversations_e.json, written blind by
+  another writer on 2026-12-06 before that day's tuning, played only in aggregate.
 
 The JSON splits are played by bench/conversation_player.py (an injected clock per scenario,
 a simulated customer answering the assistant's questions). Every conversation goes
@@ -616,6 +622,10 @@ SPLITS = {
     "dev_u": (ROOT / "dev" / "conversations_u.json", True),
     # written blind on 2026-12-05 (third session) by another writer, measured then tuned on
     "dev_g": (ROOT / "dev" / "conversations_g.json", True),
+    # written blind on 2026-12-06 by another writer, measured once before tuning on it
+    "dev_h": (ROOT / "dev" / "conversations_h.json", True),
+    # a fourth tester's failed conversations through `atende chat` (2026-12-06), to tune on
+    "dev_v": (ROOT / "dev" / "conversations_v.json", True),
     # the front desk: sizes, professionals, the waitlist, reminders (tuned on)
     "dev_desk": (ROOT / "dev" / "conversations_desk.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
@@ -624,6 +634,8 @@ SPLITS = {
     "heldout_c": (ROOT / "heldout" / "conversations_c.json", False),
     # written blind on 2026-12-05 after that day's first round of tuning, before the second
     "heldout_d": (ROOT / "heldout" / "conversations_d.json", False),
+    # written blind on 2026-12-06 before that day's tuning, played only in aggregate
+    "heldout_e": (ROOT / "heldout" / "conversations_e.json", False),
 }
 DEV_ANCHOR = datetime(2027, 2, 1, 9, 0, tzinfo=TZ)  # a Monday morning, shop open
 

@@ -1,5 +1,5 @@
 """The never-tuned splits alone: an alias of ``bench/eval_conversations.py --split
-heldout_c --split heldout_d``; the player lives in bench/conversation_player.py. Their
+heldout_c --split heldout_d --split heldout_e``; the player lives in bench/conversation_player.py. Their
 failures are never printed (reading them would be tuning on them).
 
     .venv/bin/python bench/eval_heldout.py [--json]
@@ -18,4 +18,8 @@ sys.path[:0] = [str(_REPO / "src"), str(_REPO)]
 from bench.eval_conversations import main
 
 if __name__ == "__main__":
-    sys.exit(main(["--split", "heldout_c", "--split", "heldout_d", *sys.argv[1:]]))
+    sys.exit(
+        main(
+            ["--split", "heldout_c", "--split", "heldout_d", "--split", "heldout_e", *sys.argv[1:]]
+        )
+    )

@@ -157,7 +157,7 @@ _NOT_BEFORE_WEAK = re.compile(
 )
 _STREET = re.compile(r"\b(?:rua|r|av|avenida|praca|travessa|alameda|rodovia|estrada)\.?\s+$")
 _SPOKEN = re.compile(
-    r"\b(?:(" + _MARKER + r")\s+)?(\d{1,2}|" + _HW + r")\b"
+    r"\b(?:(" + _MARKER + r")\s+)?(\d{1,2}|" + _HW + r")\b(\s+horas?\b)?"
     r"(?:\s+e\s+(" + _MINW + r"|\d{2})\b)?"
     r"(?:\s+(?:da|de)\s+(manha|tarde|noite)\b)?"
 )
@@ -549,10 +549,13 @@ def _extract_time(text: str) -> tuple[time | None, str | None, str]:
         if at is not None:
             return at, period, _cut(text, (m.start(), end))
     for m in _SPOKEN.finditer(text):
-        marker, raw_hour, raw_minute, period = m.groups()
-        if not (marker or raw_minute or period):
+        marker, raw_hour, hours_word, raw_minute, period = m.groups()
+        if hours_word and not (marker or raw_minute or period) and _hour(raw_hour) <= 6:
+            continue  # "duas horas" alone is how long; "nove horas" is when
+        if not (marker or raw_minute or period or hours_word):
             continue
-        if raw_minute is None and period is None and not _AFTER_BARE_HOUR.match(text, m.end()):
+        bare = raw_minute is None and period is None and not hours_word
+        if bare and not _AFTER_BARE_HOUR.match(text, m.end()):
             continue
         if _DURATION_BEFORE.search(text[: m.start()]):
             continue
