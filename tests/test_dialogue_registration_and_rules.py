@@ -583,3 +583,25 @@ def test_both_pets_on_a_saturday_and_yes_both(runtime: Runtime) -> None:
     assert "Posso confirmar?" in first
     second = ma.say("sim, as duas")
     assert "Agora para" in second and "às 10:00" in second
+
+
+def test_a_breed_given_for_the_name_is_the_breed_and_the_name_is_asked_again(
+    runtime: Runtime,
+) -> None:
+    """'vira lata' answering 'what is its name?' never becomes a pet called Vira Lata."""
+    ana = Customer(runtime, "demo", "+5511970001090")
+    assert "nome" in ana.say("oi quero marcar banho pro meu cachorro na quinta 10h")
+    again = ana.say("vira lata")
+    assert "nome" in again and "Vira Lata" not in again
+    summary = ana.say("Rex")
+    assert "Banho para Rex" in summary and "(cachorro, SRD)" in summary
+    ana.say("sim")
+    assert pets(runtime) == [("Rex", "cachorro", "SRD")]
+
+
+def test_a_breed_given_for_the_name_when_registering_only(runtime: Runtime) -> None:
+    bia = Customer(runtime, "demo", "+5511970001091")
+    assert "nome" in bia.say("quero cadastrar minha cachorra")
+    assert "nome" in bia.say("é uma poodle")
+    bia.say("Pipoca")
+    assert pets(runtime) == [("Pipoca", "cachorro", "Poodle")]

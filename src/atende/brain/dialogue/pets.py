@@ -321,6 +321,23 @@ def known_breed_in(text: str) -> tuple[str, str | None] | None:
     return None
 
 
+_BREED_FILLER = re.compile(r"\b(?:ele|ela|e|eh|um|uma|da|de|raca|so|mesmo|puro|pura)\b")
+
+
+def breed_only(text: str) -> tuple[str, str | None] | None:
+    """The breed when ``text`` says nothing but a breed ("vira lata", "é um poodle"):
+    such an answer to "what is its name?" is no name."""
+    known = known_breed_in(text)
+    if known is None:
+        return None
+    rest = " ".join(re.findall(r"[a-z]+", fold(text)))
+    ways = [w for n, _, ws in BREEDS if n == known[0] for w in ws]
+    for way in sorted([*ways, *_NO_BREED], key=len, reverse=True):
+        rest = re.sub(rf"\b{re.escape(way)}\w*", " ", rest)
+    rest = _BREED_FILLER.sub(" ", rest)
+    return known if not rest.strip() else None
+
+
 _ANY_NAMED = re.compile(
     r"\b(?:para|pra|pro|p/|e o|e a|e)\s+(?:o\s+|a\s+|meu\s+|minha\s+)?([A-ZÀ-Ý][a-zà-ÿ]+)"
 )

@@ -22,6 +22,7 @@ from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.intents import find_service, pick_number, services_named
 from atende.brain.dialogue.pets import (
     breed_in,
+    breed_only,
     kept_pets,
     known_breed_in,
     listed_names,
@@ -491,6 +492,11 @@ def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) 
     if awaiting in ("pet_name", "pet_choice"):
         if reading.new_pet:
             frame.new_pet = NewPet()
+            return
+        breed = breed_only(text)
+        if breed is not None:  # "vira lata" answers what it is, not its name
+            update = {"breed": breed[0], "species": new.species or breed[1] or reading.species}
+            frame.new_pet = new.model_copy(update=update)
             return
         name = name_in(text)
         if name:

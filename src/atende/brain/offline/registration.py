@@ -15,6 +15,7 @@ from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.pets import (
     breed_in,
+    breed_only,
     known_breed_in,
     listed_names,
     name_in,
@@ -63,7 +64,7 @@ def _take_names(ctx: DialogueContext, st: DialogueState, reading: Reading) -> No
     known = {fold(p.name) for p in ctx.pets}
     names = _names_in(reading)
     if not names and st.awaiting == "pet_name" and not reading.question_like:
-        said = name_in(reading.text)
+        said = None if breed_only(reading.text) else name_in(reading.text)  # "vira lata"
         names = [said] if said else []
     pets = [f for f in (st.frame, *st.queued) if f.new_pet is not None]
     for name in names:
