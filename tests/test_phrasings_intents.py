@@ -106,6 +106,8 @@ INTENTS = [
     # reschedule
     ("consegue adiantar o banho pras 9h?", "reschedule"),
     ("dá pra mudar pra sexta?", "reschedule"),
+    ("cancela o banho de quarta e marca pra sexta 9h", "reschedule"),
+    ("desmarca a tosa de amanha e coloca pra segunda", "reschedule"),
     ("quero trocar o horário", "reschedule"),
     ("pode passar pra amanhã?", "reschedule"),
     ("preciso remarcar a consulta", "reschedule"),
@@ -153,6 +155,10 @@ INTENTS = [
     ("quero falar com uma pessoa", "handoff"),
     ("falar c atendente", "handoff"),
     ("quero falar com um humano", "handoff"),
+    ("me passa pra alguem de verdade pfv", "handoff"),
+    ("preciso falar diretamente com a dra paula", "handoff"),
+    ("consegue me passar pra alguem da loja?", "handoff"),
+    ("transfere pra equipe por favor", "handoff"),
     # emergency
     ("socorro meu cachorro foi atropelado", "emergency"),
     ("URGENTE meu gato comeu chumbinho", "emergency"),
@@ -230,6 +236,9 @@ NOT_INTENTS = [
     ("ele ta vomitando desde ontem", "emergency"),
     ("o banho ficou ótimo, obrigado", "book"),
     ("vou ver e te falo", "book"),
+    ("cancela o banho do Rex e marca uma consulta pra Mel sexta", "reschedule"),
+    ("cancela a tosa e depois eu marco outro dia", "reschedule"),
+    ("me passa pra alguem de verdade", "reschedule"),
 ]
 
 

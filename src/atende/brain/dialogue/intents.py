@@ -27,9 +27,13 @@ _MOVE = r"(mudar?|muda|trocar?|troca|passar?|passa|jogar?|joga|empurra\w*|deixa)
 INTENT_PATTERNS: list[tuple[str, str]] = [
     (
         "handoff",
-        r"\b(atendente|humano|uma pessoa|pessoa de verdade|gerente|operador|atendimento humano"
-        r"|falar com (alguem|o dono|a dona|voce|um|uma|gente"
-        r"|(a|o) (veterinari\w*|responsavel)))\b",
+        r"\b(atendente|humano|uma pessoa|pessoa de verdade|alguem de verdade|pessoa real"
+        r"|gerente|operador|atendimento humano"
+        r"|falar (diretamente |direto )?com (alguem|o dono|a dona|voce|um|uma|gente"
+        r"|(a|o) (veterinari\w*|responsavel|dra?|doutora?)\b)"
+        r"|(passa|passar|transfere|transferir|encaminha|encaminhar)"
+        r" (a conversa |o atendimento )?(pra|para)"
+        r" (a |o )?(alguem|ela|ele|equipe|pessoal|loja|clinica|dra?|doutora?)\b)\b",
     ),
     (
         "optout",
@@ -65,7 +69,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         + _SERVICE
         + r")"
         r"|" + _MOVE + r" (para|pra|pras|pro|pros)"
-        r" (?!(pegar|buscar|levar|deixar|trazer|la|depois)\b)"
+        r" (?!(pegar|buscar|levar|deixar|trazer|la|depois|alguem|ela|ele|mim|voce)\b)"
         r"|(outro|em outro) (dia|horario)|outra (data|hora)|outro dia em vez"
         r"|" + _MOVE + r" so (o |a )?(dia|horario|hora|data)"
         r"|" + _MOVE + r" (o|a|os|as) d[aoe]s? .{1,30}\b(pra|para|pras|pros|pro)\b"
@@ -158,6 +162,20 @@ _LATER_REBOOK = re.compile(
     r"\b(depois|mais tarde|outro dia|mais pra frente)\b.{0,20}\b(remarc|reagend|marc)\w*"
     r"|\b(remarc|reagend)\w*\b.{0,20}\b(depois|quando (eu )?(voltar|puder)|mais pra frente)\b"
 )
+# 'cancela o banho de quarta e marca pra sexta 9h': the same booking, moved — unless what
+# follows names another service ('e marca uma consulta pra Mel'), a second request
+_CANCEL_THEN_BOOK = re.compile(
+    r"\b(cancel|desmarc)\w*\b.{0,60}?\b(?:e|e ja|e depois|depois|ai)\s+"
+    r"(?:(?:me |ja )?(?:marc|agend|coloc|poe|bota|pass|jog)\w*)\b(?P<rest>.*)$"
+)
+_SERVICE_WORD = re.compile(r"\b" + _SERVICE + r"\b")
+
+
+def _cancel_then_rebook(norm: str) -> bool:
+    found = _CANCEL_THEN_BOOK.search(norm)
+    return found is not None and not _SERVICE_WORD.search(found.group("rest"))
+
+
 _HYPOTHETICAL = re.compile(  # 'se eu precisar desmarcar, vcs cobram?': a policy question
     r"\b(se|caso) (eu |a gente |ele |ela )?((precis\w+|tiver que|quiser|for|tenha que) (de )?)?"
     r"(cancel|desmarc|remarc|reagend|mudar|trocar|adiar|atras|cheg\w+ atrasad)\w*"
@@ -175,6 +193,8 @@ def intents_of(text: str) -> list[str]:
     found = [name for name, pattern in _COMPILED if pattern.search(norm)]
     if _HYPOTHETICAL.search(norm):
         found = [f for f in found if f not in ("cancel", "reschedule")]
+    if "cancel" in found and _cancel_then_rebook(norm):
+        found = [f for f in found if f not in ("cancel", "book")] + ["reschedule"]
     if "reschedule" in found and _LATER_REBOOK.search(norm):
         found.remove("reschedule")  # "depois eu remarco quando voltar": not now
     if "late" in found and "reschedule" in found:

@@ -41,6 +41,7 @@ Awaiting = Literal[
     "waitlist",  # "Quer entrar na lista de espera de sexta?" — the day asked is full
 ]
 Period = Literal["manha", "tarde", "noite"]
+Asked = Literal["prices", "duration"]  # what "e o banho?" asks again, of another service
 ProposalAction = Literal["book", "reschedule", "cancel", "register_pet"]
 
 STATE_VERSION = 2
@@ -126,6 +127,7 @@ class DialogueState(_Model):
     said_at: datetime | None = None  # when we last spoke: a repeat after a long pause is fine
     topic_service_id: int | None = None  # the one service last talked about ("e marca pro Zeca")
     invited: bool = False  # our last words were "Quer agendar?": a yes starts a booking
+    topic_asked: Asked | None = None  # we just told a price or duration: "e a tosa?" asks it
     pending: Proposal | None = None  # the LLM agent's proposal awaiting a yes
     campaigns: list[int] = Field(default_factory=list)  # owner: drafts just shown
     campaign_pending: int | None = None  # owner: the draft asked to send

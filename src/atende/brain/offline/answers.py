@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from atende.brain.dialogue import catalogue as words
@@ -30,14 +31,17 @@ def answer(
     extra: Sequence[str] = (),
     booking: bool = False,
     pet: Pet | None = None,
+    topic: ServiceInfo | None = None,
 ) -> str:
     """One message answering every part; services asked about together share a list.
     ``extra`` are answers found elsewhere (the documents); ``booking``: the customer is
     already booking, so no invitation to book; ``pet``: the one being booked, whose size
-    prices it (else the pet a question names; none named: "a partir de", size by size)."""
+    prices it (else the pet a question names; none named: "a partir de", size by size).
+    A price or duration question naming no service is about the one named last — earlier
+    in the burst, else ``topic`` ("quanto demora a tosa? e quanto custa pra porte médio?")."""
     lines: list[str] = []
     priced: list[ServiceInfo] = []
-    for part in parts:
+    for part in _about_last_named(ctx, parts, topic):
         named = _services_in(ctx, part)
         if part.intent in ("prices", "services") and named:
             priced.extend(s for s in named if s not in priced)
@@ -58,6 +62,31 @@ def answer(
     if invited and not booking:
         unique.append(words.INVITE)
     return "\n".join(unique)
+
+
+def _about_last_named(
+    ctx: DialogueContext, parts: list[Part], topic: ServiceInfo | None
+) -> list[Part]:
+    out = []
+    last = topic
+    for part in parts:
+        if part.service is not None:
+            last = part.service
+        elif part.intent in ("prices", "duration") and last is not None:
+            part = part if _names_another_thing(ctx, part.text) else replace(part, service=last)
+        out.append(part)
+    return out
+
+
+# "quanto fica o táxi dog?" asks about a thing of its own; "e pro porte médio?" does not
+_THING = re.compile(r"\b(?:o|a|os|as|do|da|dos|das|no|na)\s+([a-z]{3,})")
+_NOT_A_THING = frozenset({"porte", "pelo", "pelagem", "meu", "minha", "dele", "dela", "mesmo"})
+
+
+def _names_another_thing(ctx: DialogueContext, text: str) -> bool:
+    pets = {fold(p.name) for p in ctx.pets}
+    words_named = set(_THING.findall(fold(text))) - _NOT_A_THING - pets
+    return bool(words_named)
 
 
 def _services_in(ctx: DialogueContext, part: Part) -> list[ServiceInfo]:

@@ -244,11 +244,13 @@ def fill(
     if when.at is not None and shifted is None:
         frame.asked_at = when.at
     latest = _LATEST.search(fold(reading.text))
+    earliest = _EARLIEST.search(fold(reading.text))
     service_now = ctx.service(frame.service_id)
-    if latest and frame.day is not None and frame.at is None and service_now is not None:
+    edge = latest or earliest
+    if edge and frame.day is not None and frame.at is None and service_now is not None:
         free = ctx.free(service_now, frame.day, frame.period, ctx.pet(frame.pet_id))
-        if free:  # "sexta, o mais tarde possível": the last time that still fits
-            frame.at = free[-1].astimezone(ctx.tz).time()
+        if free:  # "sexta, o mais tarde possível", "o primeiro horário de amanhã"
+            frame.at = free[-1 if latest else 0].astimezone(ctx.tz).time()
     if reading.any_day and frame.day is None and not reading.has_when:
         service = ctx.service(frame.service_id)
         first = ctx.next_free(service) if service is not None else None
@@ -274,6 +276,11 @@ def fill(
 _LATEST = re.compile(
     r"\b(o mais tarde( possivel| que (der|tiver|puder))?|(o )?ultimo horario|no fim do dia"
     r"|no final do (dia|expediente)|mais tarde possivel)\b"
+)
+_EARLIEST = re.compile(
+    r"\b(o mais cedo( possivel| que (der|tiver|puder))?|mais cedo possivel"
+    r"|(o )?primeiro horario( (livre|disponivel|vago|que (tem|tiver)))?|o primeiro que (tem|tiver)"
+    r"|logo (que|quando) abr\w*|na abertura)\b"
 )
 _WEEKDAY_ALONE = re.compile(r"\b(segunda|terca|quarta|quinta|sexta|sabado|domingo)\b")
 _NAMES_DATE = re.compile(r"\d{1,2}\s*/\s*\d{1,2}|\bdia \d|\b(hoje|amanha|essa|esta|nessa|nesta)\b")
@@ -493,9 +500,9 @@ def _take_pet_answer(ctx: DialogueContext, st: DialogueState, reading: Reading) 
         if reading.new_pet:
             frame.new_pet = NewPet()
             return
-        breed = breed_only(text)
-        if breed is not None:  # "vira lata" answers what it is, not its name
-            update = {"breed": breed[0], "species": new.species or breed[1] or reading.species}
+        only = breed_only(text)
+        if only is not None:  # "vira lata" answers what it is, not its name
+            update = {"breed": only[0], "species": new.species or only[1] or reading.species}
             frame.new_pet = new.model_copy(update=update)
             return
         name = name_in(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import assert_never
+from typing import assert_never, cast
 
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from atende.brain.dialogue.intents import hypothetical
 from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Part, Reading, read
 from atende.brain.dialogue.references import SAME_AS_HINT, Booked, dated_references
-from atende.brain.dialogue.state import DialogueState
+from atende.brain.dialogue.state import Asked, DialogueState
 from atende.brain.dialogue.when import extract_when
 from atende.brain.knowledge.retrieval import Hit, KnowledgeSearch, terms
 from atende.brain.offline import (
@@ -33,6 +33,7 @@ from atende.brain.offline import (
     manage,
     registration,
     reminder_answers,
+    sizing,
     undo,
     waitlist_answers,
 )
@@ -157,8 +158,14 @@ class OfflineBrain:
             return self._say(ctx, st, reading, [words.KEPT if kept else words.DROPPED], "dropped")
         if st.flow is not None and not _leaves_flow(ctx, st, reading):
             return self._in_flow(ctx, st, reading)
+        later = reading.waiting and not reading.has_when and not reading.questions
+        if st.flow is None and later:  # "Quer agendar?" — "blz, vou ver com meu marido"
+            return self._say(ctx, st, reading, [words.NEVER_MIND], "waiting")
         if st.invited and st.flow is None and reading.yes and not reading.no:
             return self._start_booking(ctx, st, reading)  # "Quer agendar?" — "sim"
+        if (again := _asked_again(st, reading)) is not None:  # "e a tosa?" after a price
+            parts = [Part(reading.text, again, reading.service or ctx.service(st.topic_service_id))]
+            return self._say(ctx, st, reading, [answers.answer(ctx, parts)], again)
         for_pet = reading.service and reading.pet_name and "?" not in reading.text
         hit = None if for_pet else self._faq_for(ctx, reading)
         alone = len(reading.parts) <= 1 or intent in ("book", "slots")  # a strong hit
@@ -198,7 +205,8 @@ class OfflineBrain:
             extra = [_short(hit.passage.text), *extra]  # several questions, one from the FAQ
         if reading.questions or reading.asks_address or extra:
             asked = [p for p in reading.questions if p.text not in answered]
-            text = answers.answer(ctx, asked, reading.asks_address, extra)
+            topic = ctx.service(st.topic_service_id)
+            text = answers.answer(ctx, asked, reading.asks_address, extra, topic=topic)
             if intent == "services" and reading.service is None and _names_something(reading):
                 text = f"{words.NOT_OFFERED} {text}"
             return self._say(ctx, st, reading, [text], intent or "address")
@@ -713,7 +721,28 @@ def _remember_topic(st: DialogueState, reading: Reading, reply: Reply) -> None:
         st.topic_service_id = named.pop()
     elif named:
         st.topic_service_id = None
+    asked = {p.intent for p in reading.parts if p.intent in ("prices", "duration")}
+    if reply.intent in ("prices", "duration") and len(asked) <= 1:
+        st.topic_asked = cast(Asked, asked.pop() if asked else reply.intent)
+    else:
+        st.topic_asked = None
     st.invited = st.flow is None and any(words.INVITE in t for t in reply.texts)
+
+
+# "e o banho?", "e pra gato?", "e a tosa pro porte grande?": the last question again
+_ELLIPTIC = re.compile(
+    r"^\W*e\s+(?:o|a|os|as|pro|pra|para|no|na|do|da|pel[oa])?\b[^?]{0,40}\?*\W*$"
+)
+
+
+def _asked_again(st: DialogueState, reading: Reading) -> Asked | None:
+    """The price or duration just told, asked again of another service or size."""
+    if st.topic_asked is None or st.flow is not None or reading.intent is not None:
+        return None
+    if len(reading.lines) != 1 or not _ELLIPTIC.match(fold(reading.text)):
+        return None
+    sized = sizing.said_of_pet(reading.text) != (None, None)
+    return st.topic_asked if reading.service is not None or sized else None
 
 
 def _greeted(reading: Reading) -> bool:

@@ -1,0 +1,100 @@
+"""What a customer asks next without repeating the question: "e o banho?" after a price,
+a second question of a burst about the service of the first, "depois eu vejo" after an
+invitation, "o primeiro horário" of a day, a cancel followed by a new time. The suite's
+clock is Tuesday 17/11/2026 10:00 in São Paulo; the demo shop opens Mon-Fri 08-18."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from atende.runtime import Runtime
+from tests.conftest import demo_runtime
+from tests.support.dialogue import Customer
+from tests.test_dialogue_recovery import at, book, customer_with, rows, with_documents
+
+
+@pytest.fixture
+def runtime(sqlite_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    rt = demo_runtime(sqlite_url, tmp_path)
+    yield rt
+    rt.close()
+
+
+def test_a_second_question_of_the_burst_is_about_the_service_of_the_first(
+    runtime: Runtime,
+) -> None:
+    mari = Customer(runtime, "demo", "+5511970002001")
+    reply = mari.say("qnto tempo demora uma tosa? e qnto custa pra poodle porte medio?")
+    assert "1h" in reply and "Tosa: R$ 70,00" in reply
+    assert "Nossos serviços" not in reply
+
+
+def test_a_question_about_another_thing_is_not_given_the_first_service(
+    runtime: Runtime,
+) -> None:
+    """'e o táxi dog?' after the bath's price is the documents' answer, not the bath's."""
+    with_documents(runtime, "faq.md")
+    leo = Customer(runtime, "demo", "+5511970002002")
+    reply = leo.say("qnto fica o banho? e o taxi dog?")
+    assert "Banho: a partir de R$ 45,00" in reply and "R$ 15" in reply
+
+
+def test_e_o_banho_after_a_price_is_the_price_of_the_bath(runtime: Runtime) -> None:
+    """Even where a document mentions the bath (the táxi dog's), the price is asked."""
+    with_documents(runtime, "faq.md")
+    bia = Customer(runtime, "demo", "+5511970002003")
+    assert "R$ 70,00" in bia.say("qnto custa tosa pra poodle porte medio?")
+    bath = bia.say("e o banho?")
+    assert bath.startswith("Banho:") and "médio R$ 60,00" in bath
+    big = bia.say("e pra porte grande?")
+    assert "Banho" in big and "R$ 80,00" in big
+    assert "leva cerca de 1h" in bia.say("e quanto tempo leva?")
+    assert "30 min" in bia.say("e a consulta?")
+
+
+def test_later_after_an_invitation_books_nothing_and_asks_nothing(runtime: Runtime) -> None:
+    ana = Customer(runtime, "demo", "+5511970002005")
+    assert "Quer agendar?" in ana.say("quanto custa a tosa pra porte medio?")
+    reply = ana.say("blz, vou ver com meu marido e dps marco 😉")
+    assert "?" not in reply and "só chamar" in reply
+    assert "?" not in ana.say("não, depois eu vejo")
+    assert rows(runtime) == []
+
+
+def test_the_first_free_time_of_a_day_is_offered_to_confirm(runtime: Runtime) -> None:
+    edu = customer_with(runtime, "+5511970002006", [("Max", "cachorro")])
+    summary = edu.say(
+        "qual o primeiro horario livre amanha pra banho do max?", "qro o mais cedo possivel"
+    )
+    assert "Posso confirmar?" in summary and "08:00" in summary
+    edu.say("sim")
+    assert rows(runtime) == [("Max", "Banho", at(18, 8), "booked")]
+
+
+def test_cancel_and_book_again_in_one_message_moves_the_booking(runtime: Runtime) -> None:
+    """'cancela o de quarta e marca pra sexta 9h' never leaves the customer with nothing."""
+    diego = customer_with(runtime, "+5511970002007", [("Zeus", "cachorro")])
+    book(runtime, diego.phone, "Zeus", "Banho", at(18, 14))
+    asked = diego.say("cancela o banho do zeus de quarta e marca pra sexta 9h pfv")
+    assert "Posso remarcar?" in asked and "09:00" in asked
+    diego.say("sim")
+    assert rows(runtime) == [
+        ("Zeus", "Banho", at(18, 14), "cancelled"),
+        ("Zeus", "Banho", at(20, 9), "booked"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        ["vc é robo?", "me passa pra alguem de verdade pfv"],
+        ["preciso falar diretamente com a dra paula sobre o exame da minha gata"],
+    ],
+)
+def test_asking_for_a_person_in_other_words_hands_over(runtime: Runtime, asked: list[str]) -> None:
+    ro = Customer(runtime, "demo", "+5511970002008")
+    ro.say(*asked)
+    assert ro.conversation().state == "human"
