@@ -98,3 +98,12 @@ def test_asking_for_a_person_in_other_words_hands_over(runtime: Runtime, asked: 
     ro = Customer(runtime, "demo", "+5511970002008")
     ro.say(*asked)
     assert ro.conversation().state == "human"
+
+
+def test_a_service_the_shop_does_not_have_named_before_the_verb(runtime: Runtime) -> None:
+    gil = Customer(runtime, "demo", "+5511970002009")
+    reply = gil.say("boa tarde, a castração de gato vcs fazem? quanto fica?")
+    assert "não encontrei na nossa lista" in reply and "Consulta veterinária" in reply
+    assert "não encontrei" not in Customer(runtime, "demo", "+5511970002010").say(
+        "banho vcs fazem?"
+    )

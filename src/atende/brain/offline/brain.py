@@ -207,7 +207,8 @@ class OfflineBrain:
             asked = [p for p in reading.questions if p.text not in answered]
             topic = ctx.service(st.topic_service_id)
             text = answers.answer(ctx, asked, reading.asks_address, extra, topic=topic)
-            if intent == "services" and reading.service is None and _names_something(reading):
+            asks_service = intent == "services" or "services" in reading.intents
+            if asks_service and reading.service is None and _names_something(reading):
                 text = f"{words.NOT_OFFERED} {text}"
             return self._say(ctx, st, reading, [text], intent or "address")
         if intent == "greeting":
@@ -599,8 +600,15 @@ def _asks_when(reading: Reading) -> bool:
 
 
 def _names_something(reading: Reading) -> bool:
-    """'vcs fazem hidratação?' names a service the shop does not have."""
-    return bool(re.search(r"\b(fazem|faz|tem|oferecem|trabalham com)\s+\w{4,}", fold(reading.text)))
+    """'vcs fazem hidratação?', 'a castração vcs fazem?' name a service the shop does not
+    have."""
+    return bool(_NAMES_SERVICE.search(fold(reading.text)))
+
+
+_NAMES_SERVICE = re.compile(
+    r"\b(fazem|faz|tem|oferecem|trabalham com)\s+\w{4,}"
+    r"|\b\w{4,}\b[^?.!]{0,25}\b(voces|vcs|vc|voce)\s+(fazem|faz|tem|oferecem)\b"
+)
 
 
 def _leaves_flow(ctx: DialogueContext, st: DialogueState, reading: Reading) -> bool:
