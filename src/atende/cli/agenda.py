@@ -28,7 +28,7 @@ block_app = typer.Typer(help="Blocked time on a resource (a day off, a meeting).
 
 def agenda(
     slug: Slug,
-    on: Annotated[str | None, typer.Option("--day", help="2026-12-07 (today)")] = None,
+    on: Annotated[str | None, typer.Option("--day", help="YYYY-MM-DD (default: today)")] = None,
     week: Annotated[bool, typer.Option("--week", help="seven days from --day")] = False,
     resource: Annotated[str | None, typer.Option(help="only this resource")] = None,
     cancelled: Annotated[bool, typer.Option("--cancelled", help="show cancelled too")] = False,
