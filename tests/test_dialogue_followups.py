@@ -107,3 +107,20 @@ def test_a_service_the_shop_does_not_have_named_before_the_verb(runtime: Runtime
     assert "não encontrei" not in Customer(runtime, "demo", "+5511970002010").say(
         "banho vcs fazem?"
     )
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "oi, a mel vai ter que ficar pra quinta, mesmo horario, pode ser?",
+        "a Mel pode ser quinta 14h?",
+    ],
+)
+def test_a_pets_one_booking_moved_without_naming_the_service(runtime: Runtime, asked: str) -> None:
+    rita = customer_with(runtime, "+5511970002011", [("Mel", "cachorro")])
+    book(runtime, rita.phone, "Mel", "Banho e tosa", at(18, 14))
+    reply = rita.say(asked)
+    assert "Posso remarcar?" in reply and "quinta (19/11) às 14:00" in reply
+    rita.say("sim")
+    assert rows(runtime)[-1] == ("Mel", "Banho e tosa", at(19, 14), "booked")
+    assert [r[3] for r in rows(runtime)].count("booked") == 1

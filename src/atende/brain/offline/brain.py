@@ -535,7 +535,10 @@ _MOVE_HINT = re.compile(
     r"\b(pode ser|podia ser|poderia ser|da (pra|para) ser|tem como ser|passa\w*|muda\w*"
     r"|troca\w*|fica pra|ficar pra)\b"
 )
-_MOVE_VERB = re.compile(r"\b(passa\w*|muda\w*|troca\w*|remarca\w*|adianta\w*|atrasa\w*)\b")
+_MOVE_VERB = re.compile(
+    r"\b(passa\w*|muda\w*|troca\w*|remarca\w*|adianta\w*|atrasa\w*|fica\w* (pra|para)"
+    r"|(pode|podia|poderia|da pra|tem como) ser)\b"
+)
 _NEW_ONE = re.compile(r"\b(outr[oa]|mais um|mais uma|nov[oa]|tambem|agend\w*|marc\w*)\b")
 
 
