@@ -124,3 +124,25 @@ def test_a_pets_one_booking_moved_without_naming_the_service(runtime: Runtime, a
     rita.say("sim")
     assert rows(runtime)[-1] == ("Mel", "Banho e tosa", at(19, 14), "booked")
     assert [r[3] for r in rows(runtime)].count("booked") == 1
+
+
+def test_when_a_booked_service_is_ready_to_pick_up(runtime: Runtime) -> None:
+    """'o banho da Mel' finds her 'Banho e tosa'; the other question of the burst too."""
+    with_documents(runtime, "faq.md")
+    rita = customer_with(runtime, "+5511970002012", [("Mel", "cachorro")])
+    book(runtime, rita.phone, "Mel", "Banho e tosa", at(18, 14))
+    reply = rita.say("bom dia! o banho da mel dá pra buscar que horas? e vcs tem taxi dog?")
+    assert "termina por volta das 15:30" in reply and "R$ 15" in reply
+    assert "Nossos serviços" not in reply
+
+
+def test_when_it_is_ready_if_left_at_a_time(runtime: Runtime) -> None:
+    paulo = customer_with(runtime, "+5511970002013", [("Apolo", "cachorro")])
+    assert "1h30" in paulo.say("o banho e tosa demora quanto tempo?")
+    reply = paulo.say("se eu deixar o apolo as 10h fica pronto q horas? queria buscar cedo")
+    assert "Deixando às 10:00" in reply and "11:30" in reply
+    assert "Posso confirmar" not in reply
+    summary = paulo.say("show, entao marca pra sexta as 10h")
+    assert "Banho e tosa para Apolo" in summary and "10:00" in summary
+    paulo.say("sim")
+    assert rows(runtime) == [("Apolo", "Banho e tosa", at(20, 10), "booked")]

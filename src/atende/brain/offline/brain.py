@@ -31,6 +31,7 @@ from atende.brain.offline import (
     answers,
     booking,
     manage,
+    pickup,
     registration,
     reminder_answers,
     sizing,
@@ -166,6 +167,14 @@ class OfflineBrain:
         if (again := _asked_again(st, reading)) is not None:  # "e a tosa?" after a price
             parts = [Part(reading.text, again, reading.service or ctx.service(st.topic_service_id))]
             return self._say(ctx, st, reading, [answers.answer(ctx, parts)], again)
+        ready = pickup.answer(ctx, st, reading) if intent != "book" else None
+        if ready is not None:  # "que horas fica pronto?": the answer, no booking started
+            docs, answered = _documents_for(ctx, reading, self._knowledge)
+            rest = [
+                p for p in reading.questions if not pickup.asks(p.text) and p.text not in answered
+            ]
+            text = answers.answer(ctx, rest, reading.asks_address, [ready, *docs])
+            return self._say(ctx, st, reading, [text], "pickup")
         for_pet = reading.service and reading.pet_name and "?" not in reading.text
         hit = None if for_pet else self._faq_for(ctx, reading)
         alone = len(reading.parts) <= 1 or intent in ("book", "slots")  # a strong hit
@@ -411,6 +420,9 @@ def _info_lead(
         for p in reading.questions
     ]
     extra, answered = _documents_for(ctx, reading, knowledge)
+    if (ready := pickup.answer(ctx, st, reading)) is not None:  # "fica pronto que horas?"
+        extra.append(ready)
+        answered |= {p.text for p in reading.parts if pickup.asks(p.text)}
     parts = [p for p in parts if p.text not in answered]
     if st.flow is not None and _unanswered_aside(ctx, reading, answered):
         extra = [*extra, words.UNKNOWN_ASIDE]  # "e a ração? vendem?" inside a booking

@@ -1,0 +1,57 @@
+"""'que horas fica pronto?', 'dá pra buscar que horas?': when a service ends — of the
+booking the customer has, or of the drop-off time they say ("se eu deixar às 10h").
+
+Owners are asked this all day; the answer is arithmetic over what atende already knows
+(the booking's end, or the service's duration for that pet), so it never needs a person."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from atende.brain.dialogue import catalogue as words
+from atende.brain.dialogue import replies as say
+from atende.brain.dialogue.context import DialogueContext
+from atende.brain.dialogue.pets import pets_meant
+from atende.brain.dialogue.reading import Reading
+from atende.brain.dialogue.state import DialogueState
+from atende.brain.offline import manage
+from atende.domain.text import fold
+
+_ASKS = re.compile(
+    r"\b(fica(r|ra)? pront[oa]|(que|q) horas? (eu |a gente )?(posso |da pra |pode |consigo |vou )?"
+    r"(buscar|pegar|retirar|busco|pego)|(da|pode|posso) (pra )?(buscar|pegar|retirar)\w* (que|q)"
+    r" horas|(que|q) horas? (termina|acaba|sai)|quando (fica pront[oa]|termina|acaba"
+    r"|(eu )?(posso|da pra|consigo) (buscar|pegar|retirar)))\b"
+)
+
+
+def asks(text: str) -> bool:
+    return bool(_ASKS.search(fold(text)))
+
+
+def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> str | None:
+    """When it will be ready: from a drop-off time said with a service (this burst, the
+    booking being made, or the service just talked about), else from the one booking of
+    the customer's that the question can mean; None when neither is known."""
+    if not asks(reading.text):
+        return None
+    service = (
+        reading.service or ctx.service(st.frame.service_id) or ctx.service(st.topic_service_id)
+    )
+    if reading.when.at is not None and service is not None:
+        pets = pets_meant(reading.text, ctx.pets)
+        pet = pets[0] if len(pets) == 1 else ctx.pet(st.frame.pet_id)
+        start = datetime.combine(ctx.today, reading.when.at)
+        end = start + timedelta(minutes=ctx.minutes(service, pet))
+        return words.ready_if_left(service, say.hhmm(start), say.hhmm(end))
+    booked = manage.upcoming_of(ctx)
+    pet_ids = {p.id for p in pets_meant(reading.text, ctx.pets)}
+    of_pet = [b for b in booked if not pet_ids or b.pet_id in pet_ids]
+    meant = [b for b in of_pet if service is None or b.service_id == service.id]
+    if not meant and service is not None:
+        meant = of_pet  # "o banho da Mel" when hers is a "Banho e tosa"
+    if len(meant) != 1:
+        return None
+    end = meant[0].ends_at.astimezone(ctx.tz)
+    return words.ready_booked(manage.describe(ctx, meant[0], in_sentence=True), say.hhmm(end))
