@@ -146,3 +146,43 @@ def test_when_it_is_ready_if_left_at_a_time(runtime: Runtime) -> None:
     assert "Banho e tosa para Apolo" in summary and "10:00" in summary
     paulo.say("sim")
     assert rows(runtime) == [("Apolo", "Banho e tosa", at(20, 10), "booked")]
+
+
+def test_a_new_pet_in_lower_case_beside_a_known_one_is_booked_too(runtime: Runtime) -> None:
+    marcos = customer_with(runtime, "+5511970002014", [("Thor", "cachorro")])
+    summary = marcos.say(
+        "oi td bem? queria agendar banho pros meus dois dogs, thor e luna, na quinta as 2 da tarde"
+    )
+    assert "Banho para Thor" in summary and "em seguida confirmo o banho de Luna" in summary
+    assert "Luna" in marcos.say("sim")
+    marcos.say("cachorro")
+    marcos.say("golden retriever")
+    marcos.say("sim")
+    assert rows(runtime) == [
+        ("Thor", "Banho", at(19, 14), "booked"),
+        ("Luna", "Banho", at(19, 14), "booked"),
+    ]
+
+
+def test_pra_luna_tbm_is_a_new_pet_not_the_only_one_known(runtime: Runtime) -> None:
+    marcos = customer_with(runtime, "+5511970002015", [("Thor", "cachorro")])
+    summary = marcos.say("quero marcar banho pra luna tbm quinta 14h, golden retriever")
+    assert "Banho para Luna" in summary and "vou cadastrar: Luna" in summary
+    marcos.say("sim")
+    assert rows(runtime) == [("Luna", "Banho", at(19, 14), "booked")]
+
+
+def test_asking_about_the_next_pet_at_the_confirmation_keeps_both(runtime: Runtime) -> None:
+    """'e o tom?' while Mel's waits: Tom's comes next; Mel is not swapped for Tom and Tom
+    is not booked twice."""
+    renata = customer_with(runtime, "+5511970002016", [("Mel", "gato"), ("Tom", "cachorro")])
+    first = renata.say("oi! queria marcar banho pra mel e pro tom na sexta as 10, pode ser junto?")
+    assert "Banho para Mel" in first and "em seguida confirmo o banho de Tom" in first
+    again = renata.say("e o tom? é pros dois")
+    assert "Tom eu confirmo logo em seguida" in again and "Banho para Mel" in again
+    assert "Banho para Tom" in renata.say("sim, os dois")
+    renata.say("sim, os dois")
+    assert rows(runtime) == [
+        ("Mel", "Banho", at(20, 10), "booked"),
+        ("Tom", "Banho", at(20, 10), "booked"),
+    ]

@@ -159,6 +159,9 @@ INTENTS = [
     ("preciso falar diretamente com a dra paula", "handoff"),
     ("consegue me passar pra alguem da loja?", "handoff"),
     ("transfere pra equipe por favor", "handoff"),
+    ("vc pode pedir pra alguem me ligar amanha?", "handoff"),
+    ("prefiro resolver por telefone", "handoff"),
+    ("ele voltou com a orelha machucada. quero uma explicação", "handoff"),
     # emergency
     ("socorro meu cachorro foi atropelado", "emergency"),
     ("URGENTE meu gato comeu chumbinho", "emergency"),
@@ -435,6 +438,10 @@ def test_neither_yes_nor_no(text: str) -> None:
 
 EMERGENCY = [
     ("socorro meu cachorro foi atropelado", True),
+    ("minha cadela ta em trabalho de parto e tem um filhotinho entalado faz uma hora", True),
+    ("meu gato macho ta tentando fazer xixi o dia todo e nao sai nada", True),
+    ("ele levou uma mordida de outro cachorro ontem, o olho ta inchado e fechado", True),
+    ("ele fez xixi no tapete de novo", False),
     ("URGENTE meu gato comeu chumbinho", True),
     ("ele ta sangrando muito", True),
     ("tem sangue no xixi dela", True),

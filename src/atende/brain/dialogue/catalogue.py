@@ -469,10 +469,12 @@ def confirm_booking(
     moving_from: str | None = None,
     price: str | None = None,
     professional: str | None = None,
+    then: str | None = None,
 ) -> Question:
     """The summary before a booking is written; a reschedule says from when to when.
     ``price`` is the pet's ('R$ 50,00 (porte pequeno)'; the service's own when None);
-    ``professional`` the one asked for by name."""
+    ``professional`` the one asked for by name; ``then`` the bookings of the same request
+    that come next ('o banho de Tom'), so nobody thinks they were forgotten."""
     head = "Posso confirmar?"
     if reschedule:
         head = f"Posso remarcar? Era {moving_from}." if moving_from else "Posso remarcar?"
@@ -486,12 +488,19 @@ def confirm_booking(
         lines.insert(2, f"• com {professional}")
     if new_pet:
         lines.append(f"• vou cadastrar: {new_pet}")
+    if then:
+        lines.append(f"• em seguida confirmo {then}")
     lines.append("Responda *sim* para confirmar ou *não* para mudar.")
     short = f"{service.name} para {pet} {when[:1].lower()}{when[1:]}"
     return Question(
         "\n".join(lines),
         f"{short} — confirmo? Responda *sim* ou *não* 🙂",
     )
+
+
+def comes_next(booking: str) -> str:
+    """'… e o banho de Tom?' while Mel's waits for its yes: it is not forgotten."""
+    return f"{booking[:1].upper()}{booking[1:]} eu confirmo logo em seguida 🙂"
 
 
 def priced_for_size(quote: Quote, size: Size | None) -> str:

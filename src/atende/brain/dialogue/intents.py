@@ -29,6 +29,10 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         "handoff",
         r"\b(atendente|humano|uma pessoa|pessoa de verdade|alguem de verdade|pessoa real"
         r"|gerente|operador|atendimento humano"
+        r"|(alguem|voces|voce|vc|vcs) (pode|podem|poderia|consegue)? ?(me )?(ligar|liga)\b"
+        r"|(me|pra me|para me) (liga|ligue|ligar|telefona\w*)|ligar (pra|para) mim"
+        r"|(prefiro|quero|queria) (resolver|falar|conversar) (isso )?por telefone"
+        r"|quero (uma )?explica\w*|(fazer|registrar) (uma )?reclama\w*|que absurdo|descaso"
         r"|falar (diretamente |direto )?com (alguem|o dono|a dona|voce|um|uma|gente"
         r"|(a|o) (veterinari\w*|responsavel|dra?|doutora?)\b)"
         r"|(passa|passar|transfere|transferir|encaminha|encaminhar)"

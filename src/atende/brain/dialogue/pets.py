@@ -392,6 +392,53 @@ def listed_names(text: str) -> list[str]:
     return found
 
 
+# Words that stand where a name could, and are not one: 'pra hoje', 'o thor e eu'.
+_NOT_NAME_LOWER = frozenset(
+    {"hoje", "amanha", "ele", "ela", "eles", "elas", "eu", "mim", "voce", "voces", "vcs",
+     "gente", "dele", "dela", "meu", "minha", "tbm", "tambem", "outro", "outra", "dois",
+     "duas", "tres", "todos", "todas", "ambos", "mais", "depois", "semana", "mes", "dia",
+     "manha", "tarde", "noite", "cedo", "agora", "sim", "nao", "ok", "ai", "la", "aqui",
+     "buscar", "levar", "pegar", "deixar", "trazer", "saber", "ver", "marcar", "agendar",
+     "tosar", "banhar", "vacinar", "fazer", "ser", "tomar", "cortar", "cuidar", "mesmo",
+     "mesma", "entao", "isso", "esse", "essa", "aquele", "aquela", "um", "uma", "uns",
+     "umas", "seu", "sua", "nosso", "nossa", "qual", "quando", "porte", "pelo", "raca",
+     "seg", "ter", "qua", "qui", "sex", "sab", "dom", "consegue", "pode", "podem"}
+    | _NOT_NAMES
+    | _NOT_NAME_WORDS
+)  # fmt: skip
+_WORD = r"([a-zà-ÿ]{3,})"
+
+
+def lowercase_names(text: str, known: Sequence[str]) -> list[str]:
+    """New pets' names written in lower case where only a name fits: joined to a known
+    pet's name ('thor e luna', 'luna e o thor'), or 'pra luna tbm' (another pet besides
+    the ones we know)."""
+    folded = fold(text)
+    if len(folded) != len(text.lower()):
+        return []
+    low = text.lower()
+    found: list[str] = []
+    names = [fold(k) for k in known]
+    patterns = [rf"\bpr[ao]\s+(?:o |a )?{_WORD}\s+(?:tb|tbm|tambem)\b"]
+    for name in names:
+        pet = re.escape(name)
+        patterns.append(rf"\b{pet}\s+e\s+(?:o |a )?{_WORD}\b")
+        patterns.append(rf"\b{_WORD}\s+e\s+(?:o |a )?{pet}\b")
+    for pattern in patterns:
+        for m in re.finditer(pattern, low):
+            word = m.group(1)
+            if text[m.start(1)].isupper():
+                continue  # written as a name: the capitalized readings have it
+            if fold(word) in _NOT_NAME_LOWER or fold(word) in names or species_in(word):
+                continue
+            if known_breed_in(word) is not None or word[:1].isdigit():
+                continue
+            name = word[:1].upper() + word[1:]
+            if name not in found:
+                found.append(name)
+    return found
+
+
 def time_after_name(text: str, name: str) -> str | None:
     """The words that follow a pet's name up to the next pet ('a Nina às 10 e o Bidu
     10 e meia' → for Bidu, '10 e meia'), for the caller to read a time from."""

@@ -26,6 +26,7 @@ from atende.brain.dialogue.pets import (
     kept_pets,
     known_breed_in,
     listed_names,
+    lowercase_names,
     name_in,
     names_in,
     pets_meant,
@@ -74,6 +75,10 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             return out
     if awaiting == "confirm" and (retimed := _retime_queued(ctx, st, reading)) is not None:
         return retimed
+    if awaiting == "confirm" and (later := _queued_named(ctx, st, reading)):
+        out = next_question(ctx, st)  # "e o Tom?": his comes next, Mel's stays
+        out.lead = words.comes_next(say.joined([_booking_label(ctx, f) for f in later]))
+        return out
     both = reading.yes and _BOTH.search(fold(reading.text)) and not re.search(r"\d", reading.text)
     if awaiting == "confirm" and both:  # "sim, as duas": both pets, not 2 o'clock
         reading = replace(reading, when=When())
@@ -112,6 +117,23 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         moment = datetime.combine(frame.day, frame.at, tzinfo=ctx.tz)
         out.lead = words.picked(f"{say.day_label(frame.day, ctx.today)} às {say.hhmm(moment)}")
     return out
+
+
+def _queued_named(ctx: DialogueContext, st: DialogueState, reading: Reading) -> list[Frame]:
+    """The later bookings of this request a question at the confirmation names, when it
+    names nothing else to change ('e o tom? é pros dois')."""
+    if not st.queued or reading.has_when or reading.no or reading.correction:
+        return []
+    said = fold(reading.text)
+    current = fold(_pet_label(ctx, st.frame))
+    if re.search(rf"\b{re.escape(current)}\b", said):
+        return []
+    return [
+        f
+        for f in st.queued
+        if (pet := _pet_label(ctx, f)) != "seu pet"
+        and re.search(rf"\b{re.escape(fold(pet))}\b", said)
+    ]
 
 
 def _retime_queued(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome | None:
@@ -422,6 +444,9 @@ def _fill_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None
         frame.new_pet = NewPet(name=named, species=reading.species)
         return
     name = reading.pet_name
+    if name is None:  # "pra luna tbm": a new pet, in lower case
+        lower = lowercase_names(reading.text, [p.name for p in ctx.pets])
+        name = lower[0] if len(lower) == 1 else None
     if name and ctx.pet_named(name) is None:
         frame.pet_id = None
         old = frame.new_pet
@@ -796,7 +821,15 @@ def _confirmation(
         moving_from=_old_when(ctx, frame.service_id) if st.flow == "reschedule" else None,
         price=sizing.price_text(ctx, frame, service),
         professional=professional,
+        then=say.joined([_booking_label(ctx, f) for f in st.queued]) or None,
     )
+
+
+def _booking_label(ctx: DialogueContext, frame: Frame) -> str:
+    """'o banho de Tom': a booking of the request still to confirm."""
+    service = ctx.service(frame.service_id)
+    what = words.the(service) if service is not None else words.APPOINTMENT.lower()
+    return f"{what} de {_pet_label(ctx, frame)}"
 
 
 def _old_when(ctx: DialogueContext, service_id: int | None = None) -> str | None:
@@ -1027,6 +1060,12 @@ def _pet_mentions(
             for start, end, name in names_in(reading.text)
             if fold(name) not in known
         )
+        named = {f[2] for f in found}
+        for name in lowercase_names(reading.text, [p.name for p in ctx.pets]):
+            at = re.search(rf"\b{re.escape(fold(name))}\b", folded)
+            written = re.search(rf"\b{re.escape(name)}\b", reading.text)  # also as "Luna"
+            if at is not None and f"name:{name}" not in named and written is None:
+                found.append((at.start(), at.end(), f"name:{name}"))
     return sorted(found, key=lambda f: f[0])
 
 
