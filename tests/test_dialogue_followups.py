@@ -186,3 +186,27 @@ def test_asking_about_the_next_pet_at_the_confirmation_keeps_both(runtime: Runti
         ("Mel", "Banho", at(20, 10), "booked"),
         ("Tom", "Banho", at(20, 10), "booked"),
     ]
+
+
+def test_a_weekday_ruled_out_is_never_the_one_booked(runtime: Runtime) -> None:
+    nanda = customer_with(runtime, "+5511970002017", [("Biscoito", "cachorro")])
+    nanda.say("oi quero agendar banho pro Biscoito")
+    assert "quinta" not in nanda.say("qualquer dia menos quinta, de tarde de preferencia").lower()
+    summary = nanda.say("falei menos quinta 🙄 sexta as 14h")
+    assert "Na sexta (20/11) às 14:00" in summary
+    nanda.say("ufa, sim")
+    assert rows(runtime) == [("Biscoito", "Banho", at(20, 14), "booked")]
+
+
+def test_the_day_that_cannot_be_is_the_booking_and_another_day_the_same_time(
+    runtime: Runtime,
+) -> None:
+    bia = customer_with(runtime, "+5511970002018", [("Lola", "cachorro")])
+    book(runtime, bia.phone, "Lola", "Tosa", at(19, 11))
+    summary = bia.say(
+        "oii, quinta nao vou conseguir levar a lola 😩 tem como ser outro dia no mesmo "
+        "horario? sexta ou segunda tanto faz"
+    )
+    assert "Posso remarcar?" in summary and "Na sexta (20/11) às 11:00" in summary
+    bia.say("opa, sim")
+    assert rows(runtime)[-1] == ("Lola", "Tosa", at(20, 11), "booked")

@@ -305,6 +305,10 @@ def test_service(text: str, expected: str | None) -> None:
 
 
 YES = [
+    "ufa, sim",
+    "opa, sim",
+    "rola sim 🤙",
+    "se sim pode confirmar",
     "👍",
     "👍🏻",
     "👍🏽",

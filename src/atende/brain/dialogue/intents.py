@@ -239,12 +239,15 @@ def main_intent(texts: Sequence[str]) -> str | None:
 _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 _YES = re.compile(
     r"^\s*(?:👍|👌|✅|☑|✔|🙏|🆗|🤝)"
-    r"|^\s*(sim|s|pode( ser| sim| confirmar| marcar)?|confirm\w*|isso( mesmo| ai)?|ok|okay"
+    # 'ufa, sim', 'opa, pode ser': a sigh or an 'opa' before the yes
+    r"|^\s*(?:(?:ufa|opa|ah+|eba|oba|uhu|nossa|hm+|entao|ta)\W+)*(sim|s|pode( ser| sim| confirmar| marcar)?|confirm\w*|isso( mesmo| ai)?|ok|okay"
     r"|beleza|bele|fechado|fechadissimo|fechou|claro|certo|perfeito|positivo|bora|com certeza"
     r"|yes|uhum|aham|show|top|otimo|joia|combinado|manda ver|de boa|tranquilo|certinho"
     r"|esta (bom|otimo|certo|perfeito|combinado|beleza|otimo))\b"
     # 'quero' is a yes only on its own: 'quero mudar o horário' is not
     r"|^\W*quero( sim)?\W*$"
+    # 'rola sim', 'vai sim', 'se sim pode confirmar'
+    r"|\b(rola|vai|quero|serve|claro que|da|fica|se) sim\b|\bsim,? pode confirmar\b"
 )
 # What undoes a yes-start: a negation ('claro que não', 'ok não') or a change ('pode
 # cancelar?', 'pode ser outro dia?').

@@ -451,8 +451,33 @@ def _relative_day(text: str, today: date) -> Found:
     return None
 
 
+# A weekday said to be ruled out: "qualquer dia menos segunda", "segunda não vou conseguir"
+_RULED_OUT_BEFORE = re.compile(
+    r"\b(?:menos|exceto|fora|sem ser|nao (?:pode ser|da|dá|consigo|posso|vou poder))"
+    r"\s+(?:(?:na|no|a|o|de)\s+)?$"
+)
+_RULED_OUT_AFTER = re.compile(
+    r"^\s*,?\s*(?:nao|n)\s+(?:vou|vai|da|dá|posso|consigo|rola|podemos|poderei|tenho como)\b"
+)
+
+
+# "a de quarta não vou conseguir": the day names the booking, which the caller looks up
+_BOOKING_OF_DAY = re.compile(r"\b(?:o|a|os|as) d[aeo]s?\s+$")
+
+
 def _weekday(text: str, today: date, next_week: bool) -> Found:
-    m = _WEEKDAY.search(text)
+    m = next(
+        (
+            found
+            for found in _WEEKDAY.finditer(text)
+            if not _RULED_OUT_BEFORE.search(text[: found.start()])
+            and not (
+                _RULED_OUT_AFTER.match(text[found.end() :])
+                and not _BOOKING_OF_DAY.search(text[: found.start()])
+            )
+        ),
+        None,
+    )
     if not m:
         return None
     target = WEEKDAYS[m.group(2)]
