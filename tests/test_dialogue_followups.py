@@ -210,3 +210,41 @@ def test_the_day_that_cannot_be_is_the_booking_and_another_day_the_same_time(
     assert "Posso remarcar?" in summary and "Na sexta (20/11) às 11:00" in summary
     bia.say("opa, sim")
     assert rows(runtime)[-1] == ("Lola", "Tosa", at(20, 11), "booked")
+
+
+def test_laughter_and_fillers_are_not_part_of_a_pets_name(runtime: Runtime) -> None:
+    rita = Customer(runtime, "demo", "+5511970002019")
+    assert "nome" in rita.say("queria marcar banho pro meu cachorro sexta 8h")
+    asked = rita.say("é o paçoca kkk")
+    assert "Paçoca" in asked and "Kkk" not in asked
+    summary = rita.say("vira-lata")
+    assert "Banho para Paçoca\n" in summary
+    rita.say("sim")
+    assert rows(runtime) == [("Paçoca", "Banho", at(20, 8), "booked")]
+
+
+def test_a_time_said_to_be_fine_is_taken(runtime: Runtime) -> None:
+    """'8h tá ótimo' agrees to 8h; it is no booking said to stay as it is."""
+    rita = customer_with(runtime, "+5511970002020", [("Thor", "cachorro")])
+    rita.say("queria marcar banho pro thor")
+    summary = rita.say("pode ser sexta entao, 8h ta otimo")
+    assert "Posso confirmar?" in summary and "Na sexta (20/11) às 08:00" in summary
+
+
+@pytest.mark.parametrize(
+    ("asked", "when"),
+    [
+        ("o nico ta com banho e tosa quinta 10h. na vdd quero so o banho, e passa pras 11h", 11),
+        ("oi, o do nico muda pra so banho", 10),
+    ],
+)
+def test_only_part_of_a_combo_changes_the_booked_service(
+    runtime: Runtime, asked: str, when: int
+) -> None:
+    rafa = customer_with(runtime, "+5511970002021", [("Nico", "cachorro")])
+    book(runtime, rafa.phone, "Nico", "Banho e tosa", at(19, 10))
+    summary = rafa.say(asked)
+    assert "Banho para Nico" in summary and f"às {when}:00" in summary
+    rafa.say("sim")
+    assert rows(runtime)[-1] == ("Nico", "Banho", at(19, when), "booked")
+    assert [r[3] for r in rows(runtime)].count("booked") == 1

@@ -57,9 +57,15 @@ def name_in(text: str) -> str | None:
     if lead:
         first = first[lead.end() :]
     words = [w for w in re.findall(r"[^\W\d_][\w'-]*", first) if species_in(w) is None]
+    said = [w for w in words if not _FILLER.match(fold(w))]
+    words = said or words  # "Ali" alone is a name; "paçoca kkk" is Paçoca
     if not words or len(words) > 3:
         return None
     return " ".join(w[:1].upper() + w[1:] for w in words)
+
+
+# What rides along a name without being part of it: 'é o paçoca kkk', 'pipoca ué, falei'
+_FILLER = re.compile(r"^(k{2,}|rs+|(?:ha){2,}h?|(?:he){2,}|(?:hu){2,}|ue|uai|ne|ai|la|ali|viu)$")
 
 
 def breed_in(text: str, species: str | None = None) -> str | None:

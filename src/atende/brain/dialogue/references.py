@@ -26,6 +26,11 @@ _KEEPS = re.compile(
     r"|vai (normal\w*|sim|mesmo)|esta (mantido|mantida|ok|otimo|certo|confirmado|confirmada)"
     r"|nao mexe|ja (tomou|fez|tem|teve|foi|esta marcad\w*|ta marcad\w*))\b"
 )
+# "8h tá ótimo", "segunda tá ok": a time agreed to, not a booking that stays
+_APPROVES_WHEN = re.compile(
+    r"\s*(?:(?:as|a|pras|pra|umas)\s+)?(?:\d{1,2}\s*(?:h|:|hs|horas?)|\d{1,2}\s+(?:ta|esta)\b"
+    r"|segunda|terca|quarta|quinta|sexta|sabado|domingo|amanha|hoje|meio ?dia)"
+)
 _CHANGES = re.compile(
     r"\b(cancel\w*|desmarc\w*|remarc\w*|troc\w*|mud[ae]\w*|pass(a|ar|e|o|ou)|adia\w*)\b"
 )
@@ -41,7 +46,13 @@ def meant_text(text: str) -> str:
     da Nina, o banho continua' → 'cancela a vacina da Nina'."""
     clauses = [c for c in _CLAUSES.split(text) if c and c.strip()]
     kept = [
-        c for c in clauses if not (_KEEPS.search(expand(fold(c))) and not _CHANGES.search(fold(c)))
+        c
+        for c in clauses
+        if not (
+            _KEEPS.search(expand(fold(c)))
+            and not _CHANGES.search(fold(c))
+            and not _APPROVES_WHEN.match(fold(c))
+        )
     ]
     return ", ".join(c.strip() for c in kept) if kept else text
 

@@ -368,7 +368,10 @@ def _same_day(booked: date, said: date) -> bool:
 
 
 # "muda o banho pra tosa", "troca a tosa por banho e tosa": the service it becomes
-_INTO = re.compile(r"\b(?:pra|para|por)\s+(?:uma\s+|um\s+|a\s+|o\s+)?(\w+(?:\s+e\s+\w+)?)")
+_INTO = re.compile(
+    r"\b(?:pra|para|por|so|apenas|somente)\s+(?:(?:so|apenas|somente)\s+)?"
+    r"(?:uma\s+|um\s+|a\s+|o\s+)?(\w+(?:\s+e\s+\w+)?)"
+)
 
 
 _INTO_SERVICE = re.compile(
