@@ -248,3 +248,18 @@ def test_only_part_of_a_combo_changes_the_booked_service(
     rafa.say("sim")
     assert rows(runtime)[-1] == ("Nico", "Banho", at(19, when), "booked")
     assert [r[3] for r in rows(runtime)].count("booked") == 1
+
+
+def test_holidays_by_name_and_the_eve_of_the_one_just_asked(runtime: Runtime) -> None:
+    """The demo shop closes on national holidays (Christmas) and opens on the 24th."""
+    lu = Customer(runtime, "demo", "+5511970002022")
+    reply = lu.say("oi! vcs vao abrir no natal? e na vespera, dia 24?")
+    assert "25/12" in reply and "24/12" in reply and "Posso te ajudar a" not in reply
+    assert "01/01" in lu.say("e no ano novo?")
+
+
+def test_what_day_is_today_and_open_now(runtime: Runtime) -> None:
+    """The suite's clock: Tuesday 17/11 10:00, inside the shop's hours."""
+    lia = Customer(runtime, "demo", "+5511970002023")
+    reply = lia.say("oi, que dia é hoje? vcs tao abertos agora?")
+    assert "Hoje é terça, 17/11" in reply and "abertos agora, até as 18:00" in reply

@@ -42,6 +42,9 @@ ROWS = [
     R("nove e meia", at="09:30"),
     R("terça as nove horas", day=1, at="09:00"),
     R("qualquer dia menos quarta, de tarde", period="tarde"),
+    R("vcs vao abrir no natal?", day=39),  # 25/12 from Monday 16/11
+    R("abrem na vespera de natal?", day=38),
+    R("e no ano novo?", day=46),
     R("falei menos quarta 🙄 terça as 14h", day=1, at="14:00"),
     R("quarta nao vou conseguir levar, pode ser terça?", day=1),
     R("amanhã dez horas", day=1, at="10:00"),

@@ -282,6 +282,19 @@ def hours(hours_text: str) -> str:
     return f"Nosso horário: {hours_text} 🕗"
 
 
+def today_is(weekday: str, day: str) -> str:
+    """'Hoje é sábado, 06/03 🙂'."""
+    return f"Hoje é {weekday}, {day} 🙂"
+
+
+def open_now(closes: str) -> str:
+    return f"Estamos abertos agora, até as {closes} 🙂"
+
+
+def closed_now(hours_text: str) -> str:
+    return f"Agora estamos fechados. Funcionamos: {hours_text}."
+
+
 def closed_on(label: str, hours_text: str) -> str:
     return f"{label[0].upper()}{label[1:]} não abrimos. Funcionamos: {hours_text}."
 

@@ -126,7 +126,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"\b(que horas (abre|fecha|voces abrem|voces fecham)|ate que horas"
         r"|horario de (funcionamento|atendimento)"
         r"|(qual|quais) (e |sao )?(o |os )?horarios?|horarios? de voces"
-        r"|abre\w*|fecha\w*|funciona\w*|aberto\w*|expediente"
+        r"|abre\w*|abrir\w*|abrira\w*|fecha\w*|funciona\w*|aberto\w*|expediente"
+        r"|(que|qual) dia (e|eh) hoje"
         r"|atendendo (agora|hoje|amanha)"
         r"|(trabalh|atend)\w* (no |na |de |aos? )?(hoje|amanha|feriado|sabado|domingo|segunda"
         r"|terca|quarta|quinta|sexta|fim de semana)(?! (as|a partir|de manha|de tarde|\d))"
@@ -240,7 +241,8 @@ _SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 _YES = re.compile(
     r"^\s*(?:👍|👌|✅|☑|✔|🙏|🆗|🤝)"
     # 'ufa, sim', 'opa, pode ser': a sigh or an 'opa' before the yes
-    r"|^\s*(?:(?:ufa|opa|ah+|eba|oba|uhu|nossa|hm+|entao|ta)\W+)*(sim|s|pode( ser| sim| confirmar| marcar)?|confirm\w*|isso( mesmo| ai)?|ok|okay"
+    r"|^\s*(?:(?:ufa|opa|ah+|eba|oba|uhu|nossa|hm+|entao|ta)\W+)*"
+    r"(sim|s|pode( ser| sim| confirmar| marcar)?|confirm\w*|isso( mesmo| ai)?|ok|okay"
     r"|beleza|bele|fechado|fechadissimo|fechou|claro|certo|perfeito|positivo|bora|com certeza"
     r"|yes|uhum|aham|show|top|otimo|joia|combinado|manda ver|de boa|tranquilo|certinho"
     r"|esta (bom|otimo|certo|perfeito|combinado|beleza|otimo))\b"
@@ -497,6 +499,10 @@ def _carry(previous: str, follow_up: str) -> str:
         )
         if i > 0 and (is_object or is_article):
             return previous[: tokens[i].start()] + follow_up
+    # 'vcs abrem no natal?' + 'na véspera?' -> 'vcs abrem na véspera?'
+    place = list(re.finditer(r"\b(?:no|na|nos|nas|em|dia)\b", previous, re.IGNORECASE))
+    if place and re.match(r"(?:no|na|nos|nas|em|dia)\b", follow_up, re.IGNORECASE):
+        return previous[: place[-1].start()] + follow_up
     return follow_up
 
 

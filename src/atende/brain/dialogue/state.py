@@ -41,7 +41,7 @@ Awaiting = Literal[
     "waitlist",  # "Quer entrar na lista de espera de sexta?" — the day asked is full
 ]
 Period = Literal["manha", "tarde", "noite"]
-Asked = Literal["prices", "duration"]  # what "e o banho?" asks again, of another service
+Asked = Literal["prices", "duration", "hours"]  # what "e o banho?", "e no sábado?" ask again
 ProposalAction = Literal["book", "reschedule", "cancel", "register_pet"]
 
 STATE_VERSION = 2

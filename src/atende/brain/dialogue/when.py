@@ -383,9 +383,34 @@ def _extract_day(text: str, today: date, next_week: bool) -> tuple[date | None, 
     return day, by_weekday, rest
 
 
+# Days named by their holiday: the next one on the calendar ("abrem no natal?")
+_NAMED_DAYS = (
+    (re.compile(r"\bvespera\s+d[eo]\s+(?:ano\s+novo|reveillon)\b|\breveillon\b"), 12, 31),
+    (re.compile(r"\bvespera\s+d[eo]\s+natal\b|\bnoite\s+de\s+natal\b"), 12, 24),
+    (re.compile(r"\bnatal\b"), 12, 25),
+    (re.compile(r"\b(?:ano\s+novo|primeiro\s+do\s+ano|virada\s+do\s+ano)\b"), 1, 1),
+    (re.compile(r"\bdia\s+das\s+criancas\b"), 10, 12),
+    (re.compile(r"\bfinados\b"), 11, 2),
+    (re.compile(r"\btiradentes\b"), 4, 21),
+    (re.compile(r"\bdia\s+do\s+trabalh\w*\b"), 5, 1),
+)
+
+
+def _holiday_named(text: str, today: date) -> Found:
+    for pattern, month, day in _NAMED_DAYS:
+        m = pattern.search(text)
+        if m:
+            found = date(today.year, month, day)
+            if found < today:
+                found = date(today.year + 1, month, day)
+            return found, m.span(), False
+    return None
+
+
 def _first_day(text: str, today: date, next_week: bool) -> Found:
     found = (
-        _written_date(text, today)
+        _holiday_named(text, today)
+        or _written_date(text, today)
         or _numeric_date(text, today)
         or _relative_day(text, today)
         or _day_of_month(text, today)  # "segunda dia 14": the 14th names the day exactly

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from atende.brain.dialogue import catalogue as words
 from atende.brain.dialogue import replies as say
@@ -41,6 +41,7 @@ def answer(
     in the burst, else ``topic`` ("quanto demora a tosa? e quanto custa pra porte médio?")."""
     lines: list[str] = []
     priced: list[ServiceInfo] = []
+    ctx_day: date | None = None  # the day the hours question before this one asked about
     for part in _about_last_named(ctx, parts, topic):
         named = _services_in(ctx, part)
         if part.intent in ("prices", "services") and named:
@@ -49,6 +50,10 @@ def answer(
         if priced:
             lines.append(_prices(ctx, priced, parts, pet))
             priced = []
+        if part.intent == "hours":
+            ctx_day = _day_asked(ctx, part.text, ctx_day)
+            lines.append(_hours(ctx, part.text, ctx_day))
+            continue
         lines.append(_one(ctx, part, pet))
     if priced:
         lines.append(_prices(ctx, priced, parts, pet))
@@ -156,11 +161,39 @@ def _one(ctx: DialogueContext, part: Part, pet: Pet | None = None) -> str:
     return words.service_list(ctx.services)
 
 
-def _hours(ctx: DialogueContext, text: str) -> str:
+_EVE = re.compile(r"\bvespera\b(?!\s+d[eo]\s)")
+_NOW = re.compile(r"\b(agora|neste momento|nesse momento|agorinha)\b")
+_TODAY_IS = re.compile(r"\b(que|qual) dia (e|eh) hoje\b")
+
+
+def _day_asked(ctx: DialogueContext, text: str, before: date | None) -> date | None:
+    """The day an hours question asks about; 'e na véspera?' is the day before the one
+    just asked about; 'abertos agora?' is today."""
+    folded = fold(text)
+    if before is not None and _EVE.search(folded):
+        return before - timedelta(days=1)
+    if _NOW.search(folded) or _TODAY_IS.search(folded):
+        return ctx.today
+    return extract_when(text, ctx.today).day
+
+
+def _hours(ctx: DialogueContext, text: str, asked: date | None = None) -> str:
     """'abrem domingo?' answers for Sunday; 'que horas abre?' gives the whole week; a date
-    is the calendar's ('dia 25/12 é Natal e a loja fecha'), special days and holidays too."""
-    day = extract_when(text, ctx.today).day
+    is the calendar's ('dia 25/12 é Natal e a loja fecha'), special days and holidays too;
+    'que dia é hoje?' and 'abertos agora?' say today's date and whether it is open now."""
+    day = asked if asked is not None else extract_when(text, ctx.today).day
     week = say.opening_hours_text(ctx.hours)
+    folded = fold(text)
+    if _TODAY_IS.search(folded):
+        return words.today_is(say.WEEKDAY_NAMES[ctx.today.weekday()], f"{ctx.today:%d/%m}")
+    if _NOW.search(folded) and day == ctx.today:
+        plan = ctx.day(day)
+        now = ctx.now.time()
+        spans = plan.spans if plan.closed is None else []
+        if any(o <= now < c for o, c in spans):
+            closes = next(c for o, c in spans if o <= now < c)
+            return words.open_now(say.hhmm(closes))
+        return words.closed_now(week)
     if day is None and _HOLIDAY.search(fold(text)):
         return _next_holiday(ctx, week)
     if day is None:

@@ -744,8 +744,8 @@ def _remember_topic(st: DialogueState, reading: Reading, reply: Reply) -> None:
         st.topic_service_id = named.pop()
     elif named:
         st.topic_service_id = None
-    asked = {p.intent for p in reading.parts if p.intent in ("prices", "duration")}
-    if reply.intent in ("prices", "duration") and len(asked) <= 1:
+    asked = {p.intent for p in reading.parts if p.intent in ("prices", "duration", "hours")}
+    if reply.intent in ("prices", "duration", "hours") and len(asked) <= 1:
         st.topic_asked = cast(Asked, asked.pop() if asked else reply.intent)
     else:
         st.topic_asked = None
@@ -764,8 +764,13 @@ def _asked_again(st: DialogueState, reading: Reading) -> Asked | None:
         return None
     if len(reading.lines) != 1 or not _ELLIPTIC.match(fold(reading.text)):
         return None
+    if st.topic_asked == "hours":  # "e no ano novo?", "e sábado?"
+        return "hours" if reading.has_when or _HOLIDAY_WORD.search(fold(reading.text)) else None
     sized = sizing.said_of_pet(reading.text) != (None, None)
     return st.topic_asked if reading.service is not None or sized else None
+
+
+_HOLIDAY_WORD = re.compile(r"\b(feriado|vespera|carnaval|pascoa|reveillon)\b")
 
 
 def _greeted(reading: Reading) -> bool:
