@@ -28,7 +28,7 @@ def test_a_second_question_of_the_burst_is_about_the_service_of_the_first(
 ) -> None:
     mari = Customer(runtime, "demo", "+5511970002001")
     reply = mari.say("qnto tempo demora uma tosa? e qnto custa pra poodle porte medio?")
-    assert "1h" in reply and "Tosa: R$ 70,00" in reply
+    assert "1h" in reply and "Tosa (porte médio): R$ 70,00" in reply
     assert "Nossos serviços" not in reply
 
 
@@ -263,3 +263,10 @@ def test_what_day_is_today_and_open_now(runtime: Runtime) -> None:
     lia = Customer(runtime, "demo", "+5511970002023")
     reply = lia.say("oi, que dia é hoje? vcs tao abertos agora?")
     assert "Hoje é terça, 17/11" in reply and "abertos agora, até as 18:00" in reply
+
+
+def test_each_price_question_of_a_burst_for_its_own_size(runtime: Runtime) -> None:
+    ana = Customer(runtime, "demo", "+5511970002024")
+    reply = ana.say("qual o valor do banho pra cachorro pequeno? e pra gigante de pelo longo?")
+    assert "Banho (porte pequeno): R$ 50,00" in reply
+    assert "Banho (porte gigante): R$ 115,00" in reply

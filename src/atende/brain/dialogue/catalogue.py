@@ -19,6 +19,7 @@ from atende.domain import grammar
 from atende.domain.entities import ServiceInfo
 from atende.domain.phones import display_phone
 from atende.domain.pricing import Quote
+from atende.domain.pricing import varies as service_varies
 from atende.domain.sizes import SIZE_NAMES, Size
 
 # --- the conversation itself -------------------------------------------------------
@@ -252,6 +253,8 @@ def price_line(item: ServiceInfo | Priced) -> str:
     name = service.name
     if priced.pet and priced.size and not priced.quote.from_lowest:
         name = f"{name} para {priced.pet} (porte {SIZE_NAMES[priced.size]})"
+    elif priced.size and not priced.quote.from_lowest and service_varies(service):
+        name = f"{name} (porte {SIZE_NAMES[priced.size]})"  # the size the customer said
     line = f"{name}: {quote_text(priced.quote)} (cerca de {say.duration(service.duration_minutes)})"
     if priced.quote.from_lowest and priced.by_size:
         table = ", ".join(f"{SIZE_NAMES[size]} {say.money(p)}" for size, p in priced.by_size)

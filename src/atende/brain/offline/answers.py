@@ -44,6 +44,13 @@ def answer(
     ctx_day: date | None = None  # the day the hours question before this one asked about
     for part in _about_last_named(ctx, parts, topic):
         named = _services_in(ctx, part)
+        own_size = part.intent == "prices" and sizing.said_of_pet(part.text) != (None, None)
+        if named and own_size:  # "pra pequeno? e pra gigante de pelo longo?": each its own
+            if priced:
+                lines.append(_prices(ctx, priced, parts, pet))
+                priced = []
+            lines.append(_prices(ctx, named, [part], pet, said=part.text))
+            continue
         if part.intent in ("prices", "services") and named:
             priced.extend(s for s in named if s not in priced)
             continue
@@ -85,7 +92,9 @@ def _about_last_named(
 
 # "quanto fica o táxi dog?" asks about a thing of its own; "e pro porte médio?" does not
 _THING = re.compile(r"\b(?:o|a|os|as|do|da|dos|das|no|na)\s+([a-z]{3,})")
-_NOT_A_THING = frozenset({"porte", "pelo", "pelagem", "meu", "minha", "dele", "dela", "mesmo"})
+_NOT_A_THING = frozenset(
+    {"porte", "pelo", "pelagem", "meu", "minha", "dele", "dela", "mesmo", "valor", "preco"}
+)
 
 
 def _names_another_thing(ctx: DialogueContext, text: str) -> bool:
@@ -111,15 +120,21 @@ def _services_in(ctx: DialogueContext, part: Part) -> list[ServiceInfo]:
 
 
 def _prices(
-    ctx: DialogueContext, services: list[ServiceInfo], parts: list[Part], pet: Pet | None
+    ctx: DialogueContext,
+    services: list[ServiceInfo],
+    parts: list[Part],
+    pet: Pet | None,
+    said: str | None = None,
 ) -> str:
+    """The prices of ``services``, for the size and coat said (in ``said``, else anywhere
+    in the burst), else for the pet's, else from the lowest with the price per size."""
     does = any(p.intent == "services" for p in parts) and not any(
         p.intent == "prices" for p in parts
     )
     if pet is None:  # "quanto fica o banho do Thor?"
         named = {p.id: p for part in parts for p in pets_meant(part.text, ctx.pets)}
         pet = next(iter(named.values())) if len(named) == 1 else None
-    size, coat = sizing.said_of_pet(" ".join(m.text for m in ctx.turn.burst))  # the burst
+    size, coat = sizing.said_of_pet(said or " ".join(m.text for m in ctx.turn.burst))
     if size is not None or coat is not None:  # "ele é grande e tem pelo longo"
         return words.prices([_said(ctx, s, pet, size, coat) for s in services], does=does)
     return words.prices([quoted(ctx, s, pet) for s in services], does=does)

@@ -36,6 +36,7 @@ _PORTE = re.compile(r"\bporte\s+(\w+)")
 _SAID_OF_PET = re.compile(
     r"\b(?:ele|ela|cachorr\w*|cadel\w*|vira[ -]?lata|srd)\b(?:\W+\w+){0,3}?\W+(?:bem |e )?"
     r"(pequen[oa]|medi[oa]|grande|gigante|mini)\b"
+    r"|\b(?:pra|para|p/|de)\s+(?:um |uma |os |as )?(pequen[oa]s?|medi[oa]s?|grandes?|gigantes?)\b"
 )
 _COAT = re.compile(r"\b(pelo|pelagem|pelos)\s+(\w+\s+)?(longo|longa|curto|curta|comprid[oa])\b")
 _SHORT_ANSWER = 6  # words: "é médio", "porte grande, uns 30 kg"
@@ -92,7 +93,7 @@ def said_of_pet(text: str) -> tuple[Size | None, Coat | None]:
     folded = fold(text)
     said = _PORTE.search(folded) or _SAID_OF_PET.search(folded)
     coat = _COAT.search(folded)
-    size = parse_size(said.group(1)) if said else None
+    size = parse_size(said.group(1) or said.group(2)) if said else None
     sizes = {parse_size(w) for w in re.findall(r"[a-z]+", folded)} - {None}
     if len(sizes) > 1:  # "pequeno e grande": each size's price, not one of them
         size = None
