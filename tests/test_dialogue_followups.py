@@ -270,3 +270,13 @@ def test_each_price_question_of_a_burst_for_its_own_size(runtime: Runtime) -> No
     reply = ana.say("qual o valor do banho pra cachorro pequeno? e pra gigante de pelo longo?")
     assert "Banho (porte pequeno): R$ 50,00" in reply
     assert "Banho (porte gigante): R$ 115,00" in reply
+
+
+def test_cancelling_for_a_pet_with_nothing_booked_says_so(runtime: Runtime) -> None:
+    ivo = customer_with(runtime, "+5511970002025", [("Bruce", "cachorro"), ("Diana", "cachorro")])
+    book(runtime, ivo.phone, "Bruce", "Banho", at(19, 15))
+    asked = ivo.say("vou viajar de ultima hora, cancela os dois banhos de quinta pfv")
+    assert "Diana não tem horário marcado" in asked and "banho de Bruce" in asked
+    done = ivo.say("sim, e o da diana tbm")
+    assert "Cancelado" in done and "Diana não tem horário marcado" in done
+    assert rows(runtime) == [("Bruce", "Banho", at(19, 15), "cancelled")]

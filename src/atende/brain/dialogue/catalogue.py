@@ -87,6 +87,12 @@ def restored(described: str) -> str:
     return f"Sem problemas, desfiz o cancelamento ✅ {back} está de volta na agenda."
 
 
+def nothing_booked_for(names: str) -> str:
+    """'Diana não tem horário marcado.' — a pet named in a cancel or move."""
+    verb = "não têm" if " e " in names else "não tem"
+    return f"{names} {verb} horário marcado."
+
+
 BOOKING_GONE = "Esse agendamento não está mais ativo. Posso ajudar em algo mais?"
 KEPT = "Tudo certo, mantive seu agendamento 😉"
 DROPPED = "Tudo bem, não agendei nada 🙂 Se mudar de ideia, é só chamar!"

@@ -43,6 +43,26 @@ def upcoming_of(ctx: DialogueContext) -> list[Booking]:
 
 
 def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading) -> Outcome:
+    out = _start(ctx, st, flow, reading)
+    missing = _pets_without_booking(ctx, reading)
+    if missing and out.final is None:  # "cancela os dois banhos" when only Bruce has one
+        out.lead = f"{words.nothing_booked_for(say.joined(missing))} {out.lead or ''}".strip()
+    return out
+
+
+def _pets_without_booking(ctx: DialogueContext, reading: Reading) -> list[str]:
+    """Pets the request names, or means by 'os dois', that have nothing booked ahead."""
+    booked = {b.pet_id for b in upcoming_of(ctx)}
+    named = pets_meant(reading.text, ctx.pets)
+    if not named and _BOTH_PETS.search(fold(reading.text)) and len(ctx.pets) == 2:
+        named = list(ctx.pets)
+    return [p.name for p in named if p.id not in booked]
+
+
+_BOTH_PETS = re.compile(r"\b(os dois|as duas|ambos|ambas|dos dois|das duas)\b")
+
+
+def _start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading) -> Outcome:
     st.start(flow)
     upcoming = upcoming_of(ctx)
     if not upcoming:
@@ -222,6 +242,10 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             out = _cancel_these(ctx, st, [found])
             if more:  # "isso, e o Rex tbm, a tosa": that one next
                 st.then = more
+            elif missing := [
+                n for n in _pets_without_booking(ctx, reading) if n != _pet_of(ctx, found)
+            ]:
+                out.final = f"{out.final} {words.nothing_booked_for(say.joined(missing))}"
             return out
         if reading.no:
             st.reset_flow()
@@ -230,6 +254,11 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
             question=words.confirm_cancel(describe(ctx, found, in_sentence=True)), progressed=False
         )
     return start(ctx, st, st.flow or "cancel", reading)
+
+
+def _pet_of(ctx: DialogueContext, b: Booking) -> str | None:
+    pet = ctx.pet(b.pet_id)
+    return pet.name if pet is not None else None
 
 
 def _cancel_these(ctx: DialogueContext, st: DialogueState, chosen: list[Booking]) -> Outcome:
