@@ -280,3 +280,14 @@ def test_cancelling_for_a_pet_with_nothing_booked_says_so(runtime: Runtime) -> N
     done = ivo.say("sim, e o da diana tbm")
     assert "Cancelado" in done and "Diana não tem horário marcado" in done
     assert rows(runtime) == [("Bruce", "Banho", at(19, 15), "cancelled")]
+
+
+def test_the_price_of_the_booking_just_listed_and_paying_in_installments(
+    runtime: Runtime,
+) -> None:
+    with_documents(runtime, "faq.md")
+    gabi = customer_with(runtime, "+5511970002026", [("Toddy", "cachorro")])
+    book(runtime, gabi.phone, "Toddy", "Banho e tosa", at(19, 14))
+    assert "14:00" in gabi.say("oi, esqueci que horas ficou o toddy na quinta 🙈")
+    reply = gabi.say("e qnto vai dar? posso pagar no cartao em 2x?")
+    assert "Banho e tosa: R$ 110,00" in reply and "3x" in reply

@@ -64,12 +64,18 @@ _SAME_STEM = {
     "paga": "cobra",
     "min": "minuto",
     "parcel": "cartao",
+    "pagar": "pagame",
+    "pago": "pagame",
+    "pagam": "pagame",
+    "pagand": "pagame",
     "credit": "cartao",
     "debito": "cartao",
 }
 
 
 def _stem(word: str) -> str:
+    if re.fullmatch(r"\d{1,2}x", word):  # "em 2x", "até 3x": installments
+        return _SAME_STEM["parcel"]
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
     stem = word[:6]

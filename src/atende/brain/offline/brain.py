@@ -127,6 +127,8 @@ class OfflineBrain:
             lines = [manage.describe(ctx, b) for b in upcoming]
             texts = [words.my_bookings(lines)]
             booked = [s for b in upcoming if (s := ctx.service(b.service_id)) is not None]
+            if len({s.id for s in booked}) == 1:  # "e quanto vai dar?" next: that service
+                st.topic_service_id = booked[0].id
             priced = [p for p in reading.questions if p.intent == "prices"]
             if priced and booked:  # "qnd é a vacina da Mel? e qnto vai ficar?"
                 asked = [Part(p.text, p.intent, p.service or booked[0]) for p in priced]
