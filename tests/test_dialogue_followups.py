@@ -291,3 +291,13 @@ def test_the_price_of_the_booking_just_listed_and_paying_in_installments(
     assert "14:00" in gabi.say("oi, esqueci que horas ficou o toddy na quinta 🙈")
     reply = gabi.say("e qnto vai dar? posso pagar no cartao em 2x?")
     assert "Banho e tosa: R$ 110,00" in reply and "3x" in reply
+
+
+def test_a_question_about_adding_something_during_a_booking_is_answered(
+    runtime: Runtime,
+) -> None:
+    with_documents(runtime, "faq.md")
+    marta = customer_with(runtime, "+5511970002027", [("Kiara", "cachorro")])
+    assert "Posso confirmar?" in marta.say("oi, queria marcar banho da Kiara quinta às 8h")
+    reply = marta.say("e da pra incluir o taxi dog?")
+    assert "R$ 15" in reply and "Posso confirmar?" in reply

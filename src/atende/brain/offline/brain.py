@@ -469,7 +469,9 @@ def _documents_for(
                 found.append(rule)
                 answered.add(part.text)
                 continue
-        vague = part.intent is None or (part.intent == "services" and part.service is None)
+        vague = part.intent in (None, "includes") or (
+            part.intent == "services" and part.service is None
+        )
         # 'vcs vacinam filhote de 2 meses?' names a service, but asks what the documents say
         about_service = part.intent == "services" and part.service is not None
         if not (vague or about_service):
