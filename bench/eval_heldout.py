@@ -1,6 +1,7 @@
 """The never-tuned splits alone: an alias of ``bench/eval_conversations.py --split
-heldout_c --split heldout_d --split heldout_e``; the player lives in bench/conversation_player.py. Their
-failures are never printed (reading them would be tuning on them).
+heldout_c --split heldout_d --split heldout_e``; the player lives in
+bench/conversation_player.py. Their failures are never printed (reading them would be
+tuning on them).
 
     .venv/bin/python bench/eval_heldout.py [--json]
 """

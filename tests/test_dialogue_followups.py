@@ -301,3 +301,20 @@ def test_a_question_about_adding_something_during_a_booking_is_answered(
     assert "Posso confirmar?" in marta.say("oi, queria marcar banho da Kiara quinta às 8h")
     reply = marta.say("e da pra incluir o taxi dog?")
     assert "R$ 15" in reply and "Posso confirmar?" in reply
+
+
+def test_move_one_pets_booking_and_cancel_the_others_named_in_lower_case(
+    runtime: Runtime,
+) -> None:
+    ana = customer_with(runtime, "+5511970002028", [("Rex", "cachorro"), ("Luna", "cachorro")])
+    book(runtime, ana.phone, "Rex", "Banho", at(19, 10))
+    book(runtime, ana.phone, "Luna", "Tosa", at(19, 10))
+    summary = ana.say("oi, preciso passar o do rex pra sexta mesmo horario e cancelar o da luna")
+    assert "Posso remarcar?" in summary and "Banho para Rex" in summary
+    assert "Quer cancelar a tosa de Luna" in ana.say("sim")
+    ana.say("sim")
+    assert rows(runtime) == [
+        ("Rex", "Banho", at(19, 10), "cancelled"),
+        ("Luna", "Tosa", at(19, 10), "cancelled"),
+        ("Rex", "Banho", at(20, 10), "booked"),
+    ]

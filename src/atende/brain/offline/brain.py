@@ -11,6 +11,7 @@ never loops, and the same message is never sent twice in a row.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import assert_never, cast
 
@@ -186,7 +187,7 @@ class OfflineBrain:
             intent = "reschedule"  # "o banho do Thor pode ser domingo?" with one booked
         if intent in ("cancel", "reschedule"):
             info = _info_lead(ctx, st, reading, self._knowledge)
-            first, then = _two_requests(reading.text)
+            first, then = _two_requests(reading.text, [p.name for p in ctx.pets])
             if then is not None:  # "cancela a tosa e remarca a vacina pra segunda"
                 reading = read([first], ctx.now, ctx.services)
                 intent = reading.intent if reading.intent in ("cancel", "reschedule") else intent
@@ -588,7 +589,7 @@ _AND_THEN = re.compile(
 )
 
 
-def _two_requests(text: str) -> tuple[str, str | None]:
+def _two_requests(text: str, pets: Sequence[str] = ()) -> tuple[str, str | None]:
     """'cancela a tosa e remarca a vacina pra segunda 10h' → the cancel, then the move —
     two requests about two bookings; 'cancelar o de amanhã e marcar pra segunda' (one
     booking, no second service or pet named) stays one move."""
@@ -599,7 +600,8 @@ def _two_requests(text: str) -> tuple[str, str | None]:
     if not re.search(r"\b(o|a|os|as|do|da)\s+\w{3,}", fold(second)):
         return text, None  # "e marcar pra segunda": the same booking, moved
     target = re.search(r"\b(banho|tosa|consulta|vacin\w*|[A-ZÀ-Ý][a-zà-ÿ]+)", second)
-    if target is None and not _BOOKING_BY_WHEN.search(fold(second)):
+    pet = any(re.search(rf"\b{re.escape(fold(p))}\b", fold(second)) for p in pets)  # "da luna"
+    if target is None and not pet and not _BOOKING_BY_WHEN.search(fold(second)):
         return text, None
     return first, second
 
