@@ -318,3 +318,31 @@ def test_move_one_pets_booking_and_cancel_the_others_named_in_lower_case(
         ("Luna", "Tosa", at(19, 10), "cancelled"),
         ("Rex", "Banho", at(20, 10), "booked"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("asked", "moved_to"),
+    [
+        ("consegue passar o banho do rex meia hora depois?", at(19, 10, 30)),
+        ("o banho do rex de quinta da pra passar pro dia seguinte? msm horario", at(20, 10)),
+    ],
+)
+def test_a_move_relative_to_the_booking(runtime: Runtime, asked: str, moved_to: object) -> None:
+    rex = customer_with(runtime, "+5511970002029", [("Rex", "cachorro")])
+    book(runtime, rex.phone, "Rex", "Banho", at(19, 10))
+    assert "Posso remarcar?" in rex.say(asked)
+    rex.say("sim")
+    assert rows(runtime)[-1] == ("Rex", "Banho", moved_to, "booked")
+
+
+def test_the_earliest_of_a_days_bookings_is_the_one_moved(runtime: Runtime) -> None:
+    pat = customer_with(runtime, "+5511970002030", [("Mel", "cachorro"), ("Bolt", "cachorro")])
+    book(runtime, pat.phone, "Mel", "Banho", at(19, 9))
+    book(runtime, pat.phone, "Bolt", "Banho", at(19, 11))
+    summary = pat.say("o q ta mais cedo na quinta passa pras 10h pfv")
+    assert "Era na quinta (19/11) às 09:00" in summary and "Banho para Mel" in summary
+    pat.say("pode sim")
+    assert sorted(r for r in rows(runtime) if r[3] == "booked") == [
+        ("Bolt", "Banho", at(19, 11), "booked"),
+        ("Mel", "Banho", at(19, 10), "booked"),
+    ]

@@ -257,8 +257,14 @@ def fill(
         count = 2 if weeks.group(1) in ("duas", "2") else 1
         shifted = old.starts_at.astimezone(ctx.tz) + timedelta(days=7 * count)
         frame.earliest = frame.latest = None
+    if shifted is None and old is not None:  # moving: "meia hora depois", "1h antes"
+        shifted = _shifted_around(reading.text, old.starts_at.astimezone(ctx.tz))
     if shifted is not None:  # "1h mais tarde", "atrasar em meia hora"
         frame.day, frame.at = shifted.date(), shifted.time()
+    if old is not None and _NEXT_DAY.search(fold(reading.text)):
+        frame.day = old.starts_at.astimezone(ctx.tz).date() + timedelta(days=1)  # "dia seguinte"
+        if frame.at is None and (reading.same_time or when.at is None):
+            frame.at = old.starts_at.astimezone(ctx.tz).time()
     elif reading.same_time and old is not None and when.at is None:
         frame.at = old.starts_at.astimezone(ctx.tz).time()  # "mesmo horário"
     elif reading.same_time and frame.asked_at is not None and when.at is None:
@@ -405,6 +411,25 @@ def _shifted(text: str, base: datetime | None) -> datetime | None:
         minutes = int(amount) * (1 if unit.startswith("min") else 60)
     sign = 1 if direction == "tarde" else -1
     return base + timedelta(minutes=sign * minutes)
+
+
+# In a move only: "meia hora depois", "1h antes" (not "depois do almoço"); "dia seguinte"
+_SHIFT_AROUND = re.compile(
+    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?\s+(depois|antes)\b(?!\s+d[aoe]s?\b)"
+)
+_NEXT_DAY = re.compile(r"\b(dia seguinte|um dia depois|no outro dia|pro outro dia|dia depois)\b")
+
+
+def _shifted_around(text: str, booked: datetime) -> datetime | None:
+    found = _SHIFT_AROUND.search(fold(text))
+    if found is None:
+        return None
+    amount, unit, direction = found.group(1), found.group(2) or "h", found.group(3)
+    if amount in _AMOUNTS:
+        minutes = _AMOUNTS[amount]
+    else:
+        minutes = int(amount) * (1 if unit.startswith("min") else 60)
+    return booked + timedelta(minutes=minutes if direction == "depois" else -minutes)
 
 
 def _rescheduled_day(ctx: DialogueContext, st: DialogueState) -> date | None:

@@ -331,7 +331,18 @@ def _match(
     candidates, named = _fitting(ctx, upcoming, reading, flow)
     if len(candidates) == 1 and (len(upcoming) == 1 or named):
         return candidates[0]
+    edge = _EDGE.search(fold(old_part(reading.text, ctx.now)))
+    if edge and len(candidates) > 1:  # "o que tá mais cedo na quinta", "o último"
+        ordered = sorted(candidates, key=lambda b: b.starts_at)
+        return ordered[-1] if edge.group("late") else ordered[0]
     return None
+
+
+# "o que tá mais cedo", "o primeiro" / "o mais tarde", "o último": among the ones that fit
+_EDGE = re.compile(
+    r"\b(?:o|a)\s+(?:que\s+(?:ta|esta|e|fica)\s+|q\s+ta\s+)?"
+    r"(?:(?P<early>mais cedo|primeir[oa])|(?P<late>mais tarde|ultim[oa]))\b"
+)
 
 
 def _fitting(
