@@ -346,3 +346,49 @@ def test_the_earliest_of_a_days_bookings_is_the_one_moved(runtime: Runtime) -> N
         ("Bolt", "Banho", at(19, 11), "booked"),
         ("Mel", "Banho", at(19, 10), "booked"),
     ]
+
+
+def test_cancel_today_when_the_same_weekday_next_week_is_booked_too(runtime: Runtime) -> None:
+    """'o de hoje' is today's, not also next Tuesday's."""
+    bob = customer_with(runtime, "+5511970002031", [("Bob", "cachorro")])
+    book(runtime, bob.phone, "Bob", "Banho", at(17, 15))
+    book(runtime, bob.phone, "Bob", "Banho", at(24, 15))
+    asked = bob.say("vou ter q cancelar o banho do bob de hj 😕")
+    assert "Quer cancelar o banho de Bob de hoje (17/11)" in asked
+    bob.say("ok pode cancelar")
+    assert rows(runtime) == [
+        ("Bob", "Banho", at(17, 15), "cancelled"),
+        ("Bob", "Banho", at(24, 15), "booked"),
+    ]
+
+
+def test_cancel_the_first_and_move_the_other(runtime: Runtime) -> None:
+    sonia = customer_with(runtime, "+5511970002032", [("Bela", "cachorro")])
+    book(runtime, sonia.phone, "Bela", "Banho", at(18, 9))
+    book(runtime, sonia.phone, "Bela", "Banho", at(25, 9))
+    asked = sonia.say("cancela o primeiro e o outro passa pra 10h pf")
+    assert "Quer cancelar o banho de Bela de amanhã (18/11)" in asked
+    moved = sonia.say("isso msm")
+    assert "Cancelado" in moved and "Posso remarcar?" in moved and "(25/11) às 10:00" in moved
+    sonia.say("isso msm")
+    assert sorted((r[2], r[3]) for r in rows(runtime)) == [
+        (at(18, 9), "cancelled"),
+        (at(25, 9), "cancelled"),
+        (at(25, 10), "booked"),
+    ]
+
+
+def test_no_at_the_cancel_question_naming_another_booking_asks_about_that_one(
+    runtime: Runtime,
+) -> None:
+    aline = customer_with(runtime, "+5511970002033", [("Toby", "cachorro"), ("Mel", "cachorro")])
+    book(runtime, aline.phone, "Toby", "Banho", at(19, 10))
+    book(runtime, aline.phone, "Mel", "Banho", at(20, 10))
+    assert "banho de Mel" in aline.say("cancela o banho de sexta por favor")
+    again = aline.say("não pera", "é o de quinta, do toby", "o da mel na sexta fica")
+    assert "Quer cancelar o banho de Toby" in again
+    aline.say("isso")
+    assert rows(runtime) == [
+        ("Toby", "Banho", at(19, 10), "cancelled"),
+        ("Mel", "Banho", at(20, 10), "booked"),
+    ]

@@ -584,7 +584,7 @@ def _moves_booked(ctx: DialogueContext, reading: Reading) -> bool:
 
 _AND_THEN = re.compile(
     r",?\s+(?:e|e depois|depois)\s+"
-    r"(?=(?:remarc|reagend|marc|agend|troc|mud|pass|cancel|desmarc)\w*\b)",
+    r"(?=(?:(?:o|a)\s+outr[oa]\s+)?(?:remarc|reagend|marc|agend|troc|mud|pass|cancel|desmarc)\w*\b)",
     re.IGNORECASE,
 )
 
@@ -601,7 +601,8 @@ def _two_requests(text: str, pets: Sequence[str] = ()) -> tuple[str, str | None]
         return text, None  # "e marcar pra segunda": the same booking, moved
     target = re.search(r"\b(banho|tosa|consulta|vacin\w*|[A-ZÀ-Ý][a-zà-ÿ]+)", second)
     pet = any(re.search(rf"\b{re.escape(fold(p))}\b", fold(second)) for p in pets)  # "da luna"
-    if target is None and not pet and not _BOOKING_BY_WHEN.search(fold(second)):
+    other = re.match(r"(o|a)\s+outr[oa]\b", fold(second))  # "cancela o primeiro e o outro passa"
+    if target is None and not pet and not other and not _BOOKING_BY_WHEN.search(fold(second)):
         return text, None
     return first, second
 

@@ -227,6 +227,10 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         if found is None:
             st.reset_flow()
             return Outcome(final=words.BOOKING_GONE)
+        other = _other_meant(ctx, upcoming, reading, found) if reading.no else None
+        if other is not None and _NAMES_BOOKING.search(fold(reading.text)):
+            st.frame.booking_id = other.id  # "não pera, é o de quinta, do Toby"
+            return Outcome(question=words.confirm_cancel(describe(ctx, other, in_sentence=True)))
         moving = reading.intent == "reschedule" or (
             reading.has_when and not _CANCEL_YES.search(normalize(reading.text))
         )
@@ -270,6 +274,10 @@ def _cancel_these(ctx: DialogueContext, st: DialogueState, chosen: list[Booking]
     if len(chosen) == 1:
         return Outcome(final=words.cancelled(describe(ctx, chosen[0], in_sentence=True)))
     return Outcome(final=words.cancelled_all(len(chosen)))
+
+
+# "é o de quinta", "era o do Toby": another booking named, not a new day for this one
+_NAMES_BOOKING = re.compile(r"\b(?:e|era|eh)?\s*(?:o|a)\s+d[aeo]s?\s+\w+")
 
 
 def _other_meant(
@@ -375,10 +383,16 @@ def _fitting(
         booked = ctx.service(b.service_id)
         return not exact and booked is not None and fold(service.name) in fold(booked.name)
 
+    by_weekday = bool(_WEEKDAY_WORD.search(fold(meant)))  # "hoje", "dia 25": that date only
+
+    def on_day(booked: date) -> bool:
+        assert when.day is not None
+        return _same_day(booked, when.day) if by_weekday else booked == when.day
+
     def fits(b: Booking, day: bool = True) -> bool:
         local = b.starts_at.astimezone(tz)
         return (
-            (not day or when.day is None or _same_day(local.date(), when.day))
+            (not day or when.day is None or on_day(local.date()))
             and same_service(b)
             and (not pets or b.pet_id in pets)
             and (hour is None or local.hour == hour)
@@ -400,6 +414,9 @@ _ALL = re.compile(
     # "os banhos de segunda", "as vacinas": every booking that fits
     r"|\b(os|as) (banhos|tosas|vacinas|vacinacoes|consultas|horarios|agendamentos)\b"
 )
+
+
+_WEEKDAY_WORD = re.compile(r"\b(segunda|terca|quarta|quinta|sexta|sabado|domingo)")
 
 
 def _same_day(booked: date, said: date) -> bool:
