@@ -392,3 +392,32 @@ def test_no_at_the_cancel_question_naming_another_booking_asks_about_that_one(
         ("Toby", "Banho", at(19, 10), "cancelled"),
         ("Mel", "Banho", at(20, 10), "booked"),
     ]
+
+
+def test_a_booking_right_after_one_the_pet_has_that_day(runtime: Runtime) -> None:
+    carlos = customer_with(runtime, "+5511970002034", [("Bob", "cachorro")])
+    book(runtime, carlos.phone, "Bob", "Banho", at(19, 10))
+    summary = carlos.say("quero marcar tosa pro bob na quinta tb", "logo depois do banho dele")
+    assert "Tosa para Bob" in summary and "Na quinta (19/11) às 11:00" in summary
+    assert "em seguida" not in summary
+    carlos.say("isso")
+    assert rows(runtime)[-1] == ("Bob", "Tosa", at(19, 11), "booked")
+
+
+def test_two_pets_one_after_the_other(runtime: Runtime) -> None:
+    fer = customer_with(runtime, "+5511970002035", [("Luna", "cachorro"), ("Thor", "cachorro")])
+    fer.say("marca vacina pra luna e pro thor quinta 10h", "primeiro a luna dps o thor")
+    assert "Na quinta (19/11) às 10:30" in fer.say("isso")
+    fer.say("isso")
+    assert rows(runtime) == [
+        ("Luna", "Vacinação", at(19, 10), "booked"),
+        ("Thor", "Vacinação", at(19, 10, 30), "booked"),
+    ]
+
+
+def test_the_price_of_a_booking_the_customer_has(runtime: Runtime) -> None:
+    renata = customer_with(runtime, "+5511970002036", [("Nina", "cachorro")])
+    book(runtime, renata.phone, "Nina", "Banho e tosa", at(18, 13))
+    reply = renata.say("quanto vai dar o banho e tosa da nina amanhã?")
+    assert "R$ 110,00" in reply and "Horários livres" not in reply
+    assert "Quer agendar" not in reply

@@ -119,6 +119,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     (
         "prices",
         r"\b(preco\w*|quanto (custa|e|fica|sai|cobra|esta|que)\w*|quanto (\w+ )?cobra\w*"
+        r"|quanto (vai|vai me|deve) (dar|ficar|sair|custar)"
         r"|(custa|cobra\w*|fica|sai|esta|e) quanto|valor\w*|tabela)\b",
     ),
     (

@@ -1017,7 +1017,14 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
     st.frame, st.queued = frames[0], frames[1:]
 
 
-_RIGHT_AFTER = re.compile(r"\b(\w+)\W+(?:logo )?(?:em seguida|logo depois|logo apos)\b")
+_RIGHT_AFTER = re.compile(
+    r"\b(\w+)\W+(?:logo )?(?:em seguida|logo depois|logo apos)\b"
+    r"|\b(?:depois|dps|apos)\s+(?:o|a)\s+(\w+)\b"  # "primeiro a luna, dps o thor"
+)
+# "um atrás do outro", "em sequência": each pet after the one before
+_ONE_AFTER_ANOTHER = re.compile(
+    r"\b(um atras do outro|uma atras da outra|em sequencia|na sequencia|seguidos|seguidas)\b"
+)
 
 
 def _time_after(
@@ -1040,9 +1047,12 @@ def _said_after(
     """'… e a Amora logo em seguida': this pet is named right before 'em seguida'."""
     new = update.get("new_pet")
     name = fold(new.name) if isinstance(new, NewPet) and new.name else None
+    if _ONE_AFTER_ANOTHER.search(folded):
+        return True
     for found in _RIGHT_AFTER.finditer(folded):
-        word_at = found.start(1)
-        if name is not None and found.group(1) == name:
+        group = 1 if found.group(1) else 2
+        word_at = found.start(group)
+        if name is not None and found.group(group) == name:
             return True
         if any(k == key and start <= word_at < end for start, end, k in mentions):
             return True
@@ -1146,12 +1156,53 @@ def _times_after(
     return before if len(before) >= 2 else {}
 
 
+# "logo depois do banho dele": right after a booking the customer already has
+_AFTER_BOOKED = re.compile(
+    r"\b(?:logo\s+)?(?:depois|apos|em seguida|na sequencia)\s+d[oa]\s+"
+    r"(banho e tosa|banho|tosa|consulta|vacina\w*)\b"
+)
+
+
+def _after_booked(ctx: DialogueContext, reading: Reading) -> Booking | None:
+    """The customer's booking a new one is asked to follow ("depois do banho dele")."""
+    found = _AFTER_BOOKED.search(fold(reading.text))
+    if found is None:
+        return None
+    service = find_service(found.group(1), ctx.services)
+    if service is None:
+        return None
+    booked = booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
+    day = reading.when.day
+    same = [
+        b
+        for b in booked
+        if b.service_id == service.id
+        and (day is None or b.starts_at.astimezone(ctx.tz).date() == day)
+    ]
+    return same[0] if len(same) == 1 else None
+
+
+def follow_booked(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+    """A booking asked to follow one the customer has: its day and the time it ends."""
+    before = _after_booked(ctx, reading)
+    if before is None or st.frame.at is not None:
+        return
+    asked = find_service(_AFTER_BOOKED.sub(" ", fold(reading.text)), ctx.services)
+    if asked is not None:  # "tosa … depois do banho dele" asks for the tosa
+        st.frame.service_id = asked.id
+    end = before.ends_at.astimezone(ctx.tz)
+    st.frame.day, st.frame.at = end.date(), end.time()
+    if st.frame.pet_id is None and before.pet_id is not None and st.frame.new_pet is None:
+        st.frame.pet_id = before.pet_id
+
+
 def split_by_service(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
     """'consulta pro Thor e depois banho', 'vacinar e dar banho': one booking per service,
     in the order asked, each confirmed on its own — none silently dropped."""
     if st.queued:
         return
-    named = services_named(reading.text, ctx.services)
+    text = _AFTER_BOOKED.sub(" ", fold(reading.text)) if _after_booked(ctx, reading) else None
+    named = services_named(text if text is not None else reading.text, ctx.services)
     if len(named) < 2:
         return
     frames = [st.frame.model_copy(update={"service_id": s.id}) for s in named]

@@ -44,6 +44,7 @@ from atende.domain.entities import Choices
 from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 from atende.storage import contacts
+from atende.storage.models import Booking
 
 # kept importable where they were: the LLM agent answers with the same words
 HANDOFF = words.HANDOFF
@@ -203,6 +204,11 @@ class OfflineBrain:
                 or (_asks_when(reading) and hit is None)  # a question the documents answer
             )
         )
+        if intent == "prices" and (asked_one := _booked_asked(ctx, reading)) is not None:
+            service, pet = ctx.service(asked_one.service_id), ctx.pet(asked_one.pet_id)
+            parts = [Part(reading.text, "prices", service)]  # "quanto vai dar o banho da Nina
+            text = answers.answer(ctx, parts, booking=True, pet=pet)  # amanhã?": it is booked
+            return self._say(ctx, st, reading, [text], "prices")
         if intent in ("book", "slots") or wants:
             return self._start_booking(ctx, st, reading)
         if intent == "register":  # 'quero cadastrar meus bichinhos': pets, no booking
@@ -246,6 +252,7 @@ class OfflineBrain:
             st.frame.service_id = topic  # "quanto custa a tosa?" … "marca pro Zeca amanhã"
         booking.split_by_pet(ctx, st, reading)
         booking.split_by_service(ctx, st, reading)
+        booking.follow_booked(ctx, st, reading)  # "logo depois do banho dele"
         out = booking.next_question(ctx, st)
         asked = reading.intent == "slots" or (
             reading.text.rstrip().endswith("?") and reading.intent != "book"
@@ -612,6 +619,22 @@ _BOOKING_BY_WHEN = re.compile(
     r"\b(o|a|os|as)\s+d[aoe]s?\s+(\d{1,2}\s*(h|:\d\d)|segunda|terca|quarta|quinta|sexta|sabado"
     r"|domingo|hoje|amanha)"
 )
+
+
+def _booked_asked(ctx: DialogueContext, reading: Reading) -> Booking | None:
+    """The one booking a price question names by its service (and day or pet)."""
+    if reading.service is None or not (reading.has_when or reading.pet_name):
+        return None
+    pets = {p.id for p in pets_meant(reading.text, ctx.pets)}
+    day = reading.when.day
+    found = [
+        b
+        for b in manage.upcoming_of(ctx)
+        if b.service_id == reading.service.id
+        and (not pets or b.pet_id in pets)
+        and (day is None or b.starts_at.astimezone(ctx.tz).date() == day)
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _asks_when(reading: Reading) -> bool:
