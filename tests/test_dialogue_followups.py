@@ -421,3 +421,67 @@ def test_the_price_of_a_booking_the_customer_has(runtime: Runtime) -> None:
     reply = renata.say("quanto vai dar o banho e tosa da nina amanhã?")
     assert "R$ 110,00" in reply and "Horários livres" not in reply
     assert "Quer agendar" not in reply
+
+
+# --- what the wider readings must leave alone (found by a review of this round) ---
+
+
+def test_later_inside_a_request_does_not_swallow_it(runtime: Runtime) -> None:
+    mel = customer_with(runtime, "+5511970002040", [("Mel", "cachorro")])
+    book(runtime, mel.phone, "Mel", "Banho", at(19, 10))
+    assert "Quer cancelar" in mel.say("cancela o banho da mel por favor, depois eu marco outro")
+    other = customer_with(runtime, "+5511970002041", [("Bia", "cachorro")])
+    assert "Para qual dia" in other.say("quero marcar um banho pra bia, depois eu volto pra buscar")
+
+
+def test_cancel_then_book_later_still_cancels(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970002042", [("Mel", "cachorro")])
+    book(runtime, ana.phone, "Mel", "Tosa", at(19, 10))
+    assert "Quer cancelar a tosa de Mel" in ana.say("cancela a tosa e depois marco com calma")
+
+
+def test_a_known_pet_is_big_not_a_second_pet(runtime: Runtime) -> None:
+    """'o thor e grande' is 'Thor é grande' as typed on a phone."""
+    leo = customer_with(runtime, "+5511970002043", [("Thor", "cachorro")])
+    summary = leo.say("quero marcar banho pro thor sexta 10h. o thor e grande")
+    assert "Banho para Thor" in summary and "em seguida" not in summary
+
+
+def test_a_day_said_to_stay_is_not_cancelled(runtime: Runtime) -> None:
+    ana = customer_with(runtime, "+5511970002044", [("Mel", "cachorro")])
+    book(runtime, ana.phone, "Mel", "Banho", at(19, 10))
+    book(runtime, ana.phone, "Mel", "Banho", at(20, 10))
+    asked = ana.say("cancela o banho de quinta, sexta continua")
+    assert "Quer cancelar o banho de Mel da quinta (19/11)" in asked and "estes 2" not in asked
+
+
+def test_open_now_on_a_day_named_is_that_day(runtime: Runtime) -> None:
+    lia = Customer(runtime, "demo", "+5511970002045")
+    reply = lia.say("vcs abrem agora no sabado?")
+    assert "abertos agora" not in reply and "08:00 às 12:00" in reply
+
+
+def test_a_name_that_is_also_a_breed_written_as_a_name(runtime: Runtime) -> None:
+    rita = Customer(runtime, "demo", "+5511970002046")
+    rita.say("queria marcar banho pro meu cachorro sexta 8h")
+    assert "Lulu" in rita.say("Lulu")
+
+
+def test_a_change_to_the_next_pet_at_the_confirmation_is_no_question(runtime: Runtime) -> None:
+    renata = customer_with(runtime, "+5511970002047", [("Mel", "gato"), ("Tom", "cachorro")])
+    renata.say("oi! queria marcar banho pra mel e pro tom na sexta as 10")
+    assert "confirmo logo em seguida" not in renata.say("pro tom faz tosa em vez de banho")
+
+
+def test_a_second_question_about_an_errand_is_not_the_first_service(runtime: Runtime) -> None:
+    with_documents(runtime, "faq.md")
+    leo = Customer(runtime, "demo", "+5511970002048")
+    reply = leo.say("quanto custa o banho? e quanto custa pra buscar em casa?")
+    assert "Banho: a partir de R$ 45,00" in reply and "R$ 15" in reply
+
+
+def test_when_the_shop_closes_is_no_pickup_question(runtime: Runtime) -> None:
+    rita = customer_with(runtime, "+5511970002049", [("Mel", "cachorro")])
+    book(runtime, rita.phone, "Mel", "Banho e tosa", at(20, 14))
+    reply = rita.say("que horas acaba o expediente de vcs no sabado?")
+    assert "termina por volta" not in reply and "12:00" in reply

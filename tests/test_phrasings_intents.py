@@ -242,6 +242,17 @@ NOT_INTENTS = [
     ("cancela o banho do Rex e marca uma consulta pra Mel sexta", "reschedule"),
     ("cancela a tosa e depois eu marco outro dia", "reschedule"),
     ("me passa pra alguem de verdade", "reschedule"),
+    # ordinary messages the wider patterns must leave alone
+    ("vcs podem me ligar quando ela ficar pronta?", "handoff"),
+    ("vc liga pra confirmar?", "handoff"),
+    ("que absurdo de lindo que ficou o banho da mel!!", "handoff"),
+    ("quero uma explicação de como funciona o pacote mensal", "handoff"),
+    ("pode passar pra ela?", "handoff"),
+    ("passa pra loja as 14h", "handoff"),
+    ("cancela a tosa e depois marco com calma", "reschedule"),
+    ("desmarca a consulta e ai marco quando ele melhorar", "reschedule"),
+    ("cancela o banho da mel e marca pro thor no lugar", "reschedule"),
+    ("cancela o banho de sexta e me passa o pix do reembolso", "reschedule"),
 ]
 
 
@@ -413,6 +424,11 @@ NEITHER = [
     "hmm",
     "n entendi",
     "nem sei",
+    # a yes-word inside another sentence is no confirmation
+    "o thor nao, a luna vai sim",
+    "se sim, eu pago na hora?",
+    "se sim, qual o valor?",
+    "ele vai sim tomar vacina?",
     # a yes-word with a negation or a change is no confirmation
     "sim não",
     "quero mudar o horário",
@@ -446,6 +462,11 @@ EMERGENCY = [
     ("meu gato macho ta tentando fazer xixi o dia todo e nao sai nada", True),
     ("ele levou uma mordida de outro cachorro ontem, o olho ta inchado e fechado", True),
     ("ele fez xixi no tapete de novo", False),
+    ("ele nao faz xixi no tapete higienico, so no chao", False),
+    ("sem xixi no tapete por favor", False),
+    ("o cachorro levou uma mordida de pulga", False),
+    ("o olho machucado ja sarou", False),
+    ("o filhotinho nao sai de perto de mim", False),
     ("URGENTE meu gato comeu chumbinho", True),
     ("ele ta sangrando muito", True),
     ("tem sangue no xixi dela", True),

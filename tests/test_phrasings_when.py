@@ -45,6 +45,11 @@ ROWS = [
     R("vcs vao abrir no natal?", day=39),  # 25/12 from Monday 16/11
     R("abrem na vespera de natal?", day=38),
     R("e no ano novo?", day=46),
+    R("pode ser 22/12 as 10h? quero ele lindo pro natal", day=36, at="10:00"),
+    R("banho sexta 10h, pra ficar cheiroso pro natal", day=4, at="10:00"),
+    R("sexta nao vai ter horario?", day=4),
+    R("qualquer dia menos quarta e quinta"),
+    R("dez horas de viagem"),
     R("falei menos quarta 🙄 terça as 14h", day=1, at="14:00"),
     R("quarta nao vou conseguir levar, pode ser terça?", day=1),
     R("amanhã dez horas", day=1, at="10:00"),

@@ -217,19 +217,19 @@ def the(service: ServiceInfo) -> str:
 
 
 def ready_if_left(service: ServiceInfo, left_at: str, ready_at: str) -> str:
-    """'Deixando às 10:00, o banho e tosa fica pronto por volta das 11:30 🙂'."""
-    done = (
-        "ficam prontos" if grammar.the(service).split(" ", 1)[0] in ("os", "as") else "fica pronto"
-    )
-    return f"Deixando às {left_at}, {the(service)} {done} por volta das {ready_at} 🙂"
+    """'Deixando às 10:00, o banho e tosa termina por volta das 11:30 🙂'."""
+    return f"Deixando às {left_at}, {the(service)} termina por volta das {ready_at} 🙂"
 
 
 def ready_booked(booking: str, ready_at: str) -> str:
-    """'O banho de Mel na quarta (09/12) às 14:00 termina por volta das 15:30 — …'."""
-    return (
-        f"{booking[:1].upper()}{booking[1:]} termina por volta das {ready_at} — "
-        "pode buscar a partir desse horário 🙂"
-    )
+    """'O banho e tosa de Mel (quarta, 09/12, às 14:00) termina por volta das 15:30 🙂'."""
+    return f"{booking[:1].upper()}{booking[1:]} termina por volta das {ready_at} 🙂"
+
+
+def booking_of(service: ServiceInfo | None, pet: str) -> str:
+    """'o banho de Tom': a booking of the request still to confirm."""
+    what = the(service) if service is not None else APPOINTMENT.lower()
+    return f"{what} de {pet}"
 
 
 INVITE = "Quer agendar? 🙂"  # said once at the end of an answer, never inside a booking

@@ -29,15 +29,15 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         "handoff",
         r"\b(atendente|humano|uma pessoa|pessoa de verdade|alguem de verdade|pessoa real"
         r"|gerente|operador|atendimento humano"
-        r"|(alguem|voces|voce|vc|vcs) (pode|podem|poderia|consegue)? ?(me )?(ligar|liga)\b"
-        r"|(me|pra me|para me) (liga|ligue|ligar|telefona\w*)|ligar (pra|para) mim"
+        r"|alguem (pode |poderia |consegue )?(me ligar|ligar (pra|para) mim)"
+        r"|pedir (pra|para) alguem me ligar"
         r"|(prefiro|quero|queria) (resolver|falar|conversar) (isso )?por telefone"
-        r"|quero (uma )?explica\w*|(fazer|registrar) (uma )?reclama\w*|que absurdo|descaso"
+        r"|(quero|exijo) (uma )?explicacao(?! (de|do|da|sobre) )"
+        r"|(fazer|registrar) (uma )?reclamacao"
         r"|falar (diretamente |direto )?com (alguem|o dono|a dona|voce|um|uma|gente"
         r"|(a|o) (veterinari\w*|responsavel|dra?|doutora?)\b)"
-        r"|(passa|passar|transfere|transferir|encaminha|encaminhar)"
-        r" (a conversa |o atendimento )?(pra|para)"
-        r" (a |o )?(alguem|ela|ele|equipe|pessoal|loja|clinica|dra?|doutora?)\b)\b",
+        r"|(passa|passar|transfere|transferir|encaminha|encaminhar)\b.{0,25}\b(pra|para)"
+        r" (a |o )?(alguem|uma pessoa|equipe|um humano)\b)\b",
     ),
     (
         "optout",
@@ -178,8 +178,22 @@ _SERVICE_WORD = re.compile(r"\b" + _SERVICE + r"\b")
 
 
 def _cancel_then_rebook(norm: str) -> bool:
+    """'cancela o de quarta e marca pra sexta 9h' moves it: what follows names a new day
+    or time and no other service, pet or place ('e marca pro thor no lugar' is two)."""
     found = _CANCEL_THEN_BOOK.search(norm)
-    return found is not None and not _SERVICE_WORD.search(found.group("rest"))
+    if found is None:
+        return False
+    rest = found.group("rest")
+    if _SERVICE_WORD.search(rest) or re.search(r"\bno lugar\b|\bcom calma\b", rest):
+        return False
+    return bool(_WHEN_WORD.search(rest))
+
+
+# a day or a time, as a move's new one is said ('pra sexta 9h', 'pra amanhã', 'às 10')
+_WHEN_WORD = re.compile(
+    r"\b(?:hoje|amanha|segunda|terca|quarta|quinta|sexta|sabado|domingo|semana que vem"
+    r"|dia \d{1,2}|\d{1,2}\s*(?:h|hs|horas?|:\d{2})|\d{1,2}/\d{1,2}|as \d{1,2})"
+)
 
 
 _HYPOTHETICAL = re.compile(  # 'se eu precisar desmarcar, vcs cobram?': a policy question
@@ -200,7 +214,7 @@ def intents_of(text: str) -> list[str]:
     if _HYPOTHETICAL.search(norm):
         found = [f for f in found if f not in ("cancel", "reschedule")]
     if "cancel" in found and _cancel_then_rebook(norm):
-        found = [f for f in found if f not in ("cancel", "book")] + ["reschedule"]
+        found = [f for f in found if f not in ("cancel", "book", "reschedule")] + ["reschedule"]
     if "reschedule" in found and _LATER_REBOOK.search(norm):
         found.remove("reschedule")  # "depois eu remarco quando voltar": not now
     if "late" in found and "reschedule" in found:
@@ -249,8 +263,9 @@ _YES = re.compile(
     r"|esta (bom|otimo|certo|perfeito|combinado|beleza|otimo))\b"
     # 'quero' is a yes only on its own: 'quero mudar o horário' is not
     r"|^\W*quero( sim)?\W*$"
-    # 'rola sim', 'vai sim', 'se sim pode confirmar'
-    r"|\b(rola|vai|quero|serve|claro que|da|fica|se) sim\b|\bsim,? pode confirmar\b"
+    # 'rola sim 🤙', 'vai sim', 'se sim pode confirmar' — the whole message, nothing else
+    r"|^\W*(rola|vai|quero|serve|claro que|da|fica) sim\W*$"
+    r"|^\W*se sim,? pode (confirmar|marcar|agendar)\W*$"
 )
 # What undoes a yes-start: a negation ('claro que não', 'ok não') or a change ('pode
 # cancelar?', 'pode ser outro dia?').

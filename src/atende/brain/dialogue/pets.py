@@ -336,6 +336,9 @@ def breed_only(text: str) -> tuple[str, str | None] | None:
     known = known_breed_in(text)
     if known is None:
         return None
+    said = text.strip()
+    if said[:1].isupper() and len(said.split()) == 1:
+        return None  # "Lulu", "Pug", "Boxer" written as a name are the pet's name
     rest = " ".join(re.findall(r"[a-z]+", fold(text)))
     ways = [w for n, _, ws in BREEDS if n == known[0] for w in ws]
     for way in sorted([*ways, *_NO_BREED], key=len, reverse=True):
@@ -408,11 +411,17 @@ _NOT_NAME_LOWER = frozenset(
      "tosar", "banhar", "vacinar", "fazer", "ser", "tomar", "cortar", "cuidar", "mesmo",
      "mesma", "entao", "isso", "esse", "essa", "aquele", "aquela", "um", "uma", "uns",
      "umas", "seu", "sua", "nosso", "nossa", "qual", "quando", "porte", "pelo", "raca",
-     "seg", "ter", "qua", "qui", "sex", "sab", "dom", "consegue", "pode", "podem"}
+     "seg", "ter", "qua", "qui", "sex", "sab", "dom", "consegue", "pode", "podem",
+     "unha", "unhas", "orelha", "dente", "dentes", "macho", "femea", "castrado", "castrada",
+     "grande", "pequeno", "pequena", "medio", "media", "bravo", "brava", "calmo", "calma",
+     "filhote", "idoso", "idosa", "peludo", "peluda", "muito", "bem", "tudo", "tal", "pronto",
+     "pronta", "mae", "pai", "pagar", "preto", "preta", "branco", "branca"}
     | _NOT_NAMES
     | _NOT_NAME_WORDS
 )  # fmt: skip
 _WORD = r"([a-zà-ÿ]{3,})"
+# a request for more than one pet: "pros meus dois", "os dois", "ambos", "tbm"
+_SEVERAL = re.compile(r"\b(dois|duas|2|ambos|ambas|pros|pras|tbm|tambem|tb)\b")
 
 
 def lowercase_names(text: str, known: Sequence[str]) -> list[str]:
@@ -421,12 +430,14 @@ def lowercase_names(text: str, known: Sequence[str]) -> list[str]:
     the ones we know)."""
     folded = fold(text)
     if len(folded) != len(text.lower()):
-        return []
+        return []  # positions below are of the folded text: only where folding kept them
     low = text.lower()
+    names_said = sum(1 for k in known if re.search(rf"\b{re.escape(fold(k))}\b", folded))
+    several = _SEVERAL.search(folded) is not None or names_said >= 2  # "thor, luna e paçoca"
     found: list[str] = []
     names = [fold(k) for k in known]
     patterns = [rf"\bpr[ao]\s+(?:o |a )?{_WORD}\s+(?:tb|tbm|tambem)\b"]
-    for name in names:
+    for name in names if several else ():  # "thor e grande" is "Thor é grande"
         pet = re.escape(name)
         patterns.append(rf"\b{pet}\s+e\s+(?:o |a )?{_WORD}\b")
         patterns.append(rf"\b{_WORD}\s+e\s+(?:o |a )?{pet}\b")

@@ -104,8 +104,8 @@ _SAME_TIME = re.compile(
 _WAITING = re.compile(
     r"\b(vou ver|deixa eu ver|vou pensar|vou confirmar com|vou falar com"
     r"|depois te (falo|aviso|digo)|te aviso|ja te falo|ja te respondo|vou consultar"
-    r"|(depois|mais tarde|outra hora) (eu |a gente )?(vejo|marco|agendo|volto|chamo|falo|aviso"
-    r"|decido|confirmo)|qualquer coisa (eu )?(chamo|volto|falo|aviso))\b"
+    r"|(depois|mais tarde|outra hora) (eu |a gente )?(vejo|marco|agendo|decido|confirmo)"
+    r"|qualquer coisa (eu )?(chamo|volto|falo|aviso))\b"
 )
 _BYE = re.compile(r"\b(tchau|ate mais|ate logo|ate breve|falou|flw)\b")
 

@@ -31,6 +31,8 @@ _APPROVES_WHEN = re.compile(
     r"\s*(?:(?:as|a|pras|pra|umas)\s+)?(?:\d{1,2}\s*(?:h|:|hs|horas?)|\d{1,2}\s+(?:ta|esta)\b"
     r"|segunda|terca|quarta|quinta|sexta|sabado|domingo|amanha|hoje|meio ?dia)"
 )
+# what says a booking stays whatever else the clause says: "sexta continua"
+_STAYS = re.compile(r"\b(continua\w*|fica\w*|mantem|mantenha|mantid\w*|segue|permanece|deixa)\b")
 _CHANGES = re.compile(
     r"\b(cancel\w*|desmarc\w*|remarc\w*|troc\w*|mud[ae]\w*|pass(a|ar|e|o|ou)|adia\w*)\b"
 )
@@ -51,7 +53,7 @@ def meant_text(text: str) -> str:
         if not (
             _KEEPS.search(expand(fold(c)))
             and not _CHANGES.search(fold(c))
-            and not _APPROVES_WHEN.match(fold(c))
+            and not (_APPROVES_WHEN.match(fold(c)) and not _STAYS.search(expand(fold(c))))
         )
     ]
     return ", ".join(c.strip() for c in kept) if kept else text

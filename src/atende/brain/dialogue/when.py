@@ -68,6 +68,7 @@ MINUTE_WORDS.update({f"{t} e {u}": tv + uv for t, tv in _TENS.items() for u, uv 
 _NOT_TYPOS = frozenset(
     {
         *("segundo", "segundos", "quinto", "quintal", "quintais", "sexto", "sextou"),
+        *("seguida", "seguidas", "seguido", "seguidos", "seguinte"),
         *("quarto", "quartos", "quanta", "quantas", "terco", "terra", "sabao", "sabor"),
         *("domingos", "sabia", "quarenta", "quatorze", "catorze", "quinhentos"),
         *("quatrocentos", "setenta", "sessenta", "quitar", "terceira", "sacado"),
@@ -162,6 +163,7 @@ _SPOKEN = re.compile(
     r"(?:\s+(?:da|de)\s+(manha|tarde|noite)\b)?"
 )
 _MARKED = re.compile(r"\b(?:" + _MARKER + r")\s+$")
+_HOW_LONG_AFTER = re.compile(r"\s+(?:de\s+(?!manha|tarde|noite)\w+|seguid\w*|direto\w*)")
 _PERIOD_AFTER = re.compile(r"\s*(?:da|de|a)\s+(manha|tarde|noite)\b")
 _DURATION_BEFORE = re.compile(
     r"\b(?:demora|demoram|leva|levam|dura|duram|durante|por|em|ha|faz|mais\s+de|menos\s+de|"
@@ -397,8 +399,12 @@ _NAMED_DAYS = (
 
 
 def _holiday_named(text: str, today: date) -> Found:
+    """'abrem no natal?': that day. Not 'cheiroso pro natal' or 'antes do natal', which
+    say why or by when, not the day."""
     for pattern, month, day in _NAMED_DAYS:
         m = pattern.search(text)
+        if m and _FOR_THE_DAY.search(text[: m.start()]):
+            continue
         if m:
             found = date(today.year, month, day)
             if found < today:
@@ -407,12 +413,15 @@ def _holiday_named(text: str, today: date) -> Found:
     return None
 
 
+_FOR_THE_DAY = re.compile(r"\b(?:pro|pra|para o|antes do|depois do|ate o|ate a)\s+$")
+
+
 def _first_day(text: str, today: date, next_week: bool) -> Found:
     found = (
-        _holiday_named(text, today)
-        or _written_date(text, today)
+        _written_date(text, today)
         or _numeric_date(text, today)
         or _relative_day(text, today)
+        or _holiday_named(text, today)  # "e no ano novo, dia 1?": the holiday's own day
         or _day_of_month(text, today)  # "segunda dia 14": the 14th names the day exactly
         or _weekday(text, today, next_week)
     )
@@ -478,11 +487,12 @@ def _relative_day(text: str, today: date) -> Found:
 
 # A weekday said to be ruled out: "qualquer dia menos segunda", "segunda não vou conseguir"
 _RULED_OUT_BEFORE = re.compile(
-    r"\b(?:menos|exceto|fora|sem ser|nao (?:pode ser|da|dá|consigo|posso|vou poder))"
-    r"\s+(?:(?:na|no|a|o|de)\s+)?$"
+    r"\b(?:menos|exceto|fora|sem ser|nem|nao (?:pode ser|da|consigo|posso|vou poder))"
+    r"\s+(?:(?:na|no|a|o|de)\s+)?(?:\w+\s+(?:e|ou|nem)\s+(?:(?:na|no|a|o)\s+)?)?$"
 )
 _RULED_OUT_AFTER = re.compile(
-    r"^\s*,?\s*(?:nao|n)\s+(?:vou|vai|da|dá|posso|consigo|rola|podemos|poderei|tenho como)\b"
+    r"^\s*,?\s*(?:nao|n)\s+(?:vou|vai|da|posso|consigo|rola|podemos|poderei|tenho como)\b"
+    r"(?!.{0,30}\b(?:manha|tarde|noite|cedo|horario|vaga|ser (?:de|a|as))\b)"
 )
 
 
@@ -600,8 +610,9 @@ def _extract_time(text: str) -> tuple[time | None, str | None, str]:
             return at, period, _cut(text, (m.start(), end))
     for m in _SPOKEN.finditer(text):
         marker, raw_hour, hours_word, raw_minute, period = m.groups()
-        if hours_word and not (marker or raw_minute or period) and _hour(raw_hour) <= 6:
-            continue  # "duas horas" alone is how long; "nove horas" is when
+        alone = hours_word and not (marker or raw_minute or period)
+        if alone and (_hour(raw_hour) <= 6 or _HOW_LONG_AFTER.match(text, m.end())):
+            continue  # "duas horas", "dez horas de viagem": how long; "nove horas": when
         if not (marker or raw_minute or period or hours_word):
             continue
         bare = raw_minute is None and period is None and not hours_word

@@ -98,9 +98,16 @@ _NOT_A_THING = frozenset(
 
 
 def _names_another_thing(ctx: DialogueContext, text: str) -> bool:
+    """'e o táxi dog?', 'e pra buscar em casa?', 'e com hidratação?' ask about something
+    of their own; 'e pro porte médio?' or 'e pro Rex?' about the service just named."""
     pets = {fold(p.name) for p in ctx.pets}
-    words_named = set(_THING.findall(fold(text))) - _NOT_A_THING - pets
-    return bool(words_named)
+    folded = fold(text)
+    words_named = set(_THING.findall(folded)) - _NOT_A_THING - pets
+    return bool(words_named) or bool(_DOING.search(folded))
+
+
+# "pra buscar", "pra pagar em 3x", "com hidratação": an errand or an extra, not a size
+_DOING = re.compile(r"\b(?:pra|para)\s+[a-z]+(?:ar|er|ir)\b|\bcom\s+(?!o\b|a\b)[a-z]{4,}")
 
 
 def _services_in(ctx: DialogueContext, part: Part) -> list[ServiceInfo]:
@@ -187,9 +194,10 @@ def _day_asked(ctx: DialogueContext, text: str, before: date | None) -> date | N
     folded = fold(text)
     if before is not None and _EVE.search(folded):
         return before - timedelta(days=1)
-    if _NOW.search(folded) or _TODAY_IS.search(folded):
+    said = extract_when(text, ctx.today).day  # "abrem agora no sábado?": that Saturday
+    if said is None and (_NOW.search(folded) or _TODAY_IS.search(folded)):
         return ctx.today
-    return extract_when(text, ctx.today).day
+    return said
 
 
 def _hours(ctx: DialogueContext, text: str, asked: date | None = None) -> str:

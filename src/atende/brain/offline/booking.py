@@ -119,11 +119,16 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
     return out
 
 
+_CHANGES_PET = re.compile(r"\b(tira|tirar|sem|muda|mudar|troca|trocar|em vez|cancela\w*|so)\b")
+
+
 def _queued_named(ctx: DialogueContext, st: DialogueState, reading: Reading) -> list[Frame]:
     """The later bookings of this request a question at the confirmation names, when it
     names nothing else to change ('e o tom? é pros dois')."""
     if not st.queued or reading.has_when or reading.no or reading.correction:
         return []
+    if reading.service is not None or _CHANGES_PET.search(fold(reading.text)):
+        return []  # "tira o Tom", "pro Tom faz tosa": a change, taken by ``fill``
     said = fold(reading.text)
     current = fold(_pet_label(ctx, st.frame))
     if re.search(rf"\b{re.escape(current)}\b", said):
@@ -851,10 +856,7 @@ def _confirmation(
 
 
 def _booking_label(ctx: DialogueContext, frame: Frame) -> str:
-    """'o banho de Tom': a booking of the request still to confirm."""
-    service = ctx.service(frame.service_id)
-    what = words.the(service) if service is not None else words.APPOINTMENT.lower()
-    return f"{what} de {_pet_label(ctx, frame)}"
+    return words.booking_of(ctx.service(frame.service_id), _pet_label(ctx, frame))
 
 
 def _old_when(ctx: DialogueContext, service_id: int | None = None) -> str | None:

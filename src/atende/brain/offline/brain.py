@@ -91,7 +91,7 @@ class OfflineBrain:
                 return settled
         recent = state.said_at is not None and ctx.now - state.said_at < REPEAT_WINDOW
         if not recent:
-            state.topic_service_id, state.invited = None, False
+            state.topic_service_id, state.invited, state.topic_asked = None, False, None
         if state.said_at is not None and ctx.now - state.said_at > FLOW_TTL:
             state.reset_flow()  # a booking left half-done yesterday is not today's request
         reply = self._turn(ctx, state, reading)
@@ -164,7 +164,9 @@ class OfflineBrain:
         if st.flow is not None and not _leaves_flow(ctx, st, reading):
             return self._in_flow(ctx, st, reading)
         later = reading.waiting and not reading.has_when and not reading.questions
-        if st.flow is None and later:  # "Quer agendar?" — "blz, vou ver com meu marido"
+        no_request = intent in (None, "greeting", "thanks")
+        if st.flow is None and st.invited and later and no_request:  # "Quer agendar?" —
+            # "blz, vou ver com meu marido": not "marca banho, depois eu volto pra buscar"
             return self._say(ctx, st, reading, [words.NEVER_MIND], "waiting")
         if st.invited and st.flow is None and reading.yes and not reading.no:
             return self._start_booking(ctx, st, reading)  # "Quer agendar?" — "sim"
@@ -652,7 +654,7 @@ def _names_something(reading: Reading) -> bool:
 
 _NAMES_SERVICE = re.compile(
     r"\b(fazem|faz|tem|oferecem|trabalham com)\s+\w{4,}"
-    r"|\b\w{4,}\b[^?.!]{0,25}\b(voces|vcs|vc|voce)\s+(fazem|faz|tem|oferecem)\b"
+    r"|\b(?:a|o|as|os)\s+(?!servic)\w{4,}\b[^?.!]{0,25}\b(voces|vcs|vc|voce)\s+(fazem|faz|tem|oferecem)\b"
 )
 
 
@@ -794,6 +796,8 @@ def _asked_again(st: DialogueState, reading: Reading) -> Asked | None:
         return None
     if len(reading.lines) != 1 or not _ELLIPTIC.match(fold(reading.text)):
         return None
+    if "?" not in reading.text and len(reading.text.split()) > 5:
+        return None  # "e o banho ele já tomou semana passada": a statement
     if st.topic_asked == "hours":  # "e no ano novo?", "e sábado?"
         return "hours" if reading.has_when or _HOLIDAY_WORD.search(fold(reading.text)) else None
     sized = sizing.said_of_pet(reading.text) != (None, None)

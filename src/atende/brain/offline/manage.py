@@ -54,7 +54,8 @@ def _pets_without_booking(ctx: DialogueContext, reading: Reading) -> list[str]:
     """Pets the request names, or means by 'os dois', that have nothing booked ahead."""
     booked = {b.pet_id for b in upcoming_of(ctx)}
     named = pets_meant(reading.text, ctx.pets)
-    if not named and _BOTH_PETS.search(fold(reading.text)) and len(ctx.pets) == 2:
+    both = _BOTH_PETS.search(fold(reading.text)) and len(ctx.pets) == 2
+    if not named and both and len(upcoming_of(ctx)) == 1:  # "os dois" and one is booked
         named = list(ctx.pets)
     return [p.name for p in named if p.id not in booked]
 
@@ -426,7 +427,8 @@ def _same_day(booked: date, said: date) -> bool:
 
 # "muda o banho pra tosa", "troca a tosa por banho e tosa": the service it becomes
 _INTO = re.compile(
-    r"\b(?:pra|para|por|so|apenas|somente)\s+(?:(?:so|apenas|somente)\s+)?"
+    r"\b(?:pra|para|por|(?:quero|queria|vou querer|seria|sera|vai ser|fica|faz|faca)\s+"
+    r"(?=so|apenas|somente))\s*(?:(?:so|apenas|somente)\s+)?"
     r"(?:uma\s+|um\s+|a\s+|o\s+)?(\w+(?:\s+e\s+\w+)?)"
 )
 

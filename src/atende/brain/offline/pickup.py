@@ -21,12 +21,12 @@ from atende.domain.text import fold
 _ASKS = re.compile(
     r"\b(fica(r|ra)? pront[oa]|(que|q) horas? (eu |a gente )?(posso |da pra |pode |consigo |vou )?"
     r"(buscar|pegar|retirar|busco|pego)|(da|pode|posso) (pra )?(buscar|pegar|retirar)\w* (que|q)"
-    r" horas|(que|q) horas? (termina|acaba|sai)|quando (fica pront[oa]|termina|acaba"
-    r"|(eu )?(posso|da pra|consigo) (buscar|pegar|retirar)))\b"
+    r" horas|quando (fica pront[oa]|(eu )?(posso|da pra|consigo) (buscar|pegar|retirar)))\b"
 )
 
 
 def asks(text: str) -> bool:
+    """Asks when a pet is ready or can be picked up (not when the shop closes)."""
     return bool(_ASKS.search(fold(text)))
 
 
@@ -53,5 +53,10 @@ def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> str | N
         meant = of_pet  # "o banho da Mel" when hers is a "Banho e tosa"
     if len(meant) != 1:
         return None
-    end = meant[0].ends_at.astimezone(ctx.tz)
-    return words.ready_booked(manage.describe(ctx, meant[0], in_sentence=True), say.hhmm(end))
+    one = meant[0]
+    start, end = one.starts_at.astimezone(ctx.tz), one.ends_at.astimezone(ctx.tz)
+    service_now = ctx.service(one.service_id)
+    pet = ctx.pet(one.pet_id)
+    label = words.booking_of(service_now, pet.name if pet else "seu pet")
+    when = f"{say.WEEKDAY_NAMES[start.weekday()]}, {start:%d/%m}, às {say.hhmm(start)}"
+    return words.ready_booked(f"{label} ({when})", say.hhmm(end))
