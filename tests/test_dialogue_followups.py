@@ -485,3 +485,16 @@ def test_when_the_shop_closes_is_no_pickup_question(runtime: Runtime) -> None:
     book(runtime, rita.phone, "Mel", "Banho e tosa", at(20, 14))
     reply = rita.say("que horas acaba o expediente de vcs no sabado?")
     assert "termina por volta" not in reply and "12:00" in reply
+
+
+def test_each_pet_its_own_day(runtime: Runtime) -> None:
+    """Bob's 'sexta' is Bob's: he is not booked on Mel's Thursday."""
+    ana = customer_with(runtime, "+5511970002050", [("Mel", "cachorro"), ("Bob", "cachorro")])
+    first = ana.say("oi, quero marcar banho pra Mel quinta 15h e pro Bob sexta 15h")
+    assert "Banho para Mel" in first and "Na quinta (19/11) às 15:00" in first
+    assert "Na sexta (20/11) às 15:00" in ana.say("sim")
+    ana.say("sim")
+    assert rows(runtime) == [
+        ("Mel", "Banho", at(19, 15), "booked"),
+        ("Bob", "Banho", at(20, 15), "booked"),
+    ]

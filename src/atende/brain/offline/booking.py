@@ -987,6 +987,7 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
     if combo is not None and " e " in combo.name and fold(combo.name) not in folded:
         shared = None  # "banho pro Thor e tosa pra Mel" is no "Banho e tosa"
     times = _times_after(ctx, mentions, folded) or _times_in_order(ctx, order, folded)
+    days = _days_after(ctx, mentions, folded)
     frames: list[Frame] = []
     for key, segment in zip(order, segments, strict=True):
         own = find_service(segment, ctx.services) if segment else None
@@ -1009,6 +1010,8 @@ def split_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) -> N
                 name=said, species=species_in(key[4:]), breed=breed[0] if breed else None
             )
             update.update(pet_id=None, new_pet=new)
+        if key in days:  # "a Mel segunda 9h e o Bob terça 9h": each its own day
+            update["day"] = days[key]
         if key in times:
             update["at"] = times[key]
         elif (own_at := _time_after(ctx, reading.text, key, update)) is not None:
@@ -1134,6 +1137,20 @@ def _retime_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) ->
             frame.at = times[frame.pet_id]
         elif frame.pet_id is None and new_times:
             frame.at = new_times[0]
+
+
+def _days_after(
+    ctx: DialogueContext, mentions: list[tuple[int, int, int | str]], folded: str
+) -> dict[int | str, date]:
+    """The day named right after each pet, up to the next pet — only when two pets are
+    given different days ('banho pra Mel segunda e pro Bob terça')."""
+    days: dict[int | str, date] = {}
+    for i, (_, end, key) in enumerate(mentions):
+        stop = mentions[i + 1][0] if i + 1 < len(mentions) else len(folded)
+        day = extract_when(folded[end:stop], ctx.now).day
+        if day is not None:
+            days.setdefault(key, day)
+    return days if len(set(days.values())) >= 2 else {}
 
 
 def _times_after(
