@@ -498,3 +498,14 @@ def test_each_pet_its_own_day(runtime: Runtime) -> None:
         ("Mel", "Banho", at(19, 15), "booked"),
         ("Bob", "Banho", at(20, 15), "booked"),
     ]
+
+
+def test_earlier_by_a_little_half_hour_and_to_the_end_of_the_afternoon(runtime: Runtime) -> None:
+    duke = customer_with(runtime, "+5511970002051", [("Duke", "cachorro")])
+    book(runtime, duke.phone, "Duke", "Banho", at(19, 14))
+    earlier = duke.say("da pra adiantar meia horinha?")
+    assert "Posso remarcar?" in earlier and "às 13:30" in earlier
+    duke.say("sim")
+    assert rows(runtime)[-1] == ("Duke", "Banho", at(19, 13, 30), "booked")
+    late = duke.say("consegue jogar o do duke pro fim da tarde?")
+    assert "Posso remarcar?" in late and "às 17:00" in late

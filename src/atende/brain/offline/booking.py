@@ -280,6 +280,8 @@ def fill(
     earliest = _EARLIEST.search(fold(reading.text))
     service_now = ctx.service(frame.service_id)
     edge = latest or earliest
+    if edge and frame.day is None and old is not None:  # "joga pro fim da tarde": same day
+        frame.day = old.starts_at.astimezone(ctx.tz).date()
     if edge and frame.day is not None and frame.at is None and service_now is not None:
         free = ctx.free(service_now, frame.day, frame.period, ctx.pet(frame.pet_id))
         if free:  # "sexta, o mais tarde possível", "o primeiro horário de amanhã"
@@ -308,6 +310,7 @@ def fill(
 
 _LATEST = re.compile(
     r"\b(o mais tarde( possivel| que (der|tiver|puder))?|(o )?ultimo horario|no fim do dia"
+    r"|(?:no|pro|pra|para o) (?:fim|final) da tarde"
     r"|no final do (dia|expediente)|mais tarde possivel)\b"
 )
 _EARLIEST = re.compile(
@@ -333,11 +336,11 @@ def _inside_span(frame: Frame, day: date, text: str) -> date:
 
 
 _SHIFT = re.compile(
-    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?\s+(?:mais\s+)?(tarde|cedo)\b"
-    r"|\b(atras\w*|adiant\w*)\b.*?\bem\s+(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?"
+    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|horinhas?|min\w*)?\s+(?:mais\s+)?(tarde|cedo)\b"
+    r"|\b(atras\w*|adiant\w*)\b.*?\bem\s+(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|horinhas?|min\w*)?"
     # "atrasar o banho 1h", "adiantar meia hora" — not "adiantar pra 9h", which is a time
     r"|\b(atras\w*|adiant\w*)\b(?:(?!\b(?:pra|para|pras|as|ate|das|de)\b).)*?"
-    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)\b"
+    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|horinhas?|min\w*)\b"
 )
 _AMOUNTS = {"uma": 60, "duas": 120, "meia": 30}
 
@@ -420,7 +423,7 @@ def _shifted(text: str, base: datetime | None) -> datetime | None:
 
 # In a move only: "meia hora depois", "1h antes" (not "depois do almoço"); "dia seguinte"
 _SHIFT_AROUND = re.compile(
-    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|min\w*)?\s+(depois|antes)\b(?!\s+d[aoe]s?\b)"
+    r"\b(\d{1,2}|uma|meia|duas)\s*(h|hs|horas?|horinhas?|min\w*)?\s+(depois|antes)\b(?!\s+d[aoe]s?\b)"
 )
 _NEXT_DAY = re.compile(r"\b(dia seguinte|um dia depois|no outro dia|pro outro dia|dia depois)\b")
 
