@@ -509,3 +509,16 @@ def test_earlier_by_a_little_half_hour_and_to_the_end_of_the_afternoon(runtime: 
     assert rows(runtime)[-1] == ("Duke", "Banho", at(19, 13, 30), "booked")
     late = duke.say("consegue jogar o do duke pro fim da tarde?")
     assert "Posso remarcar?" in late and "às 17:00" in late
+
+
+def test_a_summary_changed_twice_is_never_the_same_question_three_times(
+    runtime: Runtime,
+) -> None:
+    gus = customer_with(runtime, "+5511970002052", [("Bidu", "cachorro")])
+    first = gus.say("oi, banho pro bidu sexta 9h")
+    second = gus.say("não, 10h")
+    third = gus.say("aliás 10h30, foi mal kkk")
+    assert first.count("Posso confirmar?") == 1 and "Posso confirmar?" not in second + third
+    assert "Anotado! Ficou assim, confirmo?" in second and "às 10:30" in third
+    gus.say("isso")
+    assert rows(runtime) == [("Bidu", "Banho", at(20, 10, 30), "booked")]

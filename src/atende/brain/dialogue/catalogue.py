@@ -497,7 +497,7 @@ def confirm_booking(
     ``price`` is the pet's ('R$ 50,00 (porte pequeno)'; the service's own when None);
     ``professional`` the one asked for by name; ``then`` the bookings of the same request
     that come next ('o banho de Tom'), so nobody thinks they were forgotten."""
-    head = "Posso confirmar?"
+    head = _CONFIRM_HEAD
     if reschedule:
         head = f"Posso remarcar? Era {moving_from}." if moving_from else "Posso remarcar?"
     lines = [
@@ -523,6 +523,18 @@ def confirm_booking(
 def comes_next(booking: str) -> str:
     """'… e o banho de Tom?' while Mel's waits for its yes: it is not forgotten."""
     return f"{booking[:1].upper()}{booking[1:]} eu confirmo logo em seguida 🙂"
+
+
+_CONFIRM_HEAD = "Posso confirmar?"
+
+
+def reconfirm(question: Question) -> Question:
+    """The summary again after the customer changed it ('não, 10h'): said as the change
+    taken, not as the same question asked once more."""
+    if not question.first.startswith(_CONFIRM_HEAD):
+        return question
+    head = "Anotado! Ficou assim, confirmo?"
+    return Question(head + question.first[len(_CONFIRM_HEAD) :], question.again)
 
 
 def priced_for_size(quote: Quote, size: Size | None) -> str:

@@ -111,6 +111,9 @@ def step(ctx: DialogueContext, st: DialogueState, reading: Reading) -> Outcome:
         return out
     restated = bool(_NAME_IS.search(reading.text) or _BREED_IS.search(fold(reading.text)))
     out.progressed = st.frame.model_dump() != before or restated  # "a raça é persa, gente"
+    changed = awaiting == "confirm" and st.frame.model_dump() != before
+    if changed and st.awaiting == "confirm" and out.question is not None:
+        out.question = words.reconfirm(out.question)  # "não, 10h" → "Anotado! Ficou assim…"
     frame = st.frame
     picked = reading.any_day and frame.day is not None and frame.at is not None
     if picked and before.get("at") is None and not out.lead and frame.day and frame.at:
