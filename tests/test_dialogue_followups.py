@@ -522,3 +522,10 @@ def test_a_summary_changed_twice_is_never_the_same_question_three_times(
     assert "Anotado! Ficou assim, confirmo?" in second and "às 10:30" in third
     gus.say("isso")
     assert rows(runtime) == [("Bidu", "Banho", at(20, 10, 30), "booked")]
+
+
+def test_when_a_pet_at_the_shop_now_is_ready(runtime: Runtime) -> None:
+    """The suite's clock is 10:00: Mel's bath began at 09:30 and ends at 10:30."""
+    rita = customer_with(runtime, "+5511970002053", [("Mel", "cachorro")])
+    book(runtime, rita.phone, "Mel", "Banho", at(17, 9, 30))
+    assert "termina por volta das 10:30" in rita.say("que horas a mel fica pronta?")

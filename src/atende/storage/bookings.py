@@ -88,14 +88,19 @@ def book(
     raise SlotTaken(starts_at.isoformat())
 
 
-def upcoming_for_contact(session: Session, org_id: int, contact_id: int) -> list[Booking]:
+def upcoming_for_contact(
+    session: Session, org_id: int, contact_id: int, unfinished: bool = False
+) -> list[Booking]:
+    """A customer's bookings still ahead, earliest first; with ``unfinished`` also the ones
+    under way (the pet is at the shop now: "que horas fica pronto?")."""
+    now = utcnow()
     stmt = (
         select(Booking)
         .where(
             Booking.organization_id == org_id,
             Booking.contact_id == contact_id,
             Booking.status.in_(HOLDS_SLOT),
-            Booking.starts_at > utcnow(),
+            Booking.ends_at > now if unfinished else Booking.starts_at > now,
         )
         .order_by(Booking.starts_at)
     )

@@ -15,8 +15,8 @@ from atende.brain.dialogue.context import DialogueContext
 from atende.brain.dialogue.pets import pets_meant
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.state import DialogueState
-from atende.brain.offline import manage
 from atende.domain.text import fold
+from atende.storage import bookings as booking_repo
 
 _ASKS = re.compile(
     r"\b(fica(r|ra)? pront[oa]|(que|q) horas? (eu |a gente )?(posso |da pra |pode |consigo |vou )?"
@@ -45,7 +45,9 @@ def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> str | N
         start = datetime.combine(ctx.today, reading.when.at)
         end = start + timedelta(minutes=ctx.minutes(service, pet))
         return words.ready_if_left(service, say.hhmm(start), say.hhmm(end))
-    booked = manage.upcoming_of(ctx)
+    booked = booking_repo.upcoming_for_contact(  # the pet may be at the shop right now
+        ctx.session, ctx.turn.org.id, ctx.turn.contact_id, unfinished=True
+    )
     pet_ids = {p.id for p in pets_meant(reading.text, ctx.pets)}
     of_pet = [b for b in booked if not pet_ids or b.pet_id in pet_ids]
     meant = [b for b in of_pet if service is None or b.service_id == service.id]
