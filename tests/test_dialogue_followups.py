@@ -529,3 +529,9 @@ def test_when_a_pet_at_the_shop_now_is_ready(runtime: Runtime) -> None:
     rita = customer_with(runtime, "+5511970002053", [("Mel", "cachorro")])
     book(runtime, rita.phone, "Mel", "Banho", at(17, 9, 30))
     assert "termina por volta das 10:30" in rita.say("que horas a mel fica pronta?")
+
+
+def test_a_drop_off_too_late_to_be_ready_before_closing(runtime: Runtime) -> None:
+    paulo = Customer(runtime, "demo", "+5511970002054")
+    reply = paulo.say("se eu deixar o banho e tosa sexta as 17h30 fica pronto q horas?")
+    assert "Às 17:30 não dá" in reply and "fechamos às 18:00" in reply

@@ -42,8 +42,14 @@ def answer(ctx: DialogueContext, st: DialogueState, reading: Reading) -> str | N
     if reading.when.at is not None and service is not None:
         pets = pets_meant(reading.text, ctx.pets)
         pet = pets[0] if len(pets) == 1 else ctx.pet(st.frame.pet_id)
-        start = datetime.combine(ctx.today, reading.when.at)
-        end = start + timedelta(minutes=ctx.minutes(service, pet))
+        day = reading.when.day or ctx.today
+        minutes = ctx.minutes(service, pet)
+        start = datetime.combine(day, reading.when.at)
+        end = start + timedelta(minutes=minutes)
+        closing = max((c for _, c in ctx.day(day).spans), default=None)
+        if closing is not None and end.time() > closing:  # "se eu deixar às 17h30?"
+            took = say.duration(minutes)
+            return words.ends_after_closing(service, say.hhmm(start), took, say.hhmm(closing))
         return words.ready_if_left(service, say.hhmm(start), say.hhmm(end))
     booked = booking_repo.upcoming_for_contact(  # the pet may be at the shop right now
         ctx.session, ctx.turn.org.id, ctx.turn.contact_id, unfinished=True
