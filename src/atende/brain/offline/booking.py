@@ -1145,17 +1145,26 @@ def _retime_by_pet(ctx: DialogueContext, st: DialogueState, reading: Reading) ->
             frame.at = new_times[0]
 
 
+def _said_after_each(
+    ctx: DialogueContext, mentions: list[tuple[int, int, int | str]], folded: str
+) -> list[tuple[int | str, When]]:
+    """What 'when' each pet mention is followed by, up to the next mention."""
+    found = []
+    for i, (_, end, key) in enumerate(mentions):
+        stop = mentions[i + 1][0] if i + 1 < len(mentions) else len(folded)
+        found.append((key, extract_when(folded[end:stop], ctx.now)))
+    return found
+
+
 def _days_after(
     ctx: DialogueContext, mentions: list[tuple[int, int, int | str]], folded: str
 ) -> dict[int | str, date]:
     """The day named right after each pet, up to the next pet — only when two pets are
     given different days ('banho pra Mel segunda e pro Bob terça')."""
     days: dict[int | str, date] = {}
-    for i, (_, end, key) in enumerate(mentions):
-        stop = mentions[i + 1][0] if i + 1 < len(mentions) else len(folded)
-        day = extract_when(folded[end:stop], ctx.now).day
-        if day is not None:
-            days.setdefault(key, day)
+    for key, when in _said_after_each(ctx, mentions, folded):
+        if when.day is not None:
+            days.setdefault(key, when.day)
     return days if len(set(days.values())) >= 2 else {}
 
 
@@ -1165,11 +1174,9 @@ def _times_after(
     """The time named right after each pet, up to the next pet: 'Pipoca às 9h e Paçoca às
     10h'. Only when at least two pets have one — else the burst's time is everyone's."""
     times: dict[int | str, time] = {}
-    for i, (_, end, key) in enumerate(mentions):
-        stop = mentions[i + 1][0] if i + 1 < len(mentions) else len(folded)
-        at = extract_when(folded[end:stop], ctx.now).at
-        if at is not None:
-            times.setdefault(key, at)
+    for key, when in _said_after_each(ctx, mentions, folded):
+        if when.at is not None:
+            times.setdefault(key, when.at)
     if len(times) >= 2:
         return times
     before: dict[int | str, time] = {}  # "9h a Mimi e 9h30 o Rex": the time comes first
