@@ -601,6 +601,16 @@ def test_questions(text: str, intents: list[str]) -> None:
     assert len(questions_in(text)) == len(intents)
 
 
+def test_a_follow_up_with_a_verb_of_its_own_is_its_own_question() -> None:
+    assert questions_in("vcs tem estacionamento na loja? e no centro tem outra loja?") == [
+        "vcs tem estacionamento na loja?",
+        "no centro tem outra loja?",
+    ]
+    assert questions_in("vcs vao abrir no natal? e na vespera, dia 24?")[1] == (
+        "vcs vao abrir na vespera, dia 24?"
+    )
+
+
 def test_follow_up_carries_the_question() -> None:
     parts = questions_in("quanto custa o banho? e a tosa? vcs abrem domingo?")
     assert parts[1] == "quanto custa a tosa?"

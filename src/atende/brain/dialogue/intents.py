@@ -517,7 +517,8 @@ def _carry(previous: str, follow_up: str) -> str:
             return previous[: tokens[i].start()] + follow_up
     # 'vcs abrem no natal?' + 'na véspera?' -> 'vcs abrem na véspera?'
     place = list(re.finditer(r"\b(?:no|na|nos|nas|em|dia)\b", previous, re.IGNORECASE))
-    if place and re.match(r"(?:no|na|nos|nas|em|dia)\b", follow_up, re.IGNORECASE):
+    own_verb = re.search(r"\b(tem|sao|fica|ficam|abre|abrem|faz|fazem|aceita\w*)\b", follow_up)
+    if place and not own_verb and re.match(r"(?:no|na|nos|nas|em|dia)\b", follow_up, re.I):
         return previous[: place[-1].start()] + follow_up
     return follow_up
 
