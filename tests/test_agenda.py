@@ -260,3 +260,25 @@ def test_the_shop_through_the_api(staffed: Shop) -> None:
     assert shop.api("GET", "/api/special-days").json()["items"][0]["date"] == "2026-12-24"
     again = shop.api("PUT", "/api/shop", json=shop.api("GET", "/api/shop").json())
     assert again.json() == {"changes": []}  # the shop file through the API: idempotent
+
+
+def test_a_service_named_like_a_removed_one_and_an_active_one_is_a_conflict(
+    staffed: Shop,
+) -> None:
+    """'Hidratação' removed, 'hidratação' added: a third 'hidratação' is a 409 naming it,
+    never a 500 from reviving the removed one under the active one's name."""
+    shop = staffed
+    body = {"price": "40", "duration": 30}
+    first = shop.api("POST", "/api/services", json={"name": "Hidratação", **body}).json()["id"]
+    assert shop.api("DELETE", f"/api/services/{first}").status_code == 200
+    assert shop.api("POST", "/api/services", json={"name": "hidratação", **body}).status_code == 201
+    again = shop.api("POST", "/api/services", json={"name": "hidratação", **body})
+    assert again.status_code == 409 and "hidratação" in again.json()["detail"]
+    names = [s["name"] for s in shop.api("GET", "/api/services").json()["items"]]
+    assert names.count("hidratação") == 1 and "Hidratação" not in names
+    spaced = {"name": "Tosa  higiênica", **body}  # blanks inside a name: one service still
+    assert shop.api("POST", "/api/services", json=spaced).status_code == 201
+    assert shop.api("POST", "/api/services", json=spaced).status_code == 409
+    station = {"name": "Banho  3", "does": ["Banho"]}  # the same for resources
+    assert shop.api("POST", "/api/resources", json=station).status_code == 201
+    assert shop.api("POST", "/api/resources", json=station).status_code == 409

@@ -77,3 +77,9 @@ def storable(text: str) -> str:
     replies, API parameters — so a message is stored and answered the same on SQLite and
     PostgreSQL instead of being lost to a 500."""
     return _UNSTORABLE.sub("\ufffd", text)
+
+
+def name_key(name: str) -> str:
+    """A shop's name for a service or resource as compared: case, accents and runs of
+    blanks aside ('Banho  e Tosa' is 'banho e tosa'), so one cannot be added twice."""
+    return fold(" ".join(name.split()))

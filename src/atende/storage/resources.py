@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from atende.domain.entities import Busy, ResourceInfo
 from atende.domain.states import BLOCKS_SLOT, HOLDS_SLOT
-from atende.domain.text import fold
+from atende.domain.text import name_key
 from atende.errors import Conflict, InvalidInput, NotFound, OrphansBookings
 from atende.storage.models import Booking, Resource, ResourceBlock, ResourceService, Service
 from atende.storage.portable import rowcount
@@ -156,8 +156,8 @@ def find(session: Session, org_id: int, name: str, active_only: bool = True) -> 
     stmt = select(Resource).where(Resource.organization_id == org_id).order_by(Resource.id)
     if active_only:
         stmt = stmt.where(Resource.active.is_(True))
-    wanted = fold(" ".join(name.split()))
-    return next((r for r in session.scalars(stmt) if fold(r.name) == wanted), None)
+    wanted = name_key(name)
+    return next((r for r in session.scalars(stmt) if name_key(r.name) == wanted), None)
 
 
 def get(session: Session, org_id: int, resource_id: int) -> Resource:

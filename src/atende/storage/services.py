@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from atende.domain.grammar import guess_gender
 from atende.domain.shopfile import RuleSpec, ServiceSpec
 from atende.domain.states import HOLDS_SLOT
-from atende.domain.text import fold
+from atende.domain.text import name_key
 from atende.errors import Conflict, NotFound, OrphansBookings
 from atende.storage import catalog
 from atende.storage.models import Booking, Resource, ResourceService, Service, ServicePrice
@@ -31,8 +32,8 @@ def named(session: Session, org_id: int, name: str, active_only: bool = True) ->
     stmt = select(Service).where(Service.organization_id == org_id).order_by(Service.id)
     if active_only:
         stmt = stmt.where(Service.active.is_(True))
-    wanted = fold(" ".join(name.split()))
-    return next((s for s in session.scalars(stmt) if fold(s.name) == wanted), None)
+    wanted = name_key(name)
+    return next((s for s in session.scalars(stmt) if name_key(s.name) == wanted), None)
 
 
 def get(session: Session, org_id: int, service_id: int) -> Service:
@@ -49,7 +50,9 @@ def get(session: Session, org_id: int, service_id: int) -> Service:
 def create(session: Session, org_id: int, spec: ServiceSpec) -> Service:
     """A new service (or a removed one of that name, back) as ``spec`` says; no resource
     does it until one is told to (``resources.set_services``)."""
-    existing = named(session, org_id, spec.name, active_only=False)
+    existing = named(session, org_id, spec.name) or named(
+        session, org_id, spec.name, active_only=False
+    )  # an active one of that name first: reviving a removed twin would clash with it
     if existing is not None and existing.active:
         raise Conflict(f"service {existing.name!r} already exists")
     if existing is None:
@@ -79,7 +82,11 @@ def apply(session: Session, org_id: int, row: Service, spec: ServiceSpec) -> boo
         if getattr(row, column) != value:
             setattr(row, column, value)
             changed = True
-    session.flush()
+    try:
+        with session.begin_nested():  # a name another service has: a clear 409, not a 500
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"another service is already called {spec.name!r}") from exc
     return set_rules(session, org_id, row.id, spec.by_size) or changed
 
 
