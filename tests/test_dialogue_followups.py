@@ -535,3 +535,13 @@ def test_a_drop_off_too_late_to_be_ready_before_closing(runtime: Runtime) -> Non
     paulo = Customer(runtime, "demo", "+5511970002054")
     reply = paulo.say("se eu deixar o banho e tosa sexta as 17h30 fica pronto q horas?")
     assert "Às 17:30 não dá" in reply and "fechamos às 18:00" in reply
+
+
+def test_a_formal_request_for_the_vet_is_a_consultation(runtime: Runtime) -> None:
+    cida = Customer(runtime, "demo", "+5511970002055")
+    reply = cida.say(
+        "Boa tarde. Meu nome é Dona Cida, tenho uma gatinha chamada Mimi de 12 anos. Gostaria "
+        "de saber se a doutora pode atendê-la na próxima quarta-feira pela manhã, pois ela está "
+        "com pouco apetite."
+    )
+    assert "consulta veterinária amanhã (18/11)" in reply and "Posso te ajudar a" not in reply

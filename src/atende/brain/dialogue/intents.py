@@ -85,7 +85,8 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"\b(agend\w*|marca(?!s\b)(?!d[oa]s?\b)(?! d[aoe]\b)\w*|reserv\w*"
         r"|(quero|queria|gostaria de|preciso de|vou querer) (um |uma |o |a |de )?"
         r"(horario|banho|tosa|consulta|vacina|hidratacao)\w*"
-        r"|levar (\w+ )?(\w+ )?(no|na|pra|para|ao) (banho|tosa|veterinari\w*|consulta|vacina))\b",
+        r"|levar (\w+ )?(\w+ )?(no|na|pra|para|ao) (banho|tosa|veterinari\w*|consulta|vacina)"
+        r"|(a|o) (doutora?|dra?|veterinari\w*) (pode|poderia|consegue) (atende|ver|examina)\w*)\b",
     ),
     (  # 'quero cadastrar meus bichinhos', 'registrar meu gato no sistema'
         "register",

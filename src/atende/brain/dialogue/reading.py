@@ -63,7 +63,8 @@ _GREETING = re.compile(r"\b(bom dia|boa tarde|boa noite)\b")
 _SICK = re.compile(
     r"\b(vomit\w*|diarreia|nao (quer|esta|ta) comendo|nao quer comer|sem comer|mancando"
     r"|tossindo|tosse|espirrando|coceira|se cocando|febre|doente|machucad\w*|ferid\w*"
-    r"|abatid\w*|triste e quieto|nao esta bem|nao ta bem|passando mal)\b"
+    r"|abatid\w*|triste e quieto|nao esta bem|nao ta bem|passando mal|pouco apetite"
+    r"|sem apetite|sem fome|comendo pouco|caidinh\w*|emagrec\w*|perdendo peso|mancand\w*)\b"
 )
 _ADDRESS = re.compile(
     r"\b(endereco|onde fica|onde voces ficam|localizacao|como chego|qual a rua)\b"

@@ -252,6 +252,10 @@ class OfflineBrain:
         undo.in_place_of_cancelled(ctx, st, reading)  # "uma consulta pra ela no lugar"
         if st.frame.service_id is None and ctx.service(topic) is not None:
             st.frame.service_id = topic  # "quanto custa a tosa?" … "marca pro Zeca amanhã"
+        if st.frame.service_id is None and (reading.sick or _VET.search(fold(reading.text))):
+            consult = next((s for s in ctx.services if "consulta" in fold(s.name)), None)
+            if consult is not None:  # "a doutora pode atendê-la? ela está sem apetite"
+                st.frame.service_id = consult.id
         booking.split_by_pet(ctx, st, reading)
         booking.split_by_service(ctx, st, reading)
         booking.follow_booked(ctx, st, reading)  # "logo depois do banho dele"
@@ -805,6 +809,9 @@ def _asked_again(st: DialogueState, reading: Reading) -> Asked | None:
 
 
 _HOLIDAY_WORD = re.compile(r"\b(feriado|vespera|carnaval|pascoa|reveillon)\b")
+
+
+_VET = re.compile(r"\b(doutora?|dra?|veterinari\w*|vet|medic[oa] veterinari\w*)\b")
 
 
 def _greeted(reading: Reading) -> bool:
