@@ -545,3 +545,11 @@ def test_a_formal_request_for_the_vet_is_a_consultation(runtime: Runtime) -> Non
         "com pouco apetite."
     )
     assert "consulta veterinária amanhã (18/11)" in reply and "Posso te ajudar a" not in reply
+
+
+def test_the_price_of_a_service_the_shop_does_not_have(runtime: Runtime) -> None:
+    ana = Customer(runtime, "demo", "+5511970002056")
+    assert "não encontrei na nossa lista" in ana.say("qual o valor da castração?")
+    assert "não encontrei" not in Customer(runtime, "demo", "+5511970002057").say(
+        "qual o valor do banho?"
+    )

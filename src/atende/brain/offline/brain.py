@@ -228,7 +228,9 @@ class OfflineBrain:
             topic = ctx.service(st.topic_service_id)
             text = answers.answer(ctx, asked, reading.asks_address, extra, topic=topic)
             asks_service = intent == "services" or "services" in reading.intents
-            if asks_service and reading.service is None and _names_something(reading):
+            priced_unknown = intent == "prices" and bool(_PRICE_OF.search(fold(reading.text)))
+            named = _names_something(reading) or priced_unknown
+            if (asks_service or priced_unknown) and reading.service is None and named:
                 text = f"{words.NOT_OFFERED} {text}"
             return self._say(ctx, st, reading, [text], intent or "address")
         if intent == "greeting":
@@ -656,6 +658,11 @@ def _names_something(reading: Reading) -> bool:
     return bool(_NAMES_SERVICE.search(fold(reading.text)))
 
 
+# "qual o valor da castração?": the price of something named that is no service of ours
+_PRICE_OF = re.compile(
+    r"\b(?:valor|preco|quanto (?:custa|e|fica|sai))\s+(?:d[aoe]s?|uma?|o|a)\s+"
+    r"(?!servic|banho|tosa|consulta|vacin|porte|pelo|taxi|consult)[a-z]{5,}"
+)
 _NAMES_SERVICE = re.compile(
     r"\b(fazem|faz|tem|oferecem|trabalham com)\s+\w{4,}"
     r"|\b(?:a|o|as|os)\s+(?!servic)\w{4,}\b[^?.!]{0,25}\b(voces|vcs|vc|voce)\s+(fazem|faz|tem|oferecem)\b"
