@@ -27,6 +27,8 @@ Splits, each reported on its own:
   playing customers through ``atende chat`` on 2026-12-06;
 - ``dev_i`` (tuned on): bench/dev/conversations_i.json, 50 scenarios written blind later
   on 2026-12-06 where wrong writes hide (several bookings and pets), measured once first;
+- ``dev_j`` (tuned on): bench/dev/conversations_j.json, 40 scenarios of an ordinary week
+  written blind at the end of 2026-12-06, measured once first;
 - ``dev_desk`` (tuned on): bench/dev/conversations_desk.json, prices and durations by size,
   a professional asked for by name, the waitlist and reminders that ask — written with the
   code, using the player's events (other customers' appointments, staff cancelling, the
@@ -630,6 +632,8 @@ SPLITS = {
     "dev_v": (ROOT / "dev" / "conversations_v.json", True),
     # written blind on 2026-12-06 (later that session): where wrong writes hide, to tune on
     "dev_i": (ROOT / "dev" / "conversations_i.json", True),
+    # written blind at the end of 2026-12-06: an ordinary week, measured once first
+    "dev_j": (ROOT / "dev" / "conversations_j.json", True),
     # the front desk: sizes, professionals, the waitlist, reminders (tuned on)
     "dev_desk": (ROOT / "dev" / "conversations_desk.json", True),
     # written blind; looked at and tuned on from 2026-12-05, when heldout_c replaced them
