@@ -553,3 +553,24 @@ def test_the_price_of_a_service_the_shop_does_not_have(runtime: Runtime) -> None
     assert "não encontrei" not in Customer(runtime, "demo", "+5511970002057").say(
         "qual o valor do banho?"
     )
+
+
+def test_ele_chama_rex_big_and_hairy(runtime: Runtime) -> None:
+    """'ele chama Rex' names Rex (never a pet called 'Ele'); 'grandão', 'peludo' size him."""
+    marcos = Customer(runtime, "demo", "+5511970002058")
+    summary = marcos.say(
+        "oi eu to precisando dar um banho no meu cachorro ele chama Rex é um vira lata grandão "
+        "de pelo curto, da pra levar sexta de manha umas 8 e meia?"
+    )
+    assert "Banho para Rex" in summary and "Ele" not in summary
+    assert "R$ 80,00 (porte grande)" in summary
+    gus = Customer(runtime, "demo", "+5511970002059")
+    price = gus.say("quanto custa banho num golden?", "ele é grande e bem peludo kkk")
+    assert "Banho (porte grande): R$ 90,00" in price
+
+
+def test_a_new_time_said_as_tipo(runtime: Runtime) -> None:
+    diego = customer_with(runtime, "+5511970002060", [("Bolt", "cachorro")])
+    book(runtime, diego.phone, "Bolt", "Banho", at(17, 15))
+    summary = diego.say("oi o banho do bolt hj as 15 da pra ser mais tarde?", "tipo 4 e meia")
+    assert "Posso remarcar?" in summary and "às 16:30" in summary

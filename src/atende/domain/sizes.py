@@ -39,6 +39,8 @@ _SIZE_WORDS: Final[dict[str, Size]] = {
     "media": "medio",
     "g": "grande",
     "grande": "grande",
+    "grandao": "grande",
+    "grandona": "grande",
     "gg": "gigante",
     "gigante": "gigante",
 }
@@ -49,6 +51,10 @@ _COAT_WORDS: Final[dict[str, Coat]] = {
     "longa": "longo",
     "comprido": "longo",
     "comprida": "longo",
+    "peludo": "longo",
+    "peluda": "longo",
+    "cabeludo": "longo",
+    "cabeluda": "longo",
 }
 BREED_CUTOFF = 80.0  # rapidfuzz ratio from which a typed breed counts as a known one
 _NOT_DOG = re.compile(

@@ -121,7 +121,7 @@ _SPECIES_THEN_NAME = re.compile(
     r"\b(?:meu|minha|o|a|do|da|pro|pra|um|uma)\s+(?:outr[oa]\s+)?(?:cachorr[oa]|cachorrinh[oa]|c[aã]o|cadela|gat[oa]|"
     r"gatinh[oa]|pet|filhote|coelh[oa]|bichinho|dog)"
     r"(?:\s+(?:tb|tbm|tambem|também|nov[oa]|ainda))*\s*,?\s+(?:(?:o|a)\s+)?"
-    r"(?:chamad[oa]\s+|que se chama\s+|se chama\s+)?"
+    r"(?:(?:ele |ela )?(?:chamad[oa]|que se chama|se chama|chama)\s+)?"
     r"([A-Za-zÀ-ÿ][a-zà-ÿ]+(?:\s[A-ZÀ-Ý][a-zà-ÿ]+)?)",
     re.IGNORECASE,
 )
@@ -129,6 +129,8 @@ _SPECIES_THEN_NAME = re.compile(
 
 # words that follow "meu cachorro" without being its name
 _NOT_NAME_WORDS = {
+    "ele",
+    "ela",
     "se",
     "esta",
     "ta",

@@ -37,7 +37,7 @@ _CHANGES = re.compile(
     r"\b(cancel\w*|desmarc\w*|remarc\w*|troc\w*|mud[ae]\w*|pass(a|ar|e|o|ou)|adia\w*)\b"
 )
 _NEW_MARK = re.compile(
-    r"\b(?:pra|pro|para|p/|pras|pros|pode ser|podia ser|que tal|prefiro|melhor|consegue"
+    r"\b(?:pra|pro|para|p/|pras|pros|pode ser|podia ser|que tal|prefiro|melhor|consegue|tipo"
     r"|conseguem|daria|tem|teria)\s+",
     re.IGNORECASE,
 )

@@ -141,7 +141,11 @@ def _prices(
     if pet is None:  # "quanto fica o banho do Thor?"
         named = {p.id: p for part in parts for p in pets_meant(part.text, ctx.pets)}
         pet = next(iter(named.values())) if len(named) == 1 else None
-    size, coat = sizing.said_of_pet(said or " ".join(m.text for m in ctx.turn.burst))
+    burst = " ".join(m.text for m in ctx.turn.burst)
+    size, coat = sizing.said_of_pet(said or burst)
+    if said is not None and (size is None or coat is None):  # "num golden?" + "bem peludo"
+        other_size, other_coat = sizing.said_of_pet(burst)
+        size, coat = size or other_size, coat or other_coat
     if size is not None or coat is not None:  # "ele é grande e tem pelo longo"
         return words.prices([_said(ctx, s, pet, size, coat) for s in services], does=does)
     return words.prices([quoted(ctx, s, pet) for s in services], does=does)

@@ -35,11 +35,14 @@ _PORTE = re.compile(r"\bporte\s+(\w+)")
 # "ele é vira lata, grande", "minha cachorra é bem pequena": the pet's size said of it
 _SAID_OF_PET = re.compile(
     r"\b(?:ele|ela|cachorr\w*|cadel\w*|vira[ -]?lata|srd)\b(?:\W+\w+){0,3}?\W+(?:bem |e )?"
-    r"(pequen[oa]|medi[oa]|grande|gigante|mini)\b"
+    r"(pequen[oa]|medi[oa]|grande|grandao|grandona|gigante|mini)\b"
     r"|\b(?:(?:pra|para|p/|de)\s+(?:um |uma |os |as )?|um |uma )"
     r"(pequen[oa]s?|medi[oa]s?|grandes?|gigantes?)\b"
 )
-_COAT = re.compile(r"\b(pelo|pelagem|pelos)\s+(\w+\s+)?(longo|longa|curto|curta|comprid[oa])\b")
+_COAT = re.compile(
+    r"\b(pelo|pelagem|pelos)\s+(\w+\s+)?(longo|longa|curto|curta|comprid[oa])\b"
+    r"|\b(peludo|peluda|cabeludo|cabeluda)\b"
+)
 _SHORT_ANSWER = 6  # words: "é médio", "porte grande, uns 30 kg"
 
 
