@@ -15,6 +15,7 @@ from atende.brain.dialogue.normalize import expand
 from atende.brain.dialogue.when import extract_when
 from atende.domain.text import fold
 
+_LIKE = re.compile(r"\btipo\s+", re.IGNORECASE)
 _CLAUSES = re.compile(
     r"[,.;!?\n]+|\s+(?:mas|porem)\s+|\s+e\s+(?=(?:mantem|mantenha|deixa|o|a|os|as)\b)"
 )
@@ -37,7 +38,7 @@ _CHANGES = re.compile(
     r"\b(cancel\w*|desmarc\w*|remarc\w*|troc\w*|mud[ae]\w*|pass(a|ar|e|o|ou)|adia\w*)\b"
 )
 _NEW_MARK = re.compile(
-    r"\b(?:pra|pro|para|p/|pras|pros|pode ser|podia ser|que tal|prefiro|melhor|consegue|tipo"
+    r"\b(?:pra|pro|para|p/|pras|pros|pode ser|podia ser|que tal|prefiro|melhor|consegue"
     r"|conseguem|daria|tem|teria)\s+",
     re.IGNORECASE,
 )
@@ -63,7 +64,11 @@ def new_part_start(text: str, now: datetime) -> int | None:
     """Where the new day or time of a move starts: after the last 'pra', 'pode ser', 'que
     tal'… that a day or time follows ('o de sexta passa pra sábado 9h' → 'sábado 9h')."""
     found = [m for m in _NEW_MARK.finditer(text) if not extract_when(_soon(text, m), now).empty]
-    return found[-1].end() if found else None
+    if found:
+        return found[-1].end()
+    # "hj às 15 dá pra ser mais tarde? tipo 4 e meia": "tipo" only when nothing else marks it
+    like = [m for m in _LIKE.finditer(text) if not extract_when(_soon(text, m), now).empty]
+    return like[-1].end() if like else None
 
 
 def _soon(text: str, mark: re.Match[str]) -> str:
@@ -79,7 +84,8 @@ def old_part(text: str, now: datetime) -> str:
     start = new_part_start(text, now)
     if start is None:
         return text
-    marker = list(_NEW_MARK.finditer(text[:start]))[-1]
+    markers = [*_NEW_MARK.finditer(text[:start]), *_LIKE.finditer(text[:start])]
+    marker = max(markers, key=lambda m: m.start())
     return text[: marker.start()]
 
 
