@@ -574,3 +574,19 @@ def test_a_new_time_said_as_tipo(runtime: Runtime) -> None:
     book(runtime, diego.phone, "Bolt", "Banho", at(17, 15))
     summary = diego.say("oi o banho do bolt hj as 15 da pra ser mais tarde?", "tipo 4 e meia")
     assert "Posso remarcar?" in summary and "às 16:30" in summary
+
+
+def test_two_pets_bookings_moved_each_to_its_time(runtime: Runtime) -> None:
+    sab = customer_with(runtime, "+5511970002061", [("Mel", "cachorro"), ("Lola", "cachorro")])
+    book(runtime, sab.phone, "Mel", "Banho", at(20, 14))
+    book(runtime, sab.phone, "Lola", "Banho", at(20, 15))
+    first = sab.say(
+        "da pra passar o banho da mel e da lola de sexta pra sabado de manha?", "mel 9h e lola 10h"
+    )
+    assert "Banho para Mel" in first and "No sábado (21/11) às 09:00" in first
+    assert "No sábado (21/11) às 10:00" in sab.say("sim")
+    sab.say("sim")
+    assert sorted(r for r in rows(runtime) if r[3] == "booked") == [
+        ("Lola", "Banho", at(21, 10), "booked"),
+        ("Mel", "Banho", at(21, 9), "booked"),
+    ]

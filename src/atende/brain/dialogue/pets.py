@@ -462,9 +462,14 @@ def time_after_name(text: str, name: str) -> str | None:
     """The words that follow a pet's name up to the next pet ('a Nina às 10 e o Bidu
     10 e meia' → for Bidu, '10 e meia'), for the caller to read a time from."""
     folded = fold(text)
-    at = re.search(rf"\b{re.escape(fold(name))}\b", folded)
-    if at is None or len(folded) != len(text):
+    if len(folded) != len(text):
         return None
-    rest = text[at.end() :]
-    cut = re.search(r",|;|\be (?:o|a)\s|\be (?:pro|pra|para)\s", fold(rest))
-    return rest[: cut.start()] if cut else rest
+    segments = []
+    for at in re.finditer(rf"\b{re.escape(fold(name))}\b", folded):
+        rest = text[at.end() :]
+        cut = re.search(r",|;|\?|\n|\be (?:o|a)\s|\be (?:pro|pra|para)\s|\be \w+ \d", fold(rest))
+        segments.append(rest[: cut.start()] if cut else rest)
+    # "o da mel e da lola de sexta … mel 9h e lola 10h": the mention a time follows
+    timed = [s for s in segments if re.search(r"\d", s)]
+    chosen = timed or segments
+    return chosen[0] if chosen else None

@@ -170,8 +170,9 @@ def _each_moved(
 
 
 # "o de segunda e o de terça", "a tosa do Rex e a vacina da Mel": joined references
-_JOINED = re.compile(
-    r"\s*[,\n]\s*(?:e\s+)?|\s+e\s+(?=(?:o|a|os|as)\s+(?:d[aeo]s?\b|\w{4,}))", re.IGNORECASE
+_JOINED = re.compile(  # "o de segunda e o de terça", "o banho da mel e da lola"
+    r"\s*[,\n]\s*(?:e\s+)?|\s+e\s+(?=(?:o|a|os|as)\s+(?:d[aeo]s?\b|\w{4,})|d[aeo]s?\s+\w{3,})",
+    re.IGNORECASE,
 )
 
 
