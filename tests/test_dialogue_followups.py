@@ -581,7 +581,9 @@ def test_two_pets_bookings_moved_each_to_its_time(runtime: Runtime) -> None:
     book(runtime, sab.phone, "Mel", "Banho", at(20, 14))
     book(runtime, sab.phone, "Lola", "Banho", at(20, 15))
     first = sab.say(
-        "da pra passar o banho da mel e da lola de sexta pra sabado de manha?", "mel 9h e lola 10h"
+        "bom diaaa",
+        "da pra passar o banho da mel e da lola de sexta pra sabado de manha?",
+        "mel 9h e lola 10h",
     )
     assert "Banho para Mel" in first and "No sábado (21/11) às 09:00" in first
     assert "No sábado (21/11) às 10:00" in sab.say("sim")

@@ -103,7 +103,7 @@ def _several_meant(
     said = meant_text("\n".join(reading.lines) or reading.text)
     if flow == "reschedule":
         said = old_part(said, ctx.now)
-    parts = [p for p in _JOINED.split(said) if p.strip()]
+    parts = [p for p in _JOINED.split(said) if p.strip() and not _SMALL_TALK.match(fold(p))]
     if len(parts) < 2:
         return []
     found: list[Booking] = []
@@ -170,6 +170,10 @@ def _each_moved(
 
 
 # "o de segunda e o de terça", "a tosa do Rex e a vacina da Mel": joined references
+# a line of the burst that names no booking: "bom diaaa", "oi tudo bem?"
+_SMALL_TALK = re.compile(
+    r"^\W*(?:(?:oi+e?|ola|bo[mn]+ dia+|boa (?:tarde|noite)|tudo bem|td bem|e ai|opa)\W*)+$"
+)
 _JOINED = re.compile(  # "o de segunda e o de terça", "o banho da mel e da lola"
     r"\s*[,\n]\s*(?:e\s+)?|\s+e\s+(?=(?:o|a|os|as)\s+(?:d[aeo]s?\b|\w{4,})|d[aeo]s?\s+\w{3,})",
     re.IGNORECASE,
