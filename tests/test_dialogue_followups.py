@@ -191,7 +191,8 @@ def test_asking_about_the_next_pet_at_the_confirmation_keeps_both(runtime: Runti
 def test_a_weekday_ruled_out_is_never_the_one_booked(runtime: Runtime) -> None:
     nanda = customer_with(runtime, "+5511970002017", [("Biscoito", "cachorro")])
     nanda.say("oi quero agendar banho pro Biscoito")
-    assert "quinta" not in nanda.say("qualquer dia menos quinta, de tarde de preferencia").lower()
+    offered = nanda.say("qualquer dia menos quinta, de tarde de preferencia")
+    assert "quinta" not in offered.lower() and "(19/11)" not in offered
     summary = nanda.say("falei menos quinta 🙄 sexta as 14h")
     assert "Na sexta (20/11) às 14:00" in summary
     nanda.say("ufa, sim")
@@ -592,3 +593,11 @@ def test_two_pets_bookings_moved_each_to_its_time(runtime: Runtime) -> None:
         ("Lola", "Banho", at(21, 10), "booked"),
         ("Mel", "Banho", at(21, 9), "booked"),
     ]
+
+
+def test_any_day_but_one_never_suggests_that_day(runtime: Runtime) -> None:
+    """Tuesday 10:00: with Wednesday ruled out, the next free afternoon is Thursday's."""
+    nanda = customer_with(runtime, "+5511970002062", [("Biscoito", "cachorro")])
+    nanda.say("oi quero agendar banho pro Biscoito")
+    offered = nanda.say("qualquer dia menos amanhã nem quarta, de tarde")
+    assert "quarta" not in offered.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -153,10 +154,19 @@ class DialogueContext:
         return [s for s in slots if in_period(s, period)]
 
     def next_free(
-        self, service: ServiceInfo, days: int = 21, pet: Pet | None = None
+        self,
+        service: ServiceInfo,
+        days: int = 21,
+        pet: Pet | None = None,
+        period: str | None = None,
+        not_weekdays: Sequence[int] = (),
     ) -> datetime | None:
+        """The first free time ahead, in ``period`` and on none of ``not_weekdays``."""
         for offset in range(days):
-            slots = self.free(service, self.today + timedelta(days=offset), pet=pet)
+            day = self.today + timedelta(days=offset)
+            if day.weekday() in not_weekdays:
+                continue
+            slots = self.free(service, day, period, pet)
             if slots:
                 return slots[0]
         return None

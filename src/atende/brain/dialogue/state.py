@@ -83,6 +83,7 @@ class Frame(_Model):
     earliest: date | None = None  # "semana que vem": look for times from this day…
     latest: date | None = None  # …to this one
     span_start: date | None = None  # the span named: a weekday alone later falls inside it
+    not_weekdays: list[int] = Field(default_factory=list)  # "qualquer dia menos segunda"
     asked_at: time | None = None  # the last time the customer asked for ("mesmo horário")
     pet_id: int | None = None
     new_pet: NewPet | None = None

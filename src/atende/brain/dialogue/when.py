@@ -500,19 +500,22 @@ _RULED_OUT_AFTER = re.compile(
 _BOOKING_OF_DAY = re.compile(r"\b(?:o|a|os|as) d[aeo]s?\s+$")
 
 
-def _weekday(text: str, today: date, next_week: bool) -> Found:
-    m = next(
-        (
-            found
-            for found in _WEEKDAY.finditer(text)
-            if not _RULED_OUT_BEFORE.search(text[: found.start()])
-            and not (
-                _RULED_OUT_AFTER.match(text[found.end() :])
-                and not _BOOKING_OF_DAY.search(text[: found.start()])
-            )
-        ),
-        None,
+def _ruled_out(text: str, found: re.Match[str]) -> bool:
+    return bool(_RULED_OUT_BEFORE.search(text[: found.start()])) or bool(
+        _RULED_OUT_AFTER.match(text[found.end() :])
+        and not _BOOKING_OF_DAY.search(text[: found.start()])
     )
+
+
+def ruled_out_weekdays(text: str) -> list[int]:
+    """The weekdays (0 = Monday) ``text`` rules out: 'qualquer dia menos segunda' → [0],
+    so no day offered afterwards falls on one."""
+    folded = _normalize(text)
+    return [WEEKDAYS[m.group(2)] for m in _WEEKDAY.finditer(folded) if _ruled_out(folded, m)]
+
+
+def _weekday(text: str, today: date, next_week: bool) -> Found:
+    m = next((found for found in _WEEKDAY.finditer(text) if not _ruled_out(text, found)), None)
     if not m:
         return None
     target = WEEKDAYS[m.group(2)]

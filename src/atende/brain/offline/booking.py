@@ -37,7 +37,7 @@ from atende.brain.dialogue.professionals import named_resource
 from atende.brain.dialogue.reading import Reading
 from atende.brain.dialogue.references import new_part_start
 from atende.brain.dialogue.state import DialogueState, Frame, NewPet, Period
-from atende.brain.dialogue.when import When, extract_when
+from atende.brain.dialogue.when import When, extract_when, ruled_out_weekdays
 from atende.brain.offline import sizing, waitlist_join
 from atende.brain.offline.outcome import Outcome
 from atende.domain.entities import ServiceInfo
@@ -289,9 +289,16 @@ def fill(
         free = ctx.free(service_now, frame.day, frame.period, ctx.pet(frame.pet_id))
         if free:  # "sexta, o mais tarde possível", "o primeiro horário de amanhã"
             frame.at = free[-1 if latest else 0].astimezone(ctx.tz).time()
+    for weekday in ruled_out_weekdays(reading.text):  # "qualquer dia menos segunda"
+        if weekday not in frame.not_weekdays:
+            frame.not_weekdays.append(weekday)
     if reading.any_day and frame.day is None and not reading.has_when:
         service = ctx.service(frame.service_id)
-        first = ctx.next_free(service) if service is not None else None
+        first = (
+            ctx.next_free(service, period=frame.period, not_weekdays=frame.not_weekdays)
+            if service is not None
+            else None
+        )
         if first is not None:  # "qualquer dia", "o primeiro que tiver"
             frame.day, frame.at = first.date(), first.time()
     if when.period in PERIODS:
@@ -725,9 +732,10 @@ def _pet_question(ctx: DialogueContext, st: DialogueState) -> Outcome | None:
 
 def _ask_day(ctx: DialogueContext, st: DialogueState, service: ServiceInfo) -> Outcome:
     st.awaiting = "date"
-    days = _days_with_room(ctx, service, ctx.today, SEARCH_DAYS, st.frame.period)[:DAYS_OFFERED]
+    days = _days_with_room(ctx, service, ctx.today, SEARCH_DAYS, st.frame.period)
+    days = [d for d in days if d.weekday() not in st.frame.not_weekdays][:DAYS_OFFERED]
     st.offered_days = days
-    first = ctx.next_free(service)
+    first = ctx.next_free(service, period=st.frame.period, not_weekdays=st.frame.not_weekdays)
     first_label = None
     if first is not None:
         first_label = f"{say.day_label(first.date(), ctx.today)} às {say.hhmm(first)}"
