@@ -601,3 +601,10 @@ def test_any_day_but_one_never_suggests_that_day(runtime: Runtime) -> None:
     nanda.say("oi quero agendar banho pro Biscoito")
     offered = nanda.say("qualquer dia menos amanhã nem quarta, de tarde")
     assert "quarta" not in offered.lower()
+
+
+def test_a_shift_wins_over_the_same_time_said_beside_it(runtime: Runtime) -> None:
+    rex = customer_with(runtime, "+5511970002063", [("Rex", "cachorro")])
+    book(runtime, rex.phone, "Rex", "Banho", at(19, 10))
+    summary = rex.say("no mesmo dia e hora não dá, pode ser 1h mais tarde?")
+    assert "Posso remarcar?" in summary and "às 11:00" in summary

@@ -273,10 +273,11 @@ def fill(
         frame.day = old.starts_at.astimezone(ctx.tz).date() + timedelta(days=1)  # "dia seguinte"
         if frame.at is None and (reading.same_time or when.at is None):
             frame.at = old.starts_at.astimezone(ctx.tz).time()
-    elif reading.same_time and old is not None and when.at is None:
-        frame.at = old.starts_at.astimezone(ctx.tz).time()  # "mesmo horário"
-    elif reading.same_time and frame.asked_at is not None and when.at is None:
-        frame.at = frame.asked_at  # "domingo 10h" closed — "então segunda, mesmo horário"
+    elif shifted is None and reading.same_time and when.at is None:  # "mesmo horário"
+        if old is not None:
+            frame.at = old.starts_at.astimezone(ctx.tz).time()
+        elif frame.asked_at is not None:
+            frame.at = frame.asked_at  # "domingo 10h" closed — "então segunda, mesmo horário"
     if when.at is not None and shifted is None:
         frame.asked_at = when.at
     latest = _LATEST.search(fold(reading.text))
