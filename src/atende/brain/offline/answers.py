@@ -217,10 +217,8 @@ def _hours(ctx: DialogueContext, text: str, asked: date | None = None) -> str:
         plan = ctx.day(day)
         now = ctx.now.time()
         spans = plan.spans if plan.closed is None else []
-        if any(o <= now < c for o, c in spans):
-            closes = next(c for o, c in spans if o <= now < c)
-            return words.open_now(say.hhmm(closes))
-        return words.closed_now(week)
+        closes = next((c for o, c in spans if o <= now < c), None)
+        return words.open_now(say.hhmm(closes)) if closes else words.closed_now(week)
     if day is None and _HOLIDAY.search(fold(text)):
         return _next_holiday(ctx, week)
     if day is None:

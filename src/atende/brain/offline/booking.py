@@ -424,12 +424,15 @@ def _shifted(text: str, base: datetime | None) -> datetime | None:
     else:
         verb, amount, unit = found.group(7), found.group(8), found.group(9)
         direction = "tarde" if verb.startswith("atras") else "cedo"
-    if amount in _AMOUNTS:
-        minutes = _AMOUNTS[amount]
-    else:
-        minutes = int(amount) * (1 if unit.startswith("min") else 60)
     sign = 1 if direction == "tarde" else -1
-    return base + timedelta(minutes=sign * minutes)
+    return base + timedelta(minutes=sign * _minutes_of(amount, unit))
+
+
+def _minutes_of(amount: str, unit: str) -> int:
+    """'meia' (hora) → 30, '2' h → 120, '20' min → 20."""
+    if amount in _AMOUNTS:
+        return _AMOUNTS[amount]
+    return int(amount) * (1 if unit.startswith("min") else 60)
 
 
 # In a move only: "meia hora depois", "1h antes" (not "depois do almoço"); "dia seguinte"
@@ -444,10 +447,7 @@ def _shifted_around(text: str, booked: datetime) -> datetime | None:
     if found is None:
         return None
     amount, unit, direction = found.group(1), found.group(2) or "h", found.group(3)
-    if amount in _AMOUNTS:
-        minutes = _AMOUNTS[amount]
-    else:
-        minutes = int(amount) * (1 if unit.startswith("min") else 60)
+    minutes = _minutes_of(amount, unit)
     return booked + timedelta(minutes=minutes if direction == "depois" else -minutes)
 
 
@@ -1204,28 +1204,34 @@ _AFTER_BOOKED = re.compile(
 )
 
 
-def _after_booked(ctx: DialogueContext, reading: Reading) -> Booking | None:
-    """The customer's booking a new one is asked to follow ("depois do banho dele")."""
-    found = _AFTER_BOOKED.search(fold(reading.text))
-    if found is None:
-        return None
-    service = find_service(found.group(1), ctx.services)
-    if service is None:
-        return None
+def one_booked(
+    ctx: DialogueContext, service_id: int, day: date | None, pet_ids: set[int] | None = None
+) -> Booking | None:
+    """The customer's one booking ahead of this service (on ``day``, of one of ``pet_ids``
+    when given); None when there is none or more than one."""
     booked = booking_repo.upcoming_for_contact(ctx.session, ctx.turn.org.id, ctx.turn.contact_id)
-    day = reading.when.day
     same = [
         b
         for b in booked
-        if b.service_id == service.id
+        if b.service_id == service_id
+        and (not pet_ids or b.pet_id in pet_ids)
         and (day is None or b.starts_at.astimezone(ctx.tz).date() == day)
     ]
     return same[0] if len(same) == 1 else None
 
 
-def follow_booked(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
-    """A booking asked to follow one the customer has: its day and the time it ends."""
-    before = _after_booked(ctx, reading)
+def booked_before(ctx: DialogueContext, reading: Reading) -> Booking | None:
+    """The customer's booking a new one is asked to follow ("depois do banho dele")."""
+    found = _AFTER_BOOKED.search(fold(reading.text))
+    service = find_service(found.group(1), ctx.services) if found is not None else None
+    return one_booked(ctx, service.id, reading.when.day) if service is not None else None
+
+
+def follow_booked(
+    ctx: DialogueContext, st: DialogueState, reading: Reading, before: Booking | None
+) -> None:
+    """A booking asked to follow ``before``, one the customer has: its day and the time
+    it ends."""
     if before is None or st.frame.at is not None:
         return
     asked = find_service(_AFTER_BOOKED.sub(" ", fold(reading.text)), ctx.services)
@@ -1237,12 +1243,15 @@ def follow_booked(ctx: DialogueContext, st: DialogueState, reading: Reading) -> 
         st.frame.pet_id = before.pet_id
 
 
-def split_by_service(ctx: DialogueContext, st: DialogueState, reading: Reading) -> None:
+def split_by_service(
+    ctx: DialogueContext, st: DialogueState, reading: Reading, before: Booking | None = None
+) -> None:
     """'consulta pro Thor e depois banho', 'vacinar e dar banho': one booking per service,
-    in the order asked, each confirmed on its own — none silently dropped."""
+    in the order asked, each confirmed on its own — none silently dropped; the service of
+    ``before`` ("logo depois do banho dele", already booked) is not asked again."""
     if st.queued:
         return
-    text = _AFTER_BOOKED.sub(" ", fold(reading.text)) if _after_booked(ctx, reading) else None
+    text = _AFTER_BOOKED.sub(" ", fold(reading.text)) if before is not None else None
     named = services_named(text if text is not None else reading.text, ctx.services)
     if len(named) < 2:
         return

@@ -40,7 +40,7 @@ from atende.brain.offline import (
     waitlist_answers,
 )
 from atende.brain.offline.outcome import Outcome
-from atende.domain.entities import Choices
+from atende.domain.entities import Choices, ServiceInfo
 from atende.domain.text import fold
 from atende.storage import bookings as booking_repo
 from atende.storage import contacts
@@ -255,12 +255,13 @@ class OfflineBrain:
         if st.frame.service_id is None and ctx.service(topic) is not None:
             st.frame.service_id = topic  # "quanto custa a tosa?" … "marca pro Zeca amanhã"
         if st.frame.service_id is None and (reading.sick or _VET.search(fold(reading.text))):
-            consult = next((s for s in ctx.services if "consulta" in fold(s.name)), None)
+            consult = _consultation(ctx)
             if consult is not None:  # "a doutora pode atendê-la? ela está sem apetite"
                 st.frame.service_id = consult.id
         booking.split_by_pet(ctx, st, reading)
-        booking.split_by_service(ctx, st, reading)
-        booking.follow_booked(ctx, st, reading)  # "logo depois do banho dele"
+        before = booking.booked_before(ctx, reading)  # "logo depois do banho dele"
+        booking.split_by_service(ctx, st, reading, before)
+        booking.follow_booked(ctx, st, reading, before)
         out = booking.next_question(ctx, st)
         asked = reading.intent == "slots" or (
             reading.text.rstrip().endswith("?") and reading.intent != "book"
@@ -273,7 +274,7 @@ class OfflineBrain:
     def _sick(self, ctx: DialogueContext, st: DialogueState, reading: Reading) -> Reply:
         """Not an emergency, but the pet is unwell: a consultation, offered now."""
         lead = words.sick(ctx.turn.org.settings.emergency_phone)
-        consult = next((s for s in ctx.services if "consulta" in fold(s.name)), None)
+        consult = _consultation(ctx)
         if consult is None:
             return self._say(ctx, st, reading, [lead], "sick")
         st.start("booking")
@@ -634,15 +635,7 @@ def _booked_asked(ctx: DialogueContext, reading: Reading) -> Booking | None:
     if reading.service is None or not (reading.has_when or reading.pet_name):
         return None
     pets = {p.id for p in pets_meant(reading.text, ctx.pets)}
-    day = reading.when.day
-    found = [
-        b
-        for b in manage.upcoming_of(ctx)
-        if b.service_id == reading.service.id
-        and (not pets or b.pet_id in pets)
-        and (day is None or b.starts_at.astimezone(ctx.tz).date() == day)
-    ]
-    return found[0] if len(found) == 1 else None
+    return booking.one_booked(ctx, reading.service.id, reading.when.day, pets)
 
 
 def _asks_when(reading: Reading) -> bool:
@@ -816,6 +809,11 @@ def _asked_again(st: DialogueState, reading: Reading) -> Asked | None:
 
 
 _HOLIDAY_WORD = re.compile(r"\b(feriado|vespera|carnaval|pascoa|reveillon)\b")
+
+
+def _consultation(ctx: DialogueContext) -> ServiceInfo | None:
+    """The shop's vet consultation, what a worry about a pet's health is offered."""
+    return next((s for s in ctx.services if "consulta" in fold(s.name)), None)
 
 
 _VET = re.compile(r"\b(doutora?|dra?|veterinari\w*|vet|medic[oa] veterinari\w*)\b")

@@ -52,10 +52,11 @@ def start(ctx: DialogueContext, st: DialogueState, flow: Flow, reading: Reading)
 
 def _pets_without_booking(ctx: DialogueContext, reading: Reading) -> list[str]:
     """Pets the request names, or means by 'os dois', that have nothing booked ahead."""
-    booked = {b.pet_id for b in upcoming_of(ctx)}
+    upcoming = upcoming_of(ctx)
+    booked = {b.pet_id for b in upcoming}
     named = pets_meant(reading.text, ctx.pets)
     both = _ALL.search(fold(reading.text)) and len(ctx.pets) == 2
-    if not named and both and len(upcoming_of(ctx)) == 1:  # "os dois" and one is booked
+    if not named and both and len(upcoming) == 1:  # "os dois" and one is booked
         named = list(ctx.pets)
     return [p.name for p in named if p.id not in booked]
 
