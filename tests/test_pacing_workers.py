@@ -32,7 +32,10 @@ pytestmark = pytest.mark.wall_clock  # `atende worker` processes on the machine'
 
 MIN_INTERVAL = 0.5  # the channel: one message every half second
 PER_CONTACT = 2.0  # one customer: one message every two seconds
-SLACK = 0.05  # a slot taken at t reaches the provider a few milliseconds after t
+# A slot taken at t reaches the provider a few milliseconds after t; the first request of
+# a worker also opens its connection, and on a loaded 2-core machine that once arrived 52 ms
+# late (gap 0.448 s in a full run): a gap of 0.4 s still proves the pace (unpaced: ~0 s).
+SLACK = 0.1
 CUSTOMERS = 6
 CAMPAIGN_PER_CUSTOMER = 2
 
